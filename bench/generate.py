@@ -1,0 +1,180 @@
+"""A large synthetic agenda (in the bundled format) for benchmarks: N meetings, M topics."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from pathlib import Path
+
+ZONES = [
+    "Europe/Brussels",
+    "America/Cancun",
+    "Africa/Nairobi",
+    "Africa/Lome",
+    "America/Santo_Domingo",
+    "Asia/Tokyo",
+    "Pacific/Auckland",
+    "America/Bogota",
+    "Europe/Stockholm",
+    "Asia/Kolkata",
+]
+WORDS = [
+    "customs",
+    "trade",
+    "facilitation",
+    "digital",
+    "printing",
+    "passenger",
+    "data",
+    "kyoto",
+    "convention",
+    "brokers",
+    "performance",
+    "measurement",
+    "enforcement",
+    "security",
+    "risk",
+    "management",
+    "single",
+    "window",
+    "origin",
+    "valuation",
+    "tariff",
+    "classification",
+    "harmonized",
+    "system",
+    "commerce",
+    "integrity",
+    "capacity",
+    "building",
+    "drones",
+    "tobacco",
+    "counterfeit",
+    "transit",
+    "cooperation",
+    "tax",
+    "exchange",
+    "border",
+    "agency",
+    "coordination",
+    "revenue",
+    "compliance",
+    "audit",
+    "laboratory",
+    "training",
+    "rules",
+    "intellectual",
+    "property",
+    "cultural",
+    "objects",
+    "wildlife",
+    "weapons",
+    "precursors",
+    "cash",
+    "smuggling",
+    "maritime",
+    "container",
+    "air",
+    "cargo",
+    "postal",
+    "express",
+    "consignments",
+    "statistics",
+    "research",
+    "innovation",
+    "blockchain",
+    "biometrics",
+    "analytics",
+]
+KINDS = ["session", "session", "session", "workshop", "conference", "joint-session", "milestone"]
+STATUSES = ["planned", "tentative", "confirmed", "held", "postponed", "cancelled"]
+
+
+def quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def generate(target: Path, meetings: int = 10_000, topics: int = 1_000, seed: int = 7) -> Path:
+    rng = random.Random(seed)
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "agenda.toml").write_text(
+        '[dataset]\nname = "Synthetic agenda"\norganisation = "Bench"\n'
+        'updated = 2020-01-01T00:00:00Z\nuid_domain = "bench.invalid"\nas_of = 2020-01-01\n',
+        encoding="utf-8",
+    )
+    bodies = [f"body-{i}" for i in range(50)]
+    lines = []
+    for i, body in enumerate(bodies):
+        name = " ".join(rng.sample(WORDS, 2)).title() + f" Committee {i}"
+        lines += [
+            "[[body]]",
+            f'id = "{body}"',
+            f"name = {quote(name)}",
+            f'acronym = "B{i}C"',
+            f'aliases = ["committee {i}"]',
+            "",
+        ]
+    (target / "bodies.toml").write_text("\n".join(lines), encoding="utf-8")
+    topic_ids = [f"topic-{i}" for i in range(topics)]
+    lines = []
+    for i, topic in enumerate(topic_ids):
+        name = " ".join(rng.sample(WORDS, 3)).capitalize() + f" {i}"
+        alias = " ".join(rng.sample(WORDS, 2)) + f" {i}"
+        summary = " ".join(rng.choices(WORDS, k=40)).capitalize() + "."
+        lines += [
+            "[[topic]]",
+            f'id = "{topic}"',
+            f"name = {quote(name)}",
+            f"aliases = [{quote(alias)}]",
+            f"keywords = [{quote(rng.choice(WORDS))}]",
+            f"summary = {quote(summary)}",
+            f'bodies = ["{rng.choice(bodies)}"]',
+            'sources = [{ title = "Source", url = "https://example.org/t" }]',
+            "",
+        ]
+    (target / "topics.toml").write_text("\n".join(lines), encoding="utf-8")
+    lines = []
+    start = date(2015, 1, 1)
+    for i in range(meetings):
+        day = start + timedelta(days=rng.randrange(365 * 20))
+        roll = rng.random()
+        if roll < 0.88:
+            last = day + timedelta(days=rng.randrange(4))
+            when = f"start = {day.isoformat()}\nend = {last.isoformat()}"
+        elif roll < 0.93:
+            hour = rng.randrange(8, 17)
+            when = f"start = {day.isoformat()}T{hour:02d}:00:00\nend = {day.isoformat()}T18:00:00"
+        elif roll < 0.96:
+            when = f'start = "{day:%Y-%m}"'
+        elif roll < 0.98:
+            when = f'start = "{day.year}"'
+        else:
+            when = ""
+        status = rng.choice(STATUSES) if when else "planned"
+        body = rng.choice(bodies)
+        title = " ".join(rng.sample(WORDS, 3)).title() + f", {i}th Session"
+        chosen = rng.sample(topic_ids, rng.randrange(1, 4))
+        summary = " ".join(rng.choices(WORDS, k=30)).capitalize() + "."
+        lines += [
+            "[[meeting]]",
+            f'id = "m-{i}"',
+            f"title = {quote(title)}",
+            f'bodies = ["{body}"]',
+            f'kind = "{rng.choice(KINDS)}"',
+            f"sessions = [{i + 1}]",
+            when,
+            f'timezone = "{rng.choice(ZONES)}"',
+            f'venue = "City {i % 300}"',
+            f'status = "{status}"',
+            f"topics = [{', '.join(quote(t) for t in chosen)}]",
+            f"summary = {quote(summary)}",
+            f'sources = [{{ title = "Minutes {i}", url = "https://example.org/m/{i}" }}]',
+            "",
+        ]
+    (target / "meetings.toml").write_text("\n".join(lines), encoding="utf-8")
+    (target / "ladders.toml").write_text(
+        '[ladders]\ndefault = ["1d"]\nconference = ["30d", "7d", "1d"]\nsession = ["7d", "1d"]\n'
+        'workshop = ["3d", "1d"]\n',
+        encoding="utf-8",
+    )
+    return target

@@ -1,0 +1,158 @@
+"""`python -m bot`: run the bot, answer one command, export a calendar, or check a data set."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from bot.console import Console, write_atomically
+from bot.core import (
+    Clock,
+    DataSetError,
+    LivingClock,
+    PlainTimes,
+    Reply,
+    SystemClock,
+    Tone,
+    parse_as_of,
+)
+from bot.service import AgendaService, load_agenda
+from bot.settings import Settings
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+log = logging.getLogger("bot")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings()
+    except ValidationError as problem:
+        for detail in problem.errors():
+            name = ".".join(str(part) for part in detail["loc"]).upper()
+            print(f"Setting {name}: {detail['msg']}", file=sys.stderr)
+        return EXIT_USAGE
+    logging.basicConfig(
+        level=settings.log_level,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if args.command == "check":
+        return _check(Path(args.path) if args.path else settings.agenda_data_dir)
+    try:
+        clock = _clock(args, settings)
+    except ValueError as problem:
+        print(f"--as-of/--speed: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    data_dir = Path(args.data) if args.data else settings.agenda_data_dir
+    try:
+        agenda = load_agenda(data_dir)
+    except DataSetError as problem:
+        print(f"Cannot start: the data set in {data_dir} has problems.\n{problem}", file=sys.stderr)
+        print("Fix them, then check with: python -m bot check", file=sys.stderr)
+        return EXIT_FAILED
+    service = AgendaService(agenda, clock, PlainTimes(settings.reader_zone))
+    if args.command == "ask":
+        return _ask(service, args.line)
+    if args.command == "export":
+        return _export(service, args)
+    return _run(service, settings)
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data", metavar="DIR", help="agenda data directory (AGENDA_DATA_DIR)")
+    common.add_argument(
+        "--as-of", metavar="DATE", help="live as if it were DATE, e.g. 2015-10-23 (AGENDA_AS_OF)"
+    )
+    common.add_argument(
+        "--speed", type=float, metavar="X", help="time runs X times faster (AGENDA_SPEED)"
+    )
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        parents=[common],
+        description="Agenda and reminder bot. Without DISCORD_TOKEN it runs in the console.",
+    )
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("run", parents=[common], help="start the bot (the default)")
+    ask = commands.add_parser("ask", parents=[common], help="answer one command and exit")
+    ask.add_argument("line", help='a command line, e.g. "/topic 3d printing"')
+    export = commands.add_parser("export", parents=[common], help="write an iCalendar file")
+    export.add_argument("--out", metavar="FILE", help="file to write (default: standard output)")
+    export.add_argument("--body", help="only this body's meetings")
+    export.add_argument("--topic", help="only meetings on this topic")
+    export.add_argument("--alarms", action="store_true", help="add reminders (VALARM)")
+    check = commands.add_parser("check", help="validate a data directory and exit")
+    check.add_argument("path", nargs="?", help="directory (default: AGENDA_DATA_DIR)")
+    return parser
+
+
+def _clock(args: argparse.Namespace, settings: Settings) -> Clock:
+    as_of = parse_as_of(args.as_of) if args.as_of else settings.agenda_as_of
+    speed = args.speed if args.speed is not None else settings.agenda_speed
+    if not speed > 0:
+        raise ValueError("speed must be more than 0, e.g. --speed 60")
+    if as_of is None and speed == 1:
+        return SystemClock()
+    real = SystemClock()
+    return LivingClock(as_of or real.now(), speed, real)
+
+
+def _check(path: Path) -> int:
+    try:
+        agenda = load_agenda(path)
+    except DataSetError as problem:
+        print(problem, file=sys.stderr)
+        return EXIT_FAILED
+    undated = sum(1 for m in agenda.meetings.values() if not m.when.precision.has_day)
+    print(
+        f"OK: {path}: {len(agenda.meetings)} meetings ({undated} without a day yet), "
+        f"{len(agenda.bodies)} bodies, {len(agenda.topics)} topics."
+    )
+    return EXIT_OK
+
+
+def _ask(service: AgendaService, line: str) -> int:
+    console = Console(service, sys.stdout)
+    reply = console.answer(line)
+    if reply is None:
+        print('Nothing to answer: give a command, e.g. "/next".', file=sys.stderr)
+        return EXIT_USAGE
+    console.show(reply)
+    return EXIT_OK if reply.tone is Tone.INFO else EXIT_FAILED
+
+
+def _export(service: AgendaService, args: argparse.Namespace) -> int:
+    exported = service.export_calendar(args.body, args.topic, args.alarms)
+    if isinstance(exported, Reply):
+        print(exported.markdown(), file=sys.stderr)
+        return EXIT_USAGE
+    for meeting in exported.left_out:
+        print(f"left out (no day known yet): {meeting.id}: {meeting.title}", file=sys.stderr)
+    content = exported.content
+    if args.out in (None, "-"):
+        sys.stdout.buffer.write(content)
+        sys.stdout.flush()
+    else:
+        try:
+            write_atomically(Path(args.out), content)
+        except OSError as problem:
+            print(f"Cannot write {args.out}: {problem.strerror}", file=sys.stderr)
+            return EXIT_FAILED
+        print(f"Wrote {args.out}: {len(exported.included)} meetings.", file=sys.stderr)
+    return EXIT_OK
+
+
+def _run(service: AgendaService, settings: Settings) -> int:
+    if settings.discord_token is not None:
+        log.warning("DISCORD_TOKEN is set, but the Discord adapter is not built yet; console mode")
+    console = Console(service, sys.stdout, times=service.times)
+    if sys.stdin.isatty():
+        return console.interactive(settings.console_history_file)
+    return console.run(sys.stdin)

@@ -1,0 +1,163 @@
+"""The console: the bot in a terminal, a text backend for the same service the Discord bot uses."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TextIO
+
+from bot.core import COMMANDS_BY_NAME, Attachment, Reply, TimeStyle
+from bot.core.formatting import date_long
+from bot.core.reply import error
+from bot.service import AgendaService
+
+from .parser import ParseError, parse_line
+
+log = logging.getLogger(__name__)
+PROMPT = "agenda> "
+QUIT_WORDS = frozenset({"/quit", "/exit", "quit", "exit"})
+
+
+class Console:
+    """Reads command lines, answers each with the service's reply, saves attachments to files."""
+
+    def __init__(
+        self,
+        service: AgendaService,
+        out: TextIO,
+        *,
+        times: TimeStyle | None = None,
+        save_dir: Path | None = None,
+    ) -> None:
+        self.service = service
+        self.out = out
+        self.times = times
+        self.save_dir = save_dir or Path.cwd()
+
+    def answer(self, line: str) -> Reply | None:
+        """The reply to one line (None for a blank one). Never raises."""
+        try:
+            invocation = parse_line(line)
+            if invocation is None:
+                return None
+            return self.service.execute(invocation.command.name, invocation.options, self.times)
+        except ParseError as problem:
+            return error(problem.title, problem.hint)
+        except Exception:
+            log.exception("command failed: %r", line)
+            return error(
+                "Sorry, that went wrong on my side",
+                "The problem has been logged. Try another command, or `/help`.",
+            )
+
+    def show(self, reply: Reply) -> None:
+        text = reply.markdown()
+        if reply.attachment is not None:
+            text += "\n\n" + self.save(reply.attachment)
+        self.out.write(text + "\n\n")
+        self.out.flush()
+
+    def save(self, attachment: Attachment) -> str:
+        """Write the file whole or not at all: a temporary file renamed over the target."""
+        target = self.save_dir / Path(attachment.filename).name
+        try:
+            write_atomically(target, attachment.content)
+        except OSError as problem:
+            return f"Could not save {target}: {problem.strerror}. Nothing was written."
+        return f"Saved {target} ({len(attachment.content):,} bytes)."
+
+    def handle(self, line: str) -> bool:
+        """Answer one line; False when the user asked to leave."""
+        if line.strip().casefold() in QUIT_WORDS:
+            return False
+        reply = self.answer(line)
+        if reply is not None:
+            self.show(reply)
+        return True
+
+    def run(self, lines: Iterable[str]) -> int:
+        """Answer every line of a script or a pipe until it ends or the user quits."""
+        for line in lines:
+            if not self.handle(line):
+                break
+        return 0
+
+    def interactive(self, history_file: Path | None) -> int:
+        """A terminal session with line editing, history and completion of command names."""
+        import readline
+
+        readline.set_completer_delims(" ")
+        readline.set_completer(_completer(readline.get_line_buffer))
+        readline.parse_and_bind("tab: complete")
+        history = history_file.expanduser() if history_file else None
+        if history is not None:
+            with contextlib.suppress(OSError):
+                readline.read_history_file(history)
+        self.out.write(banner(self.service))
+        try:
+            while True:
+                try:
+                    line = input(PROMPT)
+                except EOFError:
+                    self.out.write("\n")
+                    break
+                except KeyboardInterrupt:
+                    self.out.write("\n")
+                    continue
+                if not self.handle(line):
+                    break
+        finally:
+            if history is not None:
+                readline.set_history_length(1000)
+                with contextlib.suppress(OSError):
+                    readline.write_history_file(history)
+        return 0
+
+
+def banner(service: AgendaService) -> str:
+    dataset = service.agenda.dataset
+    today = date_long(service.clock.now().date())
+    return (
+        f"{dataset.name}: {len(service.agenda.meetings)} meetings, "
+        f"{len(service.agenda.topics)} topics. Today is {today} (UTC) here.\n"
+        "Type /help for the commands and /next for what is coming; /quit or Ctrl-D to leave.\n\n"
+    )
+
+
+def complete_line(buffer: str, text: str) -> list[str]:
+    """Completions for the word `text` being typed at the end of `buffer`."""
+    head = buffer[: len(buffer) - len(text)]
+    if not head.strip():
+        return [f"/{name} " for name in COMMANDS_BY_NAME if f"/{name}".startswith(text.casefold())]
+    command = COMMANDS_BY_NAME.get(head.split()[0].lstrip("/").casefold())
+    if command is None:
+        return []
+    return [f"{o.name}:" for o in command.options if o.name.startswith(text.casefold())]
+
+
+def _completer(buffer: Callable[[], str]) -> Callable[[str, int], str | None]:
+    def complete(text: str, state: int) -> str | None:
+        matches = complete_line(buffer(), text)
+        return matches[state] if state < len(matches) else None
+
+    return complete
+
+
+def write_atomically(target: Path, content: bytes) -> None:
+    """The whole file or nothing: a temporary file beside the target, renamed over it."""
+    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    temporary = Path(name)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(content)
+            stream.flush()
+            os.fsync(stream.fileno())
+        temporary.replace(target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise

@@ -1,0 +1,92 @@
+"""The domain core: model, time, queries, search, neutral replies and calendar writing.
+
+No Discord, scheduler, database or web code here, and no I/O: adapters and the service do that.
+"""
+
+from .calendar import MEDIA_TYPE, CalendarFile, calendar_name, write_calendar
+from .clock import Clock, FixedClock, LivingClock, SystemClock, parse_as_of
+from .commands import (
+    COMMANDS,
+    COMMANDS_BY_NAME,
+    MAX_INPUT,
+    CommandSpec,
+    Completion,
+    OptionSpec,
+    OptionType,
+)
+from .formatting import PlainTimes, TimeStyle, when_text
+from .lookup import NameIndex, Resolution
+from .model import Agenda, Body, Dataset, Kind, Ladders, Meeting, Source, Status, Topic
+from .queries import AgendaFilter, AgendaIndex, NextMeetings, Page
+from .render import Renderer
+from .reply import Attachment, Field, Paging, Reply, Tone
+from .schema import DataSetError, Problem, build_agenda
+from .search import Hit, SearchIndex, SearchResult
+from .text import clean_input, normalize
+from .when import (
+    LocalTimeError,
+    Precision,
+    UnknownZoneError,
+    When,
+    format_lead,
+    parse_lead,
+    resolve_zone,
+)
+
+__all__ = [
+    "COMMANDS",
+    "COMMANDS_BY_NAME",
+    "MAX_INPUT",
+    "MEDIA_TYPE",
+    "Agenda",
+    "AgendaFilter",
+    "AgendaIndex",
+    "Attachment",
+    "Body",
+    "CalendarFile",
+    "Clock",
+    "CommandSpec",
+    "Completion",
+    "DataSetError",
+    "Dataset",
+    "Field",
+    "FixedClock",
+    "Hit",
+    "Kind",
+    "Ladders",
+    "LivingClock",
+    "LocalTimeError",
+    "Meeting",
+    "NameIndex",
+    "NextMeetings",
+    "OptionSpec",
+    "OptionType",
+    "Page",
+    "Paging",
+    "PlainTimes",
+    "Precision",
+    "Problem",
+    "Renderer",
+    "Reply",
+    "Resolution",
+    "SearchIndex",
+    "SearchResult",
+    "Source",
+    "Status",
+    "SystemClock",
+    "TimeStyle",
+    "Tone",
+    "Topic",
+    "UnknownZoneError",
+    "When",
+    "build_agenda",
+    "calendar_name",
+    "clean_input",
+    "format_lead",
+    "normalize",
+    "parse_as_of",
+    "parse_lead",
+    "resolve_zone",
+    "when_text",
+    "write_calendar",
+]

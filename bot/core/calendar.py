@@ -1,0 +1,186 @@
+"""Writing the agenda as iCalendar with the `ics` package (0.7.3).
+
+ics 0.7.3 has defects; each is worked around once, here, and named after its upstream issue:
+- ics-py #200: no DTSTAMP unless `created` is set (`created` is written as DTSTAMP).
+- ics-py #173: all-day dates shift a day early east of UTC when given aware datetimes.
+- URL values are escaped like text (`,` -> `\\,`), which corrupts addresses; URIs take no escaping.
+- ics-py #215: no line folding at 75 octets.
+- Events live in a set, so their order (and that of CATEGORIES) is random.
+- A one-day all-day event is written without DTEND; we always write the exclusive end.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+import ics
+from ics.alarm import DisplayAlarm
+from ics.grammar.parse import ContentLine
+
+from .formatting import day_text
+from .model import Agenda, Meeting, Status
+from .when import Precision, format_lead
+
+PRODID = "-//agenda-bot//agenda-bot 0.1//EN"
+MEDIA_TYPE = "text/calendar; charset=utf-8"
+_ICS_STATUS = {
+    Status.PLANNED: "TENTATIVE",
+    Status.TENTATIVE: "TENTATIVE",
+    Status.POSTPONED: "TENTATIVE",
+    Status.CONFIRMED: "CONFIRMED",
+    Status.HELD: "CONFIRMED",
+    Status.CANCELLED: "CANCELLED",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarFile:
+    content: bytes
+    included: tuple[Meeting, ...]
+    left_out: tuple[Meeting, ...]  # no day known yet (a month, a year or TBA)
+
+
+def write_calendar(
+    agenda: Agenda, meetings: Iterable[Meeting], *, name: str, alarms: bool = False
+) -> CalendarFile:
+    """An iCalendar file of `meetings`; those without a known day are left out and reported.
+
+    The output depends only on the data: DTSTAMP is each meeting's last change (RFC 5545 makes it
+    equal to LAST-MODIFIED when there is no METHOD), so the same agenda gives the same bytes.
+    """
+    included: list[Meeting] = []
+    left_out: list[Meeting] = []
+    for meeting in meetings:
+        (included if meeting.when.precision.has_day else left_out).append(meeting)
+    included.sort(key=lambda m: (m.when.sort_key(), m.id))
+    calendar = ics.Calendar(creator=PRODID)
+    calendar.extra.append(ContentLine("CALSCALE", value="GREGORIAN"))
+    # Readers show X-WR-CALNAME raw (icalendar does not unescape it): write it plain, one line.
+    calendar.extra.append(ContentLine("X-WR-CALNAME", value=" ".join(name.split())))
+    head = _serialize(calendar).rsplit("END:VCALENDAR", 1)[0]
+    events = "".join(_serialize(_event(agenda, meeting, alarms)) + "\r\n" for meeting in included)
+    text = head + events + "END:VCALENDAR\r\n"
+    return CalendarFile(fold(text).encode("utf-8"), tuple(included), tuple(left_out))
+
+
+def _event(agenda: Agenda, meeting: Meeting, alarms: bool) -> ics.Event:
+    when = meeting.when
+    stamp = meeting.updated or agenda.dataset.updated
+    event = ics.Event(
+        name=_summary(meeting),
+        uid=f"{meeting.id}@{agenda.dataset.uid_domain}",
+        description=_description(agenda, meeting),
+        location=meeting.venue or None,
+        status=_ICS_STATUS[meeting.status],
+        created=stamp,  # ics-py #200: the only way to get DTSTAMP
+        last_modified=stamp,
+    )
+    if when.precision is Precision.DAY:
+        assert when.first_day is not None and when.last_day is not None
+        # ics-py #173: give plain dates, never aware datetimes, or the day shifts east of UTC.
+        event.begin = when.first_day
+        event.make_all_day()
+        # Set after make_all_day: the exclusive end, also for one-day meetings (ics omits it).
+        event.end = when.last_day + timedelta(days=1)
+    else:
+        event.begin = when.start_utc
+        if when.end_utc is not None and when.end_utc > event.begin:
+            event.end = when.end_utc
+    event.extra.append(ContentLine("SEQUENCE", value=str(meeting.revision)))
+    categories = _categories(agenda, meeting)
+    if categories:
+        event.extra.append(
+            ContentLine("CATEGORIES", value=",".join(_escape(c) for c in categories))
+        )
+    if meeting.sources:
+        # The URL property is a URI: written raw, since ics escapes it like text.
+        event.extra.append(ContentLine("URL", value=meeting.sources[0].url))
+    if alarms and meeting.status is not Status.CANCELLED:
+        for lead in agenda.ladders.for_kind(meeting.kind):
+            event.alarms.append(
+                DisplayAlarm(trigger=-lead, display_text=f"{meeting.title} ({_in(lead)})")
+            )
+    return event
+
+
+def _summary(meeting: Meeting) -> str:
+    if meeting.status is Status.POSTPONED:
+        return f"[Postponed] {meeting.title}"
+    return meeting.title
+
+
+def _description(agenda: Agenda, meeting: Meeting) -> str:
+    parts = []
+    if meeting.summary:
+        parts.append(meeting.summary)
+    bodies = ", ".join(agenda.bodies[b].label for b in meeting.bodies if b in agenda.bodies)
+    parts.append(f"{bodies}. Status: {meeting.status.value}.")
+    if meeting.when.precision is Precision.DAY and meeting.when.first_day is not None:
+        parts.append(
+            f"Dates are local to the venue ({meeting.when.zone.key}); first day "
+            f"{day_text(meeting.when.first_day)}."
+        )
+    if meeting.confidence:
+        parts.append(f"How sure we are: {meeting.confidence}")
+    if meeting.sources:
+        lines = ["Sources:"]
+        for source in meeting.sources:
+            verified = f" (verified {source.verified.isoformat()})" if source.verified else ""
+            lines.append(f"- {source.title}: {source.url}{verified}")
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts)
+
+
+def _categories(agenda: Agenda, meeting: Meeting) -> list[str]:
+    names = [agenda.body_label(b) for b in meeting.bodies]
+    names.append(meeting.kind.label)
+    names += [agenda.topics[t].name for t in meeting.topics if t in agenda.topics]
+    return list(dict.fromkeys(names))
+
+
+def _in(lead: timedelta) -> str:
+    return f"starts in {format_lead(lead)}"
+
+
+def _escape(text: str) -> str:
+    """TEXT escaping of RFC 5545 section 3.3.11, for values we write ourselves."""
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _serialize(component: ics.Calendar | ics.Event) -> str:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        return str(component.serialize())
+
+
+def fold(text: str) -> str:
+    """ics-py #215: fold content lines longer than 75 octets (RFC 5545 section 3.1), never inside
+    a UTF-8 character, with CRLF line ends."""
+    out = []
+    for line in text.split("\r\n"):
+        if len(line.encode("utf-8")) <= 75:
+            out.append(line)
+            continue
+        chunk = ""
+        size = 0
+        limit = 75
+        for char in line:
+            width = len(char.encode("utf-8"))
+            if size + width > limit:
+                out.append(chunk)
+                chunk, size, limit = " ", 1, 75
+            chunk += char
+            size += width
+        out.append(chunk)
+    return "\r\n".join(out)
+
+
+def calendar_name(agenda: Agenda, scope: Sequence[str]) -> str:
+    name = agenda.dataset.name
+    return f"{name}: {', '.join(scope)}" if scope else name
+
+
+__all__ = ["MEDIA_TYPE", "CalendarFile", "calendar_name", "fold", "write_calendar"]

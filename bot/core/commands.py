@@ -1,0 +1,152 @@
+"""The bot's commands, declared once: the console parses by this table, the Discord cogs are
+checked against it, and /help is written from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .model import Kind, Status
+
+
+class OptionType(StrEnum):
+    TEXT = "text"
+    BOOL = "yes/no"
+    PAGE = "page number"
+    CHOICE = "choice"
+
+
+class Completion(StrEnum):
+    """What an option is completed from (Discord autocomplete, console hints)."""
+
+    MEETING = "meeting"
+    BODY = "body"
+    TOPIC = "topic"
+    COMMAND = "command"
+
+
+@dataclass(frozen=True, slots=True)
+class OptionSpec:
+    name: str
+    description: str
+    type: OptionType = OptionType.TEXT
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    completion: Completion | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    name: str
+    description: str
+    options: tuple[OptionSpec, ...] = ()
+    examples: tuple[str, ...] = ()
+    # The option that text without a `name:` prefix fills (`/topic 3d printing`).
+    main: str | None = None
+
+    def option(self, name: str) -> OptionSpec | None:
+        return next((o for o in self.options if o.name == name), None)
+
+    @property
+    def usage(self) -> str:
+        parts = [f"/{self.name}"]
+        for option in self.options:
+            shown = f"<{option.name}>" if option.name == self.main else f"{option.name}:…"
+            parts.append(shown if option.required else f"[{shown}]")
+        return " ".join(parts)
+
+
+KINDS = tuple(kind.value for kind in Kind)
+STATUSES = tuple(status.value for status in Status)
+
+_BODY = OptionSpec(
+    "body", "a body: name, acronym or alias (PTC, Policy Commission)", completion=Completion.BODY
+)
+_TOPIC = OptionSpec("topic", "a topic (3D printing, API/PNR, RKC)", completion=Completion.TOPIC)
+_PAGE = OptionSpec("page", "which page of the list", OptionType.PAGE)
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec(
+        "agenda",
+        "List upcoming meetings (or past ones), filtered by body, kind, topic or status",
+        (
+            _BODY,
+            OptionSpec("kind", "kind of meeting", OptionType.CHOICE, choices=KINDS),
+            _TOPIC,
+            OptionSpec("status", "status of the meeting", OptionType.CHOICE, choices=STATUSES),
+            OptionSpec("past", "show meetings that have ended, most recent first", OptionType.BOOL),
+            _PAGE,
+        ),
+        ("/agenda", "/agenda body:PTC", "/agenda kind:workshop past:yes", "/agenda topic:tfa"),
+        main="body",
+    ),
+    CommandSpec(
+        "next",
+        "The meeting under way or coming next",
+        (_BODY,),
+        ("/next", "/next body:Policy Commission"),
+        main="body",
+    ),
+    CommandSpec(
+        "meeting",
+        "One meeting: dates, venue, status, topics and sources",
+        (
+            OptionSpec(
+                "meeting",
+                'id, title, alias or "<body> <session>"',
+                required=True,
+                completion=Completion.MEETING,
+            ),
+        ),
+        ("/meeting PTC 211", "/meeting policy committee", "/meeting AEO conference"),
+        main="meeting",
+    ),
+    CommandSpec(
+        "topics",
+        "Every topic the meetings deal with",
+        (_PAGE,),
+        ("/topics", "/topics page:2"),
+    ),
+    CommandSpec(
+        "topic",
+        "One topic: what it is, who is involved, its meetings and sources",
+        (
+            OptionSpec(
+                "topic",
+                "name or alias; typos are forgiven",
+                required=True,
+                completion=Completion.TOPIC,
+            ),
+        ),
+        ("/topic 3d printing", "/topic PNR", "/topic kyoto"),
+        main="topic",
+    ),
+    CommandSpec(
+        "search",
+        "Search meetings and topics, best matches first",
+        (OptionSpec("query", "words to look for", required=True), _PAGE),
+        ("/search future of customs", "/search brokers korea"),
+        main="query",
+    ),
+    CommandSpec(
+        "calendar",
+        "The agenda as an iCalendar (.ics) file for any calendar application",
+        (
+            _BODY,
+            _TOPIC,
+            OptionSpec("alarms", "add reminders from the reminder ladder", OptionType.BOOL),
+        ),
+        ("/calendar", "/calendar body:PTC alarms:yes", "/calendar topic:digital customs"),
+        main="body",
+    ),
+    CommandSpec(
+        "help",
+        "What the bot can do, or how to use one command",
+        (OptionSpec("command", "a command name", completion=Completion.COMMAND),),
+        ("/help", "/help agenda"),
+        main="command",
+    ),
+)
+
+COMMANDS_BY_NAME = {command.name: command for command in COMMANDS}
+MAX_INPUT = 200  # characters of one option value; longer text is cut, never an error

@@ -1,0 +1,133 @@
+"""Dates and times as people read them, respecting each meeting's precision."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from .when import Precision, When
+
+
+class TimeStyle(Protocol):
+    """How an adapter shows exact instants (the console: venue and reader zones; Discord: its
+    timestamp markup, which every reader sees in their own zone)."""
+
+    def moment(self, start: datetime, end: datetime | None, zone: ZoneInfo) -> str:
+        """A start instant, and an end instant if there is one, for a meeting in `zone`."""
+        ...
+
+    def relative(self, instant: datetime, now: datetime) -> str: ...
+
+
+class PlainTimes:
+    """Venue wall time, with the reader's own time beside it when their zone differs."""
+
+    def __init__(self, reader_zone: ZoneInfo | None = None) -> None:
+        self.reader_zone = reader_zone or ZoneInfo("UTC")
+
+    def moment(self, start: datetime, end: datetime | None, zone: ZoneInfo) -> str:
+        text = f"{_clock_range(start, end, zone)} ({place(zone)} time)"
+        if _same_offsets(start, end, zone, self.reader_zone):
+            return text
+        return f"{text}; {_clock_range(start, end, self.reader_zone)} your time"
+
+    def relative(self, instant: datetime, now: datetime) -> str:
+        return humanize(instant - now)
+
+
+def _clock_range(start: datetime, end: datetime | None, zone: ZoneInfo) -> str:
+    first = start.astimezone(zone)
+    text = f"{day_text(first.date())}, {first:%H:%M}"
+    if end is not None and end > start:
+        last = end.astimezone(zone)
+        if last.date() == first.date():
+            text += f"–{last:%H:%M}"
+        else:
+            text += f" {first.tzname()} – {day_text(last.date())}, {last:%H:%M}"
+        return f"{text} {last.tzname()}"
+    return f"{text} {first.tzname()}"
+
+
+def _same_offsets(start: datetime, end: datetime | None, one: ZoneInfo, other: ZoneInfo) -> bool:
+    instants = [start] if end is None else [start, end]
+    return all(i.astimezone(one).utcoffset() == i.astimezone(other).utcoffset() for i in instants)
+
+
+def place(zone: ZoneInfo) -> str:
+    """'Europe/Brussels' -> 'Brussels'."""
+    return zone.key.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def day_text(day: date) -> str:
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def span_text(first: date, last: date) -> str:
+    if first == last:
+        return day_text(first)
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{first:%a} {first.day} – {last:%a} {last.day} {last:%b %Y}"
+    if first.year == last.year:
+        return f"{first:%a} {first.day} {first:%b} – {last:%a} {last.day} {last:%b %Y}"
+    return f"{day_text(first)} – {day_text(last)}"
+
+
+def when_text(when: When, times: TimeStyle) -> str:
+    """The date of a meeting at its own precision; never a day that is not known."""
+    if when.precision is Precision.TBA or when.first_day is None or when.last_day is None:
+        return "date TBA"
+    if when.precision is Precision.YEAR:
+        return f"{when.first_day.year} (month and day not yet known)"
+    if when.precision is Precision.MONTH:
+        return f"{when.first_day:%B %Y} (days not yet known)"
+    if when.precision is Precision.DAY:
+        return span_text(when.first_day, when.last_day)
+    assert when.start_utc is not None
+    end = when.end_utc if when.end_time is not None else None
+    return times.moment(when.start_utc, end, when.zone)
+
+
+def relative_text(when: When, now: datetime, times: TimeStyle) -> str:
+    """'in 12 days', 'tomorrow', 'under way (day 2 of 3)', 'ended 4 days ago', or ''."""
+    if not when.precision.has_day or when.first_day is None or when.last_day is None:
+        return ""
+    assert when.start_utc is not None and when.end_utc is not None
+    if when.precision is Precision.EXACT:
+        if when.start_utc <= now < when.end_utc:
+            return "under way"
+        if now < when.start_utc:
+            return times.relative(when.start_utc, now)
+        return "ended " + times.relative(when.end_utc, now) if when.end_utc < now else "now"
+    today = now.astimezone(when.zone).date()
+    if today < when.first_day:
+        days = (when.first_day - today).days
+        return "tomorrow" if days == 1 else f"in {days} days"
+    if today > when.last_day:
+        days = (today - when.last_day).days
+        return "ended yesterday" if days == 1 else f"ended {days} days ago"
+    length = (when.last_day - when.first_day).days + 1
+    if length == 1:
+        return "today"
+    return f"under way (day {(today - when.first_day).days + 1} of {length})"
+
+
+def humanize(delta: timedelta) -> str:
+    """'in 3 days', 'in 5 hours', '2 minutes ago'."""
+    seconds = int(delta.total_seconds())
+    future = seconds >= 0
+    seconds = abs(seconds)
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            amount = seconds // size
+            label = f"{amount} {unit}{'s' if amount != 1 else ''}"
+            return f"in {label}" if future else f"{label} ago"
+    return "in less than a minute" if future else "just now"
+
+
+def date_long(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def instant_text(instant: datetime) -> str:
+    return f"{instant.astimezone(UTC):%Y-%m-%d %H:%M} UTC"

@@ -1,0 +1,168 @@
+"""The domain: bodies, meetings and topics of one organisation's agenda."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from .when import When
+
+
+class Kind(StrEnum):
+    SESSION = "session"
+    JOINT_SESSION = "joint-session"
+    CONFERENCE = "conference"
+    WORKSHOP = "workshop"
+    MILESTONE = "milestone"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("-", " ")
+
+
+class Status(StrEnum):
+    PLANNED = "planned"
+    TENTATIVE = "tentative"
+    CONFIRMED = "confirmed"
+    POSTPONED = "postponed"
+    CANCELLED = "cancelled"
+    HELD = "held"
+
+    @property
+    def is_final(self) -> bool:
+        return self in (Status.HELD, Status.CANCELLED)
+
+    def may_become(self, other: Status) -> bool:
+        """The lifecycle: planned -> tentative | confirmed -> held; postponed and cancelled from
+        any open state; a postponed meeting can be planned again; held and cancelled are final."""
+        return other is self or other in _NEXT_STATUSES[self]
+
+
+_NEXT_STATUSES: dict[Status, frozenset[Status]] = {
+    Status.PLANNED: frozenset(
+        {Status.TENTATIVE, Status.CONFIRMED, Status.POSTPONED, Status.CANCELLED, Status.HELD}
+    ),
+    Status.TENTATIVE: frozenset({Status.CONFIRMED, Status.POSTPONED, Status.CANCELLED}),
+    Status.CONFIRMED: frozenset(
+        {Status.TENTATIVE, Status.POSTPONED, Status.CANCELLED, Status.HELD}
+    ),
+    Status.POSTPONED: frozenset(
+        {Status.PLANNED, Status.TENTATIVE, Status.CONFIRMED, Status.CANCELLED}
+    ),
+    Status.CANCELLED: frozenset(),
+    Status.HELD: frozenset(),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    title: str
+    url: str
+    verified: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    id: str
+    name: str
+    acronym: str | None = None
+    aliases: tuple[str, ...] = ()
+    parent: str | None = None
+    external: bool = False
+    summary: str = ""
+    sources: tuple[Source, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        extra = (self.acronym,) if self.acronym else ()
+        return (self.name, *extra, *self.aliases)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Meeting:
+    id: str
+    title: str
+    bodies: tuple[str, ...]
+    kind: Kind
+    when: When
+    status: Status
+    venue: str = ""
+    sessions: tuple[int, ...] = ()
+    topics: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    summary: str = ""
+    confidence: str = ""
+    revision: int = 0
+    updated: datetime | None = None
+    sources: tuple[Source, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.title, *self.aliases)
+
+    def status_at(self, now: datetime) -> Status:
+        """The status as known at `now`: a meeting held later was, until it ended, confirmed."""
+        if self.status is Status.HELD and not self.when.has_ended(now):
+            return Status.CONFIRMED
+        return self.status
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    id: str
+    name: str
+    summary: str
+    aliases: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    involved: tuple[str, ...] = ()
+    bodies: tuple[str, ...] = ()
+    meetings: tuple[str, ...] = ()  # every related meeting, chronological (derived at load)
+    confidence: str = ""
+    updated: datetime | None = None
+    sources: tuple[Source, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    name: str
+    organisation: str
+    updated: datetime
+    uid_domain: str
+    description: str = ""
+    as_of: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Ladders:
+    """Reminder lead times per kind of meeting, longest first."""
+
+    default: tuple[timedelta, ...]
+    by_kind: Mapping[Kind, tuple[timedelta, ...]] = field(default_factory=dict)
+
+    def for_kind(self, kind: Kind) -> tuple[timedelta, ...]:
+        return self.by_kind.get(kind, self.default)
+
+
+@dataclass(frozen=True)
+class Agenda:
+    """A validated data set. Meetings are kept in chronological order (TBA last)."""
+
+    dataset: Dataset
+    bodies: Mapping[str, Body]
+    meetings: Mapping[str, Meeting]
+    topics: Mapping[str, Topic]
+    ladders: Ladders
+
+    def body_label(self, body_id: str) -> str:
+        body = self.bodies.get(body_id)
+        return body.acronym or body.name if body else body_id

@@ -1,0 +1,268 @@
+"""Questions about the agenda, answered from indexes built once per data set.
+
+Every query takes `now` as an argument: the core never reads a clock itself.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from math import ceil
+from typing import Generic, TypeVar
+
+from .lookup import CONFIDENT, NameIndex, Resolution, decide
+from .model import Agenda, Kind, Meeting, Status, Topic
+from .text import normalize
+from .when import Precision
+
+T = TypeVar("T")
+PAGE_SIZE = 10
+_NUMBER = re.compile(r"\b\d{1,4}\b")
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: tuple[T, ...]
+    number: int
+    pages: int
+    total: int
+
+    @classmethod
+    def of(cls, items: Sequence[T], number: int, size: int = PAGE_SIZE) -> Page[T]:
+        pages = max(1, ceil(len(items) / size))
+        number = min(max(1, number), pages)
+        start = (number - 1) * size
+        return cls(tuple(items[start : start + size]), number, pages, len(items))
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaFilter:
+    body: str | None = None
+    kind: Kind | None = None
+    topic: str | None = None
+    status: Status | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return self == AgendaFilter()
+
+
+@dataclass(frozen=True, slots=True)
+class NextMeetings:
+    """The meeting under way or coming next, what follows it, and undated meetings that may come
+    before it (a month or a year is known, not the day)."""
+
+    ongoing: tuple[Meeting, ...]
+    upcoming: tuple[Meeting, ...]
+    undated_before: tuple[Meeting, ...]
+
+    @property
+    def first(self) -> Meeting | None:
+        return (self.ongoing or self.upcoming or (None,))[0]
+
+
+class _Timeline:
+    """Meetings with a known day, by start, answering "what is on now and next" in O(log n)."""
+
+    def __init__(self, meetings: Iterable[Meeting]) -> None:
+        chosen = list(meetings)
+        self._dated = [m for m in chosen if m.when.precision.has_day]
+        self._starts = [_start(m) for m in self._dated]
+        spans = [_end(m) - _start(m) for m in self._dated]
+        self._longest = max(spans, default=timedelta(0))
+        rough = (Precision.MONTH, Precision.YEAR)
+        self._rough = [m for m in chosen if m.when.precision in rough]
+        self._rough_starts = [_start(m) for m in self._rough]
+
+    def around(self, now: datetime, count: int) -> NextMeetings:
+        position = bisect_right(self._starts, now)
+        ongoing = []
+        back = position - 1
+        while back >= 0 and self._starts[back] > now - self._longest:
+            meeting = self._dated[back]
+            if _is_live(meeting) and not meeting.when.has_ended(now):
+                ongoing.append(meeting)
+            back -= 1
+        ongoing.reverse()
+        upcoming: list[Meeting] = []
+        forward = position
+        while forward < len(self._dated) and len(upcoming) + len(ongoing) < count:
+            if _is_live(self._dated[forward]):
+                upcoming.append(self._dated[forward])
+            forward += 1
+        horizon = _start(upcoming[0]) if upcoming else None
+        return NextMeetings(tuple(ongoing), tuple(upcoming), self._rough_before(now, horizon))
+
+    def _rough_before(self, now: datetime, horizon: datetime | None) -> tuple[Meeting, ...]:
+        """Month- or year-dated meetings not over yet that may come before `horizon`."""
+        end = len(self._rough) if horizon is None else bisect_left(self._rough_starts, horizon)
+        found = []
+        index = end - 1
+        while index >= 0 and self._rough_starts[index] > now - _LONGEST_ROUGH_SPAN:
+            meeting = self._rough[index]
+            if _is_live(meeting) and not meeting.when.has_ended(now):
+                found.append(meeting)
+            index -= 1
+        return tuple(reversed(found))
+
+
+_LONGEST_ROUGH_SPAN = timedelta(days=367)
+
+
+def _start(meeting: Meeting) -> datetime:
+    assert meeting.when.start_utc is not None, "only dated meetings are on a timeline"
+    return meeting.when.start_utc
+
+
+def _end(meeting: Meeting) -> datetime:
+    assert meeting.when.end_utc is not None, "only dated meetings are on a timeline"
+    return meeting.when.end_utc
+
+
+def _is_live(meeting: Meeting) -> bool:
+    return meeting.status not in (Status.CANCELLED, Status.POSTPONED)
+
+
+class AgendaIndex:
+    """The indexes of one Agenda; rebuild it when the agenda changes."""
+
+    def __init__(self, agenda: Agenda) -> None:
+        self.agenda = agenda
+        self._chronological: tuple[Meeting, ...] = tuple(agenda.meetings.values())
+        self.bodies = NameIndex(
+            (body.id, name) for body in agenda.bodies.values() for name in (body.id, *body.names)
+        )
+        self.meetings = NameIndex(
+            (m.id, name) for m in self._chronological for name in (m.id, *m.names)
+        )
+        self.topics = NameIndex(
+            (t.id, name) for t in agenda.topics.values() for name in (t.id, *t.names, *t.keywords)
+        )
+        self._sessions: dict[tuple[str, int], list[str]] = {}
+        by_body: dict[str, list[Meeting]] = {body_id: [] for body_id in agenda.bodies}
+        for meeting in self._chronological:
+            for body_id in meeting.bodies:
+                by_body.setdefault(body_id, []).append(meeting)
+                for number in meeting.sessions:
+                    self._sessions.setdefault((body_id, number), []).append(meeting.id)
+        self._by_body = by_body
+        self._timeline = _Timeline(self._chronological)
+        self._body_timelines = {body_id: _Timeline(ms) for body_id, ms in by_body.items()}
+        self._topic_meetings = {t.id: frozenset(t.meetings) for t in agenda.topics.values()}
+
+    # -- lists -----------------------------------------------------------------------------------
+
+    def upcoming(
+        self,
+        now: datetime,
+        where: AgendaFilter = AgendaFilter(),
+        page: int = 1,
+        size: int = PAGE_SIZE,
+    ) -> Page[Meeting]:
+        """Meetings not yet ended (under way, dated, then undated), chronologically."""
+        matches = self._matching(where, now)
+        return Page.of([m for m in matches if not m.when.has_ended(now)], page, size)
+
+    def past(
+        self,
+        now: datetime,
+        where: AgendaFilter = AgendaFilter(),
+        page: int = 1,
+        size: int = PAGE_SIZE,
+    ) -> Page[Meeting]:
+        """Meetings that have ended, most recent first."""
+        matches = self._matching(where, now)
+        ended = [m for m in matches if m.when.has_ended(now)]
+        ended.sort(key=_end, reverse=True)
+        return Page.of(ended, page, size)
+
+    def next(self, now: datetime, body: str | None = None, count: int = 3) -> NextMeetings:
+        timeline = self._timeline if body is None else self._body_timelines.get(body)
+        if timeline is None:
+            return NextMeetings((), (), ())
+        return timeline.around(now, count)
+
+    def topics_page(self, page: int = 1, size: int = PAGE_SIZE) -> Page[Topic]:
+        return Page.of(list(self.agenda.topics.values()), page, size)
+
+    def _matching(self, where: AgendaFilter, now: datetime) -> list[Meeting]:
+        source: Sequence[Meeting] = self._chronological
+        if where.body is not None:
+            source = self._by_body.get(where.body, [])
+        tests: list[Callable[[Meeting], bool]] = []
+        if where.kind is not None:
+            kind = where.kind
+            tests.append(lambda m: m.kind is kind)
+        if where.topic is not None:
+            members = self._topic_meetings.get(where.topic, frozenset())
+            tests.append(lambda m: m.id in members)
+        if where.status is not None:
+            status = where.status
+            tests.append(lambda m: m.status_at(now) is status)
+        return [m for m in source if all(test(m) for test in tests)]
+
+    # -- one thing by name -----------------------------------------------------------------------
+
+    def find_body(self, query: str) -> Resolution:
+        return decide(query, self.bodies.rank(query))
+
+    def find_topic(self, query: str) -> Resolution:
+        return decide(query, self.topics.rank(query))
+
+    def find_meeting(self, query: str, now: datetime) -> Resolution:
+        """A meeting by id, title, alias, "<body> <session>" or body name (its next meeting).
+
+        When several meetings match equally well ("AEO conference"), the user means the next one
+        (or, if none is coming, the latest).
+        """
+        key = normalize(query)
+        if not key:
+            return Resolution(query, None)
+        by_session = self._by_session(key)
+        if by_session is not None:
+            return by_session
+        exact_body = self.bodies.exact(key)
+        if len(exact_body) == 1:
+            return self._of_body(query, exact_body[0], now)
+        ranked = self.meetings.rank(query, limit=12)
+        if ranked and ranked[0].score >= CONFIDENT:
+            tied = [r.id for r in ranked if r.score >= ranked[0].score - 3]
+            chosen = self._soonest([self.agenda.meetings[i] for i in tied], now)
+            others = tuple(r.id for r in ranked if r.id != chosen.id)[:4]
+            return Resolution(query, chosen.id, others)
+        body = self.find_body(query)
+        if body.found is not None:
+            return self._of_body(query, body.found, now)
+        return decide(query, ranked)
+
+    def _by_session(self, key: str) -> Resolution | None:
+        numbers = _NUMBER.findall(key)
+        if len(numbers) != 1:
+            return None
+        rest = " ".join(_NUMBER.sub(" ", key).split())
+        for body_id in self.bodies.exact(rest) if rest else ():
+            found = self._sessions.get((body_id, int(numbers[0])))
+            if found:
+                return Resolution(key, found[0], tuple(found[1:]))
+        return None
+
+    def _of_body(self, query: str, body_id: str, now: datetime) -> Resolution:
+        meetings = self._by_body.get(body_id, [])
+        if not meetings:
+            return Resolution(query, None)
+        chosen = self._soonest(meetings, now)
+        others = tuple(m.id for m in meetings if m.id != chosen.id)
+        return Resolution(query, chosen.id, others[-4:])
+
+    @staticmethod
+    def _soonest(meetings: Sequence[Meeting], now: datetime) -> Meeting:
+        ordered = sorted(meetings, key=lambda m: m.when.sort_key())
+        coming = [m for m in ordered if not m.when.has_ended(now) and _is_live(m)]
+        if coming:
+            dated = [m for m in coming if m.when.precision.has_day]
+            return (dated or coming)[0]
+        ended = [m for m in ordered if m.when.has_ended(now)]
+        return (ended or ordered)[-1]

@@ -1,0 +1,302 @@
+"""Turning query results into neutral replies (Markdown text), written once for every adapter."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from .commands import COMMANDS, CommandSpec
+from .formatting import TimeStyle, date_long, place, relative_text, when_text
+from .lookup import Resolution
+from .model import Agenda, Meeting, Source, Topic
+from .queries import AgendaFilter, NextMeetings, Page
+from .reply import Field, Paging, Reply, not_found
+from .search import Hit, SearchResult
+
+
+class Renderer:
+    def __init__(self, agenda: Agenda, times: TimeStyle) -> None:
+        self.agenda = agenda
+        self.times = times
+
+    # -- pieces ----------------------------------------------------------------------------------
+
+    def bodies_text(self, meeting: Meeting) -> str:
+        return " / ".join(self.agenda.body_label(b) for b in meeting.bodies)
+
+    def meeting_line(self, meeting: Meeting, now: datetime) -> str:
+        """One line about a meeting for lists: date, place, status, how far away."""
+        parts = [when_text(meeting.when, self.times)]
+        if meeting.venue:
+            parts.append(meeting.venue)
+        status = meeting.status_at(now)
+        parts.append(status.value)
+        relative = relative_text(meeting.when, now, self.times)
+        if relative:
+            parts.append(relative)
+        return " · ".join(parts) + f"\n`/meeting {meeting.id}`"
+
+    def meeting_field(self, meeting: Meeting, now: datetime) -> Field:
+        return Field(meeting.title, self.meeting_line(meeting, now))
+
+    # -- replies ---------------------------------------------------------------------------------
+
+    def agenda_list(
+        self, page: Page[Meeting], where: AgendaFilter, past: bool, now: datetime, command: str
+    ) -> Reply:
+        what = "Past meetings" if past else "Upcoming meetings"
+        title = what + self._filter_text(where)
+        if not page.items:
+            other = "upcoming meetings" if past else "past meetings"
+            flip = "" if past else " past:yes"
+            hint = f"Try `/agenda` without filters, or `{command}{flip}` for {other}."
+            hint += self._as_of_hint(now) if not past else ""
+            return not_found(f"No {what.lower()}{self._filter_text(where)}", hint)
+        return Reply(
+            title=title,
+            body=f"As of {date_long(now.date())}.",
+            fields=tuple(self.meeting_field(m, now) for m in page.items),
+            paging=Paging(page.number, page.pages, page.total, command),
+        )
+
+    def next_meeting(self, found: NextMeetings, body: str | None, now: datetime) -> Reply:
+        scope = f" of the {self.agenda.bodies[body].label}" if body else ""
+        first = found.first
+        if first is None:
+            text = f"Nothing is coming{scope} with a known date, as of {date_long(now.date())}."
+            if found.undated_before:
+                text += " Not yet dated: " + ", ".join(m.title for m in found.undated_before) + "."
+            text += " See `/agenda past:yes` for what was held." + self._as_of_hint(now)
+            return not_found(f"No upcoming meeting{scope}", text)
+        heading = "Under way" if first in found.ongoing else "Next"
+        fields = [self.meeting_field(first, now)]
+        later = [m for m in (*found.ongoing, *found.upcoming) if m is not first]
+        if later:
+            fields.append(
+                Field(
+                    "After that",
+                    "\n".join(f"{m.title}: {when_text(m.when, self.times)}" for m in later),
+                )
+            )
+        if found.undated_before:
+            fields.append(
+                Field(
+                    "Not yet dated, may come earlier",
+                    "\n".join(
+                        f"{m.title}: {when_text(m.when, self.times)}" for m in found.undated_before
+                    ),
+                )
+            )
+        summary = first.summary
+        return Reply(
+            title=f"{heading}{scope}: {first.title}",
+            body=summary,
+            fields=tuple(fields),
+            footer=f"As of {date_long(now.date())}",
+        )
+
+    def meeting(self, meeting: Meeting, now: datetime, others: Sequence[Meeting] = ()) -> Reply:
+        when = meeting.when
+        date_value = when_text(when, self.times)
+        relative = relative_text(when, now, self.times)
+        if relative:
+            date_value += f" ({relative})"
+        date_value += f"\nVenue time zone: {when.zone.key}"
+        fields = [Field("When", date_value)]
+        if meeting.venue:
+            fields.append(Field("Where", meeting.venue))
+        kind = meeting.kind.label
+        if meeting.sessions:
+            kind += ", no. " + "/".join(str(n) for n in meeting.sessions)
+        fields.append(Field("Body", f"{self._bodies_long(meeting)}\nKind: {kind}"))
+        status = meeting.status_at(now)
+        fields.append(Field("Status", status.value))
+        if meeting.topics:
+            fields.append(
+                Field(
+                    "Topics",
+                    ", ".join(
+                        f"{self.agenda.topics[t].name} (`/topic {t}`)" for t in meeting.topics
+                    ),
+                )
+            )
+        if meeting.confidence:
+            fields.append(Field("How sure we are", meeting.confidence))
+        if meeting.sources:
+            fields.append(Field("Sources", sources_text(meeting.sources)))
+        if others:
+            fields.append(
+                Field("Also matching", ", ".join(f"{m.title} (`/meeting {m.id}`)" for m in others))
+            )
+        footer = f"id {meeting.id}"
+        if meeting.revision:
+            footer += f" · revision {meeting.revision}"
+        if meeting.updated is not None:
+            footer += f" · updated {meeting.updated:%Y-%m-%d}"
+        return Reply(
+            title=meeting.title,
+            body=meeting.summary,
+            fields=tuple(fields),
+            footer=footer,
+        )
+
+    def topic(self, topic: Topic, now: datetime) -> Reply:
+        fields = []
+        if topic.aliases:
+            fields.append(Field("Also called", ", ".join(topic.aliases)))
+        if topic.involved:
+            fields.append(Field("Who is involved", ", ".join(topic.involved)))
+        if topic.bodies:
+            fields.append(
+                Field("Bodies", ", ".join(self.agenda.bodies[b].label for b in topic.bodies))
+            )
+        meetings = [self.agenda.meetings[m] for m in topic.meetings]
+        coming = [m for m in meetings if not m.when.has_ended(now)]
+        held = [m for m in meetings if m.when.has_ended(now)]
+        if coming:
+            fields.append(Field("Coming up", "\n".join(self._short(m) for m in coming)))
+        if held:
+            fields.append(Field("Discussed at", "\n".join(self._short(m) for m in reversed(held))))
+        if topic.confidence:
+            fields.append(Field("Not verified", topic.confidence))
+        if topic.sources:
+            fields.append(Field("Sources", sources_text(topic.sources)))
+        return Reply(
+            title=topic.name, body=topic.summary, fields=tuple(fields), footer=f"id {topic.id}"
+        )
+
+    def topics(self, page: Page[Topic]) -> Reply:
+        fields = tuple(
+            Field(t.name, f"{first_sentence(t.summary)}\n`/topic {t.id}`") for t in page.items
+        )
+        return Reply(
+            title="Topics",
+            body=f"{page.total} topics the meetings deal with.",
+            fields=fields,
+            paging=Paging(page.number, page.pages, page.total, "/topics"),
+        )
+
+    def search(self, result: SearchResult, page: Page[Hit], now: datetime, command: str) -> Reply:
+        lead = ""
+        if result.corrected:
+            fixes = ", ".join(f"'{new}' for '{old}'" for old, new in result.corrected.items())
+            lead = f"Searched {fixes}. "
+        if not result.hits:
+            return not_found(
+                f"Nothing found for '{result.query}'",
+                lead + "Try fewer or other words, `/topics` for every topic, or `/agenda` for "
+                "the meetings.",
+            )
+        fields = []
+        for hit in page.items:
+            if hit.kind == "meeting":
+                meeting = self.agenda.meetings[hit.id]
+                fields.append(Field(meeting.title, self.meeting_line(meeting, now)))
+            else:
+                topic = self.agenda.topics[hit.id]
+                fields.append(
+                    Field(
+                        f"Topic: {topic.name}",
+                        f"{first_sentence(topic.summary)}\n`/topic {topic.id}`",
+                    )
+                )
+        return Reply(
+            title=f"Search: {result.query}",
+            body=lead + f"{len(result.hits)} match{'es' if len(result.hits) != 1 else ''}, "
+            "best first.",
+            fields=tuple(fields),
+            paging=Paging(page.number, page.pages, page.total, command),
+        )
+
+    def unresolved(self, what: str, resolution: Resolution, command: str) -> Reply:
+        """'No meeting matches ...', with the closest names to type instead."""
+        names = [self._name_of(what, item) for item in resolution.suggestions]
+        query = resolution.query
+        if names:
+            listed = "\n".join(f"• {name}" for name in names)
+            text = f"Did you mean:\n{listed}"
+        else:
+            text = f"Nothing has a name close to that. Try `/search {query}`"
+            text += "." if what == "body" else f" or `/{what}s`." if what == "topic" else "."
+        return not_found(f"No {what} matches '{query}'", text)
+
+    def help(self, command: CommandSpec | None = None) -> Reply:
+        dataset = self.agenda.dataset
+        if command is not None:
+            lines = [command.description, "", f"Usage: `{command.usage}`"]
+            lines += [
+                f"• `{o.name}`: {o.description}"
+                + (f" ({', '.join(o.choices)})" if o.choices else "")
+                for o in command.options
+            ]
+            lines += ["", "Examples: " + ", ".join(f"`{e}`" for e in command.examples)]
+            return Reply(title=f"/{command.name}", body="\n".join(lines))
+        fields = tuple(
+            Field(f"/{c.name}", f"{c.description}. Example: `{c.examples[0]}`") for c in COMMANDS
+        )
+        body = f"{dataset.name} ({dataset.organisation})."
+        if dataset.description:
+            body += f" {dataset.description}"
+        body += "\nOptions are written `name:value`; `/help <command>` explains one command."
+        return Reply(title="What I can do", body=body, fields=fields)
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _short(self, meeting: Meeting) -> str:
+        return f"{meeting.title}: {when_text(meeting.when, self.times)} (`/meeting {meeting.id}`)"
+
+    def _bodies_long(self, meeting: Meeting) -> str:
+        return " / ".join(
+            self.agenda.bodies[b].label if b in self.agenda.bodies else b for b in meeting.bodies
+        )
+
+    def _filter_text(self, where: AgendaFilter) -> str:
+        parts = []
+        if where.body:
+            parts.append(f"of the {self.agenda.bodies[where.body].label}")
+        if where.kind:
+            parts.append(f"of kind {where.kind.label}")
+        if where.topic:
+            parts.append(f"on {self.agenda.topics[where.topic].name}")
+        if where.status:
+            parts.append(f"with status {where.status.value}")
+        return (" " + ", ".join(parts)) if parts else ""
+
+    def _as_of_hint(self, now: datetime) -> str:
+        as_of = self.agenda.dataset.as_of
+        if as_of is None or now.date() <= as_of:
+            return ""
+        return (
+            f" This agenda describes {date_long(as_of)}; run the bot with "
+            f"`--as-of {as_of.isoformat()}` to see it as it was then."
+        )
+
+    def _name_of(self, what: str, item_id: str) -> str:
+        if what == "meeting" and item_id in self.agenda.meetings:
+            meeting = self.agenda.meetings[item_id]
+            return f"{meeting.title}: `/meeting {item_id}`"
+        if what == "topic" and item_id in self.agenda.topics:
+            return f"{self.agenda.topics[item_id].name}: `/topic {item_id}`"
+        if what == "body" and item_id in self.agenda.bodies:
+            return self.agenda.bodies[item_id].label
+        return item_id
+
+
+def sources_text(sources: Iterable[Source]) -> str:
+    lines = []
+    for source in sources:
+        line = f"• [{source.title}]({source.url})"
+        if source.verified is not None:
+            line += f" (verified {source.verified.isoformat()})"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def first_sentence(text: str, limit: int = 200) -> str:
+    sentence = text.split(". ")[0].strip()
+    if len(sentence) > limit:
+        sentence = sentence[: limit - 1].rsplit(" ", 1)[0] + "…"
+    return sentence if sentence.endswith((".", "…")) else sentence + "."
+
+
+__all__ = ["Renderer", "first_sentence", "place", "sources_text"]

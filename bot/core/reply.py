@@ -1,0 +1,75 @@
+"""Neutral replies: what the bot says, once, for every adapter to show its own way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Tone(StrEnum):
+    INFO = "info"
+    NOT_FOUND = "not found"  # shown only to the asker (ephemeral in Discord)
+    ERROR = "error"  # likewise; says what to type instead
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    name: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    filename: str
+    content: bytes
+    media_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class Paging:
+    number: int
+    pages: int
+    total: int
+    command: str  # the command that shows this list, without its page option
+
+    def command_for(self, number: int) -> str:
+        return f"{self.command} page:{number}"
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    title: str
+    body: str = ""
+    fields: tuple[Field, ...] = ()
+    footer: str = ""
+    tone: Tone = Tone.INFO
+    paging: Paging | None = None
+    attachment: Attachment | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.tone is not Tone.INFO
+
+    def markdown(self) -> str:
+        """The whole reply as Markdown text (the console prints this)."""
+        parts = [f"**{self.title}**"]
+        if self.body:
+            parts.append(self.body)
+        parts.extend(f"**{field.name}**\n{field.value}" for field in self.fields)
+        if self.paging is not None and self.paging.pages > 1:
+            paging = self.paging
+            hint = f"Page {paging.number} of {paging.pages} ({paging.total} in all)"
+            if paging.number < paging.pages:
+                hint += f"; next: `{paging.command_for(paging.number + 1)}`"
+            parts.append(hint)
+        if self.footer:
+            parts.append(f"_{self.footer}_")
+        return "\n\n".join(parts)
+
+
+def error(title: str, body: str) -> Reply:
+    return Reply(title=title, body=body, tone=Tone.ERROR)
+
+
+def not_found(title: str, body: str) -> Reply:
+    return Reply(title=title, body=body, tone=Tone.NOT_FOUND)

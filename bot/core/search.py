@@ -1,0 +1,193 @@
+"""Full-text search across meetings and topics, ranked by relevance (BM25 with field weights)."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz import fuzz, process
+
+from .model import Agenda, Meeting, Topic
+from .text import tokens
+
+STOPWORDS = frozenset(
+    ("a", "an", "and", "at", "by", "for", "from", "in", "is", "of", "on", "or", "the", "to")
+)
+_K1 = 1.2
+_B = 0.75
+MAX_RESULTS = 50
+IntArray = npt.NDArray[np.int32]
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    kind: Literal["meeting", "topic"]
+    id: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    query: str
+    terms: tuple[str, ...]  # the words searched for, after spelling correction
+    corrected: dict[str, str]  # typed word -> the word searched instead
+    hits: tuple[Hit, ...]
+
+
+class SearchIndex:
+    def __init__(self, agenda: Agenda) -> None:
+        self._docs: list[tuple[Literal["meeting", "topic"], str]] = []
+        fields: list[Counter[str]] = []
+        for meeting in agenda.meetings.values():
+            self._docs.append(("meeting", meeting.id))
+            fields.append(_weighted(_meeting_fields(agenda, meeting)))
+        for topic in agenda.topics.values():
+            self._docs.append(("topic", topic.id))
+            fields.append(_weighted(_topic_fields(agenda, topic)))
+        self._postings = _postings(fields)
+        self._vocabulary = sorted(self._postings)
+        # A query that is exactly a document's name or alias ("kyoto convention") means it.
+        self._names: dict[str, list[int]] = {}
+        for doc, (kind, item_id) in enumerate(self._docs):
+            item = agenda.meetings[item_id] if kind == "meeting" else agenda.topics[item_id]
+            for name in item.names:
+                self._names.setdefault(" ".join(tokens(name)), []).append(doc)
+
+    def search(self, query: str, limit: int = MAX_RESULTS) -> SearchResult:
+        typed = [t for t in dict.fromkeys(tokens(query)) if t not in STOPWORDS] or tokens(query)
+        corrected: dict[str, str] = {}
+        terms: list[str] = []
+        expansions: list[tuple[str, ...]] = []
+        for word in typed[:12]:
+            options = self._expand(word)
+            if not options:
+                continue
+            if options[0] != word:
+                corrected[word] = options[0]
+            terms.append(options[0])
+            expansions.append(options)
+        count = len(self._docs)
+        scores = np.zeros(count)
+        matched = np.zeros(count)
+        for options in expansions:
+            # A word and its completions count once per document, at the best of their weights.
+            best = np.zeros(count)
+            for option in options:
+                ids, weights = self._postings[option]
+                best[ids] = np.maximum(best[ids], weights)
+            scores += best
+            matched += best > 0
+        wanted = max(1, len(expansions))
+        top = float(scores.max()) if count else 0.0
+        for phrase in {" ".join(tokens(query)), " ".join(terms)}:
+            for doc in self._names.get(phrase, ()):
+                scores[doc] += top
+                matched[doc] = max(matched[doc], wanted)
+        # Documents that contain every word rank above those that contain some.
+        final = scores * matched / wanted
+        candidates = np.flatnonzero(final > 0)
+        if len(candidates) > limit:
+            cut = np.argpartition(-final[candidates], limit - 1)[:limit]
+            candidates = candidates[cut]
+        ranked = sorted(candidates.tolist(), key=lambda doc: (-final[doc], doc))
+        hits = tuple(
+            Hit(self._docs[doc][0], self._docs[doc][1], round(float(final[doc]), 4))
+            for doc in ranked
+        )
+        return SearchResult(query, tuple(terms), corrected, hits)
+
+    def _expand(self, word: str) -> tuple[str, ...]:
+        """The indexed words a query word stands for: itself, then its completions, then the
+        closest spelling (so 'print' finds 'printing' and 'kyotto' finds 'kyoto')."""
+        found: list[str] = [word] if word in self._postings else []
+        if len(word) >= 3:
+            start = bisect_left(self._vocabulary, word)
+            for candidate in self._vocabulary[start : start + 8]:
+                if not candidate.startswith(word):
+                    break
+                if candidate != word:
+                    found.append(candidate)
+        if not found and len(word) >= 4:
+            close = process.extractOne(word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=78)
+            if close:
+                found.append(close[0])
+        return tuple(found)
+
+
+def _postings(fields: list[Counter[str]]) -> dict[str, tuple[IntArray, FloatArray]]:
+    """BM25 weight of every (term, document), computed as arrays, grouped by term."""
+    term_ids: dict[str, int] = {}
+    terms: list[int] = []
+    docs: list[int] = []
+    frequencies: list[int] = []
+    for doc, counts in enumerate(fields):
+        for term, tf in counts.items():
+            terms.append(term_ids.setdefault(term, len(term_ids)))
+            docs.append(doc)
+            frequencies.append(tf)
+    if not terms:
+        return {}
+    term_of = np.array(terms, dtype=np.int32)
+    doc_of = np.array(docs, dtype=np.int32)
+    tf_of = np.array(frequencies, dtype=np.float64)
+    lengths = np.bincount(doc_of, weights=tf_of, minlength=len(fields))
+    norm = _K1 * (1 - _B + _B * lengths / lengths.mean())
+    df = np.bincount(term_of, minlength=len(term_ids)).astype(np.float64)
+    idf = np.log(1 + (len(fields) - df + 0.5) / (df + 0.5))
+    weight = idf[term_of] * tf_of * (_K1 + 1) / (tf_of + norm[doc_of])
+    order = np.argsort(term_of, kind="stable")
+    bounds = np.searchsorted(term_of[order], np.arange(len(term_ids) + 1))
+    postings = {}
+    for index, name in enumerate(term_ids):
+        chosen = order[bounds[index] : bounds[index + 1]]
+        postings[name] = (doc_of[chosen], weight[chosen])
+    return postings
+
+
+def _weighted(parts: Iterable[tuple[str, int]]) -> Counter[str]:
+    """Term counts of a document, each field's words counted `weight` times."""
+    by_weight: dict[int, list[str]] = {}
+    for text, weight in parts:
+        if text:
+            by_weight.setdefault(weight, []).append(text)
+    counts: Counter[str] = Counter()
+    for weight, texts in by_weight.items():
+        for token in tokens(" ".join(texts)):
+            if token not in STOPWORDS:
+                counts[token] += weight
+    return counts
+
+
+def _meeting_fields(agenda: Agenda, meeting: Meeting) -> list[tuple[str, int]]:
+    parts = [(meeting.title, 3), (meeting.id.replace("-", " "), 2), (meeting.venue, 2)]
+    parts += [(alias, 2) for alias in meeting.aliases]
+    parts += [(meeting.summary, 1), (meeting.kind.label, 1)]
+    parts += [(" ".join(str(n) for n in meeting.sessions), 2)]
+    for body_id in meeting.bodies:
+        body = agenda.bodies.get(body_id)
+        if body is not None:
+            parts += [(name, 1) for name in body.names]
+    for topic_id in meeting.topics:
+        topic = agenda.topics.get(topic_id)
+        if topic is not None:
+            parts.append((topic.name, 1))
+    return parts
+
+
+def _topic_fields(agenda: Agenda, topic: Topic) -> list[tuple[str, int]]:
+    parts = [(topic.name, 3)]
+    parts += [(alias, 2) for alias in topic.aliases]
+    parts += [(keyword, 2) for keyword in topic.keywords]
+    parts += [(topic.summary, 1)]
+    parts += [(who, 1) for who in topic.involved]
+    for body_id in topic.bodies:
+        body = agenda.bodies.get(body_id)
+        if body is not None:
+            parts.append((body.acronym or body.name, 1))
+    return parts

@@ -1,0 +1,61 @@
+"""Every setting in one typed object, read once at start (environment and `.env`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.core import parse_as_of, resolve_zone
+from bot.service import BUNDLED_DATA
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    discord_token: SecretStr | None = Field(
+        None, description="Bot token; without it the bot runs in the console"
+    )
+    agenda_data_dir: Path = Field(BUNDLED_DATA, description="Directory of the agenda TOML files")
+    agenda_as_of: datetime | None = Field(
+        None, description="Live as if it were this date (then time runs on)"
+    )
+    agenda_speed: float = Field(1.0, gt=0, le=1_000_000, description="How fast time runs")
+    console_timezone: str = Field("UTC", description="The console reader's IANA time zone")
+    console_history_file: Path | None = Field(
+        Path("~/.agenda_bot_history"), description="Where the console keeps its history"
+    )
+    log_level: LogLevel = "WARNING"
+
+    @field_validator("discord_token", mode="before")
+    @classmethod
+    def _blank_token_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("agenda_as_of", mode="before")
+    @classmethod
+    def _as_of(cls, value: object) -> object:
+        if isinstance(value, str):
+            return parse_as_of(value) if value.strip() else None
+        return value
+
+    @field_validator("console_timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        resolve_zone(value)
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @property
+    def reader_zone(self) -> ZoneInfo:
+        return resolve_zone(self.console_timezone)

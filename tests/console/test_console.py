@@ -1,0 +1,186 @@
+"""The console end to end: in-process, and as the real `python -m bot` process."""
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import icalendar
+import pytest
+
+from bot.console import Console, complete_line
+from tests.conftest import MINI_DATA
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_bot(*args, stdin="", cwd=None, env=None, timeout=60):
+    environment = dict(os.environ, DISCORD_TOKEN="", PYTHONPATH=str(ROOT), **(env or {}))
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        env=environment,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def test_console_answers_each_line_and_saves_calendars(mini_service, tmp_path):
+    out = io.StringIO()
+    console = Console(mini_service, out, save_dir=tmp_path)
+    console.run(["/next\n", "\n", "/calendar body:board\n", "/quit\n", "/topics\n"])
+    text = out.getvalue()
+    assert text.startswith("**Under way: Regional workshop, Americas**")
+    assert f"Saved {tmp_path / 'agenda-board.ics'} (" in text
+    assert "**Topics**" not in text  # nothing after /quit
+    saved = icalendar.Calendar.from_ical((tmp_path / "agenda-board.ics").read_bytes())
+    assert len(saved.walk("VEVENT")) == 3
+    assert [p.name for p in tmp_path.iterdir()] == ["agenda-board.ics"]  # no temporary left
+
+
+def test_console_reports_a_file_it_cannot_write(mini_service, tmp_path):
+    out = io.StringIO()
+    console = Console(mini_service, out, save_dir=tmp_path / "missing")
+    console.run(["/calendar\n"])
+    assert "Could not save" in out.getvalue()
+    assert "Nothing was written." in out.getvalue()
+
+
+def test_an_unexpected_error_is_an_apology_not_a_traceback(mini_service, caplog):
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("boom")
+
+    mini_service.next_meeting = broken
+    reply = Console(mini_service, io.StringIO()).answer("/next")
+    assert reply.title == "Sorry, that went wrong on my side"
+    assert "command failed: '/next'" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("buffer", "text", "expected"),
+    [
+        ("/to", "/to", ["/topics ", "/topic "]),
+        (
+            "",
+            "",
+            [
+                f"/{n} "
+                for n in (
+                    "agenda",
+                    "next",
+                    "meeting",
+                    "topics",
+                    "topic",
+                    "search",
+                    "calendar",
+                    "help",
+                )
+            ],
+        ),
+        ("/agenda b", "b", ["body:"]),
+        ("/agenda ", "", ["body:", "kind:", "topic:", "status:", "past:", "page:"]),
+        ("/nothing x", "x", []),
+    ],
+)
+def test_completion(buffer, text, expected):
+    assert complete_line(buffer, text) == expected
+
+
+def test_the_real_process_in_console_mode_with_piped_input():
+    result = run_bot("--as-of", "2015-10-23", stdin="/next\n/meeting PTC 211\n/tpoic x\n")
+    assert result.returncode == 0, result.stderr
+    assert (
+        "**Under way: WCO Regional Workshop on the TFA and the Mercator Programme" in result.stdout
+    )
+    assert "**Permanent Technical Committee, 211th/212th Sessions**" in result.stdout
+    assert "**Unknown command /tpoic**\n\nDid you mean `/topic`?" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_ask_answers_one_command():
+    result = run_bot("ask", "/topic 3d printng", "--as-of", "2015-10-23")
+    assert result.returncode == 0
+    assert result.stdout.startswith("**3D printing**\n\n")
+
+
+def test_ask_exits_non_zero_when_nothing_matches():
+    result = run_bot("ask", "/topic zzzzzz")
+    assert result.returncode == 1
+    assert result.stdout.startswith("**No topic matches 'zzzzzz'**")
+
+
+def test_export_to_stdout_lists_undated_meetings_on_stderr():
+    result = run_bot("export", "--data", str(MINI_DATA))
+    assert result.returncode == 0
+    assert result.stdout.startswith("BEGIN:VCALENDAR\n")  # text mode reads CRLF as \n
+    assert result.stderr.splitlines() == [
+        "left out (no day known yet): tc-8: Technical Committee, 8th Session",
+        "left out (no day known yet): summit-2016: Forum Summit 2016",
+        "left out (no day known yet): tc-next: Technical Committee, meeting after next",
+    ]
+
+
+def test_export_to_a_file_with_filters(tmp_path):
+    target = tmp_path / "out.ics"
+    result = run_bot(
+        "export", "--data", str(MINI_DATA), "--out", str(target), "--topic", "drones", "--alarms"
+    )
+    assert result.returncode == 0, result.stderr
+    calendar = icalendar.Calendar.from_ical(target.read_bytes())
+    assert len(calendar.walk("VEVENT")) == 3
+    assert all(event.walk("VALARM") for event in calendar.walk("VEVENT"))
+
+
+def test_export_with_an_unknown_body_says_what_to_type(tmp_path):
+    result = run_bot("export", "--data", str(MINI_DATA), "--body", "nobody at all")
+    assert result.returncode == 2
+    assert "No body matches 'nobody at all'" in result.stderr
+    assert result.stdout == ""
+
+
+def test_check_passes_on_the_bundled_data():
+    result = run_bot("check")
+    assert result.returncode == 0
+    assert result.stdout.startswith("OK: ")
+
+
+def test_check_fails_and_lists_problems(data_dir):
+    directory = data_dir(extra="[[meeting]]\nid = 'x'\n")
+    result = run_bot("check", str(directory))
+    assert result.returncode == 1
+    assert (
+        "extra.toml: meeting 'x', field 'title': missing; this field is required" in result.stderr
+    )
+
+
+def test_the_bot_does_not_start_on_a_broken_data_set(data_dir):
+    directory = data_dir(extra="[[meeting]]\nid = 'x'\n")
+    result = run_bot("--data", str(directory), stdin="/next\n")
+    assert result.returncode == 1
+    assert "Cannot start" in result.stderr and result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (["--as-of", "yesterday"], {}, "--as-of/--speed: 'yesterday' is not a date"),
+        (["--speed", "0"], {}, "speed must be more than 0"),
+        ([], {"CONSOLE_TIMEZONE": "Mars/Base"}, "Setting CONSOLE_TIMEZONE"),
+        ([], {"AGENDA_SPEED": "-2"}, "Setting AGENDA_SPEED"),
+    ],
+)
+def test_bad_settings_are_explained_without_a_traceback(args, env, message):
+    result = run_bot(*args, stdin="/next\n", env=env)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_calendar_command_saves_in_the_working_directory(tmp_path):
+    result = run_bot("--data", str(MINI_DATA), stdin="/calendar\n", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "agenda.ics").exists()

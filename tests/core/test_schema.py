@@ -1,0 +1,265 @@
+"""Loading validates everything and reports every problem at once, with file, entry and field."""
+
+from datetime import date
+
+import pytest
+
+from bot.core import DataSetError, Precision, build_agenda
+from bot.core.schema import Problem
+
+DATASET = {
+    "name": "X",
+    "organisation": "X org",
+    "updated": "2016-01-01T00:00:00Z",
+    "uid_domain": "x.invalid",
+}
+BODY = {"id": "ptc", "name": "Permanent Technical Committee", "acronym": "PTC"}
+TOPIC = {"id": "tfa", "name": "TFA", "summary": "The agreement."}
+
+
+def meeting(**changes):
+    entry = {
+        "id": "ptc-1",
+        "title": "PTC 1",
+        "bodies": ["ptc"],
+        "kind": "session",
+        "start": date(2016, 3, 2),
+        "timezone": "Europe/Brussels",
+        "status": "confirmed",
+    }
+    entry.update(changes)
+    return {key: value for key, value in entry.items() if value is not None}
+
+
+def documents(*meetings, topics=(TOPIC,), bodies=(BODY,), dataset=DATASET, extra=None):
+    docs = {
+        "agenda.toml": {"dataset": dataset},
+        "bodies.toml": {"body": list(bodies)},
+        "topics.toml": {"topic": list(topics)},
+        "meetings.toml": {"meeting": list(meetings)},
+    }
+    docs.update(extra or {})
+    return docs
+
+
+def problems_of(docs) -> list[str]:
+    with pytest.raises(DataSetError) as raised:
+        build_agenda(docs)
+    return [str(problem) for problem in raised.value.problems]
+
+
+def test_a_valid_data_set_loads():
+    agenda = build_agenda(documents(meeting(topics=["tfa"])))
+    assert list(agenda.meetings) == ["ptc-1"]
+    assert agenda.topics["tfa"].meetings == ("ptc-1",)
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        (
+            {"venu": "x"},
+            "meetings.toml: meeting 'ptc-1', field 'venu': unknown field (did you mean 'venue'?)",
+        ),
+        (
+            {"title": None},
+            "meetings.toml: meeting 'ptc-1', field 'title': missing; this field is required",
+        ),
+        ({"id": "PTC 1"}, "meetings.toml: meeting 'PTC 1', field 'id': must be a slug"),
+        (
+            {"kind": "seminar"},
+            "field 'kind': must be one of 'session', 'joint-session', "
+            "'conference', 'workshop' or 'milestone'",
+        ),
+        ({"status": "done"}, "field 'status': must be one of"),
+        ({"bodies": ["ptcc"]}, "field 'bodies': unknown body 'ptcc' (did you mean 'ptc'?)"),
+        ({"bodies": []}, "field 'bodies': list should have at least 1 item"),
+        ({"topics": ["tfaa"]}, "field 'topics': unknown topic 'tfaa' (did you mean 'tfa'?)"),
+        (
+            {"timezone": "Europe/Brusels"},
+            "field 'timezone': unknown time zone 'Europe/Brusels' (did you mean 'Europe/Brussels'",
+        ),
+        (
+            {"start": "2016-03-02T10:00:00+01:00"},
+            "field 'start': '2016-03-02T10:00:00+01:00' is not a date",
+        ),
+        ({"start": "next spring"}, "field 'start': 'next spring' is not a date; write a date"),
+        ({"start": "2016-13"}, "field 'start': '2016-13' is not a date"),
+        (
+            {"start": "2016-11", "end": date(2016, 11, 3)},
+            "field 'end': an end is only allowed with a day or a time",
+        ),
+        ({"start": None, "end": date(2016, 11, 3)}, "field 'end': an end is only allowed"),
+        ({"end": date(2016, 3, 1)}, "field 'end': the last day is before the first"),
+        (
+            {"status": "held", "start": None},
+            "field 'status': a held meeting happened: give at least its year",
+        ),
+        ({"sessions": [0]}, "field 'sessions[1]': input should be greater than 0"),
+        ({"revision": -1}, "field 'revision': input should be greater than or equal to 0"),
+        ({"updated": "2016-01-01T00:00:00"}, "field 'updated': needs an offset"),
+        (
+            {"sources": [{"title": "t", "url": "javascript:alert(1)"}]},
+            "field 'sources[1].url': value error, must be an http(s) address",
+        ),
+        (
+            {"sources": [{"title": "t", "url": "https://x.org", "checked": "x"}]},
+            "field 'sources[1].checked': unknown field",
+        ),
+        ({"title": 5}, "field 'title': input should be a valid string"),
+    ],
+)
+def test_each_broken_meeting_field_is_reported_with_file_entry_and_field(changes, expected):
+    problems = problems_of(documents(meeting(**changes)))
+    assert any(expected in problem for problem in problems), problems
+
+
+def test_offset_datetimes_are_refused_in_favour_of_wall_time():
+    from datetime import UTC, datetime
+
+    problems = problems_of(documents(meeting(start=datetime(2016, 3, 2, 9, tzinfo=UTC))))
+    assert "give the venue's local time without an offset" in problems[0]
+
+
+def test_nonexistent_local_time_is_refused():
+    from datetime import datetime
+
+    problems = problems_of(documents(meeting(start=datetime(2016, 3, 27, 2, 30))))
+    assert "field 'start': 2016-03-27 02:30 does not exist in Europe/Brussels" in problems[0]
+
+
+def test_ambiguous_end_time_is_refused():
+    from datetime import datetime
+
+    problems = problems_of(
+        documents(meeting(start=datetime(2016, 10, 30, 1, 0), end=datetime(2016, 10, 30, 2, 30)))
+    )
+    assert "field 'end': 2016-10-30 02:30 happens twice in Europe/Brussels" in problems[0]
+
+
+def test_every_problem_is_reported_at_once():
+    docs = documents(
+        meeting(venu="x"),
+        meeting(id="ptc-2", timezone="Mars/Olympus"),
+        meeting(id="ptc-1"),
+        topics=({"id": "tfa", "name": "TFA"},),
+        bodies=({"id": "ptc", "name": "PTC", "parent": "council"},),
+    )
+    problems = problems_of(docs)
+    assert problems == [
+        "bodies.toml: body 'ptc', field 'parent': unknown body 'council'",
+        "meetings.toml: meeting 'ptc-1', field 'venu': unknown field (did you mean 'venue'?)",
+        "meetings.toml: meeting 'ptc-1', field 'id': duplicate meeting id 'ptc-1'",
+        "meetings.toml: meeting 'ptc-2', field 'timezone': unknown time zone 'Mars/Olympus'",
+        "topics.toml: topic 'tfa', field 'summary': missing; this field is required",
+    ]
+
+
+def test_entries_without_an_id_are_named_by_position():
+    problems = problems_of(documents(meeting(id=None)))
+    assert "meetings.toml: meeting #1, field 'id': missing" in problems[0]
+
+
+@pytest.mark.parametrize(
+    ("docs_change", "expected"),
+    [
+        ({"agenda.toml": {}}, "(data directory): no [dataset] table in any file; add one"),
+        ({"extra.toml": {"dataset": DATASET}}, "extra.toml: [dataset]: a second [dataset]"),
+        (
+            {"extra.toml": {"meetings": []}},
+            "extra.toml: unknown table 'meetings' (did you mean 'meeting'?)",
+        ),
+        (
+            {"extra.toml": {"meeting": {"id": "x"}}},
+            "extra.toml: [[meeting]]: must be an array of tables",
+        ),
+        ({"extra.toml": {"dataset": "x"}}, "extra.toml: [dataset]: must be a table"),
+        ({"extra.toml": {"ladders": ["7d"]}}, "extra.toml: [ladders]: must be a table"),
+    ],
+)
+def test_structural_problems(docs_change, expected):
+    docs = documents(meeting())
+    docs.update(docs_change)
+    problems = problems_of(docs)
+    assert any(problem.startswith(expected) for problem in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("ladders", "expected"),
+    [
+        ({"seminar": ["1d"]}, "field 'seminar': unknown kind of meeting"),
+        ({"session": "7d"}, "field 'session': must be a list of lead times"),
+        ({"session": []}, "field 'session': must be a list of lead times"),
+        ({"session": ["7 days"]}, "field 'session': '7 days' is not a lead time"),
+        ({"session": ["1d", "24h"]}, "field 'session': the same lead time is listed twice"),
+    ],
+)
+def test_ladder_problems(ladders, expected):
+    problems = problems_of(documents(meeting(), extra={"ladders.toml": {"ladders": ladders}}))
+    assert any(expected in problem for problem in problems), problems
+
+
+def test_ladders_are_sorted_longest_first_and_default_applies_to_missing_kinds():
+    from datetime import timedelta
+
+    from bot.core import Kind
+
+    agenda = build_agenda(
+        documents(meeting(), extra={"ladders.toml": {"ladders": {"session": ["1d", "7d"]}}})
+    )
+    assert agenda.ladders.for_kind(Kind.SESSION) == (timedelta(days=7), timedelta(days=1))
+    assert agenda.ladders.for_kind(Kind.WORKSHOP) == (timedelta(days=1),)
+
+
+def test_circular_parents_are_refused():
+    bodies = (
+        {"id": "a", "name": "A", "parent": "b"},
+        {"id": "b", "name": "B", "parent": "a"},
+        BODY,
+    )
+    problems = problems_of(documents(meeting(), bodies=bodies))
+    assert any("report to each other in a circle" in p for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("start", "precision"),
+    [
+        (date(2016, 3, 2), Precision.DAY),
+        ("2016-11", Precision.MONTH),
+        ("2016", Precision.YEAR),
+        (2016, Precision.YEAR),
+        ("TBA", Precision.TBA),
+        ("tba", Precision.TBA),
+        (None, Precision.TBA),
+    ],
+)
+def test_the_form_of_start_gives_the_precision(start, precision):
+    agenda = build_agenda(documents(meeting(start=start)))
+    assert agenda.meetings["ptc-1"].when.precision is precision
+
+
+def test_defaults_come_from_the_dataset():
+    from datetime import UTC, datetime
+
+    dataset = dict(DATASET, sources_verified=date(2026, 11, 26))
+    agenda = build_agenda(
+        documents(meeting(sources=[{"title": "t", "url": "https://x.org/a"}]), dataset=dataset)
+    )
+    found = agenda.meetings["ptc-1"]
+    assert found.updated == datetime(2016, 1, 1, tzinfo=UTC)
+    assert found.sources[0].verified == date(2026, 11, 26)
+
+
+def test_meetings_are_chronological_with_undated_last():
+    agenda = build_agenda(
+        documents(
+            meeting(id="later", start=date(2016, 5, 1)),
+            meeting(id="tba", start=None),
+            meeting(id="earlier", start=date(2016, 1, 1)),
+        )
+    )
+    assert list(agenda.meetings) == ["earlier", "later", "tba"]
+
+
+def test_problem_text_without_entry_or_field():
+    assert str(Problem("a.toml", "", "", "is not valid TOML")) == "a.toml: is not valid TOML"
