@@ -72,20 +72,10 @@ class Renderer:
         fields = [self.meeting_field(first, now)]
         later = [m for m in (*found.ongoing, *found.upcoming) if m is not first]
         if later:
-            fields.append(
-                Field(
-                    "After that",
-                    "\n".join(f"{m.title}: {when_text(m.when, self.times)}" for m in later),
-                )
-            )
+            fields.append(Field("After that", self._short_lines(later)))
         if found.undated_before:
             fields.append(
-                Field(
-                    "Not yet dated, may come earlier",
-                    "\n".join(
-                        f"{m.title}: {when_text(m.when, self.times)}" for m in found.undated_before
-                    ),
-                )
+                Field("Not yet dated, may come earlier", self._short_lines(found.undated_before))
             )
         summary = first.summary
         return Reply(
@@ -154,9 +144,9 @@ class Renderer:
         coming = [m for m in meetings if not m.when.has_ended(now)]
         held = [m for m in meetings if m.when.has_ended(now)]
         if coming:
-            fields.append(Field("Coming up", "\n".join(self._short(m) for m in coming)))
+            fields.append(Field("Coming up", self._short_lines(coming)))
         if held:
-            fields.append(Field("Discussed at", "\n".join(self._short(m) for m in reversed(held))))
+            fields.append(Field("Discussed at", self._short_lines(reversed(held))))
         if topic.confidence:
             fields.append(Field("Not verified", topic.confidence))
         if topic.sources:
@@ -242,8 +232,10 @@ class Renderer:
 
     # -- helpers ---------------------------------------------------------------------------------
 
-    def _short(self, meeting: Meeting) -> str:
-        return f"{meeting.title}: {when_text(meeting.when, self.times)} (`/meeting {meeting.id}`)"
+    def _short_lines(self, meetings: Iterable[Meeting]) -> str:
+        return "\n".join(
+            f"{m.title}: {when_text(m.when, self.times)} (`/meeting {m.id}`)" for m in meetings
+        )
 
     def _bodies_long(self, meeting: Meeting) -> str:
         return " / ".join(
