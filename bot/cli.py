@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
 from collections.abc import Sequence
@@ -44,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     if args.command == "check":
-        return _check(Path(args.path) if args.path else settings.agenda_data_dir)
+        return _check(Path(args.path) if args.path else settings.agenda_data_dir, settings)
     try:
         clock = _clock(args, settings)
     except ValueError as problem:
@@ -104,7 +105,8 @@ def _clock(args: argparse.Namespace, settings: Settings) -> Clock:
     return LivingClock(as_of or real.now(), speed, real)
 
 
-def _check(path: Path) -> int:
+def _check(path: Path, settings: Settings) -> int:
+    """Validate the data set, then build the Discord bot and its command tree offline."""
     try:
         agenda = load_agenda(path)
     except DataSetError as problem:
@@ -115,6 +117,11 @@ def _check(path: Path) -> int:
         f"OK: {path}: {len(agenda.meetings)} meetings ({undated} without a day yet), "
         f"{len(agenda.bodies)} bodies, {len(agenda.topics)} topics."
     )
+    from bot.discord import check_bot
+
+    service = AgendaService(agenda, SystemClock())
+    names = asyncio.run(check_bot(service, settings))
+    print(f"OK: Discord bot built offline with {len(names)} slash commands: /{', /'.join(names)}.")
     return EXIT_OK
 
 
@@ -151,7 +158,9 @@ def _export(service: AgendaService, args: argparse.Namespace) -> int:
 
 def _run(service: AgendaService, settings: Settings) -> int:
     if settings.discord_token is not None:
-        log.warning("DISCORD_TOKEN is set, but the Discord adapter is not built yet; console mode")
+        from bot.discord import run_discord
+
+        return run_discord(service, settings)
     console = Console(service, sys.stdout, times=service.times)
     if sys.stdin.isatty():
         return console.interactive(settings.console_history_file)

@@ -22,6 +22,15 @@ class Settings(BaseSettings):
     discord_token: SecretStr | None = Field(
         None, description="Bot token; without it the bot runs in the console"
     )
+    discord_dev_guild: int | None = Field(
+        None, description="Guild id: sync commands there at every start (development)"
+    )
+    discord_api_base_url: str | None = Field(
+        None, description="REST base URL, e.g. a proxy (default: Discord's own)"
+    )
+    discord_gateway_url: str | None = Field(
+        None, description="Gateway URL, e.g. a local Discord-compatible server"
+    )
     agenda_data_dir: Path = Field(BUNDLED_DATA, description="Directory of the agenda TOML files")
     agenda_as_of: datetime | None = Field(
         None, description="Live as if it were this date (then time runs on)"
@@ -36,6 +45,13 @@ class Settings(BaseSettings):
     @field_validator("discord_token", mode="before")
     @classmethod
     def _blank_token_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator(
+        "discord_dev_guild", "discord_api_base_url", "discord_gateway_url", mode="before"
+    )
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("agenda_as_of", mode="before")

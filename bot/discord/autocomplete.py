@@ -1,0 +1,39 @@
+"""Autocomplete for meeting, body, topic and command options, from the service's tolerant lookup."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+
+from bot.core import Completion
+
+if TYPE_CHECKING:
+    from .bot import AgendaBot
+
+
+async def _choices(
+    interaction: discord.Interaction, typed: str, what: Completion
+) -> list[app_commands.Choice[str]]:
+    bot: AgendaBot = interaction.client  # type: ignore[assignment]
+    return [
+        app_commands.Choice(name=label, value=value)
+        for label, value in bot.service.complete(what, typed)
+    ]
+
+
+async def meetings(interaction: discord.Interaction, typed: str) -> list[app_commands.Choice[str]]:
+    return await _choices(interaction, typed, Completion.MEETING)
+
+
+async def bodies(interaction: discord.Interaction, typed: str) -> list[app_commands.Choice[str]]:
+    return await _choices(interaction, typed, Completion.BODY)
+
+
+async def topics(interaction: discord.Interaction, typed: str) -> list[app_commands.Choice[str]]:
+    return await _choices(interaction, typed, Completion.TOPIC)
+
+
+async def commands(interaction: discord.Interaction, typed: str) -> list[app_commands.Choice[str]]:
+    return await _choices(interaction, typed, Completion.COMMAND)

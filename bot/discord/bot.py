@@ -1,0 +1,146 @@
+"""The Discord bot: a commands.Bot whose cogs call the one service and show its replies."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core import COMMANDS_BY_NAME
+from bot.core.reply import error
+from bot.service import AgendaService
+
+from .responses import answer
+
+log = logging.getLogger(__name__)
+EXTENSIONS = (
+    "bot.discord.cogs.meetings",
+    "bot.discord.cogs.topics",
+    "bot.discord.cogs.calendar",
+    "bot.discord.cogs.help",
+)
+
+
+class AgendaTree(app_commands.CommandTree["AgendaBot"]):
+    async def on_error(
+        self, interaction: discord.Interaction[AgendaBot], problem: app_commands.AppCommandError
+    ) -> None:
+        """Every failure gets an answer: what to do instead, or a short apology."""
+        if isinstance(problem, app_commands.NoPrivateMessage):
+            reply = error(
+                "This command works in a server only",
+                "Run it in a channel of the server it is about.",
+            )
+        elif isinstance(problem, app_commands.MissingPermissions | app_commands.CheckFailure):
+            reply = error("You cannot do that here", str(problem) or "You lack a permission.")
+        else:
+            command = interaction.command.qualified_name if interaction.command else "?"
+            log.error(
+                "command /%s failed (user %s, guild %s, channel %s, options %s)",
+                command,
+                interaction.user.id,
+                interaction.guild_id,
+                interaction.channel_id,
+                interaction.namespace,
+                exc_info=problem,
+            )
+            reply = error(
+                "Sorry, that went wrong on my side",
+                "The problem has been logged. Try again, or `/help`.",
+            )
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(
+                    content=f"**{reply.title}**\n{reply.body}", ephemeral=True
+                )
+            else:
+                await answer(interaction, reply)
+        except discord.HTTPException:
+            log.exception("could not tell the user about the failure")
+
+
+# The bot has no voice features: do not warn at every start that voice libraries are missing.
+discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
+
+
+class AgendaBot(commands.Bot):
+    def __init__(
+        self,
+        service: AgendaService,
+        *,
+        dev_guild: int | None = None,
+        sync_commands: bool = True,
+        **options: Any,
+    ) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True  # slash commands need no message content
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=intents,
+            allowed_mentions=discord.AllowedMentions.none(),
+            tree_cls=AgendaTree,
+            **options,
+        )
+        self.service = service
+        self.dev_guild = dev_guild
+        self.sync_commands = sync_commands
+
+    async def load_cogs(self) -> None:
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+
+    async def setup_hook(self) -> None:
+        await self.load_cogs()
+        if self.sync_commands:
+            await self.sync_tree()
+
+    async def sync_tree(self) -> str:
+        """Commands to the development guild at every start; globally only when they changed
+        (global syncs are rate limited and take time to reach every client)."""
+        if self.dev_guild is not None:
+            guild = discord.Object(id=self.dev_guild)
+            self.tree.copy_global_to(guild=guild)
+            await self.tree.sync(guild=guild)
+            log.info("commands synced to development guild %s", self.dev_guild)
+            return "guild"
+        remote = await self.tree.fetch_commands()
+        local: list[dict[str, Any]] = [
+            dict(command.to_dict(self.tree)) for command in self.tree.get_commands()
+        ]
+        if command_shapes(local) == command_shapes([dict(c.to_dict()) for c in remote]):
+            log.info("global commands unchanged; not syncing")
+            return "unchanged"
+        await self.tree.sync()
+        log.info("global commands synced")
+        return "global"
+
+
+def command_shapes(payloads: list[dict[str, Any]]) -> list[Any]:
+    """What makes two command lists the same for users: names, descriptions, options, choices."""
+
+    def shape(item: dict[str, Any]) -> tuple[Any, ...]:
+        return (
+            item.get("name"),
+            item.get("description"),
+            int(item.get("type", 1)),
+            bool(item.get("required", False)),
+            bool(item.get("autocomplete", False)),
+            tuple(sorted((c["name"], str(c["value"])) for c in item.get("choices") or [])),
+            tuple(shape(option) for option in item.get("options") or []),
+        )
+
+    return sorted(shape(payload) for payload in payloads)
+
+
+def spec_options(name: str) -> dict[str, str]:
+    """Option descriptions of a command, from the one command table (`bot.core.COMMANDS`)."""
+    return {o.name: o.description for o in COMMANDS_BY_NAME[name].options if o.name != "page"}
+
+
+def description(name: str) -> str:
+    return COMMANDS_BY_NAME[name].description

@@ -1,0 +1,26 @@
+"""/help."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord import autocomplete
+from bot.discord.bot import AgendaBot, description, spec_options
+from bot.discord.responses import answer
+
+
+class Help(commands.Cog):
+    def __init__(self, bot: AgendaBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="help", description=description("help"))
+    @app_commands.describe(**spec_options("help"))
+    @app_commands.autocomplete(command=autocomplete.commands)
+    async def help(self, interaction: discord.Interaction, command: str | None = None) -> None:
+        await answer(interaction, self.bot.service.help(command))
+
+
+async def setup(bot: AgendaBot) -> None:
+    await bot.add_cog(Help(bot))

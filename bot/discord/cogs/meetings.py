@@ -1,0 +1,56 @@
+"""/agenda, /next and /meeting."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core.commands import KINDS, STATUSES
+from bot.discord import autocomplete
+from bot.discord.bot import AgendaBot, description, spec_options
+from bot.discord.responses import answer, answer_paged
+from bot.discord.times import DISCORD_TIMES
+
+KIND_CHOICES = [app_commands.Choice(name=k.replace("-", " "), value=k) for k in KINDS]
+STATUS_CHOICES = [app_commands.Choice(name=s, value=s) for s in STATUSES]
+
+
+class Meetings(commands.Cog):
+    def __init__(self, bot: AgendaBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="agenda", description=description("agenda"))
+    @app_commands.describe(**spec_options("agenda"))
+    @app_commands.choices(kind=KIND_CHOICES, status=STATUS_CHOICES)
+    @app_commands.autocomplete(body=autocomplete.bodies, topic=autocomplete.topics)
+    async def agenda(
+        self,
+        interaction: discord.Interaction,
+        body: str | None = None,
+        kind: str | None = None,
+        topic: str | None = None,
+        status: str | None = None,
+        past: bool = False,
+    ) -> None:
+        service = self.bot.service
+        await answer_paged(
+            interaction,
+            lambda page: service.agenda_list(body, kind, topic, status, past, page, DISCORD_TIMES),
+        )
+
+    @app_commands.command(name="next", description=description("next"))
+    @app_commands.describe(**spec_options("next"))
+    @app_commands.autocomplete(body=autocomplete.bodies)
+    async def next_meeting(self, interaction: discord.Interaction, body: str | None = None) -> None:
+        await answer(interaction, self.bot.service.next_meeting(body, DISCORD_TIMES))
+
+    @app_commands.command(name="meeting", description=description("meeting"))
+    @app_commands.describe(**spec_options("meeting"))
+    @app_commands.autocomplete(meeting=autocomplete.meetings)
+    async def meeting(self, interaction: discord.Interaction, meeting: str) -> None:
+        await answer(interaction, self.bot.service.meeting(meeting, DISCORD_TIMES))
+
+
+async def setup(bot: AgendaBot) -> None:
+    await bot.add_cog(Meetings(bot))

@@ -1,0 +1,97 @@
+"""A neutral Reply as Discord embeds, always within Discord's limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import discord
+
+from bot.core import Reply, Tone
+
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FIELD_COUNT_LIMIT = 25
+FOOTER_LIMIT = 2048
+TOTAL_LIMIT = 6000  # all embeds of one message together
+CONTENT_LIMIT = 2000
+COLOURS = {Tone.INFO: 0x1F6FB2, Tone.NOT_FOUND: 0xE67E22, Tone.ERROR: 0xC0392B}
+SHORTENED = "Shortened to fit in Discord; the console (`python -m bot`) shows it whole."
+
+
+@dataclass(frozen=True)
+class Message:
+    """What to send: embeds (and a plain-text fallback when there are none)."""
+
+    embeds: tuple[discord.Embed, ...]
+    ephemeral: bool
+
+
+def cut(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a line or a word, with an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    for separator in ("\n", " "):
+        if separator in head[limit // 2 :]:
+            head = head[: head.rindex(separator)]
+            break
+    return head.rstrip() + "…"
+
+
+def split_value(value: str, limit: int = FIELD_VALUE_LIMIT) -> list[str]:
+    """A long field value as several chunks, split between lines where it can be."""
+    chunks: list[str] = []
+    current = ""
+    for line in value.split("\n"):
+        pieces = [line[i : i + limit] for i in range(0, len(line), limit)] or [""]
+        for piece in pieces:
+            candidate = f"{current}\n{piece}" if current else piece
+            if len(candidate) <= limit:
+                current = candidate
+            else:
+                chunks.append(current)
+                current = piece
+    chunks.append(current)
+    # Discord refuses an empty field value.
+    return [chunk if chunk.strip() else "\u200b" for chunk in chunks]
+
+
+def to_message(reply: Reply) -> Message:
+    """One embed: title, description, fields (long values continue in further fields), footer.
+
+    Anything past 25 fields or 6,000 characters is left out with a note saying so.
+    """
+    embed = discord.Embed(
+        title=cut(reply.title, TITLE_LIMIT),
+        description=cut(reply.body, DESCRIPTION_LIMIT) or None,
+        colour=COLOURS[reply.tone],
+    )
+    footer = reply.footer
+    if reply.paging is not None and reply.paging.pages > 1:
+        page = f"Page {reply.paging.number} of {reply.paging.pages}"
+        footer = f"{page} · {footer}" if footer else page
+    budget = TOTAL_LIMIT - len(embed.title or "") - len(embed.description or "")
+    budget -= len(footer) + len(SHORTENED) + 10
+    shortened = False
+    for field in reply.fields:
+        for index, chunk in enumerate(split_value(field.value)):
+            name = cut(field.name if index == 0 else f"{field.name} (continued)", FIELD_NAME_LIMIT)
+            if len(embed.fields) >= FIELD_COUNT_LIMIT - 1 or len(name) + len(chunk) > budget:
+                shortened = True
+                break
+            embed.add_field(name=name, value=chunk, inline=False)
+            budget -= len(name) + len(chunk)
+        if shortened:
+            break
+    if shortened:
+        footer = f"{footer} · {SHORTENED}" if footer else SHORTENED
+    if footer:
+        embed.set_footer(text=cut(footer, FOOTER_LIMIT))
+    return Message((embed,), reply.is_error)
+
+
+def embed_size(embed: discord.Embed) -> int:
+    """Characters Discord counts toward the 6,000 limit."""
+    return len(embed)

@@ -1,0 +1,105 @@
+"""Answering an interaction with a Reply: embeds, ephemeral errors, files, pages."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Callable
+
+import discord
+
+from bot.core import Reply
+
+from .embeds import to_message
+
+log = logging.getLogger(__name__)
+PAGE_TIMEOUT = 180.0
+STRANGER = "Only the person who asked can turn these pages; run the command yourself to browse."
+
+
+async def answer(interaction: discord.Interaction, reply: Reply) -> None:
+    """Send `reply` as the interaction's response: ephemeral when it is an error or not found."""
+    message = to_message(reply)
+    options: dict[str, object] = {
+        "embeds": list(message.embeds),
+        "ephemeral": message.ephemeral,
+        "allowed_mentions": discord.AllowedMentions.none(),
+    }
+    if reply.attachment is not None:
+        limit = interaction.filesize_limit
+        if len(reply.attachment.content) > limit:
+            await interaction.response.send_message(
+                f"The calendar is {len(reply.attachment.content):,} bytes, more than the "
+                f"{limit:,} this server accepts. Ask for less: `/calendar body:…` or `topic:…`.",
+                ephemeral=True,
+            )
+            return
+        options["file"] = discord.File(
+            io.BytesIO(reply.attachment.content), filename=reply.attachment.filename
+        )
+    await interaction.response.send_message(**options)  # type: ignore[call-overload]
+
+
+async def answer_paged(interaction: discord.Interaction, page: Callable[[int], Reply]) -> None:
+    """Send page 1 of a list with buttons that only the asker can press."""
+    reply = page(1)
+    if reply.paging is None or reply.paging.pages <= 1 or reply.is_error:
+        await answer(interaction, reply)
+        return
+    view = Pager(interaction.user.id, page, reply.paging.pages)
+    await interaction.response.send_message(
+        embeds=list(to_message(reply).embeds),
+        view=view,
+        allowed_mentions=discord.AllowedMentions.none(),
+    )
+    view.message = await interaction.original_response()
+
+
+class Pager(discord.ui.View):
+    """Previous / next buttons over a paged Reply; they stop working (disabled) after a while."""
+
+    def __init__(self, owner_id: int, page: Callable[[int], Reply], pages: int) -> None:
+        super().__init__(timeout=PAGE_TIMEOUT)
+        self.owner_id = owner_id
+        self.page = page
+        self.pages = pages
+        self.number = 1
+        self.message: discord.InteractionMessage | None = None
+        self._sync_buttons()
+
+    def _sync_buttons(self) -> None:
+        self.previous.disabled = self.number <= 1
+        self.next.disabled = self.number >= self.pages
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id == self.owner_id:
+            return True
+        await interaction.response.send_message(STRANGER, ephemeral=True)
+        return False
+
+    async def _show(self, interaction: discord.Interaction, number: int) -> None:
+        reply = self.page(number)
+        if reply.paging is not None:
+            self.pages = reply.paging.pages
+            self.number = reply.paging.number
+        self._sync_buttons()
+        await interaction.response.edit_message(embeds=list(to_message(reply).embeds), view=self)
+
+    @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary, custom_id="previous")
+    async def previous(self, interaction: discord.Interaction, _: discord.ui.Button[Pager]) -> None:
+        await self._show(interaction, self.number - 1)
+
+    @discord.ui.button(label="Next", style=discord.ButtonStyle.primary, custom_id="next")
+    async def next(self, interaction: discord.Interaction, _: discord.ui.Button[Pager]) -> None:
+        await self._show(interaction, self.number + 1)
+
+    async def on_timeout(self) -> None:
+        for item in self.children:
+            if isinstance(item, discord.ui.Button):
+                item.disabled = True
+        if self.message is not None:
+            try:
+                await self.message.edit(view=self)
+            except discord.HTTPException as problem:
+                # The message may have been deleted; the buttons die with it.
+                log.info("could not disable page buttons: %s", problem)

@@ -1,0 +1,81 @@
+"""Starting, checking and stopping the Discord bot."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+import discord
+import yarl
+
+from bot.service import AgendaService
+from bot.settings import Settings
+
+from .bot import AgendaBot
+
+log = logging.getLogger(__name__)
+
+
+def point_at(api_base_url: str | None, gateway_url: str | None) -> None:
+    """Send REST calls and the gateway to a proxy or a local Discord-compatible server.
+
+    discord.py reads these two class attributes; they are process-wide by its design.
+    """
+    if api_base_url:
+        discord.http.Route.BASE = api_base_url.rstrip("/")
+    if gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+def build_bot(service: AgendaService, settings: Settings, **options: object) -> AgendaBot:
+    """The bot as it runs in production; tests pass client options (e.g. guild_ready_timeout)."""
+    point_at(settings.discord_api_base_url, settings.discord_gateway_url)
+    return AgendaBot(service, dev_guild=settings.discord_dev_guild, **options)  # type: ignore[arg-type]
+
+
+async def check_bot(service: AgendaService, settings: Settings) -> list[str]:
+    """Build the bot and load every cog and the command tree, without connecting."""
+    bot = build_bot(service, settings, sync_commands=False)
+    try:
+        await bot.load_cogs()
+        for command in bot.tree.get_commands():
+            command.to_dict(bot.tree)  # builds the payload Discord would get: catches bad options
+        return sorted(command.name for command in bot.tree.get_commands())
+    finally:
+        await bot.close()
+
+
+async def serve(bot: AgendaBot, token: str) -> None:
+    """Run until the bot stops or SIGINT/SIGTERM arrives; then close the gateway cleanly."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
+    async with bot:
+        running = asyncio.create_task(bot.start(token))
+        stopping = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if stopping in done:
+            log.info("signal received: closing the gateway")
+            await bot.close()
+        else:
+            stopping.cancel()
+        await running  # re-raises a login failure
+
+
+def run_discord(service: AgendaService, settings: Settings) -> int:
+    assert settings.discord_token is not None
+    bot = build_bot(service, settings)
+    try:
+        asyncio.run(serve(bot, settings.discord_token.get_secret_value()))
+    except discord.LoginFailure:
+        log.error("Discord refused the token: check DISCORD_TOKEN (Developer Portal > Bot)")
+        return 1
+    except discord.HTTPException as problem:
+        log.error("Discord answered %s: %s", problem.status, problem.text)
+        return 1
+    log.info("stopped")
+    return 0

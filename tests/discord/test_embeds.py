@@ -1,0 +1,97 @@
+"""Replies as embeds, within Discord's limits, without a network."""
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.core import Field, Paging, Reply, Tone
+from bot.discord import DISCORD_TIMES, to_message
+from bot.discord.embeds import SHORTENED, cut, split_value
+
+texts = st.text(min_size=0, max_size=3000)
+replies = st.builds(
+    Reply,
+    title=st.text(min_size=1, max_size=400),
+    body=st.text(max_size=5000),
+    fields=st.lists(st.builds(Field, st.text(min_size=1, max_size=300), texts), max_size=40).map(
+        tuple
+    ),
+    footer=st.text(max_size=2500),
+    tone=st.sampled_from(list(Tone)),
+)
+
+
+def check_limits(embed):
+    assert len(embed.title or "") <= 256
+    assert len(embed.description or "") <= 4096
+    assert len(embed.fields) <= 25
+    assert all(len(f.name) <= 256 and 0 < len(f.value) <= 1024 for f in embed.fields)
+    assert all(f.value.strip() for f in embed.fields)
+    assert len(embed.footer.text or "") <= 2048
+    assert len(embed) <= 6000
+
+
+@given(replies)
+def test_any_reply_fits_discord(reply):
+    message = to_message(reply)
+    assert len(message.embeds) == 1
+    check_limits(message.embeds[0])
+    assert message.ephemeral is (reply.tone is not Tone.INFO)
+
+
+def test_a_long_field_continues_in_further_fields():
+    value = "\n".join(f"• source number {i} with a long title" for i in range(80))
+    embed = to_message(Reply("T", fields=(Field("Sources", value),))).embeds[0]
+    assert [f.name for f in embed.fields][:3] == [
+        "Sources",
+        "Sources (continued)",
+        "Sources (continued)",
+    ]
+    assert "\n".join(f.value for f in embed.fields) == value
+
+
+def test_what_does_not_fit_is_cut_and_said():
+    fields = tuple(Field(f"F{i}", "x" * 1000) for i in range(10))
+    embed = to_message(Reply("T", fields=fields)).embeds[0]
+    check_limits(embed)
+    assert SHORTENED in embed.footer.text
+
+
+def test_pages_are_named_in_the_footer():
+    reply = Reply("T", footer="as of today", paging=Paging(2, 5, 45, "/agenda"))
+    assert to_message(reply).embeds[0].footer.text == "Page 2 of 5 · as of today"
+
+
+def test_errors_are_ephemeral_and_red():
+    message = to_message(Reply("No", body="Try x", tone=Tone.ERROR))
+    assert message.ephemeral
+    assert message.embeds[0].colour.value == 0xC0392B
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [("short", 10, "short"), ("one two three four", 10, "one two…"), ("x" * 12, 10, "x" * 9 + "…")],
+)
+def test_cut(text, limit, expected):
+    assert cut(text, limit) == expected
+
+
+@given(st.text(max_size=5000), st.integers(min_value=1, max_value=1024))
+def test_split_value_keeps_every_character(value, limit):
+    chunks = split_value(value, limit)
+    assert all(len(chunk) <= limit for chunk in chunks)
+    # Every visible character survives, in order (blank chunks become a zero-width space).
+    visible = "".join(value.split())
+    assert "".join("".join(chunks).replace("\u200b", "").split()) == visible
+
+
+def test_discord_timestamps():
+    start = datetime(2016, 3, 4, 13, 0, tzinfo=UTC)
+    end = datetime(2016, 3, 4, 16, 30, tzinfo=UTC)
+    zone = ZoneInfo("Europe/Brussels")
+    assert DISCORD_TIMES.moment(start, end, zone) == "<t:1457096400:F> – <t:1457109000:t>"
+    assert DISCORD_TIMES.moment(start, None, zone) == "<t:1457096400:F>"
+    assert DISCORD_TIMES.relative(start, start) == "<t:1457096400:R>"
