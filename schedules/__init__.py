@@ -1,0 +1,43 @@
+"""The reminder engine: plans fire times, runs APScheduler, delivers exactly once.
+
+It knows nothing of the bot: it plans and fires reminders for opaque targets and hands each due
+fire point to the delivery callbacks of a `Source` the bot provides.
+"""
+
+from .engine import (
+    JOB_DEFAULTS,
+    Attempt,
+    Clock,
+    Destination,
+    Late,
+    Outcome,
+    ReminderEngine,
+    Source,
+    Stats,
+)
+from .ledger import Claim, Claimed, Ledger, Record, State, metadata, nonce_for
+from .plan import FirePoint, Precision, Target, fire_instant, plan
+
+__all__ = [
+    "JOB_DEFAULTS",
+    "Attempt",
+    "Claim",
+    "Claimed",
+    "Clock",
+    "Destination",
+    "FirePoint",
+    "Late",
+    "Ledger",
+    "Outcome",
+    "Precision",
+    "Record",
+    "ReminderEngine",
+    "Source",
+    "State",
+    "Stats",
+    "Target",
+    "fire_instant",
+    "metadata",
+    "nonce_for",
+    "plan",
+]

@@ -1,0 +1,282 @@
+"""Running the plan: APScheduler 3.11 holds one job per fire point; the ledger makes each
+delivery happen once; fire points missed while the bot was down are sent once, late, or skipped.
+
+APScheduler facts that shape this (DESIGN.md section 4): the default misfire grace of 1 s drops
+late jobs with only a log line, and persistent job stores block the loop and drop bursts. So jobs
+live in the memory store as a derived index, rebuilt from the database at start, and every job
+runs however late it is (`misfire_grace_time=None`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any, Protocol
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+
+from .ledger import Claim, Ledger, State
+from .plan import FirePoint, Target, plan
+
+log = logging.getLogger(__name__)
+LAST_ALIVE = "last_alive"
+JOB_DEFAULTS = {"misfire_grace_time": None, "coalesce": False, "max_instances": 1}
+
+
+class Clock(Protocol):
+    """The bot's clock: agenda time, and the real instant at which it will read a given time."""
+
+    def now(self) -> datetime: ...
+
+    def to_real(self, instant: datetime) -> datetime: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """Where one message goes (a channel, a DM, the console); `key` names it in the ledger."""
+
+    key: str
+    payload: Any = None
+
+
+class Late(StrEnum):
+    DOWN = "the bot was offline when it was due"
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    nonce: str
+    resumed: bool  # an earlier attempt was interrupted; the message may already exist
+    late: Late | None = None
+    due: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    state: State  # SENT or FAILED
+    reason: str | None = None
+    message_id: str | None = None
+
+
+class Source(Protocol):
+    """What the bot provides: the targets, their leads, who gets a fire point, how to send."""
+
+    def targets(self) -> Iterable[Target]: ...
+
+    def leads(self, target: Target) -> Iterable[timedelta]: ...
+
+    async def destinations(self, point: FirePoint) -> Sequence[Destination]: ...
+
+    async def deliver(self, point: FirePoint, to: Destination, attempt: Attempt) -> Outcome: ...
+
+
+@dataclass
+class Stats:
+    fired: int = 0
+    delivered: int = 0
+    failed: int = 0
+    lateness: list[float] = field(default_factory=list)  # seconds, real time, per fire point
+
+
+class ReminderEngine:
+    def __init__(
+        self,
+        source: Source,
+        ledger: Ledger,
+        clock: Clock,
+        *,
+        concurrency: int = 16,
+        heartbeat: float = 30.0,
+    ) -> None:
+        self.source = source
+        self.ledger = ledger
+        self.clock = clock
+        self.stats = Stats()
+        self._concurrency = concurrency
+        self._heartbeat_every = heartbeat
+        self._scheduler = AsyncIOScheduler(timezone=UTC, job_defaults=JOB_DEFAULTS)
+        self._points: dict[str, FirePoint] = {}
+        self._fired: set[str] = set()
+        self._running: set[asyncio.Task[None]] = set()
+        self._heartbeat: asyncio.Task[None] | None = None
+        self.on_fired: Callable[[FirePoint], Awaitable[None]] | None = None
+
+    @property
+    def job_count(self) -> int:
+        return len(self._scheduler.get_jobs())
+
+    @property
+    def points(self) -> list[FirePoint]:
+        return sorted(self._points.values())
+
+    async def start(self) -> None:
+        """Recover what was missed or interrupted, plan, and start firing (inside the loop)."""
+        now = self.clock.now()
+        last_alive = await self._last_alive()
+        await self._resume_interrupted()
+        await self._recover(last_alive, now)
+        self._scheduler.start()
+        self.replan()
+        await self.ledger.set_state(LAST_ALIVE, now.isoformat())
+        self._heartbeat = asyncio.create_task(self._beat())
+
+    async def stop(self) -> None:
+        """Stop planning; let deliveries under way finish; remember when we were last alive."""
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+        if self._running:
+            await asyncio.gather(*self._running, return_exceptions=True)
+        await self.ledger.set_state(LAST_ALIVE, self.clock.now().isoformat())
+
+    def replan(self) -> tuple[int, int]:
+        """Bring the jobs in line with the source: (added, removed). Ids are fire point ids, so
+        an unchanged fire point keeps its job and a moved meeting's old ones disappear."""
+        now = self.clock.now()
+        wanted = {p.id: p for p in plan(self.source.targets(), self.source.leads, now)}
+        removed = [i for i in self._points if i not in wanted]
+        for point_id in removed:
+            del self._points[point_id]
+            if self._scheduler.get_job(point_id) is not None:
+                self._scheduler.remove_job(point_id)
+        added = [p for i, p in wanted.items() if i not in self._points and i not in self._fired]
+        for point in added:
+            self._points[point.id] = point
+            self._scheduler.add_job(
+                self._fire,
+                DateTrigger(self.clock.to_real(point.at)),
+                args=[point.id],
+                id=point.id,
+                name=point.id,
+                replace_existing=True,
+            )
+        return len(added), len(removed)
+
+    async def _fire(self, point_id: str) -> None:
+        point = self._points.pop(point_id, None)
+        if point is None:
+            return
+        self._fired.add(point_id)
+        due_real = self.clock.to_real(point.at)
+        self.stats.lateness.append((datetime.now(UTC) - due_real).total_seconds())
+        self.stats.fired += 1
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+        try:
+            await self.fan_out(point)
+        finally:
+            if task is not None:
+                self._running.discard(task)
+        if self.on_fired is not None:
+            await self.on_fired(point)
+
+    async def fan_out(self, point: FirePoint, late: Late | None = None) -> None:
+        """Deliver `point` to each of its destinations once, a bounded number at a time."""
+        destinations = await self.source.destinations(point)
+        gate = asyncio.Semaphore(self._concurrency)
+
+        async def one(destination: Destination) -> None:
+            async with gate:
+                await self.deliver_once(point, destination, late)
+
+        await asyncio.gather(*(one(d) for d in destinations))
+
+    async def deliver_once(
+        self, point: FirePoint, destination: Destination, late: Late | None = None
+    ) -> None:
+        claimed = await self.ledger.claim(point.id, destination.key, late=late is not None)
+        if claimed.claim is Claim.DONE:
+            return
+        attempt = Attempt(claimed.nonce, claimed.claim is Claim.RESUME, late, point.at)
+        try:
+            outcome = await self.source.deliver(point, destination, attempt)
+        except Exception as problem:  # a delivery bug must not stop the other destinations
+            log.exception("delivery of %s to %s failed", point.id, destination.key)
+            outcome = Outcome(State.FAILED, f"internal error: {type(problem).__name__}")
+        await self.ledger.finish(
+            point.id, destination.key, outcome.state, outcome.reason, outcome.message_id
+        )
+        if outcome.state is State.SENT:
+            self.stats.delivered += 1
+        else:
+            self.stats.failed += 1
+
+    async def _resume_interrupted(self) -> None:
+        """Attempts a crash cut between claim and record are finished now, with their nonce."""
+        for point_id, destination_key in await self.ledger.interrupted():
+            point = _parse_point(point_id)
+            if point is None:
+                continue
+            for destination in await self.source.destinations(point):
+                if destination.key == destination_key:
+                    await self.deliver_once(point, destination)
+                    break
+            else:
+                await self.ledger.finish(
+                    point_id, destination_key, State.SKIPPED, "the destination no longer subscribes"
+                )
+
+    async def _recover(self, last_alive: datetime | None, now: datetime) -> None:
+        """Fire points that fell due while the bot was down: the latest one per meeting and
+        destination is sent once, marked late, if the meeting has not started; the rest are
+        recorded as skipped. Never a flood, never silence."""
+        if last_alive is None or last_alive >= now:
+            return
+        targets = {t.key: t for t in self.source.targets()}
+        missed = [p for p in plan(targets.values(), self.source.leads, last_alive) if p.at <= now]
+        if not missed:
+            return
+        known = await self.ledger.known([p.id for p in missed])
+        latest: dict[tuple[str, str], tuple[FirePoint, Destination]] = {}
+        for point in missed:  # chronological: later points replace earlier ones
+            for destination in await self.source.destinations(point):
+                if (point.id, destination.key) in known:
+                    continue
+                pair = (point.key, destination.key)
+                if pair in latest:
+                    earlier = latest[pair][0]
+                    await self.ledger.skip(
+                        earlier.id,
+                        destination.key,
+                        "missed while offline; a later reminder replaced it",
+                    )
+                latest[pair] = (point, destination)
+        for (key, _), (point, destination) in latest.items():
+            start = targets[key].start
+            if start is not None and start > now:
+                await self.deliver_once(point, destination, Late.DOWN)
+            else:
+                await self.ledger.skip(
+                    point.id,
+                    destination.key,
+                    "missed while offline; the meeting had already started",
+                )
+
+    async def _last_alive(self) -> datetime | None:
+        value = await self.ledger.get_state(LAST_ALIVE)
+        return datetime.fromisoformat(value) if value else None
+
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(self._heartbeat_every)
+            try:
+                await self.ledger.set_state(LAST_ALIVE, self.clock.now().isoformat())
+            except Exception:
+                log.exception("could not record the heartbeat")
+
+
+def _parse_point(point_id: str) -> FirePoint | None:
+    """A FirePoint back from its id ('key|1440m|20160301T080000Z')."""
+    try:
+        key, minutes, at = point_id.rsplit("|", 2)
+        instant = datetime.strptime(at, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        return FirePoint(instant, key, timedelta(minutes=int(minutes.rstrip("m"))))
+    except ValueError:
+        return None

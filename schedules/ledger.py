@@ -1,0 +1,220 @@
+"""The delivery ledger: one row per (fire point, destination), claimed before anything is sent.
+
+The ledger, not Discord's nonce, is what makes a delivery happen once: a claimed row is never
+sent again unless its attempt was interrupted (a crash between claim and record), and then only
+with the same nonce, so that Discord (which remembers an enforced nonce for a few minutes)
+returns the message it already has instead of posting a second one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+metadata = MetaData()
+
+
+class Base(DeclarativeBase):
+    metadata = metadata
+
+
+class State(StrEnum):
+    CLAIMED = "claimed"  # about to be sent, or interrupted while sending
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class Delivery(Base):
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("fire_point", "destination", name="uq_delivery"),
+        Index("ix_deliveries_finished", "finished_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    fire_point: Mapped[str] = mapped_column(String(200))
+    destination: Mapped[str] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(10))
+    nonce: Mapped[str] = mapped_column(String(25))
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    message_id: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class EngineState(Base):
+    __tablename__ = "engine_state"
+
+    key: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Claim(StrEnum):
+    NEW = "new"  # first attempt: send
+    RESUME = "resume"  # an earlier attempt was interrupted: send again with the same nonce
+    DONE = "done"  # already sent, failed or skipped: do nothing
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    claim: Claim
+    nonce: str
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    fire_point: str
+    destination: str
+    state: State
+    late: bool
+    reason: str | None
+    message_id: str | None
+    finished_at: datetime | None
+
+
+def nonce_for(fire_point: str, destination: str) -> str:
+    """Discord accepts a nonce of up to 25 characters; derived from the ledger key."""
+    return hashlib.sha256(f"{fire_point}\n{destination}".encode()).hexdigest()[:25]
+
+
+class Ledger:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    async def claim(self, fire_point: str, destination: str, late: bool = False) -> Claimed:
+        nonce = nonce_for(fire_point, destination)
+        now = datetime.now(UTC)
+        async with self._sessions() as session:
+            session.add(
+                Delivery(
+                    fire_point=fire_point,
+                    destination=destination,
+                    state=State.CLAIMED,
+                    nonce=nonce,
+                    late=late,
+                    claimed_at=now,
+                )
+            )
+            try:
+                await session.commit()
+                return Claimed(Claim.NEW, nonce)
+            except IntegrityError:
+                await session.rollback()
+            row = await session.scalar(
+                select(Delivery).where(
+                    Delivery.fire_point == fire_point, Delivery.destination == destination
+                )
+            )
+            if row is None or row.state != State.CLAIMED:
+                return Claimed(Claim.DONE, nonce)
+            row.attempts += 1
+            await session.commit()
+            return Claimed(Claim.RESUME, row.nonce)
+
+    async def finish(
+        self,
+        fire_point: str,
+        destination: str,
+        state: State,
+        reason: str | None = None,
+        message_id: str | None = None,
+    ) -> None:
+        async with self._sessions() as session:
+            await session.execute(
+                update(Delivery)
+                .where(Delivery.fire_point == fire_point, Delivery.destination == destination)
+                .values(
+                    state=state, reason=reason, message_id=message_id, finished_at=datetime.now(UTC)
+                )
+            )
+            await session.commit()
+
+    async def skip(self, fire_point: str, destination: str, reason: str) -> bool:
+        """Record that a delivery will not happen (and why); False if it was already recorded."""
+        claimed = await self.claim(fire_point, destination)
+        if claimed.claim is Claim.DONE:
+            return False
+        await self.finish(fire_point, destination, State.SKIPPED, reason)
+        return True
+
+    async def interrupted(self) -> list[tuple[str, str]]:
+        """(fire point, destination) of attempts a crash left between claim and record."""
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(Delivery.fire_point, Delivery.destination)
+                .where(Delivery.state == State.CLAIMED)
+                .order_by(Delivery.id)
+            )
+            return [(row[0], row[1]) for row in rows]
+
+    async def known(self, fire_points: Sequence[str]) -> set[tuple[str, str]]:
+        """Which (fire point, destination) pairs already have a row."""
+        found: set[tuple[str, str]] = set()
+        async with self._sessions() as session:
+            for start in range(0, len(fire_points), 500):
+                chunk = fire_points[start : start + 500]
+                rows = await session.execute(
+                    select(Delivery.fire_point, Delivery.destination).where(
+                        Delivery.fire_point.in_(chunk)
+                    )
+                )
+                found.update((row[0], row[1]) for row in rows)
+        return found
+
+    async def records(self, destinations: Sequence[str], limit: int = 50) -> list[Record]:
+        """The latest deliveries to these destinations, newest first (for a log command)."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(Delivery)
+                .where(Delivery.destination.in_(destinations))
+                .order_by(Delivery.id.desc())
+                .limit(limit)
+            )
+            return [
+                Record(
+                    r.fire_point,
+                    r.destination,
+                    State(r.state),
+                    r.late,
+                    r.reason,
+                    r.message_id,
+                    r.finished_at,
+                )
+                for r in rows
+            ]
+
+    async def get_state(self, key: str) -> str | None:
+        async with self._sessions() as session:
+            row = await session.get(EngineState, key)
+            return row.value if row is not None else None
+
+    async def set_state(self, key: str, value: str) -> None:
+        async with self._sessions() as session:
+            row = await session.get(EngineState, key)
+            if row is None:
+                session.add(EngineState(key=key, value=value))
+            else:
+                row.value = value
+            await session.commit()

@@ -1,0 +1,80 @@
+"""Planning fire points: when each reminder of each target is due. Pure and deterministic.
+
+A lead of whole days counts calendar days in the venue's zone ("1d" before a Brussels meeting is
+the same wall time on Brussels' previous day, 23 or 25 hours before across a DST change); the rest
+of a lead (hours, minutes) is an exact duration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+
+class Precision(StrEnum):
+    """How precisely a target's start is known; only a known day gets reminders."""
+
+    EXACT = "exact"
+    DAY = "day"
+    ROUGH = "rough"  # a month or a year
+    NONE = "none"  # to be announced
+
+    @property
+    def schedulable(self) -> bool:
+        return self in (Precision.EXACT, Precision.DAY)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Something to be reminded of, opaque to the engine: a key, when it starts, how precisely."""
+
+    key: str
+    start: datetime | None  # aware; for a DAY target, the start of its first day in `zone`
+    precision: Precision
+    zone: str  # IANA zone of the venue
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class FirePoint:
+    at: datetime  # aware UTC: when the reminder is due
+    key: str
+    lead: timedelta
+
+    @property
+    def id(self) -> str:
+        """Stable across restarts; a moved target gets new ids (its reminders are new ones)."""
+        minutes = int(self.lead.total_seconds() // 60)
+        return f"{self.key}|{minutes}m|{self.at.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+
+
+def fire_instant(start: datetime, lead: timedelta, zone: ZoneInfo) -> datetime:
+    """The instant `lead` before `start`: whole days on the venue's calendar, the rest exactly."""
+    days = timedelta(days=lead.days)
+    rest = lead - days
+    local = start.astimezone(zone).replace(tzinfo=None) - days
+    # fold=0: a wall time skipped by DST maps just past the gap; a repeated one to its first pass.
+    shifted = local.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    return shifted - rest
+
+
+def plan(
+    targets: Iterable[Target],
+    leads: Callable[[Target], Iterable[timedelta]],
+    now: datetime,
+) -> list[FirePoint]:
+    """Every fire point still ahead of `now`, in order; none for a target without a known day."""
+    points = set()
+    for target in targets:
+        if not target.precision.schedulable or target.start is None:
+            continue
+        zone = ZoneInfo(target.zone)
+        for lead in leads(target):
+            if lead <= timedelta(0):
+                continue
+            at = fire_instant(target.start, lead, zone)
+            if at > now:
+                points.add(FirePoint(at, target.key, lead))
+    return sorted(points)

@@ -1,0 +1,65 @@
+"""A source of targets and destinations that records deliveries, and a ledger on SQLite."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from schedules import Attempt, Destination, FirePoint, Ledger, Outcome, State, Target, metadata
+
+
+class TestClock:
+    """Agenda time = real time shifted to `as_of`; `to_real` maps back (speed 1)."""
+
+    __test__ = False
+
+    def __init__(self, as_of: datetime) -> None:
+        self.shift = as_of - datetime.now(UTC)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.shift
+
+    def to_real(self, instant: datetime) -> datetime:
+        return instant - self.shift
+
+
+@dataclass
+class RecordingSource:
+    targets_: list[Target] = field(default_factory=list)
+    lead_list: list[timedelta] = field(default_factory=lambda: [timedelta(days=1)])
+    audience: dict[str, list[str]] = field(default_factory=dict)  # target key -> destination keys
+    sent: list[tuple[str, str, Attempt]] = field(default_factory=list)
+    failing: set[str] = field(default_factory=set)
+    crash_on: set[str] = field(default_factory=set)
+    delivered: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def targets(self):
+        return list(self.targets_)
+
+    def leads(self, target):
+        return list(self.lead_list)
+
+    async def destinations(self, point: FirePoint):
+        return [Destination(key) for key in self.audience.get(point.key, [])]
+
+    async def deliver(self, point, to, attempt):
+        if to.key in self.crash_on:
+            raise RuntimeError("boom")
+        self.sent.append((point.id, to.key, attempt))
+        self.delivered.set()
+        if to.key in self.failing:
+            return Outcome(State.FAILED, "cannot send messages to this user")
+        return Outcome(State.SENT, message_id=str(len(self.sent)))
+
+
+@pytest.fixture
+async def ledger(tmp_path):
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'ledger.db'}")
+    async with engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+    yield Ledger(engine)
+    await engine.dispose()

@@ -1,0 +1,181 @@
+"""The engine with a controlled clock: fire once, at the right instant; re-plan on change;
+exactly once across interruptions; missed while down."""
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from schedules import JOB_DEFAULTS, Late, Precision, ReminderEngine, State, Target
+from tests.schedules.conftest import RecordingSource, TestClock
+
+AS_OF = datetime(2016, 2, 25, 9, 0, tzinfo=UTC)
+DAY = timedelta(days=1)
+
+
+def exact(key, start):
+    return Target(key, start, Precision.EXACT, "Europe/Brussels")
+
+
+async def test_a_fire_point_fires_once_when_due_and_reaches_every_destination(ledger):
+    clock = TestClock(AS_OF)
+    source = RecordingSource(
+        [exact("ptc", clock.now() + DAY + timedelta(milliseconds=150))],
+        audience={"ptc": ["channel:1", "channel:2", "dm:3"]},
+    )
+    engine = ReminderEngine(source, ledger, clock)
+    fired = asyncio.Event()
+
+    async def done(point):
+        fired.set()
+
+    engine.on_fired = done
+    await engine.start()
+    try:
+        assert engine.job_count == 1
+        due = clock.to_real(engine.points[0].at)
+        await asyncio.wait_for(fired.wait(), timeout=10)
+        assert datetime.now(UTC) >= due
+        assert sorted(to for _, to, _ in source.sent) == ["channel:1", "channel:2", "dm:3"]
+        assert engine.job_count == 0
+        assert engine.stats.fired == 1 and engine.stats.delivered == 3
+        await engine.fan_out(engine_point := _point(source, 0))  # firing again sends nothing
+        assert len(source.sent) == 3, engine_point
+    finally:
+        await engine.stop()
+
+
+def _point(source, index):
+    from schedules import FirePoint
+
+    point_id = source.sent[index][0]
+    key, minutes, at = point_id.rsplit("|", 2)
+    return FirePoint(
+        datetime.strptime(at, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC),
+        key,
+        timedelta(minutes=int(minutes[:-1])),
+    )
+
+
+async def test_jobs_run_however_late_they_are():
+    assert JOB_DEFAULTS["misfire_grace_time"] is None
+
+
+async def test_job_count_does_not_grow_with_subscribers(ledger):
+    clock = TestClock(AS_OF)
+    target = exact("ptc", AS_OF + 10 * DAY)
+    few = RecordingSource([target], [7 * DAY, DAY], {"ptc": ["a"]})
+    many = RecordingSource([target], [7 * DAY, DAY], {"ptc": [f"dm:{i}" for i in range(5000)]})
+    for source in (few, many):
+        engine = ReminderEngine(source, ledger, clock)
+        await engine.start()
+        assert engine.job_count == 2
+        await engine.stop()
+
+
+async def test_a_change_replans_moved_and_dropped_targets(ledger):
+    clock = TestClock(AS_OF)
+    source = RecordingSource(
+        [exact("a", AS_OF + 10 * DAY), exact("b", AS_OF + 20 * DAY)], [7 * DAY, DAY]
+    )
+    engine = ReminderEngine(source, ledger, clock)
+    await engine.start()
+    try:
+        before = {p.id for p in engine.points}
+        source.targets_ = [exact("a", AS_OF + 12 * DAY)]  # a moved, b cancelled
+        assert engine.replan() == (2, 4)
+        after = {p.id for p in engine.points}
+        assert engine.job_count == 2
+        assert not before & after
+        assert all(p.key == "a" for p in engine.points)
+        assert engine.replan() == (0, 0)  # nothing changed, nothing touched
+    finally:
+        await engine.stop()
+
+
+async def test_undated_targets_get_no_jobs(ledger):
+    source = RecordingSource(
+        [Target("tba", None, Precision.NONE, "UTC"), Target("2016", AS_OF, Precision.ROUGH, "UTC")]
+    )
+    engine = ReminderEngine(source, ledger, TestClock(AS_OF))
+    await engine.start()
+    assert engine.job_count == 0
+    await engine.stop()
+
+
+async def test_an_interrupted_delivery_is_finished_once_with_the_same_nonce(ledger):
+    clock = TestClock(AS_OF)
+    target = exact("ptc", AS_OF + 5 * DAY)
+    source = RecordingSource([target], [DAY], {"ptc": ["channel:1"]})
+    engine = ReminderEngine(source, ledger, clock)
+    point = _plan_one(engine, clock)
+    claimed = await ledger.claim(point.id, "channel:1")  # a crash right after the claim
+    await engine.start()  # the restart finishes it
+    await engine.stop()
+    assert [(p, to, a.nonce, a.resumed) for p, to, a in source.sent] == [
+        (point.id, "channel:1", claimed.nonce, True)
+    ]
+    await ReminderEngine(source, ledger, clock).start()  # and never again
+    assert len(source.sent) == 1
+
+
+def _plan_one(engine, clock):
+    from schedules import plan
+
+    return plan(engine.source.targets(), engine.source.leads, clock.now())[0]
+
+
+async def test_missed_while_down_sends_the_latest_once_late_and_skips_the_rest(ledger):
+    clock = TestClock(AS_OF)
+    coming = exact("coming", AS_OF + 2 * DAY)  # its 7d and 3d points passed while down
+    started = exact("started", AS_OF - timedelta(hours=1))  # its points passed; it has begun
+    source = RecordingSource(
+        [coming, started], [7 * DAY, 3 * DAY], {"coming": ["dm:1"], "started": ["dm:1"]}
+    )
+    await ledger.set_state("last_alive", (AS_OF - 10 * DAY).isoformat())
+    engine = ReminderEngine(source, ledger, clock)
+    await engine.start()
+    await engine.stop()
+    assert [(p.split("|")[0], p.split("|")[1], a.late) for p, _, a in source.sent] == [
+        ("coming", "4320m", Late.DOWN)
+    ]
+    log = {
+        (r.fire_point.split("|")[0], r.fire_point.split("|")[1]): r
+        for r in await ledger.records(["dm:1"])
+    }
+    assert log[("coming", "10080m")].state is State.SKIPPED
+    assert "later reminder replaced it" in log[("coming", "10080m")].reason
+    assert log[("started", "4320m")].state is State.SKIPPED
+    assert "already started" in log[("started", "4320m")].reason
+    assert log[("coming", "4320m")].late
+    # A second start finds nothing more to do: no flood.
+    await ReminderEngine(source, ledger, clock).start()
+    assert len(source.sent) == 1
+
+
+async def test_first_start_does_not_backfill(ledger):
+    source = RecordingSource([exact("a", AS_OF + DAY)], [7 * DAY], {"a": ["dm:1"]})
+    engine = ReminderEngine(source, ledger, TestClock(AS_OF))
+    await engine.start()
+    await engine.stop()
+    assert source.sent == []
+
+
+async def test_a_failing_destination_is_recorded_and_does_not_stop_the_others(ledger):
+    clock = TestClock(AS_OF)
+    source = RecordingSource(
+        [exact("a", AS_OF + 5 * DAY)],
+        [DAY],
+        {"a": ["dm:closed", "dm:bug", "channel:ok"]},
+        failing={"dm:closed"},
+        crash_on={"dm:bug"},
+    )
+    engine = ReminderEngine(source, ledger, clock)
+    await engine.fan_out(_plan_one(engine, clock))
+    states = {
+        r.destination: (r.state, r.reason)
+        for r in await ledger.records(["dm:closed", "dm:bug", "channel:ok"])
+    }
+    assert states == {
+        "dm:closed": (State.FAILED, "cannot send messages to this user"),
+        "dm:bug": (State.FAILED, "internal error: RuntimeError"),
+        "channel:ok": (State.SENT, None),
+    }
