@@ -58,7 +58,10 @@ def test_one_day_before_is_the_venues_previous_day(zone, day, due_utc):
     assert fire_instant(start, D, ZoneInfo(zone)) == due_utc
 
 
-def target(key="m", start=utc(2016, 3, 1, 23), precision=Precision.DAY, zone="Europe/Brussels"):
+MARCH_2 = utc(2016, 3, 1, 23)  # midnight in Brussels
+
+
+def target(key="m", start=MARCH_2, precision=Precision.DAY, zone="Europe/Brussels"):
     return Target(key, start, precision, zone)
 
 
