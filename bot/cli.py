@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from bot.console import Console, write_atomically
+from bot.console import Console, ConsoleSender, banner, stdin_lines, write_atomically
 from bot.core import (
     Clock,
     DataSetError,
@@ -22,7 +22,7 @@ from bot.core import (
     Tone,
     parse_as_of,
 )
-from bot.service import AgendaService, load_agenda
+from bot.service import AgendaService, Runtime, load_agenda
 from bot.settings import Settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -59,11 +59,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("Fix them, then check with: python -m bot check", file=sys.stderr)
         return EXIT_FAILED
     service = AgendaService(agenda, clock, PlainTimes(settings.reader_zone))
-    if args.command == "ask":
-        return _ask(service, args.line)
     if args.command == "export":
         return _export(service, args)
-    return _run(service, settings)
+    try:
+        if args.command == "ask":
+            return asyncio.run(_ask(service, settings, data_dir, args.line))
+        if settings.discord_token is not None:
+            from bot.discord import run_discord
+
+            return run_discord(service, settings, data_dir)
+        return asyncio.run(_console(service, settings, data_dir))
+    except KeyboardInterrupt:
+        return EXIT_OK
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -125,14 +132,54 @@ def _check(path: Path, settings: Settings) -> int:
     return EXIT_OK
 
 
-def _ask(service: AgendaService, line: str) -> int:
-    console = Console(service, sys.stdout)
-    reply = console.answer(line)
-    if reply is None:
-        print('Nothing to answer: give a command, e.g. "/next".', file=sys.stderr)
-        return EXIT_USAGE
-    console.show(reply)
-    return EXIT_OK if reply.tone is Tone.INFO else EXIT_FAILED
+async def open_runtime(
+    service: AgendaService, settings: Settings, data_dir: Path | None, sender: ConsoleSender
+) -> Runtime:
+    return await Runtime.open(
+        service,
+        settings.database_url,
+        sender,
+        default_zone=settings.reader_zone,
+        all_day_start=settings.all_day_starts_at,
+        data_dir=data_dir,
+        reload_every=settings.agenda_reload_seconds,
+    )
+
+
+async def _ask(service: AgendaService, settings: Settings, data_dir: Path, line: str) -> int:
+    """One command, then exit: reminders are stored but not run (the bot runs them)."""
+    sender = ConsoleSender(service.times)
+    runtime = await open_runtime(service, settings, None, sender)
+    try:
+        console = Console(runtime.runner, sys.stdout)
+        sender.console = console
+        reply = await console.answer(line)
+        if reply is None:
+            print('Nothing to answer: give a command, e.g. "/next".', file=sys.stderr)
+            return EXIT_USAGE
+        console.show(reply)
+        return EXIT_OK if reply.tone is Tone.INFO else EXIT_FAILED
+    finally:
+        await runtime.store.close()
+
+
+async def _console(service: AgendaService, settings: Settings, data_dir: Path) -> int:
+    sender = ConsoleSender(service.times)
+    runtime = await open_runtime(service, settings, data_dir, sender)
+    console = Console(runtime.runner, sys.stdout, times=service.times)
+    sender.console = console
+    stored_zone = await runtime.store.user_timezone("console")
+    if stored_zone and isinstance(service.times, PlainTimes):
+        from bot.core import resolve_zone
+
+        service.times.reader_zone = resolve_zone(stored_zone)
+    await runtime.start()
+    try:
+        if sys.stdin.isatty():
+            return await console.interactive(settings.console_history_file, banner(runtime.runner))
+        return await console.run(stdin_lines())
+    finally:
+        await runtime.stop()
 
 
 def _export(service: AgendaService, args: argparse.Namespace) -> int:
@@ -142,26 +189,14 @@ def _export(service: AgendaService, args: argparse.Namespace) -> int:
         return EXIT_USAGE
     for meeting in exported.left_out:
         print(f"left out (no day known yet): {meeting.id}: {meeting.title}", file=sys.stderr)
-    content = exported.content
     if args.out in (None, "-"):
-        sys.stdout.buffer.write(content)
+        sys.stdout.buffer.write(exported.content)
         sys.stdout.flush()
-    else:
-        try:
-            write_atomically(Path(args.out), content)
-        except OSError as problem:
-            print(f"Cannot write {args.out}: {problem.strerror}", file=sys.stderr)
-            return EXIT_FAILED
-        print(f"Wrote {args.out}: {len(exported.included)} meetings.", file=sys.stderr)
+        return EXIT_OK
+    try:
+        write_atomically(Path(args.out), exported.content)
+    except OSError as problem:
+        print(f"Cannot write {args.out}: {problem.strerror}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"Wrote {args.out}: {len(exported.included)} meetings.", file=sys.stderr)
     return EXIT_OK
-
-
-def _run(service: AgendaService, settings: Settings) -> int:
-    if settings.discord_token is not None:
-        from bot.discord import run_discord
-
-        return run_discord(service, settings)
-    console = Console(service, sys.stdout, times=service.times)
-    if sys.stdin.isatty():
-        return console.interactive(settings.console_history_file)
-    return console.run(sys.stdin)

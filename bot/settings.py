@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -40,6 +40,19 @@ class Settings(BaseSettings):
     console_history_file: Path | None = Field(
         Path("~/.agenda_bot_history"), description="Where the console keeps its history"
     )
+    database_url: str = Field(
+        "sqlite+aiosqlite:///var/agenda-bot.sqlite3",
+        description="SQLAlchemy async URL of the bot's database (subscriptions, ledger)",
+    )
+    all_day_starts_at: time = Field(
+        time(0), description="For reminders, the venue time at which an all-day meeting starts"
+    )
+    agenda_reload_seconds: float = Field(
+        10.0, ge=0, description="How often to look for changed data files (0: never)"
+    )
+    reminder_dm_per_second: float = Field(
+        2.0, gt=0, le=50, description="Direct messages sent per second at most"
+    )
     log_level: LogLevel = "WARNING"
 
     @field_validator("discord_token", mode="before")
@@ -60,6 +73,11 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return parse_as_of(value) if value.strip() else None
         return value
+
+    @field_validator("console_history_file")
+    @classmethod
+    def _expand(cls, value: Path | None) -> Path | None:
+        return value.expanduser() if value is not None else None
 
     @field_validator("console_timezone")
     @classmethod

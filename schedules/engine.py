@@ -74,6 +74,10 @@ class Source(Protocol):
 
     async def deliver(self, point: FirePoint, to: Destination, attempt: Attempt) -> Outcome: ...
 
+    async def redeliver(self, key: str, to: str, attempt: Attempt) -> Outcome | None:
+        """Finish an interrupted message that is not a fire point (a notice); None: drop it."""
+        ...
+
 
 @dataclass
 class Stats:
@@ -105,6 +109,10 @@ class ReminderEngine:
         self._running: set[asyncio.Task[None]] = set()
         self._heartbeat: asyncio.Task[None] | None = None
         self.on_fired: Callable[[FirePoint], Awaitable[None]] | None = None
+
+    @property
+    def running(self) -> bool:
+        return bool(self._scheduler.running)
 
     @property
     def job_count(self) -> int:
@@ -190,29 +198,49 @@ class ReminderEngine:
 
     async def deliver_once(
         self, point: FirePoint, destination: Destination, late: Late | None = None
-    ) -> None:
-        claimed = await self.ledger.claim(point.id, destination.key, late=late is not None)
+    ) -> Outcome | None:
+        return await self.send_once(
+            point.id,
+            destination,
+            lambda attempt: self.source.deliver(point, destination, attempt),
+            late,
+            point.at,
+        )
+
+    async def send_once(
+        self,
+        key: str,
+        destination: Destination,
+        send: Callable[[Attempt], Awaitable[Outcome]],
+        late: Late | None = None,
+        due: datetime | None = None,
+    ) -> Outcome | None:
+        """Claim (key, destination) in the ledger, send, record the outcome; None if it was
+        already done. Also for messages that are not fire points (notices of changes)."""
+        claimed = await self.ledger.claim(key, destination.key, late=late is not None)
         if claimed.claim is Claim.DONE:
-            return
-        attempt = Attempt(claimed.nonce, claimed.claim is Claim.RESUME, late, point.at)
+            return None
+        attempt = Attempt(claimed.nonce, claimed.claim is Claim.RESUME, late, due)
         try:
-            outcome = await self.source.deliver(point, destination, attempt)
+            outcome = await send(attempt)
         except Exception as problem:  # a delivery bug must not stop the other destinations
-            log.exception("delivery of %s to %s failed", point.id, destination.key)
+            log.exception("delivery of %s to %s failed", key, destination.key)
             outcome = Outcome(State.FAILED, f"internal error: {type(problem).__name__}")
         await self.ledger.finish(
-            point.id, destination.key, outcome.state, outcome.reason, outcome.message_id
+            key, destination.key, outcome.state, outcome.reason, outcome.message_id
         )
         if outcome.state is State.SENT:
             self.stats.delivered += 1
         else:
             self.stats.failed += 1
+        return outcome
 
     async def _resume_interrupted(self) -> None:
         """Attempts a crash cut between claim and record are finished now, with their nonce."""
         for point_id, destination_key in await self.ledger.interrupted():
             point = _parse_point(point_id)
             if point is None:
+                await self._redeliver(point_id, destination_key)
                 continue
             for destination in await self.source.destinations(point):
                 if destination.key == destination_key:
@@ -222,6 +250,22 @@ class ReminderEngine:
                 await self.ledger.finish(
                     point_id, destination_key, State.SKIPPED, "the destination no longer subscribes"
                 )
+
+    async def _redeliver(self, key: str, destination_key: str) -> None:
+        claimed = await self.ledger.claim(key, destination_key)
+        if claimed.claim is Claim.DONE:
+            return
+        attempt = Attempt(claimed.nonce, resumed=True)
+        try:
+            outcome = await self.source.redeliver(key, destination_key, attempt)
+        except Exception as problem:
+            log.exception("redelivery of %s to %s failed", key, destination_key)
+            outcome = Outcome(State.FAILED, f"internal error: {type(problem).__name__}")
+        if outcome is None:
+            outcome = Outcome(State.SKIPPED, "no longer needed")
+        await self.ledger.finish(
+            key, destination_key, outcome.state, outcome.reason, outcome.message_id
+        )
 
     async def _recover(self, last_alive: datetime | None, now: datetime) -> None:
         """Fire points that fell due while the bot was down: the latest one per meeting and

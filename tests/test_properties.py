@@ -1,5 +1,6 @@
 """Free text never breaks the bot: whatever is typed, the answer is a reply, never an exception."""
 
+import asyncio
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -18,6 +19,7 @@ from bot.core import (
     parse_lead,
 )
 from bot.core.calendar import fold
+from bot.service import CommandRunner
 
 NAMES = [c.name for c in COMMANDS]
 OPTION_NAMES = sorted({o.name for c in COMMANDS for o in c.options})
@@ -76,12 +78,12 @@ def console(wco):
     from bot.service import AgendaService
     from tests.conftest import NEWS_DAY
 
-    return Console(AgendaService(wco, FixedClock(NEWS_DAY)), io.StringIO())
+    return Console(CommandRunner(AgendaService(wco, FixedClock(NEWS_DAY))), io.StringIO())
 
 
 @given(line=lines)
 def test_every_line_gets_a_reply(console, line):
-    reply = console.answer(line)
+    reply = asyncio.run(console.answer(line))
     assert reply is None or isinstance(reply, Reply)
     if reply is not None:
         assert reply.title
@@ -102,7 +104,7 @@ def test_parsing_either_works_or_explains(line):
     options=st.dictionaries(st.sampled_from(OPTION_NAMES), st.one_of(free_text, words), max_size=5),
 )
 def test_execute_with_any_option_values(wco_service_module, name, options):
-    reply = wco_service_module.execute(name, options)
+    reply = asyncio.run(CommandRunner(wco_service_module).run(name, options))
     assert isinstance(reply, Reply) and reply.title
 
 

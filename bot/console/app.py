@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import itertools
 import logging
 import os
+import sys
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
 from typing import TextIO
 
 from bot.core import COMMANDS_BY_NAME, Attachment, Reply, TimeStyle
 from bot.core.formatting import date_long
 from bot.core.reply import error
-from bot.service import AgendaService
+from bot.service import CommandRunner, Message
+from schedules import Attempt, Outcome, State
 
 from .parser import ParseError, parse_line
 
@@ -23,28 +27,32 @@ QUIT_WORDS = frozenset({"/quit", "/exit", "quit", "exit"})
 
 
 class Console:
-    """Reads command lines, answers each with the service's reply, saves attachments to files."""
+    """Reads command lines, answers each with the service's reply, saves attachments to files,
+    and prints reminders when they are due."""
 
     def __init__(
         self,
-        service: AgendaService,
+        runner: CommandRunner,
         out: TextIO,
         *,
         times: TimeStyle | None = None,
         save_dir: Path | None = None,
     ) -> None:
-        self.service = service
+        self.runner = runner
         self.out = out
         self.times = times
         self.save_dir = save_dir or Path.cwd()
+        self.prompting = False
 
-    def answer(self, line: str) -> Reply | None:
+    async def answer(self, line: str) -> Reply | None:
         """The reply to one line (None for a blank one). Never raises."""
         try:
             invocation = parse_line(line)
             if invocation is None:
                 return None
-            return self.service.execute(invocation.command.name, invocation.options, self.times)
+            return await self.runner.run(
+                invocation.command.name, invocation.options, times=self.times
+            )
         except ParseError as problem:
             return error(problem.title, problem.hint)
         except Exception:
@@ -61,8 +69,15 @@ class Console:
         self.out.write(text + "\n\n")
         self.out.flush()
 
+    def announce(self, reply: Reply) -> None:
+        """A reminder, printed when due, even while the user is at the prompt."""
+        prefix = "\n" if self.prompting else ""
+        self.out.write(f"{prefix}🔔 {reply.markdown()}\n\n")
+        if self.prompting:
+            self.out.write(PROMPT)
+        self.out.flush()
+
     def save(self, attachment: Attachment) -> str:
-        """Write the file whole or not at all: a temporary file renamed over the target."""
         target = self.save_dir / Path(attachment.filename).name
         try:
             write_atomically(target, attachment.content)
@@ -70,45 +85,54 @@ class Console:
             return f"Could not save {target}: {problem.strerror}. Nothing was written."
         return f"Saved {target} ({len(attachment.content):,} bytes)."
 
-    def handle(self, line: str) -> bool:
+    async def handle(self, line: str) -> bool:
         """Answer one line; False when the user asked to leave."""
         if line.strip().casefold() in QUIT_WORDS:
             return False
-        reply = self.answer(line)
+        reply = await self.answer(line)
         if reply is not None:
             self.show(reply)
         return True
 
-    def run(self, lines: Iterable[str]) -> int:
+    async def run(self, lines: Iterable[str] | AsyncIterator[str]) -> int:
         """Answer every line of a script or a pipe until it ends or the user quits."""
+        if isinstance(lines, AsyncIterator):
+            async for line in lines:
+                if not await self.handle(line):
+                    break
+            return 0
         for line in lines:
-            if not self.handle(line):
+            if not await self.handle(line):
                 break
         return 0
 
-    def interactive(self, history_file: Path | None) -> int:
+    async def interactive(self, history_file: Path | None, banner_text: str) -> int:
         """A terminal session with line editing, history and completion of command names."""
         import readline
 
         readline.set_completer_delims(" ")
         readline.set_completer(_completer(readline.get_line_buffer))
         readline.parse_and_bind("tab: complete")
-        history = history_file.expanduser() if history_file else None
+        history = history_file
         if history is not None:
             with contextlib.suppress(OSError):
                 readline.read_history_file(history)
-        self.out.write(banner(self.service))
+        self.out.write(banner_text)
+        loop = asyncio.get_running_loop()
         try:
             while True:
+                self.prompting = True
                 try:
-                    line = input(PROMPT)
+                    line = await loop.run_in_executor(None, input, PROMPT)
                 except EOFError:
                     self.out.write("\n")
                     break
                 except KeyboardInterrupt:
                     self.out.write("\n")
                     continue
-                if not self.handle(line):
+                finally:
+                    self.prompting = False
+                if not await self.handle(line):
                     break
         finally:
             if history is not None:
@@ -118,12 +142,37 @@ class Console:
         return 0
 
 
-def banner(service: AgendaService) -> str:
-    dataset = service.agenda.dataset
-    today = date_long(service.clock.now().date())
+class ConsoleSender:
+    """Reminders for the console user are printed in the console (attached once it exists)."""
+
+    def __init__(self, times: TimeStyle) -> None:
+        self.times = times
+        self.console: Console | None = None
+        self._numbers = itertools.count(1)
+
+    async def send(self, destination: str, message: Message, attempt: Attempt) -> Outcome:
+        if self.console is None:
+            return Outcome(State.FAILED, "the console is not open")
+        self.console.announce(message.reply)
+        return Outcome(State.SENT, message_id=f"console-{next(self._numbers)}")
+
+
+async def stdin_lines() -> AsyncIterator[str]:
+    """Lines of a pipe, read without blocking the event loop (reminders keep firing)."""
+    loop = asyncio.get_running_loop()
+    while True:
+        line = await loop.run_in_executor(None, sys.stdin.readline)
+        if not line:
+            return
+        yield line
+
+
+def banner(runner: CommandRunner) -> str:
+    agenda = runner.agenda
+    today = date_long(agenda.clock.now().date())
     return (
-        f"{dataset.name}: {len(service.agenda.meetings)} meetings, "
-        f"{len(service.agenda.topics)} topics. Today is {today} (UTC) here.\n"
+        f"{agenda.agenda.dataset.name}: {len(agenda.agenda.meetings)} meetings, "
+        f"{len(agenda.agenda.topics)} topics. Today is {today} (UTC) here.\n"
         "Type /help for the commands and /next for what is coming; /quit or Ctrl-D to leave.\n\n"
     )
 

@@ -11,10 +11,19 @@ class Clock(Protocol):
         """The current instant, aware, in UTC."""
         ...
 
+    def to_real(self, instant: datetime) -> datetime:
+        """The real instant at which this clock will read `instant` (schedulers run on real
+        time: with --as-of and --speed the two differ)."""
+        ...
+
 
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+    def to_real(self, instant: datetime) -> datetime:
+        """The real instant at which this clock reads `instant`: the same one."""
+        return instant
 
 
 class FixedClock:
@@ -31,6 +40,10 @@ class FixedClock:
 
     def advance(self, delta: timedelta) -> None:
         self._instant += delta
+
+    def to_real(self, instant: datetime) -> datetime:
+        """Schedulers run on real time; a fixed clock maps instants to themselves."""
+        return instant
 
 
 class LivingClock:

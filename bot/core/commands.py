@@ -23,6 +23,8 @@ class Completion(StrEnum):
     BODY = "body"
     TOPIC = "topic"
     COMMAND = "command"
+    SCOPE = "scope"  # a body, a topic or a meeting
+    ZONE = "zone"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +60,7 @@ class CommandSpec:
 
 KINDS = tuple(kind.value for kind in Kind)
 STATUSES = tuple(status.value for status in Status)
+TARGETS = ("me", "here", "channel")
 
 _BODY = OptionSpec(
     "body", "a body: name, acronym or alias (PTC, Policy Commission)", completion=Completion.BODY
@@ -138,6 +141,91 @@ COMMANDS: tuple[CommandSpec, ...] = (
         ),
         ("/calendar", "/calendar body:PTC alarms:yes", "/calendar topic:digital customs"),
         main="body",
+    ),
+    CommandSpec(
+        "subscribe",
+        "Get reminders before meetings: all of them, or one body's, topic's or meeting's",
+        (
+            OptionSpec(
+                "scope",
+                "all (the default), or a body, topic or meeting",
+                completion=Completion.SCOPE,
+            ),
+            OptionSpec("lead", "when, instead of the ladder: 7d,1d,2h"),
+            OptionSpec(
+                "target",
+                "me: a direct message; here: this channel, mentioning you; channel: this channel",
+                OptionType.CHOICE,
+                choices=TARGETS,
+            ),
+        ),
+        ("/subscribe", "/subscribe PTC lead:7d,1d", "/subscribe 3d printing target:here"),
+        main="scope",
+    ),
+    CommandSpec(
+        "unsubscribe",
+        "Stop reminders: all of yours, or those for one body, topic or meeting",
+        (
+            OptionSpec(
+                "scope",
+                "all (the default), or a body, topic or meeting",
+                completion=Completion.SCOPE,
+            ),
+            OptionSpec(
+                "target",
+                "me, here or channel, as when you subscribed",
+                OptionType.CHOICE,
+                choices=TARGETS,
+            ),
+        ),
+        ("/unsubscribe", "/unsubscribe PTC", "/unsubscribe target:channel"),
+        main="scope",
+    ),
+    CommandSpec(
+        "remind",
+        "A one-off reminder for you about one meeting",
+        (
+            OptionSpec("meeting", "the meeting", required=True, completion=Completion.MEETING),
+            OptionSpec(
+                "when", "2d before, 3h before, or a date and time: 2016-03-01 09:00", required=True
+            ),
+        ),
+        ("/remind PTC 211 when:2d before", "/remind AEO conference when:2016-05-01 09:00"),
+        main="meeting",
+    ),
+    CommandSpec(
+        "reminders",
+        "Your reminders and this channel's, with the next times; or the delivery log",
+        (
+            OptionSpec(
+                "show",
+                "upcoming (the default) or log",
+                OptionType.CHOICE,
+                choices=("upcoming", "log"),
+            ),
+        ),
+        ("/reminders", "/reminders log"),
+        main="show",
+    ),
+    CommandSpec(
+        "timezone",
+        "Set your time zone (or the server's default) for the times you type",
+        (
+            OptionSpec(
+                "zone",
+                "an IANA zone: Europe/Brussels, America/Cancun",
+                required=True,
+                completion=Completion.ZONE,
+            ),
+            OptionSpec(
+                "where",
+                "me (the default) or server (needs Manage Server)",
+                OptionType.CHOICE,
+                choices=("me", "server"),
+            ),
+        ),
+        ("/timezone Europe/Brussels", "/timezone America/Cancun where:server"),
+        main="zone",
     ),
     CommandSpec(
         "help",

@@ -152,6 +152,15 @@ class AgendaIndex:
         self._timeline = _Timeline(self._chronological)
         self._body_timelines = {body_id: _Timeline(ms) for body_id, ms in by_body.items()}
         self._topic_meetings = {t.id: frozenset(t.meetings) for t in agenda.topics.values()}
+        topics_of: dict[str, list[str]] = {}
+        for topic in agenda.topics.values():
+            for meeting_id in topic.meetings:
+                topics_of.setdefault(meeting_id, []).append(topic.id)
+        self._topics_of = {key: tuple(value) for key, value in topics_of.items()}
+
+    def topics_of(self, meeting_id: str) -> tuple[str, ...]:
+        """Every topic a meeting is related to (its own and those that name it)."""
+        return self._topics_of.get(meeting_id, ())
 
     # -- lists -----------------------------------------------------------------------------------
 
@@ -237,6 +246,46 @@ class AgendaIndex:
         if body.found is not None:
             return self._of_body(query, body.found, now)
         return decide(query, ranked)
+
+    def find_scope(self, query: str) -> tuple[str, Resolution]:
+        """A body, a topic or a meeting, whichever the words name best: ("body", resolution)...
+
+        Exact names win in that order (a body's name means the body, not its next meeting);
+        otherwise the best fuzzy match of the three, if it is clear.
+        """
+        key = normalize(query)
+        for kind, index in (("body", self.bodies), ("topic", self.topics)):
+            exact = index.exact(key)
+            if len(exact) == 1:
+                return kind, Resolution(query, exact[0])
+        by_session = self._by_session(key) if key else None
+        if by_session is not None:
+            return "meeting", by_session
+        exact_meeting = self.meetings.exact(key)
+        if len(exact_meeting) == 1:
+            return "meeting", Resolution(query, exact_meeting[0])
+        ranked = [
+            (r.score, kind, r.id)
+            for kind, index in (
+                ("body", self.bodies),
+                ("topic", self.topics),
+                ("meeting", self.meetings),
+            )
+            for r in index.rank(query, limit=3)
+        ]
+        ranked.sort(key=lambda item: -item[0])
+        if (
+            ranked
+            and ranked[0][0] >= CONFIDENT
+            and (
+                len(ranked) == 1
+                or ranked[0][0] - ranked[1][0] >= 4
+                or ranked[1][1:] == ranked[0][1:]
+            )
+        ):
+            return ranked[0][1], Resolution(query, ranked[0][2])
+        suggestions = tuple(f"{kind}:{item}" for _, kind, item in ranked[:5])
+        return "", Resolution(query, None, suggestions)
 
     def _by_session(self, key: str) -> Resolution | None:
         numbers = _NUMBER.findall(key)

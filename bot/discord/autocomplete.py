@@ -37,3 +37,11 @@ async def topics(interaction: discord.Interaction, typed: str) -> list[app_comma
 
 async def commands(interaction: discord.Interaction, typed: str) -> list[app_commands.Choice[str]]:
     return await _choices(interaction, typed, Completion.COMMAND)
+
+
+async def scopes(interaction: discord.Interaction, typed: str) -> list[app_commands.Choice[str]]:
+    return await _choices(interaction, typed, Completion.SCOPE)
+
+
+async def zones(interaction: discord.Interaction, typed: str) -> list[app_commands.Choice[str]]:
+    return await _choices(interaction, typed, Completion.ZONE)

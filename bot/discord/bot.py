@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
@@ -11,7 +13,7 @@ from discord.ext import commands
 
 from bot.core import COMMANDS_BY_NAME
 from bot.core.reply import error
-from bot.service import AgendaService
+from bot.service import AgendaService, ReminderCommands, Runtime
 
 from .responses import answer
 
@@ -20,6 +22,7 @@ EXTENSIONS = (
     "bot.discord.cogs.meetings",
     "bot.discord.cogs.topics",
     "bot.discord.cogs.calendar",
+    "bot.discord.cogs.reminders",
     "bot.discord.cogs.help",
 )
 
@@ -89,15 +92,37 @@ class AgendaBot(commands.Bot):
         self.service = service
         self.dev_guild = dev_guild
         self.sync_commands = sync_commands
+        self.command_ids: dict[str, int] = {}
+        self.runtime: Runtime | None = None
+        self.runtime_factory: Callable[[AgendaBot], Awaitable[Runtime]] | None = None
+        self.ready_event = asyncio.Event()
+
+    @property
+    def reminders(self) -> ReminderCommands | None:
+        return self.runtime.runner.reminders if self.runtime is not None else None
+
+    async def on_ready(self) -> None:
+        self.ready_event.set()
 
     async def load_cogs(self) -> None:
         for extension in EXTENSIONS:
             await self.load_extension(extension)
 
     async def setup_hook(self) -> None:
+        """After login, before the gateway: cogs, commands, then reminders (sent over REST)."""
         await self.load_cogs()
         if self.sync_commands:
             await self.sync_tree()
+        if self.runtime_factory is not None:
+            self.runtime = await self.runtime_factory(self)
+            await self.runtime.start()
+
+    async def close(self) -> None:
+        """Stop planning and let deliveries under way finish, then close the gateway."""
+        if self.runtime is not None:
+            runtime, self.runtime = self.runtime, None
+            await runtime.stop()
+        await super().close()
 
     async def sync_tree(self) -> str:
         """Commands to the development guild at every start; globally only when they changed
@@ -105,7 +130,7 @@ class AgendaBot(commands.Bot):
         if self.dev_guild is not None:
             guild = discord.Object(id=self.dev_guild)
             self.tree.copy_global_to(guild=guild)
-            await self.tree.sync(guild=guild)
+            self._remember(await self.tree.sync(guild=guild))
             log.info("commands synced to development guild %s", self.dev_guild)
             return "guild"
         remote = await self.tree.fetch_commands()
@@ -113,11 +138,15 @@ class AgendaBot(commands.Bot):
             dict(command.to_dict(self.tree)) for command in self.tree.get_commands()
         ]
         if command_shapes(local) == command_shapes([dict(c.to_dict()) for c in remote]):
+            self._remember(remote)
             log.info("global commands unchanged; not syncing")
             return "unchanged"
-        await self.tree.sync()
+        self._remember(await self.tree.sync())
         log.info("global commands synced")
         return "global"
+
+    def _remember(self, synced: list[app_commands.AppCommand]) -> None:
+        self.command_ids = {command.name: command.id for command in synced}
 
 
 def command_shapes(payloads: list[dict[str, Any]]) -> list[Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import discord
@@ -58,14 +59,24 @@ def split_value(value: str, limit: int = FIELD_VALUE_LIMIT) -> list[str]:
     return [chunk if chunk.strip() else "\u200b" for chunk in chunks]
 
 
-def to_message(reply: Reply) -> Message:
+def link_commands(text: str, command_ids: Mapping[str, int]) -> str:
+    """`/meeting ptc-211-212` becomes a clickable command mention followed by its argument."""
+    for name, command_id in command_ids.items():
+        text = text.replace(f"`/{name} ", f"</{name}:{command_id}> `")
+        text = text.replace(f"`/{name}`", f"</{name}:{command_id}>")
+    return text
+
+
+def to_message(reply: Reply, command_ids: Mapping[str, int] | None = None) -> Message:
     """One embed: title, description, fields (long values continue in further fields), footer.
 
-    Anything past 25 fields or 6,000 characters is left out with a note saying so.
+    Anything past 25 fields or 6,000 characters is left out with a note saying so. With the
+    command ids Discord gave at sync, command hints become clickable mentions.
     """
+    ids = command_ids or {}
     embed = discord.Embed(
         title=cut(reply.title, TITLE_LIMIT),
-        description=cut(reply.body, DESCRIPTION_LIMIT) or None,
+        description=cut(link_commands(reply.body, ids), DESCRIPTION_LIMIT) or None,
         colour=COLOURS[reply.tone],
     )
     footer = reply.footer
@@ -76,7 +87,7 @@ def to_message(reply: Reply) -> Message:
     budget -= len(footer) + len(SHORTENED) + 10
     shortened = False
     for field in reply.fields:
-        for index, chunk in enumerate(split_value(field.value)):
+        for index, chunk in enumerate(split_value(link_commands(field.value, ids))):
             name = cut(field.name if index == 0 else f"{field.name} (continued)", FIELD_NAME_LIMIT)
             if len(embed.fields) >= FIELD_COUNT_LIMIT - 1 or len(name) + len(chunk) > budget:
                 shortened = True

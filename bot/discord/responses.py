@@ -10,19 +10,20 @@ import discord
 
 from bot.core import Reply
 
-from .embeds import to_message
+from .embeds import Message, to_message
 
 log = logging.getLogger(__name__)
 PAGE_TIMEOUT = 180.0
 STRANGER = "Only the person who asked can turn these pages; run the command yourself to browse."
 
 
-async def answer(interaction: discord.Interaction, reply: Reply) -> None:
-    """Send `reply` as the interaction's response: ephemeral when it is an error or not found."""
-    message = to_message(reply)
+async def answer(interaction: discord.Interaction, reply: Reply, private: bool = False) -> None:
+    """Send `reply` as the interaction's response: only to the asker when it is an error, a
+    "nothing found", or `private` (answers about one's own reminders)."""
+    message = _message(interaction, reply)
     options: dict[str, object] = {
         "embeds": list(message.embeds),
-        "ephemeral": message.ephemeral,
+        "ephemeral": message.ephemeral or private,
         "allowed_mentions": discord.AllowedMentions.none(),
     }
     if reply.attachment is not None:
@@ -40,6 +41,10 @@ async def answer(interaction: discord.Interaction, reply: Reply) -> None:
     await interaction.response.send_message(**options)  # type: ignore[call-overload]
 
 
+def _message(interaction: discord.Interaction, reply: Reply) -> Message:
+    return to_message(reply, getattr(interaction.client, "command_ids", None))
+
+
 async def answer_paged(interaction: discord.Interaction, page: Callable[[int], Reply]) -> None:
     """Send page 1 of a list with buttons that only the asker can press."""
     reply = page(1)
@@ -48,7 +53,7 @@ async def answer_paged(interaction: discord.Interaction, page: Callable[[int], R
         return
     view = Pager(interaction.user.id, page, reply.paging.pages)
     await interaction.response.send_message(
-        embeds=list(to_message(reply).embeds),
+        embeds=list(_message(interaction, reply).embeds),
         view=view,
         allowed_mentions=discord.AllowedMentions.none(),
     )
@@ -83,7 +88,9 @@ class Pager(discord.ui.View):
             self.pages = reply.paging.pages
             self.number = reply.paging.number
         self._sync_buttons()
-        await interaction.response.edit_message(embeds=list(to_message(reply).embeds), view=self)
+        await interaction.response.edit_message(
+            embeds=list(_message(interaction, reply).embeds), view=self
+        )
 
     @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary, custom_id="previous")
     async def previous(self, interaction: discord.Interaction, _: discord.ui.Button[Pager]) -> None:

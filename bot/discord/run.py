@@ -6,14 +6,17 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import discord
 import yarl
 
-from bot.service import AgendaService
+from bot.service import AgendaService, Runtime
 from bot.settings import Settings
 
 from .bot import AgendaBot
+from .delivery import DiscordSender
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +36,26 @@ def build_bot(service: AgendaService, settings: Settings, **options: object) -> 
     """The bot as it runs in production; tests pass client options (e.g. guild_ready_timeout)."""
     point_at(settings.discord_api_base_url, settings.discord_gateway_url)
     return AgendaBot(service, dev_guild=settings.discord_dev_guild, **options)  # type: ignore[arg-type]
+
+
+def runtime_factory(
+    service: AgendaService, settings: Settings, data_dir: Path | None
+) -> Callable[[AgendaBot], Awaitable[Runtime]]:
+    """Opened in setup_hook, once the bot is logged in: reminders go out over REST."""
+
+    async def open_runtime(bot: AgendaBot) -> Runtime:
+        sender = DiscordSender(bot, settings.reminder_dm_per_second)
+        return await Runtime.open(
+            service,
+            settings.database_url,
+            sender,
+            default_zone=settings.reader_zone,
+            all_day_start=settings.all_day_starts_at,
+            data_dir=data_dir,
+            reload_every=settings.agenda_reload_seconds,
+        )
+
+    return open_runtime
 
 
 async def check_bot(service: AgendaService, settings: Settings) -> list[str]:
@@ -66,9 +89,10 @@ async def serve(bot: AgendaBot, token: str) -> None:
         await running  # re-raises a login failure
 
 
-def run_discord(service: AgendaService, settings: Settings) -> int:
+def run_discord(service: AgendaService, settings: Settings, data_dir: Path | None = None) -> int:
     assert settings.discord_token is not None
     bot = build_bot(service, settings)
+    bot.runtime_factory = runtime_factory(service, settings, data_dir)
     try:
         asyncio.run(serve(bot, settings.discord_token.get_secret_value()))
     except discord.LoginFailure:

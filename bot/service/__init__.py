@@ -2,5 +2,24 @@
 
 from .agenda import AUTOCOMPLETE_LIMIT, AgendaService, OptionError
 from .datafiles import BUNDLED_DATA, load_agenda
+from .reminders import Message, Reminders, Sender
+from .runner import REMINDER_COMMANDS, CommandRunner
+from .runtime import Runtime
+from .subscriptions import CONSOLE_CALLER, Caller, ReminderCommands
 
-__all__ = ["AUTOCOMPLETE_LIMIT", "BUNDLED_DATA", "AgendaService", "OptionError", "load_agenda"]
+__all__ = [
+    "AUTOCOMPLETE_LIMIT",
+    "BUNDLED_DATA",
+    "CONSOLE_CALLER",
+    "REMINDER_COMMANDS",
+    "AgendaService",
+    "Caller",
+    "CommandRunner",
+    "Message",
+    "OptionError",
+    "ReminderCommands",
+    "Reminders",
+    "Runtime",
+    "Sender",
+    "load_agenda",
+]

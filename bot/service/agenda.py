@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
@@ -33,10 +32,9 @@ from bot.core import (
     write_calendar,
 )
 from bot.core.reply import error
+from bot.core.when import suggest_zones
 
 E = TypeVar("E", bound=StrEnum)
-_TRUE = {"yes", "y", "true", "1", "on"}
-_FALSE = {"no", "n", "false", "0", "off"}
 AUTOCOMPLETE_LIMIT = 25
 
 
@@ -215,46 +213,6 @@ class AgendaService:
             )
         return render.help(spec)
 
-    # -- text in, reply out (console, `ask`) -----------------------------------------------------
-
-    def execute(
-        self, name: str, options: Mapping[str, str], times: TimeStyle | None = None
-    ) -> Reply:
-        """Run a command from text options (as typed in the console)."""
-        try:
-            page = _page(options.get("page"))
-            if name == "agenda":
-                return self.agenda_list(
-                    options.get("body"),
-                    options.get("kind"),
-                    options.get("topic"),
-                    options.get("status"),
-                    _bool(options.get("past"), "past"),
-                    page,
-                    times,
-                )
-            if name == "next":
-                return self.next_meeting(options.get("body"), times)
-            if name == "meeting":
-                return self.meeting(options.get("meeting", ""), times)
-            if name == "topics":
-                return self.topics(page)
-            if name == "topic":
-                return self.topic(options.get("topic", ""), times)
-            if name == "search":
-                return self.search(options.get("query", ""), page, times)
-            if name == "calendar":
-                return self.calendar(
-                    options.get("body"),
-                    options.get("topic"),
-                    _bool(options.get("alarms"), "alarms"),
-                )
-            if name == "help":
-                return self.help(options.get("command"))
-        except OptionError as problem:
-            return error("That option does not work", str(problem))
-        return self.help(name)
-
     # -- autocomplete ----------------------------------------------------------------------------
 
     def complete(
@@ -271,6 +229,32 @@ class AgendaService:
                 return [(_cut(m.title), m.id) for m in upcoming]
             ranked = loaded.index.meetings.rank(text, limit)
             return [(_cut(loaded.agenda.meetings[r.id].title), r.id) for r in ranked]
+        if what is Completion.ZONE:
+            return [(zone, zone) for zone in suggest_zones(text or "UTC", limit)]
+        if what is Completion.SCOPE:
+            choices = [("all", "all")] if "all".startswith(text.casefold()) else []
+            if text:
+                for kind, index, names in (
+                    (
+                        "body",
+                        loaded.index.bodies,
+                        {b.id: b.label for b in loaded.agenda.bodies.values()},
+                    ),
+                    (
+                        "topic",
+                        loaded.index.topics,
+                        {t.id: t.name for t in loaded.agenda.topics.values()},
+                    ),
+                    (
+                        "meeting",
+                        loaded.index.meetings,
+                        {m.id: m.title for m in loaded.agenda.meetings.values()},
+                    ),
+                ):
+                    choices += [
+                        (_cut(f"{names[r.id]} ({kind})"), r.id) for r in index.rank(text, 8)
+                    ]
+            return choices[:limit]
         if what is Completion.BODY:
             if not text:
                 return [(_cut(b.label), b.id) for b in loaded.agenda.bodies.values()][:limit]
@@ -321,26 +305,6 @@ def _choice(enum: type[E], text: str | None, name: str) -> E | None:
         f"'{clean_input(text, 40)}' is not a {name}; use one of: {choices} "
         f"(for example `{name}:{next(iter(enum)).value}`)"
     )
-
-
-def _bool(text: str | None, name: str) -> bool:
-    if text is None:
-        return False
-    value = text.strip().casefold()
-    if value in _TRUE or value == "":
-        return True
-    if value in _FALSE:
-        return False
-    raise OptionError(f"{name}: '{clean_input(text, 40)}' is not yes or no; write {name}:yes")
-
-
-def _page(text: str | None) -> int:
-    if text is None:
-        return 1
-    value = text.strip()
-    if not value.isdigit() or not 1 <= int(value) <= 10_000:
-        raise OptionError(f"page: '{clean_input(text, 40)}' is not a page number; write page:2")
-    return int(value)
 
 
 def _command_text(name: str, **options: str | None) -> str:

@@ -4,19 +4,30 @@ import io
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import icalendar
 import pytest
 
 from bot.console import Console, complete_line
+from bot.core import COMMANDS
+from bot.service import CommandRunner
 from tests.conftest import MINI_DATA
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_bot(*args, stdin="", cwd=None, env=None, timeout=60):
-    environment = dict(os.environ, DISCORD_TOKEN="", PYTHONPATH=str(ROOT), **(env or {}))
+    database = Path(tempfile.mkdtemp()) / "bot.sqlite3"
+    environment = dict(
+        os.environ,
+        DISCORD_TOKEN="",
+        PYTHONPATH=str(ROOT),
+        DATABASE_URL=f"sqlite+aiosqlite:///{database}",
+        AGENDA_RELOAD_SECONDS="0",
+        **(env or {}),
+    )
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         input=stdin,
@@ -29,10 +40,10 @@ def run_bot(*args, stdin="", cwd=None, env=None, timeout=60):
     )
 
 
-def test_console_answers_each_line_and_saves_calendars(mini_service, tmp_path):
+async def test_console_answers_each_line_and_saves_calendars(mini_service, tmp_path):
     out = io.StringIO()
-    console = Console(mini_service, out, save_dir=tmp_path)
-    console.run(["/next\n", "\n", "/calendar body:board\n", "/quit\n", "/topics\n"])
+    console = Console(CommandRunner(mini_service), out, save_dir=tmp_path)
+    await console.run(["/next\n", "\n", "/calendar body:board\n", "/quit\n", "/topics\n"])
     text = out.getvalue()
     assert text.startswith("**Under way: Regional workshop, Americas**")
     assert f"Saved {tmp_path / 'agenda-board.ics'} (" in text
@@ -42,20 +53,20 @@ def test_console_answers_each_line_and_saves_calendars(mini_service, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["agenda-board.ics"]  # no temporary left
 
 
-def test_console_reports_a_file_it_cannot_write(mini_service, tmp_path):
+async def test_console_reports_a_file_it_cannot_write(mini_service, tmp_path):
     out = io.StringIO()
-    console = Console(mini_service, out, save_dir=tmp_path / "missing")
-    console.run(["/calendar\n"])
+    console = Console(CommandRunner(mini_service), out, save_dir=tmp_path / "missing")
+    await console.run(["/calendar\n"])
     assert "Could not save" in out.getvalue()
     assert "Nothing was written." in out.getvalue()
 
 
-def test_an_unexpected_error_is_an_apology_not_a_traceback(mini_service, caplog):
+async def test_an_unexpected_error_is_an_apology_not_a_traceback(mini_service, caplog):
     def broken(*_args, **_kwargs):
         raise RuntimeError("boom")
 
     mini_service.next_meeting = broken
-    reply = Console(mini_service, io.StringIO()).answer("/next")
+    reply = await Console(CommandRunner(mini_service), io.StringIO()).answer("/next")
     assert reply.title == "Sorry, that went wrong on my side"
     assert "command failed: '/next'" in caplog.text
 
@@ -64,23 +75,7 @@ def test_an_unexpected_error_is_an_apology_not_a_traceback(mini_service, caplog)
     ("buffer", "text", "expected"),
     [
         ("/to", "/to", ["/topics ", "/topic "]),
-        (
-            "",
-            "",
-            [
-                f"/{n} "
-                for n in (
-                    "agenda",
-                    "next",
-                    "meeting",
-                    "topics",
-                    "topic",
-                    "search",
-                    "calendar",
-                    "help",
-                )
-            ],
-        ),
+        ("", "", [f"/{c.name} " for c in COMMANDS]),
         ("/agenda b", "b", ["body:"]),
         ("/agenda ", "", ["body:", "kind:", "topic:", "status:", "past:", "page:"]),
         ("/nothing x", "x", []),

@@ -36,12 +36,13 @@ class Terminal:
         )
         os.close(slave)
         self.seen = b""
+        self.position = 0  # what earlier expectations consumed
 
     def expect(self, text: str, timeout: float = 30) -> None:
         """Read until `text` appears (waiting on the terminal, not on a timer)."""
         deadline = time.monotonic() + timeout
         needle = text.encode()
-        while needle not in self.seen:
+        while needle not in self.seen[self.position :]:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise AssertionError(f"{text!r} never appeared; got {self.seen[-2000:]!r}")
@@ -54,12 +55,18 @@ class Terminal:
                 if not chunk:
                     raise AssertionError(f"terminal closed before {text!r}; got {self.seen!r}")
                 self.seen += chunk
+        self.position = self.seen.index(needle, self.position) + len(needle)
 
     def send(self, text: str) -> None:
         os.write(self.master, text.encode())
 
     def close(self) -> int:
-        code = self.process.wait(timeout=30)
+        try:
+            code = self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise AssertionError(f"did not exit; terminal showed {self.seen[-1500:]!r}") from None
         os.close(self.master)
         return code
 

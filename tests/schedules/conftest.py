@@ -46,6 +46,10 @@ class RecordingSource:
     async def destinations(self, point: FirePoint):
         return [Destination(key) for key in self.audience.get(point.key, [])]
 
+    async def redeliver(self, key, to, attempt):
+        self.sent.append((key, to, attempt))
+        return Outcome(State.SENT, message_id="redelivered")
+
     async def deliver(self, point, to, attempt):
         if to.key in self.crash_on:
             raise RuntimeError("boom")

@@ -179,3 +179,15 @@ async def test_a_failing_destination_is_recorded_and_does_not_stop_the_others(le
         "dm:bug": (State.FAILED, "internal error: RuntimeError"),
         "channel:ok": (State.SENT, None),
     }
+
+
+async def test_an_interrupted_message_that_is_not_a_fire_point_is_redelivered(ledger):
+    source = RecordingSource()
+    await ledger.claim("notice:pc-74:abc", "dm:1")
+    engine = ReminderEngine(source, ledger, TestClock(AS_OF))
+    await engine.start()
+    await engine.stop()
+    assert [(key, to, attempt.resumed) for key, to, attempt in source.sent] == [
+        ("notice:pc-74:abc", "dm:1", True)
+    ]
+    assert await ledger.interrupted() == []

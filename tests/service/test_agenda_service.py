@@ -4,6 +4,7 @@ import icalendar
 import pytest
 
 from bot.core import Completion, Tone
+from bot.service import CommandRunner
 
 
 def test_next_reply_text(mini_service):
@@ -147,18 +148,18 @@ def test_search_reply_reports_corrections(wco_service):
         ({"past": "maybe"}, "That option does not work"),
     ],
 )
-def test_execute_validates_text_options(mini_service, options, title):
-    reply = mini_service.execute("agenda", options)
+async def test_execute_validates_text_options(mini_service, options, title):
+    reply = await CommandRunner(mini_service).run("agenda", options)
     assert reply.title == title
     assert "page:2" in reply.body or "past:yes" in reply.body
 
 
-def test_execute_runs_every_command(mini_service):
+async def test_execute_runs_every_command(mini_service):
     from bot.core import COMMANDS
 
     for command in COMMANDS:
         options = {o.name: "x" for o in command.options if o.required}
-        reply = mini_service.execute(command.name, options)
+        reply = await CommandRunner(mini_service).run(command.name, options)
         assert reply.title
 
 

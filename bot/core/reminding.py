@@ -1,0 +1,121 @@
+"""Reminders in words: reading "when" for /remind, and the text of reminders and notices."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from .formatting import TimeStyle, date_long, relative_text, when_text
+from .model import Meeting, Status
+from .reply import Field, Reply
+from .when import LocalTimeError, Precision, format_lead, localize, parse_lead
+
+_BEFORE = re.compile(r"^(?P<lead>.+?)\s*(?:before|ahead|earlier)?$", re.IGNORECASE)
+_ABSOLUTE = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})(?:[ T](?P<time>\d{1,2}:\d{2}))?$")
+DEFAULT_TIME = time(9, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class When:
+    """What /remind was told: a lead before the meeting, or an instant."""
+
+    lead: timedelta | None = None
+    at: datetime | None = None  # aware UTC
+
+
+def parse_remind_when(text: str, zone: ZoneInfo) -> When:
+    """'2d before', '3h', '2016-03-01 09:00' (in `zone`), '2016-03-01' (09:00 in `zone`).
+
+    Raises ValueError with what to write instead.
+    """
+    cleaned = " ".join(text.split())
+    absolute = _ABSOLUTE.match(cleaned)
+    if absolute:
+        try:
+            day = datetime.strptime(absolute["date"], "%Y-%m-%d").date()
+            clock = (
+                datetime.strptime(absolute["time"], "%H:%M").time()
+                if absolute["time"]
+                else DEFAULT_TIME
+            )
+        except ValueError:
+            raise ValueError(
+                f"'{cleaned}' is not a real date or time; write 2016-03-01 09:00"
+            ) from None
+        try:
+            local = localize(datetime.combine(day, clock), zone)
+        except LocalTimeError as problem:
+            raise ValueError(str(problem)) from None
+        return When(at=local.astimezone(UTC))
+    relative = _BEFORE.match(cleaned)
+    if relative:
+        try:
+            return When(lead=parse_lead(relative["lead"]))
+        except ValueError:
+            pass
+    raise ValueError(
+        f"'{cleaned}' is not a time for a reminder; write a lead such as `2d before` or `3h`, "
+        "or a date and time such as `2016-03-01 09:00` (in your time zone, see `/timezone`)"
+    )
+
+
+def lead_phrase(lead: timedelta) -> str:
+    return f"{format_lead(lead)} before"
+
+
+def reminder_reply(
+    meeting: Meeting,
+    lead: timedelta | None,
+    now: datetime,
+    times: TimeStyle,
+    late: str | None = None,
+    due: datetime | None = None,
+) -> Reply:
+    """The reminder itself: the meeting, when (local date or time, and how far), where, details."""
+    when = meeting.when
+    coming = relative_text(when, now, times)
+    if when.start_utc is not None and when.precision is Precision.DAY:
+        coming = f"{coming} ({times.relative(when.start_utc, now)})" if coming else ""
+    lines = [f"**{when_text(when, times)}**" + (f", {coming}" if coming else "")]
+    if when.precision is Precision.DAY:
+        lines.append(f"Dates are local to the venue ({when.zone.key}).")
+    if meeting.venue:
+        lines.append(meeting.venue)
+    if late and due is not None:
+        lines.append(f"⏰ Late: this reminder was due {times.moment(due, None, UTC_ZONE)}; {late}.")
+    fields = [Field("Details", f"`/meeting {meeting.id}`")]
+    if meeting.status is not Status.CONFIRMED and meeting.status_at(now) is not Status.CONFIRMED:
+        fields.insert(0, Field("Status", meeting.status_at(now).value))
+    heading = "Reminder" if lead is None else f"Reminder ({lead_phrase(lead)})"
+    return Reply(title=f"{heading}: {meeting.title}", body="\n".join(lines), fields=tuple(fields))
+
+
+def change_reply(meeting: Meeting, change: str, now: datetime, times: TimeStyle) -> Reply:
+    """A notice that a meeting someone follows changed: cancelled, moved, dated, added."""
+    titles = {
+        "cancelled": f"Cancelled: {meeting.title}",
+        "postponed": f"Postponed: {meeting.title}",
+        "moved": f"New date: {meeting.title}",
+        "dated": f"Date set: {meeting.title}",
+        "venue": f"New venue: {meeting.title}",
+        "added": f"New on the agenda: {meeting.title}",
+        "status": f"Status now {meeting.status_at(now).value}: {meeting.title}",
+    }
+    body = f"**{when_text(meeting.when, times)}**"
+    if meeting.venue:
+        body += f"\n{meeting.venue}"
+    if change == "cancelled":
+        body += "\nIts reminders are cancelled too."
+    elif change in ("moved", "dated"):
+        body += "\nIts reminders now follow the new date."
+    return Reply(
+        title=titles.get(change, titles["status"]),
+        body=body,
+        fields=(Field("Details", f"`/meeting {meeting.id}`"),),
+        footer=f"As of {date_long(now.date())}",
+    )
+
+
+UTC_ZONE = ZoneInfo("UTC")

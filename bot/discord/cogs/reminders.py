@@ -1,0 +1,119 @@
+"""/subscribe, /unsubscribe, /remind, /reminders and /timezone. Answers are private."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core.commands import TARGETS
+from bot.core.reply import error
+from bot.discord import autocomplete
+from bot.discord.bot import AgendaBot, description, spec_options
+from bot.discord.responses import answer
+from bot.discord.times import DISCORD_TIMES
+from bot.service import Caller, ReminderCommands
+
+TARGET_CHOICES = [app_commands.Choice(name=t, value=t) for t in TARGETS]
+SHOW_CHOICES = [app_commands.Choice(name=s, value=s) for s in ("upcoming", "log")]
+WHERE_CHOICES = [app_commands.Choice(name=w, value=w) for w in ("me", "server")]
+NOT_RUNNING = error(
+    "Reminders are not running",
+    "Try again in a minute; if it lasts, tell the "
+    "server's managers that the bot's reminders are down.",
+)
+
+
+def caller_of(interaction: discord.Interaction) -> Caller:
+    in_guild = interaction.guild_id is not None
+    return Caller(
+        owner=f"discord:{interaction.user.id}",
+        guild_id=str(interaction.guild_id) if in_guild else None,
+        channel_id=str(interaction.channel_id) if interaction.channel_id else None,
+        can_manage=in_guild and interaction.permissions.manage_guild,
+    )
+
+
+class Reminders(commands.Cog):
+    def __init__(self, bot: AgendaBot) -> None:
+        self.bot = bot
+
+    def _commands(self) -> ReminderCommands | None:
+        return self.bot.reminders
+
+    @app_commands.command(name="subscribe", description=description("subscribe"))
+    @app_commands.describe(**spec_options("subscribe"))
+    @app_commands.choices(target=TARGET_CHOICES)
+    @app_commands.autocomplete(scope=autocomplete.scopes)
+    async def subscribe(
+        self,
+        interaction: discord.Interaction,
+        scope: str | None = None,
+        lead: str | None = None,
+        target: str | None = None,
+    ) -> None:
+        found = self._commands()
+        reply = (
+            NOT_RUNNING
+            if found is None
+            else await found.subscribe(caller_of(interaction), scope, lead, target, DISCORD_TIMES)
+        )
+        await answer(interaction, reply, private=True)
+
+    @app_commands.command(name="unsubscribe", description=description("unsubscribe"))
+    @app_commands.describe(**spec_options("unsubscribe"))
+    @app_commands.choices(target=TARGET_CHOICES)
+    @app_commands.autocomplete(scope=autocomplete.scopes)
+    async def unsubscribe(
+        self, interaction: discord.Interaction, scope: str | None = None, target: str | None = None
+    ) -> None:
+        found = self._commands()
+        reply = (
+            NOT_RUNNING
+            if found is None
+            else await found.unsubscribe(caller_of(interaction), scope, target)
+        )
+        await answer(interaction, reply, private=True)
+
+    @app_commands.command(name="remind", description=description("remind"))
+    @app_commands.describe(**spec_options("remind"))
+    @app_commands.autocomplete(meeting=autocomplete.meetings)
+    async def remind(self, interaction: discord.Interaction, meeting: str, when: str) -> None:
+        found = self._commands()
+        reply = (
+            NOT_RUNNING
+            if found is None
+            else await found.remind(caller_of(interaction), meeting, when, DISCORD_TIMES)
+        )
+        await answer(interaction, reply, private=True)
+
+    @app_commands.command(name="reminders", description=description("reminders"))
+    @app_commands.describe(**spec_options("reminders"))
+    @app_commands.choices(show=SHOW_CHOICES)
+    async def reminders(self, interaction: discord.Interaction, show: str | None = None) -> None:
+        found = self._commands()
+        reply = (
+            NOT_RUNNING
+            if found is None
+            else await found.list(caller_of(interaction), show, DISCORD_TIMES)
+        )
+        await answer(interaction, reply, private=True)
+
+    @app_commands.command(name="timezone", description=description("timezone"))
+    @app_commands.describe(**spec_options("timezone"))
+    @app_commands.choices(where=WHERE_CHOICES)
+    @app_commands.autocomplete(zone=autocomplete.zones)
+    async def timezone(
+        self, interaction: discord.Interaction, zone: str, where: str | None = None
+    ) -> None:
+        found = self._commands()
+        reply = (
+            NOT_RUNNING
+            if found is None
+            else await found.timezone(caller_of(interaction), zone, where)
+        )
+        await answer(interaction, reply, private=True)
+
+
+async def setup(bot: AgendaBot) -> None:
+    await bot.add_cog(Reminders(bot))

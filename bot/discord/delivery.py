@@ -1,0 +1,112 @@
+"""Delivering reminders on Discord over REST: one message per channel, DMs throttled, the
+ledger's nonce on every message, failures turned into reasons people can act on."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import discord
+
+from bot.core import TimeStyle
+from bot.service import Message
+from schedules import Attempt, Outcome, State
+
+from .embeds import to_message
+from .times import DISCORD_TIMES
+
+log = logging.getLogger(__name__)
+HISTORY_SEARCHED = 50
+REASONS = {
+    50007: "cannot send you direct messages (they are closed for this server's members); "
+    "open them, or `/subscribe target:here`",
+    50001: "the bot cannot see this channel (missing access)",
+    50013: "the bot lacks a permission to post in this channel (Send Messages, Embed Links)",
+    10003: "the channel was deleted",
+    10013: "the user no longer exists",
+}
+
+
+class Throttle:
+    """At most `rate` calls per second, spaced evenly (a token bucket of one)."""
+
+    def __init__(self, rate: float) -> None:
+        self.interval = 1.0 / rate
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        async with self._lock:
+            now = time.monotonic()
+            delay = self._next - now
+            self._next = max(now, self._next) + self.interval
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+class DiscordSender:
+    times: TimeStyle = DISCORD_TIMES
+
+    def __init__(
+        self, bot: discord.Client, dm_per_second: float = 2.0, messages_per_second: float = 45.0
+    ) -> None:
+        self.bot = bot
+        self.dms = Throttle(dm_per_second)
+        # Discord's global limit is 50 requests a second; staying under it avoids 429 storms.
+        self.messages = Throttle(messages_per_second)
+
+    async def send(self, destination: str, message: Message, attempt: Attempt) -> Outcome:
+        kind, _, ident = destination.partition(":")
+        try:
+            if kind == "dm":
+                await self.dms.wait()
+                channel: discord.abc.Messageable = await self.bot.create_dm(
+                    discord.Object(id=int(ident))
+                )
+            elif kind == "channel":
+                channel = self.bot.get_partial_messageable(int(ident))
+            else:
+                return Outcome(State.FAILED, f"no such destination on Discord: {destination}")
+            ref = f"ref {message.ref[:10]}"
+            if attempt.resumed:
+                found = await self._already_sent(channel, ref)
+                if found is not None:
+                    return Outcome(State.SENT, "found after a restart", str(found.id))
+            command_ids = getattr(self.bot, "command_ids", None)
+            embed = to_message(message.reply, command_ids).embeds[0]
+            footer = embed.footer.text
+            embed.set_footer(text=f"{footer} · {ref}" if footer else ref)
+            mentions = [discord.Object(id=int(user)) for user in message.mentions]
+            await self.messages.wait()
+            sent = await channel.send(
+                content=" ".join(f"<@{user}>" for user in message.mentions) or None,
+                embed=embed,
+                nonce=attempt.nonce,
+                allowed_mentions=discord.AllowedMentions(
+                    users=mentions, roles=False, everyone=False, replied_user=False
+                ),
+            )
+        except discord.HTTPException as problem:
+            reason = REASONS.get(
+                problem.code,
+                f"Discord refused it ({problem.status}: {problem.text or 'no reason given'})",
+            )
+            log.warning("reminder to %s failed: %s", destination, reason)
+            return Outcome(State.FAILED, reason)
+        return Outcome(State.SENT, message_id=str(sent.id))
+
+    async def _already_sent(
+        self, channel: discord.abc.Messageable, ref: str
+    ) -> discord.Message | None:
+        """After a crash between sending and recording: is the message there already?"""
+        me = self.bot.user
+        try:
+            async for earlier in channel.history(limit=HISTORY_SEARCHED):
+                if me is not None and earlier.author.id != me.id:
+                    continue
+                if any(ref in (embed.footer.text or "") for embed in earlier.embeds):
+                    return earlier
+        except discord.HTTPException as problem:
+            log.info("could not read the history to reconcile: %s", problem)
+        return None

@@ -1,0 +1,122 @@
+"""Who follows what, in memory: the database's subscriptions and reminders, indexed by scope.
+
+The database is the truth; this index is rebuilt from it at start and kept in step with every
+change, so that planning and fan-out never query the database per meeting.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.core import AgendaIndex, Meeting
+from bot.storage import Delivery, ReminderRow, ScopeKind, SubscriptionRow
+
+CONSOLE = "console"
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """Where a subscriber's message goes: the ledger key, and who to mention there."""
+
+    key: str
+    mention: str | None = None
+
+
+def route_of(owner: str, delivery: Delivery, channel_id: str) -> Route:
+    if owner == CONSOLE:
+        return Route(CONSOLE)
+    user = owner.removeprefix("discord:")
+    if delivery is Delivery.DM:
+        return Route(f"dm:{user}")
+    return Route(f"channel:{channel_id}", user if delivery is Delivery.HERE else None)
+
+
+class Audience:
+    def __init__(
+        self, subscriptions: Iterable[SubscriptionRow] = (), reminders: Iterable[ReminderRow] = ()
+    ) -> None:
+        self._by_scope: dict[tuple[ScopeKind, str], dict[int, SubscriptionRow]] = defaultdict(dict)
+        self._reminders: dict[int, ReminderRow] = {}
+        for row in subscriptions:
+            self.add_subscription(row)
+        for reminder in reminders:
+            self.add_reminder(reminder)
+
+    def __len__(self) -> int:
+        return sum(len(rows) for rows in self._by_scope.values())
+
+    def add_subscription(self, row: SubscriptionRow) -> None:
+        self._by_scope[(row.scope_kind, row.scope_id)][row.id] = row
+
+    def remove_subscription(self, row: SubscriptionRow) -> None:
+        self._by_scope.get((row.scope_kind, row.scope_id), {}).pop(row.id, None)
+
+    def add_reminder(self, row: ReminderRow) -> None:
+        self._reminders[row.id] = row
+
+    def remove_reminder(self, reminder_id: int) -> None:
+        self._reminders.pop(reminder_id, None)
+
+    def subscriptions(self) -> list[SubscriptionRow]:
+        return [row for rows in self._by_scope.values() for row in rows.values()]
+
+    def reminders(self) -> list[ReminderRow]:
+        return list(self._reminders.values())
+
+    def reminder(self, reminder_id: int) -> ReminderRow | None:
+        return self._reminders.get(reminder_id)
+
+    def following(self, meeting: Meeting, index: AgendaIndex) -> list[SubscriptionRow]:
+        """Every subscription whose scope covers the meeting."""
+        scopes = [(ScopeKind.ALL, ""), (ScopeKind.MEETING, meeting.id)]
+        scopes += [(ScopeKind.BODY, body) for body in meeting.bodies]
+        scopes += [(ScopeKind.TOPIC, topic) for topic in index.topics_of(meeting.id)]
+        found: list[SubscriptionRow] = []
+        for scope in scopes:
+            found.extend(self._by_scope.get(scope, {}).values())
+        return found
+
+    def override_leads(self, meeting: Meeting, index: AgendaIndex) -> set[timedelta]:
+        leads = {timedelta(minutes=m) for row in self.following(meeting, index) for m in row.leads}
+        leads |= {
+            timedelta(minutes=r.lead_minutes)
+            for r in self._reminders.values()
+            if r.meeting_id == meeting.id and r.lead_minutes is not None
+        }
+        return leads
+
+    def routes(
+        self,
+        meeting: Meeting,
+        index: AgendaIndex,
+        lead: timedelta | None,
+        ladder: Iterable[timedelta],
+        due: datetime | None,
+    ) -> dict[str, set[str]]:
+        """Destinations for a reminder of `meeting` `lead` before it (None: every follower, as
+        for a notice of change), each once: {key: mentions}. A subscription made after the
+        reminder was due does not get it."""
+        ladder_minutes = {int(lead.total_seconds() // 60) for lead in ladder}
+        wanted = None if lead is None else int(lead.total_seconds() // 60)
+        found: dict[str, set[str]] = {}
+        for row in self.following(meeting, index):
+            if due is not None and row.created_at > due:
+                continue
+            if wanted is not None and wanted not in (set(row.leads) or ladder_minutes):
+                continue
+            route = route_of(row.owner, row.delivery, row.channel_id)
+            mentions = found.setdefault(route.key, set())
+            if route.mention:
+                mentions.add(route.mention)
+        for reminder in self._reminders.values():
+            if reminder.meeting_id != meeting.id or reminder.lead_minutes is None:
+                continue
+            if wanted is not None and reminder.lead_minutes != wanted:
+                continue
+            if due is not None and reminder.created_at > due:
+                continue
+            found.setdefault(route_of(reminder.owner, Delivery.DM, "").key, set())
+        return dict(found)

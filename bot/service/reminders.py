@@ -1,0 +1,234 @@
+"""The bot's side of the reminder engine: targets from the agenda, leads from ladders and
+subscriptions, destinations from the audience, and delivery through the adapter's sender."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from functools import partial
+from typing import Protocol
+
+from bot.core import Meeting, Precision, Reply, Status, TimeStyle
+from bot.core.reminding import change_reply, reminder_reply
+from bot.storage import Delivery, Store
+from schedules import (
+    Attempt,
+    Destination,
+    FirePoint,
+    Ledger,
+    Outcome,
+    ReminderEngine,
+    State,
+    Target,
+)
+from schedules import Precision as TargetPrecision
+
+from .agenda import AgendaService
+from .audience import Audience, route_of
+
+log = logging.getLogger(__name__)
+REMINDER_PREFIX = "reminder:"
+NOTICE_PREFIX = "notice:"
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A reminder or a notice as the adapter sends it: the reply, who to mention, a reference."""
+
+    reply: Reply
+    mentions: tuple[str, ...]
+    ref: str  # also written into the message, to find it again after a crash
+
+
+class Sender(Protocol):
+    """The adapter's way to deliver: Discord over REST, the console by printing."""
+
+    times: TimeStyle
+
+    async def send(self, destination: str, message: Message, attempt: Attempt) -> Outcome: ...
+
+
+class Reminders:
+    """Implements schedules.Source for the agenda; owns the audience index."""
+
+    def __init__(
+        self,
+        agenda: AgendaService,
+        store: Store,
+        ledger: Ledger,
+        sender: Sender,
+        all_day_start: time = time(0),
+    ) -> None:
+        self.agenda = agenda
+        self.store = store
+        self.ledger = ledger
+        self.sender = sender
+        self.audience = Audience()
+        self.all_day_start = all_day_start
+        self.engine: ReminderEngine | None = None
+
+    async def load(self) -> None:
+        self.audience = Audience(await self.store.subscriptions(), await self.store.reminders())
+
+    # -- schedules.Source ------------------------------------------------------------------------
+
+    def targets(self) -> Iterable[Target]:
+        for meeting in self.agenda.agenda.meetings.values():
+            if meeting.status in (Status.CANCELLED, Status.POSTPONED):
+                continue
+            yield Target(
+                meeting.id, self.start_of(meeting), _precision(meeting), meeting.when.zone.key
+            )
+        for reminder in self.audience.reminders():
+            if reminder.at is not None:
+                yield Target(
+                    f"{REMINDER_PREFIX}{reminder.id}", reminder.at, TargetPrecision.EXACT, "UTC"
+                )
+
+    def start_of(self, meeting: Meeting) -> datetime | None:
+        """When reminders count from: the start, or for an all-day meeting its opening time."""
+        when = meeting.when
+        if when.precision is Precision.DAY and when.first_day is not None:
+            wall = datetime.combine(when.first_day, self.all_day_start)
+            return wall.replace(tzinfo=when.zone, fold=0).astimezone(UTC)
+        return when.start_utc
+
+    def leads(self, target: Target) -> Iterable[timedelta]:
+        if target.key.startswith(REMINDER_PREFIX):
+            return (timedelta(0),)
+        meeting = self.agenda.agenda.meetings[target.key]
+        ladder = set(self.agenda.agenda.ladders.for_kind(meeting.kind))
+        return ladder | self.audience.override_leads(meeting, self.agenda.index)
+
+    async def destinations(self, point: FirePoint) -> Sequence[Destination]:
+        if point.key.startswith(REMINDER_PREFIX):
+            reminder = self.audience.reminder(int(point.key.removeprefix(REMINDER_PREFIX)))
+            if reminder is None:
+                return []
+            return [Destination(route_of(reminder.owner, Delivery.DM, "").key, ())]
+        meeting = self.agenda.agenda.meetings.get(point.key)
+        if meeting is None:
+            return []
+        ladder = self.agenda.agenda.ladders.for_kind(meeting.kind)
+        routes = self.audience.routes(meeting, self.agenda.index, point.lead, ladder, point.at)
+        return [Destination(key, tuple(sorted(m))) for key, m in sorted(routes.items())]
+
+    async def deliver(self, point: FirePoint, to: Destination, attempt: Attempt) -> Outcome:
+        meeting, lead = self._subject(point)
+        if meeting is None:
+            return Outcome(State.SKIPPED, "the meeting is no longer on the agenda")
+        now = self.agenda.clock.now()
+        reply = reminder_reply(
+            meeting,
+            lead,
+            now,
+            self.sender.times,
+            attempt.late.value if attempt.late else None,
+            attempt.due,
+        )
+        message = Message(reply, tuple(to.payload or ()), attempt.nonce)
+        return await self.sender.send(to.key, message, attempt)
+
+    async def redeliver(self, key: str, to: str, attempt: Attempt) -> Outcome | None:
+        if not key.startswith(NOTICE_PREFIX):
+            return None
+        meeting_id, change = key.removeprefix(NOTICE_PREFIX).split(":")[:2]
+        meeting = self.agenda.agenda.meetings.get(meeting_id)
+        if meeting is None:
+            return None
+        return await self._send_notice(meeting, change, to, (), attempt)
+
+    def _subject(self, point: FirePoint) -> tuple[Meeting | None, timedelta | None]:
+        meetings = self.agenda.agenda.meetings
+        if point.key.startswith(REMINDER_PREFIX):
+            reminder = self.audience.reminder(int(point.key.removeprefix(REMINDER_PREFIX)))
+            return (meetings.get(reminder.meeting_id) if reminder else None), None
+        return meetings.get(point.key), point.lead
+
+    # -- notices of change -----------------------------------------------------------------------
+
+    async def notify(self, changes: Sequence[tuple[Meeting, str]]) -> int:
+        """Tell every follower of each changed meeting, once per change and destination."""
+        assert self.engine is not None
+        sent = 0
+        for meeting, change in changes:
+            routes = self.audience.routes(meeting, self.agenda.index, None, (), None)
+            key = f"{NOTICE_PREFIX}{meeting.id}:{change}:{_fingerprint_id(meeting)}"
+            for destination, mentions in sorted(routes.items()):
+                outcome = await self.engine.send_once(
+                    key,
+                    Destination(destination),
+                    partial(
+                        self._send_notice, meeting, change, destination, tuple(sorted(mentions))
+                    ),
+                )
+                sent += outcome is not None and outcome.state is State.SENT
+        return sent
+
+    async def _send_notice(
+        self, meeting: Meeting, change: str, to: str, mentions: tuple[str, ...], attempt: Attempt
+    ) -> Outcome:
+        reply = change_reply(meeting, change, self.agenda.clock.now(), self.sender.times)
+        return await self.sender.send(to, Message(reply, mentions, attempt.nonce), attempt)
+
+
+def _precision(meeting: Meeting) -> TargetPrecision:
+    precision = meeting.when.precision
+    if precision is Precision.EXACT:
+        return TargetPrecision.EXACT
+    if precision is Precision.DAY:
+        return TargetPrecision.DAY
+    if precision is Precision.TBA:
+        return TargetPrecision.NONE
+    return TargetPrecision.ROUGH
+
+
+def _fingerprint_id(meeting: Meeting) -> str:
+    return hashlib.sha256(fingerprint(meeting).encode()).hexdigest()[:10]
+
+
+def fingerprint(meeting: Meeting) -> str:
+    """What subscribers are told about: status, date at its precision, zone, venue."""
+    when = meeting.when
+    return "|".join(
+        str(part)
+        for part in (
+            meeting.status.value,
+            when.precision.value,
+            when.first_day,
+            when.last_day,
+            when.start_time,
+            when.end_time,
+            when.zone.key,
+            meeting.venue,
+        )
+    )
+
+
+def classify(old: str | None, meeting: Meeting) -> str | None:
+    """The change a subscriber hears about, or None when nothing they care about changed."""
+    new = fingerprint(meeting)
+    if old == new:
+        return None
+    if old is None:
+        return "added"
+    status, precision, first, last, start, end, zone, venue = old.split("|", 7)
+    if meeting.status is Status.CANCELLED and status != Status.CANCELLED.value:
+        return "cancelled"
+    if meeting.status is Status.POSTPONED and status != Status.POSTPONED.value:
+        return "postponed"
+    when = meeting.when
+    dated_now = when.precision.has_day
+    if dated_now and precision not in (Precision.EXACT.value, Precision.DAY.value):
+        return "dated"
+    if (first, last, start, end, zone) != tuple(
+        str(x)
+        for x in (when.first_day, when.last_day, when.start_time, when.end_time, when.zone.key)
+    ):
+        return "moved"
+    if venue != meeting.venue:
+        return "venue"
+    return None  # other status changes (tentative -> confirmed -> held) need no message

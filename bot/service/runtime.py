@@ -1,0 +1,127 @@
+"""Everything the bot runs on, put together once: storage, the engine, commands, the watcher."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from datetime import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.core import Agenda, DataSetError
+from bot.storage import Store
+from schedules import Ledger, ReminderEngine
+
+from .agenda import AgendaService
+from .datafiles import load_agenda
+from .reminders import Reminders, Sender, classify, fingerprint
+from .runner import CommandRunner
+from .subscriptions import ReminderCommands
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    agenda: AgendaService
+    store: Store
+    reminders: Reminders
+    engine: ReminderEngine
+    runner: CommandRunner
+    data_dir: Path | None = None
+    reload_every: float = 0.0
+    _watcher: asyncio.Task[None] | None = None
+    _signature: tuple[tuple[str, int, int], ...] = ()
+
+    @classmethod
+    async def open(
+        cls,
+        agenda: AgendaService,
+        database_url: str,
+        sender: Sender,
+        *,
+        default_zone: ZoneInfo,
+        all_day_start: time = time(0),
+        data_dir: Path | None = None,
+        reload_every: float = 0.0,
+    ) -> Runtime:
+        store = await Store.open(database_url)
+        ledger = Ledger(store.engine)
+        reminders = Reminders(agenda, store, ledger, sender, all_day_start)
+        await reminders.load()
+        engine = ReminderEngine(reminders, ledger, agenda.clock)
+        reminders.engine = engine
+        runner = CommandRunner(agenda, ReminderCommands(reminders, default_zone))
+        return cls(agenda, store, reminders, engine, runner, data_dir, reload_every)
+
+    async def start(self) -> None:
+        """Recover, plan, tell followers what changed while we were away, watch the data."""
+        await self.engine.start()
+        await self._announce_changes()
+        if self.data_dir is not None and self.reload_every > 0:
+            self._signature = _signature(self.data_dir)
+            self._watcher = asyncio.create_task(self._watch())
+
+    async def stop(self) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watcher
+        await self.engine.stop()
+        await self.store.close()
+
+    async def replace_agenda(self, agenda: Agenda) -> None:
+        """A new data set: swap it in, re-plan every fire point, tell followers of changes."""
+        self.agenda.replace_agenda(agenda)
+        added, removed = self.engine.replan()
+        log.info("agenda reloaded: %d fire points added, %d removed", added, removed)
+        await self._announce_changes()
+
+    async def _announce_changes(self) -> None:
+        known = await self.store.snapshots()
+        current = {m.id: fingerprint(m) for m in self.agenda.agenda.meetings.values()}
+        if known:
+            changes = []
+            for meeting in self.agenda.agenda.meetings.values():
+                change = classify(known.get(meeting.id), meeting)
+                if change is not None:
+                    changes.append((meeting, change))
+            if changes:
+                sent = await self.reminders.notify(changes)
+                log.info("%d meetings changed; %d notices sent", len(changes), sent)
+        if known != current:
+            await self.store.save_snapshots(current)
+
+    async def _watch(self) -> None:
+        assert self.data_dir is not None
+        while True:
+            await asyncio.sleep(self.reload_every)
+            signature = await asyncio.to_thread(_signature, self.data_dir)
+            if signature == self._signature:
+                continue
+            self._signature = signature
+            try:
+                agenda = await asyncio.to_thread(load_agenda, self.data_dir)
+            except DataSetError as problem:
+                log.error(
+                    "the changed data set was not loaded; keeping the previous one:\n%s", problem
+                )
+                continue
+            try:
+                await self.replace_agenda(agenda)
+            except Exception:
+                log.exception("applying the new data set failed")
+
+
+def _signature(directory: Path) -> tuple[tuple[str, int, int], ...]:
+    """What changes when a data file is edited: names, sizes and modification times."""
+    try:
+        return tuple(
+            sorted(
+                (p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in directory.glob("*.toml")
+            )
+        )
+    except OSError:
+        return ()

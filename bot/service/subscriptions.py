@@ -1,0 +1,483 @@
+"""The reminder commands: /subscribe, /unsubscribe, /remind, /reminders, /timezone."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.core import (
+    AgendaFilter,
+    Field,
+    Meeting,
+    PlainTimes,
+    Reply,
+    Status,
+    TimeStyle,
+    UnknownZoneError,
+    clean_input,
+    format_lead,
+    normalize,
+    parse_lead,
+    resolve_zone,
+)
+from bot.core.formatting import date_long
+from bot.core.reminding import parse_remind_when
+from bot.core.reply import error, not_found
+from bot.storage import Delivery, ScopeKind, SubscriptionRow
+from schedules import fire_instant
+
+from .agenda import AgendaService
+from .audience import CONSOLE, route_of
+from .reminders import NOTICE_PREFIX, REMINDER_PREFIX, Reminders
+
+NEXT_SHOWN = 3
+_SPLIT = re.compile(r"[,\s]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who runs a command, and where: the console user, or a Discord user in a channel."""
+
+    owner: str  # "discord:<user id>" or "console"
+    guild_id: str | None = None
+    channel_id: str | None = None
+    can_manage: bool = False  # Manage Server in this guild
+
+    @property
+    def in_console(self) -> bool:
+        return self.owner == CONSOLE
+
+
+CONSOLE_CALLER = Caller(CONSOLE, can_manage=True)
+
+
+class _Refused(Exception):
+    def __init__(self, reply: Reply) -> None:
+        super().__init__(reply.title)
+        self.reply = reply
+
+
+class ReminderCommands:
+    def __init__(self, reminders: Reminders, default_zone: ZoneInfo) -> None:
+        self.reminders = reminders
+        self.default_zone = default_zone
+
+    @property
+    def _agenda(self) -> AgendaService:
+        return self.reminders.agenda
+
+    def _replan(self) -> None:
+        engine = self.reminders.engine
+        if engine is not None and engine.running:
+            engine.replan()
+
+    # -- /subscribe, /unsubscribe ----------------------------------------------------------------
+
+    async def subscribe(
+        self,
+        caller: Caller,
+        scope: str | None = None,
+        lead: str | None = None,
+        target: str | None = None,
+        times: TimeStyle | None = None,
+    ) -> Reply:
+        try:
+            delivery = self._delivery(caller, target)
+            kind, scope_id = self._scope(scope)
+            leads = _leads(lead)
+        except _Refused as refused:
+            return refused.reply
+        now = self._agenda.clock.now()
+        row, created = await self.reminders.store.subscribe(
+            caller.owner,
+            delivery,
+            kind,
+            scope_id,
+            [int(x.total_seconds() // 60) for x in leads],
+            now,
+            caller.guild_id,
+            caller.channel_id or "" if delivery is not Delivery.DM else "",
+        )
+        self.reminders.audience.remove_subscription(row)
+        self.reminders.audience.add_subscription(row)
+        self._replan()
+        title = "Subscribed" if created else "Subscription updated"
+        body = (
+            f"You will get reminders {_how(delivery, caller)} for "
+            f"{self._scope_text(kind, scope_id)}, {self._leads_text(row)}."
+        )
+        upcoming = self._next(row, now, times)
+        fields = (Field("Next reminders", upcoming),) if upcoming else ()
+        if not upcoming:
+            body += " Nothing it covers has a known day ahead yet; you will be told when one does."
+        return Reply(title, body, fields, footer="`/reminders` lists yours; `/unsubscribe` stops.")
+
+    async def unsubscribe(
+        self, caller: Caller, scope: str | None = None, target: str | None = None
+    ) -> Reply:
+        try:
+            delivery = self._delivery(caller, target)
+            kind, scope_id = (None, None) if _is_all(scope) else self._scope(scope)
+        except _Refused as refused:
+            return refused.reply
+        owner = None if delivery is Delivery.CHANNEL else caller.owner
+        channel = caller.channel_id or "" if delivery is not Delivery.DM else ""
+        removed = await self.reminders.store.unsubscribe(delivery, kind, scope_id, owner, channel)
+        for row in removed:
+            self.reminders.audience.remove_subscription(row)
+        self._replan()
+        if not removed:
+            return not_found(
+                "No such subscription",
+                "Nothing to stop there. `/reminders` lists your subscriptions.",
+            )
+        lines = "\n".join(f"• {self._scope_text(r.scope_kind, r.scope_id)}" for r in removed)
+        return Reply("Unsubscribed", f"No more reminders {_how(delivery, caller)} for:\n{lines}")
+
+    # -- /remind ---------------------------------------------------------------------------------
+
+    async def remind(
+        self, caller: Caller, meeting: str, when: str, times: TimeStyle | None = None
+    ) -> Reply:
+        agenda = self._agenda
+        now = agenda.clock.now()
+        text = clean_input(meeting, 200)
+        resolution = agenda.index.find_meeting(text, now) if text else None
+        if resolution is None or resolution.found is None:
+            return agenda.meeting(text or " ")
+        found = agenda.agenda.meetings[resolution.found]
+        zone = await self.zone_of(caller)
+        try:
+            asked = parse_remind_when(clean_input(when, 100), zone)
+        except ValueError as problem:
+            return error("When should I remind you?", str(problem))
+        style = times or agenda.times
+        if asked.lead is not None:
+            start = self.reminders.start_of(found)
+            if start is None or found.status in (Status.CANCELLED, Status.POSTPONED):
+                return error(
+                    f"{found.title} has no day yet",
+                    "A reminder before it needs its date; give a date and time instead, "
+                    "e.g. `2016-03-01 09:00`, or `/subscribe` to hear when it is set.",
+                )
+            due = fire_instant(start, asked.lead, found.when.zone)
+        else:
+            assert asked.at is not None
+            due = asked.at
+        if due <= now:
+            return error(
+                "That time has passed",
+                f"It was {style.moment(due, None, zone)}; it is now "
+                f"{style.moment(now, None, zone)}. Pick a later time.",
+            )
+        minutes = int(asked.lead.total_seconds() // 60) if asked.lead is not None else None
+        row = await self.reminders.store.add_reminder(
+            caller.owner, found.id, minutes, asked.at, now
+        )
+        self.reminders.audience.add_reminder(row)
+        self._replan()
+        how = "here" if caller.in_console else "by direct message"
+        return Reply(
+            "Reminder set",
+            f"I will remind you {how} "
+            f"{style.moment(due, None, zone)} ({style.relative(due, now)}) about "
+            f"**{found.title}**.",
+            footer=f"reminder {row.id}",
+        )
+
+    # -- /reminders ------------------------------------------------------------------------------
+
+    async def list(
+        self, caller: Caller, show: str | None = None, times: TimeStyle | None = None
+    ) -> Reply:
+        if show and normalize(show) not in ("upcoming", "log", ""):
+            return error(
+                "Show what?",
+                "Write `/reminders` for what is coming, or "
+                "`/reminders log` for what was delivered.",
+            )
+        if show and normalize(show) == "log":
+            return await self.log(caller, times)
+        now = self._agenda.clock.now()
+        audience = self.reminders.audience
+        mine = [
+            r
+            for r in audience.subscriptions()
+            if r.owner == caller.owner or (caller.channel_id and r.channel_id == caller.channel_id)
+        ]
+        fields = []
+        for row in sorted(mine, key=lambda r: r.id)[:10]:
+            name = (
+                f"{self._scope_text(row.scope_kind, row.scope_id)} · {_how(row.delivery, caller)}"
+            )
+            value = self._leads_text(row).capitalize() + "."
+            upcoming = self._next(row, now, times)
+            value += f"\n{upcoming}" if upcoming else "\nNothing dated ahead."
+            fields.append(Field(name[:250], value))
+        personal = [r for r in audience.reminders() if r.owner == caller.owner]
+        style = times or self._agenda.times
+        lines = []
+        for reminder in personal:
+            meeting = self._agenda.agenda.meetings.get(reminder.meeting_id)
+            due = self._reminder_due(reminder.lead_minutes, reminder.at, meeting)
+            if meeting is None or due is None or due <= now:
+                continue
+            lines.append(
+                f"{style.moment(due, None, self.default_zone)}: {meeting.title} "
+                f"(reminder {reminder.id})"
+            )
+        if lines:
+            fields.append(Field("Personal reminders", "\n".join(lines[:10])))
+        if not fields:
+            return not_found(
+                "No reminders yet",
+                "Try `/subscribe` for every meeting, "
+                "`/subscribe scope:PTC` for one body, or "
+                "`/remind meeting:PTC 211 when:2d before`.",
+            )
+        return Reply("Your reminders", f"As of {date_long(now.date())}.", tuple(fields))
+
+    async def log(self, caller: Caller, times: TimeStyle | None = None) -> Reply:
+        destinations = [route_of(caller.owner, Delivery.DM, "").key]
+        if caller.channel_id:
+            destinations.append(f"channel:{caller.channel_id}")
+        records = await self.reminders.ledger.records(destinations, limit=15)
+        if not records:
+            return not_found(
+                "Nothing delivered yet",
+                "The log shows each reminder sent to you or this channel, late, "
+                "skipped or failed, and why.",
+            )
+        lines = []
+        for record in records:
+            when = f"{record.finished_at:%Y-%m-%d %H:%M} UTC" if record.finished_at else "now"
+            what = self._describe(record.fire_point)
+            state = record.state.value + (" late" if record.late else "")
+            where = (
+                "DM"
+                if record.destination.startswith("dm:")
+                else ("console" if record.destination == CONSOLE else "this channel")
+            )
+            line = f"• {when} · **{state}** · {what} · {where}"
+            if record.reason:
+                line += f"\n  {record.reason}"
+            lines.append(line)
+        return Reply("Reminder log", "Newest first.", (Field("Deliveries", "\n".join(lines)),))
+
+    # -- /timezone -------------------------------------------------------------------------------
+
+    async def timezone(self, caller: Caller, zone: str, where: str | None = None) -> Reply:
+        try:
+            found = resolve_zone(clean_input(zone, 80))
+        except UnknownZoneError as problem:
+            hint = (
+                f"Did you mean {', '.join(f'`{s}`' for s in problem.suggestions)}?"
+                if problem.suggestions
+                else "Write an IANA name such as `Europe/Brussels`."
+            )
+            return error(f"Unknown time zone '{clean_input(zone, 80)}'", hint)
+        store = self.reminders.store
+        if where and normalize(where) == "server":
+            if caller.guild_id is None:
+                return error("There is no server here", "In a DM, `/timezone` sets yours.")
+            if not caller.can_manage:
+                return error(
+                    "You need Manage Server",
+                    "Only managers set the server's zone; `/timezone` alone sets yours.",
+                )
+            await store.set_guild_timezone(caller.guild_id, found.key)
+            return Reply("Server time zone set", f"The server's default zone is {found.key}.")
+        await store.set_user_timezone(caller.owner, found.key)
+        if caller.in_console and isinstance(self._agenda.times, PlainTimes):
+            self._agenda.times.reader_zone = found
+        return Reply(
+            "Time zone set",
+            f"Your time zone is {found.key}: times you give "
+            "`/remind` are read in it, and the console shows it.",
+        )
+
+    async def zone_of(self, caller: Caller) -> ZoneInfo:
+        store = self.reminders.store
+        name = await store.user_timezone(caller.owner)
+        if name is None and caller.guild_id is not None:
+            name = await store.guild_timezone(caller.guild_id)
+        return ZoneInfo(name) if name else self.default_zone
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _delivery(self, caller: Caller, target: str | None) -> Delivery:
+        value = normalize(target or "me")
+        if value not in ("me", "here", "channel"):
+            raise _Refused(
+                error(
+                    f"'{clean_input(target or '', 40)}' is not a target",
+                    "Use `target:me` (a direct message), `target:here` (this "
+                    "channel, mentioning you) or `target:channel` (this channel).",
+                )
+            )
+        delivery = Delivery(value)
+        if delivery is Delivery.DM:
+            return delivery
+        if caller.in_console:
+            raise _Refused(
+                error("The console has no channels", "Leave `target` out: reminders print here.")
+            )
+        if caller.guild_id is None:
+            raise _Refused(
+                error(
+                    f"`target:{value}` works in a server only",
+                    "In a DM, reminders come to you here: leave `target` out.",
+                )
+            )
+        if delivery is Delivery.CHANNEL and not caller.can_manage:
+            raise _Refused(
+                error(
+                    "You need Manage Server to subscribe this channel",
+                    "`target:here` gets you reminders here with a mention, "
+                    "`target:me` by direct message.",
+                )
+            )
+        return delivery
+
+    def _scope(self, text: str | None) -> tuple[ScopeKind, str]:
+        if _is_all(text):
+            return ScopeKind.ALL, ""
+        assert text is not None
+        kind, resolution = self._agenda.index.find_scope(clean_input(text, 200))
+        if resolution.found is None:
+            names = [
+                self._scope_text(ScopeKind(k), i)
+                for k, i in (s.split(":", 1) for s in resolution.suggestions)
+            ]
+            listed = "\n".join(f"• {n}" for n in names)
+            hint = f"Did you mean:\n{listed}" if names else "Try `/topics` or `/agenda`."
+            raise _Refused(not_found(f"Nothing called '{clean_input(text, 80)}'", hint))
+        return ScopeKind(kind), resolution.found
+
+    def _scope_text(self, kind: ScopeKind, scope_id: str) -> str:
+        agenda = self._agenda.agenda
+        if kind is ScopeKind.BODY and scope_id in agenda.bodies:
+            return f"every meeting of the {agenda.bodies[scope_id].label}"
+        if kind is ScopeKind.TOPIC and scope_id in agenda.topics:
+            return f"meetings on {agenda.topics[scope_id].name}"
+        if kind is ScopeKind.MEETING and scope_id in agenda.meetings:
+            return agenda.meetings[scope_id].title
+        if kind is ScopeKind.ALL:
+            return "every meeting"
+        return f"{kind.value} {scope_id} (no longer on the agenda)"
+
+    def _leads_text(self, row: SubscriptionRow) -> str:
+        if row.leads:
+            return " and ".join(format_lead(timedelta(minutes=m)) for m in row.leads) + " before"
+        return (
+            "as the reminder ladder says ("
+            + "; ".join(
+                f"{kind.label} {', '.join(format_lead(x) for x in leads)}"
+                for kind, leads in sorted(self._agenda.agenda.ladders.by_kind.items())
+            )
+            + ")"
+        )
+
+    def _next(self, row: SubscriptionRow, now: datetime, times: TimeStyle | None) -> str:
+        """The next few fire times of one subscription."""
+        agenda = self._agenda
+        where = AgendaFilter()
+        if row.scope_kind is ScopeKind.BODY:
+            where = AgendaFilter(body=row.scope_id)
+        elif row.scope_kind is ScopeKind.TOPIC:
+            where = AgendaFilter(topic=row.scope_id)
+        if row.scope_kind is ScopeKind.MEETING:
+            meetings = (
+                [agenda.agenda.meetings[row.scope_id]]
+                if (row.scope_id in agenda.agenda.meetings)
+                else []
+            )
+        else:
+            meetings = list(agenda.index.upcoming(now, where, size=40).items)
+        style = times or agenda.times
+        found: list[tuple[datetime, Meeting, timedelta]] = []
+        for meeting in meetings:
+            start = self.reminders.start_of(meeting)
+            if start is None or meeting.status in (Status.CANCELLED, Status.POSTPONED):
+                continue
+            leads = [timedelta(minutes=m) for m in row.leads] or agenda.agenda.ladders.for_kind(
+                meeting.kind
+            )
+            for lead in leads:
+                due = fire_instant(start, lead, meeting.when.zone)
+                if due > now:
+                    found.append((due, meeting, lead))
+            if len(found) >= NEXT_SHOWN * 3:
+                break
+        found.sort(key=lambda item: item[0])
+        return "\n".join(
+            f"{style.moment(due, None, self.default_zone)}: {format_lead(lead)} "
+            f"before {meeting.title}"
+            for due, meeting, lead in found[:NEXT_SHOWN]
+        )
+
+    def _reminder_due(
+        self, lead_minutes: int | None, at: datetime | None, meeting: Meeting | None
+    ) -> datetime | None:
+        if at is not None:
+            return at
+        if meeting is None or lead_minutes is None:
+            return None
+        start = self.reminders.start_of(meeting)
+        if start is None:
+            return None
+        return fire_instant(start, timedelta(minutes=lead_minutes), meeting.when.zone)
+
+    def _describe(self, key: str) -> str:
+        meetings = self._agenda.agenda.meetings
+        if key.startswith(NOTICE_PREFIX):
+            meeting_id, change = key.removeprefix(NOTICE_PREFIX).split(":")[:2]
+            title = meetings[meeting_id].title if meeting_id in meetings else meeting_id
+            return f"notice ({change}): {title}"
+        subject, minutes, _ = [*key.rsplit("|", 2), "", ""][:3]
+        if subject.startswith(REMINDER_PREFIX):
+            reminder = self.reminders.audience.reminder(int(subject.removeprefix(REMINDER_PREFIX)))
+            title = (
+                meetings[reminder.meeting_id].title
+                if reminder and (reminder.meeting_id in meetings)
+                else subject
+            )
+            return f"personal reminder: {title}"
+        title = meetings[subject].title if subject in meetings else subject
+        lead = format_lead(timedelta(minutes=int(minutes.rstrip("m") or 0)))
+        return f"{lead} before {title}"
+
+
+def _is_all(text: str | None) -> bool:
+    return text is None or normalize(text) in ("", "all", "everything")
+
+
+def _leads(text: str | None) -> list[timedelta]:
+    if text is None or not text.strip():
+        return []
+    leads = []
+    for part in _SPLIT.split(text.strip()):
+        if not part:
+            continue
+        try:
+            leads.append(parse_lead(part))
+        except ValueError as problem:
+            raise _Refused(
+                error(
+                    "That lead does not work",
+                    f"{problem}. For several, separate them: `lead:7d,1d,2h`.",
+                )
+            ) from None
+    return leads
+
+
+def _how(delivery: Delivery, caller: Caller) -> str:
+    if caller.in_console:
+        return "here in the console"
+    return {
+        Delivery.DM: "by direct message",
+        Delivery.HERE: "in this channel, with a mention",
+        Delivery.CHANNEL: "in this channel",
+    }[delivery]

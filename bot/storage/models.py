@@ -1,0 +1,97 @@
+"""The bot's own tables. The database is the truth; the scheduler's jobs are derived from it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import DateTime, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class Base(DeclarativeBase):
+    metadata = metadata
+
+
+class Delivery(StrEnum):
+    """How a subscription's reminders reach its owner."""
+
+    DM = "me"  # a direct message (the console prints it)
+    HERE = "here"  # in the channel where they subscribed, mentioning them
+    CHANNEL = "channel"  # the channel itself subscribes; no one is mentioned
+
+
+class ScopeKind(StrEnum):
+    ALL = "all"
+    BODY = "body"
+    MEETING = "meeting"
+    TOPIC = "topic"
+
+
+class Subscription(Base):
+    __tablename__ = "subscriptions"
+    __table_args__ = (
+        UniqueConstraint(
+            "owner",
+            "delivery",
+            "channel_id",
+            "scope_kind",
+            "scope_id",
+            name="uq_subscriptions_what",
+        ),
+        Index("ix_subscriptions_owner", "owner"),
+        Index("ix_subscriptions_channel", "channel_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    owner: Mapped[str] = mapped_column(String(40))  # "discord:<user id>" or "console"
+    delivery: Mapped[str] = mapped_column(String(10))
+    guild_id: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    channel_id: Mapped[str] = mapped_column(String(30), default="")  # "" for DMs
+    scope_kind: Mapped[str] = mapped_column(String(10))
+    scope_id: Mapped[str] = mapped_column(String(80), default="")  # "" for all
+    leads: Mapped[str | None] = mapped_column(String(100), nullable=True)  # minutes, "10080,1440"
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PersonalReminder(Base):
+    __tablename__ = "personal_reminders"
+    __table_args__ = (Index("ix_personal_reminders_owner", "owner"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    owner: Mapped[str] = mapped_column(String(40))
+    meeting_id: Mapped[str] = mapped_column(String(80))
+    lead_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)  # "2d before"
+    at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class UserSetting(Base):
+    __tablename__ = "user_settings"
+
+    owner: Mapped[str] = mapped_column(String(40), primary_key=True)
+    timezone: Mapped[str | None] = mapped_column(String(60), nullable=True)
+
+
+class GuildSetting(Base):
+    __tablename__ = "guild_settings"
+
+    guild_id: Mapped[str] = mapped_column(String(30), primary_key=True)
+    timezone: Mapped[str | None] = mapped_column(String(60), nullable=True)
+
+
+class MeetingSnapshot(Base):
+    """What subscribers were last told about a meeting, to tell them once when it changes."""
+
+    __tablename__ = "meeting_snapshots"
+
+    meeting_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,303 @@
+"""Storage behind a small interface: subscriptions, personal reminders, settings, snapshots.
+
+SQLAlchemy 2 async; SQLite by default, PostgreSQL (or any SQLAlchemy async URL) by setting.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import delete, event, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+from .migrate import upgrade
+from .models import (
+    Delivery,
+    GuildSetting,
+    MeetingSnapshot,
+    PersonalReminder,
+    ScopeKind,
+    Subscription,
+    UserSetting,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionRow:
+    id: int
+    owner: str
+    delivery: Delivery
+    guild_id: str | None
+    channel_id: str
+    scope_kind: ScopeKind
+    scope_id: str
+    leads: tuple[int, ...]  # minutes; empty means the ladder of the meeting's kind
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderRow:
+    id: int
+    owner: str
+    meeting_id: str
+    lead_minutes: int | None
+    at: datetime | None
+    created_at: datetime
+
+
+class Store:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    async def open(cls, url: str) -> Store:
+        """Connect, create the SQLite file's folder if needed, and apply migrations."""
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url)
+        if parsed.get_backend_name() == "sqlite":
+            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        async with engine.begin() as connection:
+            await connection.run_sync(upgrade)
+        return cls(engine)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    # -- subscriptions ---------------------------------------------------------------------------
+
+    async def subscribe(
+        self,
+        owner: str,
+        delivery: Delivery,
+        scope_kind: ScopeKind,
+        scope_id: str,
+        leads: Sequence[int],
+        created_at: datetime,
+        guild_id: str | None = None,
+        channel_id: str = "",
+    ) -> tuple[SubscriptionRow, bool]:
+        """Add a subscription, or update the leads of the same one: (row, created)."""
+        async with self._sessions() as session:
+            found = await session.scalar(
+                select(Subscription).where(
+                    Subscription.owner == owner,
+                    Subscription.delivery == delivery,
+                    Subscription.channel_id == channel_id,
+                    Subscription.scope_kind == scope_kind,
+                    Subscription.scope_id == scope_id,
+                )
+            )
+            created = found is None
+            if found is None:
+                found = Subscription(
+                    owner=owner,
+                    delivery=delivery,
+                    guild_id=guild_id,
+                    channel_id=channel_id,
+                    scope_kind=scope_kind,
+                    scope_id=scope_id,
+                    created_at=created_at,
+                )
+                session.add(found)
+            found.leads = _leads_text(leads)
+            try:
+                await session.commit()
+            except IntegrityError:  # the same subscription, added at the same moment elsewhere
+                await session.rollback()
+                return await self.subscribe(
+                    owner, delivery, scope_kind, scope_id, leads, created_at, guild_id, channel_id
+                )
+            return _subscription_row(found), created
+
+    async def unsubscribe(
+        self,
+        delivery: Delivery,
+        scope_kind: ScopeKind | None,
+        scope_id: str | None,
+        owner: str | None = None,
+        channel_id: str = "",
+    ) -> list[SubscriptionRow]:
+        """Remove matching subscriptions (scope None: every scope); returns what was removed."""
+        conditions = [Subscription.delivery == delivery, Subscription.channel_id == channel_id]
+        if owner is not None:
+            conditions.append(Subscription.owner == owner)
+        if scope_kind is not None:
+            conditions += [
+                Subscription.scope_kind == scope_kind,
+                Subscription.scope_id == (scope_id or ""),
+            ]
+        async with self._sessions() as session:
+            rows = list(await session.scalars(select(Subscription).where(*conditions)))
+            await session.execute(delete(Subscription).where(*conditions))
+            await session.commit()
+            return [_subscription_row(row) for row in rows]
+
+    async def subscriptions(self) -> list[SubscriptionRow]:
+        async with self._sessions() as session:
+            result = await session.execute(
+                select(
+                    Subscription.id,
+                    Subscription.owner,
+                    Subscription.delivery,
+                    Subscription.guild_id,
+                    Subscription.channel_id,
+                    Subscription.scope_kind,
+                    Subscription.scope_id,
+                    Subscription.leads,
+                    Subscription.created_at,
+                )
+            )
+            return [
+                SubscriptionRow(
+                    r[0],
+                    r[1],
+                    Delivery(r[2]),
+                    r[3],
+                    r[4],
+                    ScopeKind(r[5]),
+                    r[6],
+                    _leads(r[7]),
+                    _aware(r[8]),
+                )
+                for r in result
+            ]
+
+    async def add_subscriptions(self, rows: Iterable[dict[str, object]]) -> None:
+        """Bulk insert (benchmarks, imports): dicts of Subscription columns."""
+        async with self._sessions() as session:
+            await session.run_sync(lambda s: s.bulk_insert_mappings(Subscription, list(rows)))
+            await session.commit()
+
+    # -- personal reminders ----------------------------------------------------------------------
+
+    async def add_reminder(
+        self,
+        owner: str,
+        meeting_id: str,
+        lead_minutes: int | None,
+        at: datetime | None,
+        created_at: datetime,
+    ) -> ReminderRow:
+        async with self._sessions() as session:
+            row = PersonalReminder(
+                owner=owner,
+                meeting_id=meeting_id,
+                lead_minutes=lead_minutes,
+                at=at,
+                created_at=created_at,
+            )
+            session.add(row)
+            await session.commit()
+            return _reminder_row(row)
+
+    async def reminders(self) -> list[ReminderRow]:
+        async with self._sessions() as session:
+            rows = await session.scalars(select(PersonalReminder).order_by(PersonalReminder.id))
+            return [_reminder_row(row) for row in rows]
+
+    async def remove_reminder(self, reminder_id: int, owner: str) -> bool:
+        async with self._sessions() as session:
+            result = await session.execute(
+                delete(PersonalReminder).where(
+                    PersonalReminder.id == reminder_id, PersonalReminder.owner == owner
+                )
+            )
+            await session.commit()
+            return bool(getattr(result, "rowcount", 0))
+
+    # -- settings --------------------------------------------------------------------------------
+
+    async def user_timezone(self, owner: str) -> str | None:
+        async with self._sessions() as session:
+            row = await session.get(UserSetting, owner)
+            return row.timezone if row is not None else None
+
+    async def set_user_timezone(self, owner: str, zone: str) -> None:
+        async with self._sessions() as session:
+            await session.merge(UserSetting(owner=owner, timezone=zone))
+            await session.commit()
+
+    async def guild_timezone(self, guild_id: str) -> str | None:
+        async with self._sessions() as session:
+            row = await session.get(GuildSetting, guild_id)
+            return row.timezone if row is not None else None
+
+    async def set_guild_timezone(self, guild_id: str, zone: str) -> None:
+        async with self._sessions() as session:
+            await session.merge(GuildSetting(guild_id=guild_id, timezone=zone))
+            await session.commit()
+
+    # -- what subscribers were told about each meeting -------------------------------------------
+
+    async def snapshots(self) -> dict[str, str]:
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(MeetingSnapshot.meeting_id, MeetingSnapshot.fingerprint)
+            )
+            return {row[0]: row[1] for row in rows}
+
+    async def save_snapshots(self, fingerprints: dict[str, str]) -> None:
+        async with self._sessions() as session:
+            await session.execute(delete(MeetingSnapshot))
+            session.add_all(
+                MeetingSnapshot(meeting_id=k, fingerprint=v) for k, v in fingerprints.items()
+            )
+            await session.commit()
+
+
+def _sqlite_pragmas(connection: object, _record: object) -> None:
+    """WAL lets readers and the writer work at once; a busy timeout waits instead of failing."""
+    cursor = connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _leads_text(leads: Sequence[int]) -> str | None:
+    return ",".join(str(m) for m in sorted(set(leads), reverse=True)) if leads else None
+
+
+def _leads(text: str | None) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split(",")) if text else ()
+
+
+def _aware(instant: datetime) -> datetime:
+    """SQLite returns naive datetimes; every instant we store is UTC."""
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
+
+
+def _subscription_row(row: Subscription) -> SubscriptionRow:
+    return SubscriptionRow(
+        row.id,
+        row.owner,
+        Delivery(row.delivery),
+        row.guild_id,
+        row.channel_id,
+        ScopeKind(row.scope_kind),
+        row.scope_id,
+        _leads(row.leads),
+        _aware(row.created_at),
+    )
+
+
+def _reminder_row(row: PersonalReminder) -> ReminderRow:
+    return ReminderRow(
+        row.id,
+        row.owner,
+        row.meeting_id,
+        row.lead_minutes,
+        _aware(row.at) if row.at else None,
+        _aware(row.created_at),
+    )
