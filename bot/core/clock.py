@@ -30,20 +30,22 @@ class FixedClock:
     """A clock that only moves when told to."""
 
     def __init__(self, instant: datetime) -> None:
-        self._instant = _require_aware(instant)
+        self.set(instant)
 
     def now(self) -> datetime:
         return self._instant
 
     def set(self, instant: datetime) -> None:
         self._instant = _require_aware(instant)
+        self._real = datetime.now(UTC)
 
     def advance(self, delta: timedelta) -> None:
-        self._instant += delta
+        self.set(self._instant + delta)
 
     def to_real(self, instant: datetime) -> datetime:
-        """Schedulers run on real time; a fixed clock maps instants to themselves."""
-        return instant
+        """Schedulers run on real time: an instant `d` after the fixed one is due `d` after the
+        clock was last set (the clock itself stays put)."""
+        return self._real + (instant - self._instant)
 
 
 class LivingClock:

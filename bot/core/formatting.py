@@ -27,6 +27,8 @@ class PlainTimes:
         self.reader_zone = reader_zone or ZoneInfo("UTC")
 
     def moment(self, start: datetime, end: datetime | None, zone: ZoneInfo) -> str:
+        if zone.key == self.reader_zone.key:
+            return _clock_range(start, end, zone)
         text = f"{_clock_range(start, end, zone)} ({place(zone)} time)"
         if _same_offsets(start, end, zone, self.reader_zone):
             return text
@@ -114,7 +116,7 @@ def relative_text(when: When, now: datetime, times: TimeStyle) -> str:
 
 def humanize(delta: timedelta) -> str:
     """'in 3 days', 'in 5 hours', '2 minutes ago'."""
-    seconds = int(delta.total_seconds())
+    seconds = round(delta.total_seconds() / 60) * 60  # to the nearest minute
     future = seconds >= 0
     seconds = abs(seconds)
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):

@@ -83,7 +83,7 @@ class CommandRunner:
                 caller, options.get("meeting", ""), options.get("when", ""), times
             )
         if name == "reminders":
-            return await commands.list(caller, options.get("show"), times)
+            return await commands.overview(caller, options.get("show"), times)
         return await commands.timezone(caller, options.get("zone", ""), options.get("where"))
 
 

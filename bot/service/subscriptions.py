@@ -189,7 +189,7 @@ class ReminderCommands:
 
     # -- /reminders ------------------------------------------------------------------------------
 
-    async def list(
+    async def overview(
         self, caller: Caller, show: str | None = None, times: TimeStyle | None = None
     ) -> Reply:
         if show and normalize(show) not in ("upcoming", "log", ""):
@@ -371,14 +371,24 @@ class ReminderCommands:
     def _leads_text(self, row: SubscriptionRow) -> str:
         if row.leads:
             return " and ".join(format_lead(timedelta(minutes=m)) for m in row.leads) + " before"
-        return (
-            "as the reminder ladder says ("
-            + "; ".join(
-                f"{kind.label} {', '.join(format_lead(x) for x in leads)}"
-                for kind, leads in sorted(self._agenda.agenda.ladders.by_kind.items())
-            )
-            + ")"
+        agenda = self._agenda.agenda
+        kinds = sorted({m.kind for m in self._covered(row)}, key=lambda kind: kind.value)
+        ladder = "; ".join(
+            f"{kind.label}s {', '.join(format_lead(x) for x in agenda.ladders.for_kind(kind))}"
+            for kind in kinds
         )
+        return f"as the reminder ladder says ({ladder})" if ladder else "as the ladder says"
+
+    def _covered(self, row: SubscriptionRow) -> list[Meeting]:
+        agenda = self._agenda.agenda
+        if row.scope_kind is ScopeKind.ALL:
+            return list(agenda.meetings.values())
+        if row.scope_kind is ScopeKind.MEETING:
+            return [agenda.meetings[row.scope_id]] if row.scope_id in agenda.meetings else []
+        if row.scope_kind is ScopeKind.BODY:
+            return [m for m in agenda.meetings.values() if row.scope_id in m.bodies]
+        topic = agenda.topics.get(row.scope_id)
+        return [agenda.meetings[m] for m in topic.meetings] if topic else []
 
     def _next(self, row: SubscriptionRow, now: datetime, times: TimeStyle | None) -> str:
         """The next few fire times of one subscription."""

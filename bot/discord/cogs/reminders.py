@@ -95,7 +95,7 @@ class Reminders(commands.Cog):
         reply = (
             NOT_RUNNING
             if found is None
-            else await found.list(caller_of(interaction), show, DISCORD_TIMES)
+            else await found.overview(caller_of(interaction), show, DISCORD_TIMES)
         )
         await answer(interaction, reply, private=True)
 

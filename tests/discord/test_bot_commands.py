@@ -1,0 +1,167 @@
+"""Every slash command end to end: the real bot against the fake Discord, answers asserted."""
+
+import icalendar
+import pytest
+
+from bot.discord.responses import STRANGER
+
+pytestmark = pytest.mark.asyncio
+
+
+def embed(reply):
+    assert len(reply.embeds) == 1
+    return reply.embeds[0]
+
+
+async def test_commands_are_synced_once_and_unchanged_trees_are_not_synced_again(
+    fake, wco, tmp_path
+):
+    from bot.core import FixedClock
+    from tests.discord.conftest import NEWS_DAY, bot_at
+
+    async with bot_at(fake, wco, FixedClock(NEWS_DAY), tmp_path, reminders=False):
+        pass
+    assert fake.sync_calls() == 1
+    names = sorted(c["name"] for c in fake.commands())
+    assert names == sorted(
+        [
+            "agenda",
+            "calendar",
+            "help",
+            "meeting",
+            "next",
+            "remind",
+            "reminders",
+            "search",
+            "subscribe",
+            "timezone",
+            "topic",
+            "topics",
+            "unsubscribe",
+        ]
+    )
+    async with bot_at(fake, wco, FixedClock(NEWS_DAY), tmp_path, reminders=False):
+        pass
+    assert fake.sync_calls() == 1  # the same tree: no second global sync
+
+
+async def test_next(fake, bot):
+    reply = await (await fake.send_command("next")).response()
+    assert reply.type == 4 and not reply.ephemeral
+    shown = embed(reply)
+    assert shown["title"] == (
+        "Next: WCO Regional Workshop on the TFA and the Mercator Programme, "
+        "West and Central Africa region"
+    )
+    assert shown["fields"][0]["value"].startswith(
+        "Tue 17 – Thu 19 Nov 2015 · Lomé, Togo · confirmed · in 25 days"
+    )
+    assert reply.data["allowed_mentions"] == {"parse": []}
+
+
+async def test_meeting_shows_dates_sources_and_a_clickable_command(fake, bot):
+    reply = await (await fake.send_command("meeting", {"meeting": "PTC 211"})).response()
+    shown = embed(reply)
+    assert shown["title"] == "Permanent Technical Committee, 211th/212th Sessions"
+    fields = {f["name"]: f["value"] for f in shown["fields"]}
+    assert (
+        fields["When"] == "Wed 2 – Thu 3 Mar 2016 (in 131 days)\nVenue time zone: Europe/Brussels"
+    )
+    assert fields["Where"] == "WCO Headquarters, Brussels, Belgium"
+    assert "Digital Customs (</topic:" in fields["Topics"]
+    assert "(https://www.wcoomd.org/ru-ru/media/newsroom/2016/march/" in fields["Sources"]
+    assert shown["footer"]["text"] == "id ptc-211-212 · revision 1 · updated 2016-03-07"
+
+
+async def test_topic_forgives_typos(fake, bot):
+    reply = await (await fake.send_command("topic", {"topic": "3d printng"})).response()
+    assert embed(reply)["title"] == "3D printing"
+
+
+async def test_nothing_found_is_private_and_says_what_to_type(fake, bot):
+    reply = await (await fake.send_command("meeting", {"meeting": "xyzzy"})).response()
+    assert reply.ephemeral
+    shown = embed(reply)
+    assert shown["title"] == "No meeting matches 'xyzzy'"
+    assert "</search:" in shown["description"]
+
+
+async def test_search(fake, bot):
+    reply = await (await fake.send_command("search", {"query": "kyotto convension"})).response()
+    shown = embed(reply)
+    assert shown["title"] == "Search: kyotto convension"
+    assert shown["description"].startswith(
+        "Searched 'kyoto' for 'kyotto', 'convention' for 'convension'."
+    )
+    assert shown["fields"][0]["name"] == "Topic: Revised Kyoto Convention (RKC)"
+
+
+async def test_help(fake, bot):
+    reply = await (await fake.send_command("help", {"command": "agenda"})).response()
+    assert embed(reply)["title"] == "/agenda"
+
+
+async def test_calendar_is_an_ics_attachment(fake, bot):
+    reply = await (await fake.send_command("calendar", {"body": "ptc", "alarms": True})).response()
+    calendar = icalendar.Calendar.from_ical(reply.file("agenda-ptc.ics").data)
+    uids = {str(e["UID"]).split("@")[0] for e in calendar.walk("VEVENT")}
+    assert {"ptc-209-210", "ptc-211-212", "ptc-ec-joint-2016"} <= uids
+    assert all(e.walk("VALARM") for e in calendar.walk("VEVENT") if str(e["STATUS"]) != "CANCELLED")
+    assert "Left out, no day known yet" not in embed(reply)["description"]
+
+
+async def test_agenda_pages_with_buttons_only_the_asker_can_press(fake, bot):
+    asked = await fake.send_command("agenda")
+    first = await asked.response()
+    assert embed(first)["footer"]["text"].startswith("Page 1 of 2")
+    assert first.custom_ids() == ["previous", "next"]
+    buttons = {c["custom_id"]: c for row in first.components for c in row["components"]}
+    assert buttons["previous"].get("disabled") is True
+    refused = await (await fake.press_button(asked, "next", user="stranger")).response()
+    assert refused.ephemeral and refused.content == STRANGER
+    turned = await (await fake.press_button(asked, "next", user="asker")).response()
+    assert turned.type == 7
+    assert embed(turned)["footer"]["text"].startswith("Page 2 of 2")
+
+
+async def test_autocomplete(fake, bot):
+    answer = await (await fake.send_autocomplete("meeting", "meeting", "ptc 21")).response()
+    assert answer.type == 8
+    values = [c["value"] for c in answer.choices]
+    assert "ptc-211-212" in values and len(values) <= 25
+    topics = await (await fake.send_autocomplete("topic", "topic", "pnr")).response()
+    assert topics.choices[0]["value"] == "api-pnr"
+    nothing = await (await fake.send_autocomplete("subscribe", "scope", "")).response()
+    assert nothing.choices[0] == {"name": "all", "value": "all"}
+
+
+async def test_commands_work_in_a_dm(fake, bot):
+    reply = await (await fake.send_command("next", guild=False)).response()
+    assert embed(reply)["title"].startswith("Next: ")
+
+
+async def test_a_429_on_the_callback_is_retried_after_retry_after(fake, bot):
+    fake.fail_next("POST", "/interactions/*/callback", status=429, retry_after=0.05)
+    reply = await (await fake.send_command("next")).response()
+    assert embed(reply)["title"].startswith("Next: ")
+    attempts = fake.requests_to("POST", "/interactions/*/callback")
+    assert attempts[-1].time - attempts[-2].time >= 0.05
+
+
+async def test_a_dropped_gateway_resumes_and_commands_still_work(fake, bot):
+    await fake.drop_gateway()
+    await fake.wait_for(lambda event: event.kind == "resumed", timeout=10)
+    assert fake.resumes == 1
+    reply = await (await fake.send_command("topic", {"topic": "kyoto"})).response()
+    assert embed(reply)["title"] == "Revised Kyoto Convention (RKC)"
+
+
+async def test_an_unexpected_error_is_an_apology_and_is_logged(fake, bot, caplog):
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("boom")
+
+    bot.service.next_meeting = broken
+    reply = await (await fake.send_command("next")).response()
+    assert reply.ephemeral
+    assert embed(reply)["title"] == "Sorry, that went wrong on my side"
+    assert "command /next failed (user" in caplog.text

@@ -1,0 +1,105 @@
+"""Reminders end to end through the fake Discord: subscribe, permissions, the reminder arriving
+at the right time in the right place, failures logged."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.core import LivingClock
+from tests.discord.conftest import bot_at
+from tests.fake_discord import CHANNEL_IDS, USER_IDS
+
+pytestmark = pytest.mark.asyncio
+# The 1-day reminder of the Lomé workshop (17 November 2015, Africa/Lome, UTC+0) is due at
+# midnight UTC on 16 November.
+LOME_1D = datetime(2015, 11, 16, tzinfo=UTC)
+
+
+def embed(reply):
+    return reply.embeds[0]
+
+
+async def subscribe(fake, options, user="asker", channel="general", guild=None):
+    interaction = await fake.send_command(
+        "subscribe", options, user=user, channel=channel, guild=guild
+    )
+    return await interaction.response()
+
+
+async def test_subscribing_is_private_and_permissions_are_enforced(fake, bot):
+    refused = await subscribe(fake, {"target": "channel"})
+    assert refused.ephemeral
+    assert embed(refused)["title"] == "You need Manage Server to subscribe this channel"
+    allowed = await subscribe(fake, {"target": "channel"}, user="manager")
+    assert allowed.ephemeral and embed(allowed)["title"] == "Subscribed"
+    in_dm = await subscribe(fake, {"target": "here"}, guild=False, channel=None)
+    assert embed(in_dm)["title"] == "`target:here` works in a server only"
+    mine = await subscribe(fake, {"scope": "PTC", "lead": "7d,1d"})
+    assert embed(mine)["description"].startswith(
+        "You will get reminders by direct message for every meeting of the Permanent Technical "
+        "Committee (PTC), 7d and 1d before."
+    )
+    listed = await (await fake.send_command("reminders")).response()
+    assert listed.ephemeral
+    assert [f["name"] for f in embed(listed)["fields"]] == [
+        "every meeting · in this channel",
+        "every meeting of the Permanent Technical Committee (PTC) · by direct message",
+    ]
+
+
+async def test_a_reminder_arrives_in_the_channel_with_exactly_its_mentions(fake, wco, tmp_path):
+    clock = LivingClock(LOME_1D - timedelta(seconds=2))
+    async with bot_at(fake, wco, clock, tmp_path) as bot:
+        for user in ("asker", "stranger"):
+            reply = await subscribe(
+                fake, {"scope": "lome", "lead": "1d", "target": "here"}, user=user
+            )
+            assert embed(reply)["title"] == "Subscribed"
+        event = await fake.wait_for(
+            lambda e: (
+                e.kind == "message_create"
+                and e["channel_id"] == CHANNEL_IDS["general"]
+                and e["message"]["type"] == 0
+            ),
+            timeout=15,
+        )
+        message = event["message"]
+        asker, stranger = USER_IDS["asker"], USER_IDS["stranger"]
+        assert message["content"] == f"<@{asker}> <@{stranger}>"
+        shown = message["embeds"][0]
+        assert shown["title"] == (
+            "Reminder (1d before): WCO Regional Workshop on the TFA and the "
+            "Mercator Programme, West and Central Africa region"
+        )
+        assert shown["description"].startswith("**Tue 17 – Thu 19 Nov 2015**, tomorrow (<t:")
+        assert "</meeting:" in shown["fields"][-1]["value"]
+        sent = fake.requests_to("POST", f"/channels/{CHANNEL_IDS['general']}/messages")
+        assert len(sent) == 1  # two subscribers, one message
+        body = sent[0].json
+        assert sorted(map(int, body["allowed_mentions"]["users"])) == sorted([asker, stranger])
+        assert body["allowed_mentions"]["parse"] == []
+        assert body["enforce_nonce"] is True and len(body["nonce"]) == 25
+        log = await (await fake.send_command("reminders", {"show": "log"})).response()
+        assert "**sent** · 1d before WCO Regional Workshop" in embed(log)["fields"][0]["value"]
+        assert bot.runtime.engine.stats.delivered == 1
+
+
+async def test_a_closed_dm_is_logged_and_the_subscription_kept(fake, wco, tmp_path):
+    clock = LivingClock(LOME_1D - timedelta(seconds=2))
+    async with bot_at(fake, wco, clock, tmp_path):
+        await subscribe(fake, {"scope": "lome", "lead": "1d"})
+        fake.fail_next(
+            "POST",
+            "/channels/*/messages",
+            status=403,
+            code=50007,
+            message="Cannot send messages to this user",
+        )
+        await fake.wait_for(lambda e: e.kind == "injected", timeout=15)
+        log = await (await fake.send_command("reminders", {"show": "log"})).wait_for(
+            lambda reply: reply.kind == "callback"
+        )
+        value = embed(log)["fields"][0]["value"]
+        assert "**failed**" in value and "cannot send you direct messages" in value
+        listed = await (await fake.send_command("reminders")).response()
+        assert "by direct message" in embed(listed)["fields"][0]["name"]

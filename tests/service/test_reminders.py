@@ -1,0 +1,300 @@
+"""Reminders through the service, on a real SQLite file: commands, firing, notices, restarts."""
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.core import FixedClock, LivingClock, PlainTimes, Tone
+from bot.service import CONSOLE_CALLER, AgendaService, Caller, Runtime
+from schedules import Outcome, State
+
+NEWS_DAY = datetime(2015, 10, 23, 12, tzinfo=UTC)
+MEMBER = Caller("discord:42", guild_id="1", channel_id="10", can_manage=False)
+MANAGER = Caller("discord:7", guild_id="1", channel_id="10", can_manage=True)
+IN_DM = Caller("discord:42", guild_id=None, channel_id="99")
+
+
+@dataclass
+class RecordingSender:
+    times: PlainTimes = field(default_factory=PlainTimes)
+    sent: list = field(default_factory=list)
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def send(self, destination, message, attempt):
+        self.sent.append((destination, message, attempt))
+        self.arrived.set()
+        return Outcome(State.SENT, message_id=str(len(self.sent)))
+
+
+@pytest.fixture
+def database(tmp_path):
+    return f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"
+
+
+async def open_runtime(agenda, clock, database, sender=None):
+    service = AgendaService(agenda, clock)
+    runtime = await Runtime.open(
+        service, database, sender or RecordingSender(), default_zone=ZoneInfo("UTC")
+    )
+    await runtime.start()
+    return runtime
+
+
+@pytest.fixture
+async def runtime(wco, database):
+    runtime = await open_runtime(wco, FixedClock(NEWS_DAY), database)
+    yield runtime
+    await runtime.stop()
+
+
+def commands(runtime):
+    return runtime.runner.reminders
+
+
+async def test_subscribe_to_a_body_and_see_the_next_reminders(runtime):
+    reply = await commands(runtime).subscribe(CONSOLE_CALLER, "PTC")
+    assert reply.title == "Subscribed"
+    assert reply.body == (
+        "You will get reminders here in the console for every meeting of the Permanent "
+        "Technical Committee (PTC), as the reminder ladder says (joint sessions 7d, 1d; "
+        "sessions 7d, 1d)."
+    )
+    assert reply.fields[0].name == "Next reminders"
+    # 7 days before midnight in Brussels (CET) on 2 March.
+    assert reply.fields[0].value.splitlines() == [
+        "Tue 23 Feb 2016, 23:00 UTC: 7d before Permanent Technical Committee, 211th/212th Sessions",
+        "Thu 25 Feb 2016, 23:00 UTC: 7d before Joint session of the Permanent Technical "
+        "Committee and the Enforcement Committee",
+        "Mon 29 Feb 2016, 23:00 UTC: 1d before Permanent Technical Committee, 211th/212th Sessions",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("scope", "what"),
+    [
+        ("PTC", "every meeting of the Permanent Technical Committee (PTC)"),
+        ("policy committee", "every meeting of the Policy Commission (PC)"),
+        ("3d printng", "meetings on 3D printing"),
+        ("PTC 211", "Permanent Technical Committee, 211th/212th Sessions"),
+        ("all", "every meeting"),
+        (None, "every meeting"),
+    ],
+)
+async def test_scopes_resolve_like_meeting_and_topic(runtime, scope, what):
+    reply = await commands(runtime).subscribe(CONSOLE_CALLER, scope)
+    assert f" for {what}, " in reply.body
+
+
+async def test_an_unknown_scope_suggests_names(runtime):
+    reply = await commands(runtime).subscribe(CONSOLE_CALLER, "qqqqqq")
+    assert reply.tone is Tone.NOT_FOUND
+    assert reply.title == "Nothing called 'qqqqqq'"
+
+
+async def test_subscribing_twice_updates_instead_of_duplicating(runtime):
+    first = await commands(runtime).subscribe(CONSOLE_CALLER, "PTC")
+    second = await commands(runtime).subscribe(CONSOLE_CALLER, "PTC", lead="2d")
+    assert (first.title, second.title) == ("Subscribed", "Subscription updated")
+    assert "2d before" in second.body
+    assert len(runtime.reminders.audience) == 1
+
+
+async def test_own_leads_add_fire_points_but_subscribers_do_not(runtime):
+    before = runtime.engine.job_count
+    await commands(runtime).subscribe(CONSOLE_CALLER, "PTC 211")
+    assert runtime.engine.job_count == before  # the ladder's leads were planned already
+    await commands(runtime).subscribe(CONSOLE_CALLER, "PTC 211", lead="7d,1d,2h")
+    assert runtime.engine.job_count == before + 1  # the 2h point is new
+
+
+@pytest.mark.parametrize(
+    ("caller", "target", "title"),
+    [
+        (CONSOLE_CALLER, "channel", "The console has no channels"),
+        (IN_DM, "here", "`target:here` works in a server only"),
+        (MEMBER, "channel", "You need Manage Server to subscribe this channel"),
+        (MEMBER, "everywhere", "'everywhere' is not a target"),
+    ],
+)
+async def test_targets_and_permissions(runtime, caller, target, title):
+    reply = await commands(runtime).subscribe(caller, None, None, target)
+    assert reply.is_error and reply.title == title
+
+
+async def test_a_manager_subscribes_the_channel_and_a_member_asks_for_a_mention(runtime):
+    assert (await commands(runtime).subscribe(MANAGER, None, None, "channel")).title == "Subscribed"
+    assert (await commands(runtime).subscribe(MEMBER, "PTC", None, "here")).title == "Subscribed"
+    listed = await commands(runtime).overview(MEMBER)
+    assert [f.name for f in listed.fields] == [
+        "every meeting · in this channel",
+        "every meeting of the Permanent Technical Committee (PTC) · in this channel, with a "
+        "mention",
+    ]
+
+
+async def test_bad_leads_say_what_to_write(runtime):
+    reply = await commands(runtime).subscribe(CONSOLE_CALLER, "PTC", lead="soon")
+    assert reply.title == "That lead does not work"
+    assert "`lead:7d,1d,2h`" in reply.body
+
+
+async def test_unsubscribe(runtime):
+    await commands(runtime).subscribe(CONSOLE_CALLER, "PTC")
+    await commands(runtime).subscribe(CONSOLE_CALLER, "tfa")
+    one = await commands(runtime).unsubscribe(CONSOLE_CALLER, "PTC")
+    assert one.title == "Unsubscribed" and "Permanent Technical Committee" in one.body
+    rest = await commands(runtime).unsubscribe(CONSOLE_CALLER)
+    assert "Trade Facilitation" in rest.body
+    nothing = await commands(runtime).unsubscribe(CONSOLE_CALLER)
+    assert nothing.tone is Tone.NOT_FOUND and "`/reminders`" in nothing.body
+
+
+@pytest.mark.parametrize(
+    ("when", "expected"),
+    [
+        ("2d before", "Sun 28 Feb 2016, 23:00 UTC"),
+        ("3h", "Tue 1 Mar 2016, 20:00 UTC"),
+        ("2016-03-01 09:00", "Tue 1 Mar 2016, 09:00 UTC"),
+        ("2016-03-01", "Tue 1 Mar 2016, 09:00 UTC"),
+    ],
+)
+async def test_remind_before_a_meeting_or_at_a_time(runtime, when, expected):
+    reply = await commands(runtime).remind(CONSOLE_CALLER, "PTC 211", when)
+    assert reply.title == "Reminder set"
+    assert expected in reply.body
+    assert "**Permanent Technical Committee, 211th/212th Sessions**" in reply.body
+
+
+async def test_remind_reads_times_in_the_callers_zone(runtime):
+    await commands(runtime).timezone(MEMBER, "Europe/Brussels")
+    reply = await commands(runtime).remind(MEMBER, "PTC 211", "2016-03-01 09:00")
+    assert "Tue 1 Mar 2016, 08:00 UTC" in reply.body
+
+
+@pytest.mark.parametrize(
+    ("meeting", "when", "title"),
+    [
+        ("PTC 211", "whenever", "When should I remind you?"),
+        ("PTC 211", "2015-01-01 09:00", "That time has passed"),
+        ("PTC 209", "1d before", "That time has passed"),
+        ("IMSC next meeting", "1d before", "Information Management Sub-Committee"),
+        ("PTC 211", "2016-03-27 02:30", "When should I remind you?"),
+    ],
+)
+async def test_remind_refuses_what_cannot_work(runtime, meeting, when, title):
+    if "02:30" in when:
+        await commands(runtime).timezone(CONSOLE_CALLER, "Europe/Brussels")
+    reply = await commands(runtime).remind(CONSOLE_CALLER, meeting, when)
+    assert reply.is_error and reply.title.startswith(title), reply
+
+
+async def test_timezone(runtime):
+    bad = await commands(runtime).timezone(MEMBER, "Europe/Brusels")
+    assert bad.title == "Unknown time zone 'Europe/Brusels'" and "`Europe/Brussels`" in bad.body
+    refused = await commands(runtime).timezone(MEMBER, "Europe/Brussels", "server")
+    assert refused.title == "You need Manage Server"
+    done = await commands(runtime).timezone(MANAGER, "America/Cancun", "server")
+    assert done.title == "Server time zone set"
+    assert await commands(runtime).zone_of(MEMBER) == ZoneInfo("America/Cancun")
+
+
+async def test_a_reminder_fires_once_when_due_and_is_logged(wco, database):
+    # Live just before the 1-day reminder of the Lomé workshop (17 November 2015, UTC+0).
+    due = datetime(2015, 11, 16, tzinfo=UTC)
+    sender = RecordingSender()
+    clock = LivingClock(due - timedelta(days=10))
+    runtime = await open_runtime(wco, clock, database, sender)
+    try:
+        await commands(runtime).subscribe(CONSOLE_CALLER, "lome", lead="1d")
+        await runtime.stop()
+        runtime = await open_runtime(
+            wco, LivingClock(due - timedelta(milliseconds=200)), database, sender
+        )
+        await asyncio.wait_for(sender.arrived.wait(), timeout=10)
+        destination, message, attempt = sender.sent[0]
+        assert destination == "console"
+        assert message.reply.title.startswith("Reminder (1d before): WCO Regional Workshop")
+        assert message.reply.body == (
+            "**Tue 17 – Thu 19 Nov 2015**, tomorrow (in 1 day)\n"
+            "Dates are local to the venue (Africa/Lome).\nLomé, Togo"
+        )
+        assert not attempt.late
+        log = await commands(runtime).overview(CONSOLE_CALLER, "log")
+        assert "**sent** · 1d before WCO Regional Workshop" in log.fields[0].value
+    finally:
+        await runtime.stop()
+    assert len(sender.sent) == 1
+
+
+async def test_missed_while_down_is_sent_late_once(wco, database):
+    sender = RecordingSender()
+    first = await open_runtime(wco, FixedClock(datetime(2016, 2, 1, tzinfo=UTC)), database, sender)
+    await commands(first).subscribe(CONSOLE_CALLER, "PTC 211")
+    await first.stop()
+    # Back on 29 February: the 7-day reminder (24 February) was missed; the meeting is ahead.
+    again = await open_runtime(wco, FixedClock(datetime(2016, 2, 29, tzinfo=UTC)), database, sender)
+    await again.stop()
+    assert len(sender.sent) == 1
+    _, message, attempt = sender.sent[0]
+    assert attempt.late
+    assert "⏰ Late: this reminder was due" in message.reply.body
+    assert "the bot was offline when it was due" in message.reply.body
+
+
+async def test_a_subscription_made_later_does_not_get_older_reminders(wco, database):
+    sender = RecordingSender()
+    first = await open_runtime(wco, FixedClock(datetime(2016, 2, 1, tzinfo=UTC)), database, sender)
+    await first.stop()
+    late = await open_runtime(wco, FixedClock(datetime(2016, 2, 26, tzinfo=UTC)), database, sender)
+    await commands(late).subscribe(CONSOLE_CALLER, "PTC 211")
+    await late.stop()
+    again = await open_runtime(wco, FixedClock(datetime(2016, 2, 27, tzinfo=UTC)), database, sender)
+    await again.stop()
+    assert sender.sent == []
+
+
+async def test_a_moved_meeting_is_announced_once_and_its_reminders_move(wco, database):
+    from dataclasses import replace
+
+    from bot.core import When
+
+    sender = RecordingSender()
+    runtime = await open_runtime(wco, FixedClock(NEWS_DAY), database, sender)
+    try:
+        await commands(runtime).subscribe(CONSOLE_CALLER, "PTC")
+        old_points = {p.id for p in runtime.engine.points if p.key == "ptc-211-212"}
+        meeting = wco.meetings["ptc-211-212"]
+        moved = replace(
+            meeting,
+            when=When.days(
+                meeting.when.first_day + timedelta(days=7),
+                meeting.when.last_day + timedelta(days=7),
+                meeting.when.zone,
+            ),
+            revision=2,
+        )
+        changed = replace(wco, meetings={**wco.meetings, moved.id: moved})
+        await runtime.replace_agenda(changed)
+        await runtime.replace_agenda(changed)  # the same change again: no second notice
+        new_points = {p.id for p in runtime.engine.points if p.key == "ptc-211-212"}
+        assert old_points and new_points and not old_points & new_points
+        assert [m.reply.title for _, m, _ in sender.sent] == [
+            "New date: Permanent Technical Committee, 211th/212th Sessions"
+        ]
+        cancelled = replace(
+            changed,
+            meetings={
+                **changed.meetings,
+                moved.id: replace(
+                    moved, status=__import__("bot.core", fromlist=["Status"]).Status.CANCELLED
+                ),
+            },
+        )
+        await runtime.replace_agenda(cancelled)
+        assert sender.sent[-1][1].reply.title.startswith("Cancelled: Permanent Technical")
+        assert not [p for p in runtime.engine.points if p.key == "ptc-211-212"]
+    finally:
+        await runtime.stop()
