@@ -102,6 +102,13 @@ async def run(args: argparse.Namespace) -> None:
                     reply = await record.response(timeout=30)
                     samples.append(reply.time - record.created)
                 print(f"  {label:<8} {summary(samples)}")
+            samples = []
+            for _ in range(args.rounds):
+                typed = rng.choice(agenda_names).lower()[: rng.randrange(3, 12)]
+                record = await fake.send_autocomplete("meeting", "meeting", typed)
+                reply = await record.response(timeout=30)
+                samples.append(reply.time - record.created)
+            print(f"  {'autocomplete':<8} {summary(samples)}")
             print(f"\nbot process memory after the run: {rss_mb(process.pid):.0f} MB resident")
             fake.assert_no_unknown_routes()
         finally:

@@ -140,7 +140,9 @@ def test_export_with_an_unknown_body_says_what_to_type(tmp_path):
 def test_check_passes_on_the_bundled_data():
     result = run_bot("check")
     assert result.returncode == 0
-    assert result.stdout.startswith("OK: ")
+    data, discord = result.stdout.splitlines()
+    assert data.startswith("OK: ") and " meetings (" in data
+    assert discord.startswith("OK: Discord bot built offline with 13 slash commands: /agenda, ")
 
 
 def test_check_fails_and_lists_problems(data_dir):

@@ -165,3 +165,33 @@ async def test_an_unexpected_error_is_an_apology_and_is_logged(fake, bot, caplog
     assert reply.ephemeral
     assert embed(reply)["title"] == "Sorry, that went wrong on my side"
     assert "command /next failed (user" in caplog.text
+
+
+async def test_page_buttons_are_disabled_when_they_time_out(fake, bot, monkeypatch):
+    from bot.discord import responses
+
+    monkeypatch.setattr(responses, "PAGE_TIMEOUT", 0.2)
+    asked = await fake.send_command("agenda")
+    await asked.response()
+    event = await fake.wait_for(lambda e: e.kind in ("edit", "message_update"), timeout=10)
+    assert event is not None
+    buttons = [c for row in asked.message["components"] for c in row["components"]]
+    assert buttons and all(button.get("disabled") for button in buttons)
+
+
+async def test_timed_meetings_use_discord_timestamps(fake, mini, tmp_path):
+    from bot.core import FixedClock
+    from tests.conftest import MINI_DAY
+    from tests.discord.conftest import bot_at
+
+    async with bot_at(fake, mini, FixedClock(MINI_DAY), tmp_path, reminders=False):
+        reply = await (await fake.send_command("meeting", {"meeting": "board 12"})).response()
+        when = {f["name"]: f["value"] for f in embed(reply)["fields"]}["When"]
+        assert when == (
+            "<t:1457096400:F> – <t:1457109000:t> (<t:1457096400:R>)\n"
+            "Venue time zone: Europe/Brussels"
+        )
+        undated = await (await fake.send_command("meeting", {"meeting": "tc-next"})).response()
+        assert {f["name"]: f["value"] for f in embed(undated)["fields"]}["When"].startswith(
+            "date TBA"
+        )
