@@ -236,15 +236,18 @@ class ReminderEngine:
         return outcome
 
     async def _resume_interrupted(self) -> None:
-        """Attempts a crash cut between claim and record are finished now, with their nonce."""
+        """Attempts a crash cut between claim and record are finished now, with their nonce
+        (late, if they were due before now)."""
+        now = self.clock.now()
         for point_id, destination_key in await self.ledger.interrupted():
             point = _parse_point(point_id)
             if point is None:
                 await self._redeliver(point_id, destination_key)
                 continue
+            late = Late.DOWN if point.at < now else None
             for destination in await self.source.destinations(point):
                 if destination.key == destination_key:
-                    await self.deliver_once(point, destination)
+                    await self.deliver_once(point, destination, late)
                     break
             else:
                 await self.ledger.finish(

@@ -130,6 +130,7 @@ class Ledger:
             if row is None or row.state != State.CLAIMED:
                 return Claimed(Claim.DONE, nonce)
             row.attempts += 1
+            row.late = row.late or late
             await session.commit()
             return Claimed(Claim.RESUME, row.nonce)
 
