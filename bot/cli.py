@@ -22,7 +22,7 @@ from bot.core import (
     Tone,
     parse_as_of,
 )
-from bot.service import AgendaService, Runtime, load_agenda
+from bot.service import AgendaService, Runtime, load_agenda, load_library
 from bot.settings import Settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -53,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     data_dir = Path(args.data) if args.data else settings.agenda_data_dir
     try:
-        agenda = load_agenda(data_dir)
+        agenda = load_library(data_dir, settings.agenda_cache_dir)
     except DataSetError as problem:
         print(f"Cannot start: the data set in {data_dir} has problems.\n{problem}", file=sys.stderr)
         print("Fix them, then check with: python -m bot check", file=sys.stderr)
@@ -143,6 +143,7 @@ async def open_runtime(
         all_day_start=settings.all_day_starts_at,
         data_dir=data_dir,
         reload_every=settings.agenda_reload_seconds,
+        cache_dir=settings.agenda_cache_dir,
     )
 
 

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     console_history_file: Path | None = Field(
         Path("~/.agenda_bot_history"), description="Where the console keeps its history"
     )
+    agenda_cache_dir: Path | None = Field(
+        Path("var/cache"), description="Where a validated data set is cached (empty: nowhere)"
+    )
     database_url: str = Field(
         "sqlite+aiosqlite:///var/agenda-bot.sqlite3",
         description="SQLAlchemy async URL of the bot's database (subscriptions, ledger)",
@@ -61,7 +64,11 @@ class Settings(BaseSettings):
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator(
-        "discord_dev_guild", "discord_api_base_url", "discord_gateway_url", mode="before"
+        "discord_dev_guild",
+        "discord_api_base_url",
+        "discord_gateway_url",
+        "agenda_cache_dir",
+        mode="before",
     )
     @classmethod
     def _blank_is_none(cls, value: object) -> object:

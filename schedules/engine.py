@@ -25,6 +25,7 @@ from .plan import FirePoint, Target, plan
 
 log = logging.getLogger(__name__)
 LAST_ALIVE = "last_alive"
+HORIZON = timedelta(hours=6)  # real time; jobs exist for fire points due within it
 JOB_DEFAULTS = {"misfire_grace_time": None, "coalesce": False, "max_instances": 1}
 
 
@@ -96,6 +97,7 @@ class ReminderEngine:
         *,
         concurrency: int = 16,
         heartbeat: float = 30.0,
+        horizon: timedelta = HORIZON,
     ) -> None:
         self.source = source
         self.ledger = ledger
@@ -105,6 +107,9 @@ class ReminderEngine:
         self._heartbeat_every = heartbeat
         self._scheduler = AsyncIOScheduler(timezone=UTC, job_defaults=JOB_DEFAULTS)
         self._points: dict[str, FirePoint] = {}
+        self._order: list[FirePoint] = []  # self._points, by due instant
+        self._scheduled: set[str] = set()  # fire points that have an APScheduler job
+        self._horizon = horizon
         self._fired: set[str] = set()
         self._running: set[asyncio.Task[None]] = set()
         self._heartbeat: asyncio.Task[None] | None = None
@@ -116,11 +121,13 @@ class ReminderEngine:
 
     @property
     def job_count(self) -> int:
-        return len(self._scheduler.get_jobs())
+        """Fire points that have a job now (those due within the horizon)."""
+        return len(self._scheduled)
 
     @property
     def points(self) -> list[FirePoint]:
-        return sorted(self._points.values())
+        """Every fire point planned, due or not within the horizon."""
+        return list(self._order)
 
     async def start(self) -> None:
         """Recover what was missed or interrupted, plan, and start firing (inside the loop)."""
@@ -130,6 +137,16 @@ class ReminderEngine:
         await self._recover(last_alive, now)
         self._scheduler.start()
         self.replan()
+        # Jobs exist only for fire points due within the horizon: start-up stays fast with tens
+        # of thousands of fire points, and this job brings the next ones in as time passes.
+        self._scheduler.add_job(
+            self._sync_jobs,
+            "interval",
+            seconds=self._horizon.total_seconds() / 2,
+            id="refill",
+            name="refill",
+            replace_existing=True,
+        )
         await self.ledger.set_state(LAST_ALIVE, now.isoformat())
         self._heartbeat = asyncio.create_task(self._beat())
 
@@ -144,18 +161,36 @@ class ReminderEngine:
         await self.ledger.set_state(LAST_ALIVE, self.clock.now().isoformat())
 
     def replan(self) -> tuple[int, int]:
-        """Bring the jobs in line with the source: (added, removed). Ids are fire point ids, so
-        an unchanged fire point keeps its job and a moved meeting's old ones disappear."""
+        """Bring the plan in line with the source: (added, removed) fire points. Ids are fire
+        point ids, so an unchanged fire point keeps its job and a moved meeting's old ones go."""
         now = self.clock.now()
         wanted = {p.id: p for p in plan(self.source.targets(), self.source.leads, now)}
         removed = [i for i in self._points if i not in wanted]
         for point_id in removed:
             del self._points[point_id]
-            if self._scheduler.get_job(point_id) is not None:
-                self._scheduler.remove_job(point_id)
         added = [p for i, p in wanted.items() if i not in self._points and i not in self._fired]
         for point in added:
             self._points[point.id] = point
+        if added or removed:
+            self._order = sorted(self._points.values())
+        self._sync_jobs()
+        return len(added), len(removed)
+
+    def _sync_jobs(self) -> None:
+        """One APScheduler job per fire point due within the horizon, and no other."""
+        if not self._scheduler.running:
+            return
+        limit = datetime.now(UTC) + self._horizon
+        due: set[str] = set()
+        for point in self._order:
+            if self.clock.to_real(point.at) > limit:
+                break
+            due.add(point.id)
+        for point_id in self._scheduled - due:
+            if self._scheduler.get_job(point_id) is not None:
+                self._scheduler.remove_job(point_id)
+        for point_id in due - self._scheduled:
+            point = self._points[point_id]
             self._scheduler.add_job(
                 self._fire,
                 DateTrigger(self.clock.to_real(point.at)),
@@ -164,12 +199,14 @@ class ReminderEngine:
                 name=point.id,
                 replace_existing=True,
             )
-        return len(added), len(removed)
+        self._scheduled = due
 
     async def _fire(self, point_id: str) -> None:
         point = self._points.pop(point_id, None)
+        self._scheduled.discard(point_id)
         if point is None:
             return
+        self._order.remove(point)
         self._fired.add(point_id)
         due_real = self.clock.to_real(point.at)
         self.stats.lateness.append((datetime.now(UTC) - due_real).total_seconds())

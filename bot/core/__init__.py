@@ -15,6 +15,7 @@ from .commands import (
     OptionType,
 )
 from .formatting import PlainTimes, TimeStyle, when_text
+from .library import Library
 from .lookup import NameIndex, Resolution
 from .model import Agenda, Body, Dataset, Kind, Ladders, Meeting, Source, Status, Topic
 from .queries import AgendaFilter, AgendaIndex, NextMeetings, Page
@@ -54,6 +55,7 @@ __all__ = [
     "Hit",
     "Kind",
     "Ladders",
+    "Library",
     "LivingClock",
     "LocalTimeError",
     "Meeting",

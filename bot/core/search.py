@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable
@@ -43,14 +44,14 @@ class SearchResult:
 class SearchIndex:
     def __init__(self, agenda: Agenda) -> None:
         self._docs: list[tuple[Literal["meeting", "topic"], str]] = []
-        fields: list[Counter[str]] = []
+        postings = _Postings()
         for meeting in agenda.meetings.values():
             self._docs.append(("meeting", meeting.id))
-            fields.append(_weighted(_meeting_fields(agenda, meeting)))
+            postings.add(_weighted(_meeting_fields(agenda, meeting)))
         for topic in agenda.topics.values():
             self._docs.append(("topic", topic.id))
-            fields.append(_weighted(_topic_fields(agenda, topic)))
-        self._postings = _postings(fields)
+            postings.add(_weighted(_topic_fields(agenda, topic)))
+        self._postings = postings.weights()
         self._vocabulary = sorted(self._postings)
         # A query that is exactly a document's name or alias ("kyoto convention") means it.
         self._names: dict[str, list[int]] = {}
@@ -120,34 +121,49 @@ class SearchIndex:
         return tuple(found)
 
 
-def _postings(fields: list[Counter[str]]) -> dict[str, tuple[IntArray, FloatArray]]:
-    """BM25 weight of every (term, document), computed as arrays, grouped by term."""
-    term_ids: dict[str, int] = {}
-    terms: list[int] = []
-    docs: list[int] = []
-    frequencies: list[int] = []
-    for doc, counts in enumerate(fields):
+class _Postings:
+    """(term, document, count) triples in compact arrays, then BM25 weights grouped by term.
+
+    Documents are added one at a time so that only their term counts, not every document's,
+    are alive at once: building the index of a large agenda stays small.
+    """
+
+    def __init__(self) -> None:
+        self.term_ids: dict[str, int] = {}
+        self.terms = array("i")
+        self.docs = array("i")
+        self.counts = array("i")
+        self.size = 0
+
+    def add(self, counts: Counter[str]) -> None:
+        ids = self.term_ids
         for term, tf in counts.items():
-            terms.append(term_ids.setdefault(term, len(term_ids)))
-            docs.append(doc)
-            frequencies.append(tf)
-    if not terms:
-        return {}
-    term_of = np.array(terms, dtype=np.int32)
-    doc_of = np.array(docs, dtype=np.int32)
-    tf_of = np.array(frequencies, dtype=np.float64)
-    lengths = np.bincount(doc_of, weights=tf_of, minlength=len(fields))
-    norm = _K1 * (1 - _B + _B * lengths / lengths.mean())
-    df = np.bincount(term_of, minlength=len(term_ids)).astype(np.float64)
-    idf = np.log(1 + (len(fields) - df + 0.5) / (df + 0.5))
-    weight = idf[term_of] * tf_of * (_K1 + 1) / (tf_of + norm[doc_of])
-    order = np.argsort(term_of, kind="stable")
-    bounds = np.searchsorted(term_of[order], np.arange(len(term_ids) + 1))
-    postings = {}
-    for index, name in enumerate(term_ids):
-        chosen = order[bounds[index] : bounds[index + 1]]
-        postings[name] = (doc_of[chosen], weight[chosen])
-    return postings
+            self.terms.append(ids.setdefault(term, len(ids)))
+            self.docs.append(self.size)
+            self.counts.append(tf)
+        self.size += 1
+
+    def weights(self) -> dict[str, tuple[IntArray, FloatArray]]:
+        if not self.terms:
+            return {}
+        term_of = np.frombuffer(self.terms, dtype=np.int32)
+        doc_of = np.frombuffer(self.docs, dtype=np.int32)
+        tf_of = np.frombuffer(self.counts, dtype=np.int32).astype(np.float64)
+        lengths = np.bincount(doc_of, weights=tf_of, minlength=self.size)
+        norm = _K1 * (1 - _B + _B * lengths / lengths.mean())
+        df = np.bincount(term_of, minlength=len(self.term_ids)).astype(np.float64)
+        idf = np.log(1 + (self.size - df + 0.5) / (df + 0.5))
+        weight = idf[term_of] * tf_of * (_K1 + 1) / (tf_of + norm[doc_of])
+        order = np.argsort(term_of, kind="stable")
+        bounds = np.searchsorted(term_of[order], np.arange(len(self.term_ids) + 1))
+        docs_sorted, weights_sorted = doc_of[order].copy(), weight[order]
+        return {
+            name: (
+                docs_sorted[bounds[i] : bounds[i + 1]],
+                weights_sorted[bounds[i] : bounds[i + 1]],
+            )
+            for i, name in enumerate(self.term_ids)
+        }
 
 
 def _weighted(parts: Iterable[tuple[str, int]]) -> Counter[str]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
+from collections.abc import Awaitable, Callable
 
 import discord
 
@@ -28,39 +30,76 @@ REASONS = {
 }
 
 
-class Throttle:
-    """At most `rate` calls per second, spaced evenly (a token bucket of one)."""
+Sleep = Callable[[float], Awaitable[None]]
 
-    def __init__(self, rate: float) -> None:
+
+class Throttle:
+    """At most `rate` calls per second, spaced evenly (for direct messages)."""
+
+    def __init__(
+        self, rate: float, clock: Callable[[], float] = time.monotonic, sleep: Sleep = asyncio.sleep
+    ) -> None:
         self.interval = 1.0 / rate
+        self._clock = clock
+        self._sleep = sleep
         self._next = 0.0
         self._lock = asyncio.Lock()
 
     async def wait(self) -> None:
         async with self._lock:
-            now = time.monotonic()
+            now = self._clock()
             delay = self._next - now
             self._next = max(now, self._next) + self.interval
         if delay > 0:
-            await asyncio.sleep(delay)
+            await self._sleep(delay)
+
+
+class Window:
+    """At most `limit` calls in any `per` seconds (a sliding window): Discord's global limit of
+    50 requests a second holds however Discord lines up its own windows; a small margin absorbs
+    the time a request takes to reach Discord."""
+
+    def __init__(
+        self,
+        limit: int,
+        per: float = 1.0,
+        margin: float = 0.03,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.limit = limit
+        self.per = per + margin
+        self._clock = clock
+        self._sleep = sleep
+        self._sent: deque[float] = deque(maxlen=limit)
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        async with self._lock:
+            if len(self._sent) == self.limit:
+                delay = self._sent[0] + self.per - self._clock()
+                if delay > 0:
+                    await self._sleep(delay)
+            self._sent.append(self._clock())
 
 
 class DiscordSender:
     times: TimeStyle = DISCORD_TIMES
 
     def __init__(
-        self, bot: discord.Client, dm_per_second: float = 2.0, messages_per_second: float = 45.0
+        self, bot: discord.Client, dm_per_second: float = 2.0, requests_per_second: int = 50
     ) -> None:
         self.bot = bot
         self.dms = Throttle(dm_per_second)
-        # Discord's global limit is 50 requests a second; staying under it avoids 429 storms.
-        self.messages = Throttle(messages_per_second)
+        # Discord's global limit: staying inside it avoids 429s (discord.py retries those anyway).
+        self.requests = Window(requests_per_second)
 
     async def send(self, destination: str, message: Message, attempt: Attempt) -> Outcome:
         kind, _, ident = destination.partition(":")
         try:
             if kind == "dm":
                 await self.dms.wait()
+                await self.requests.wait()
                 channel: discord.abc.Messageable = await self.bot.create_dm(
                     discord.Object(id=int(ident))
                 )
@@ -78,7 +117,7 @@ class DiscordSender:
             footer = embed.footer.text
             embed.set_footer(text=f"{footer} · {ref}" if footer else ref)
             mentions = [discord.Object(id=int(user)) for user in message.mentions]
-            await self.messages.wait()
+            await self.requests.wait()
             sent = await channel.send(
                 content=" ".join(f"<@{user}>" for user in message.mentions) or None,
                 embed=embed,

@@ -53,6 +53,7 @@ def runtime_factory(
             all_day_start=settings.all_day_starts_at,
             data_dir=data_dir,
             reload_every=settings.agenda_reload_seconds,
+            cache_dir=settings.agenda_cache_dir,
         )
 
     return open_runtime

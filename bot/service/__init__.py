@@ -1,7 +1,7 @@
 """The service: loads the data set and answers every command for every adapter."""
 
 from .agenda import AUTOCOMPLETE_LIMIT, AgendaService, OptionError
-from .datafiles import BUNDLED_DATA, load_agenda
+from .datafiles import BUNDLED_DATA, load_agenda, load_library
 from .reminders import Message, Reminders, Sender
 from .runner import REMINDER_COMMANDS, CommandRunner
 from .runtime import Runtime
@@ -22,4 +22,5 @@ __all__ = [
     "Runtime",
     "Sender",
     "load_agenda",
+    "load_library",
 ]

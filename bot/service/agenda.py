@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
 
@@ -18,12 +17,12 @@ from bot.core import (
     Clock,
     Completion,
     Kind,
+    Library,
     Page,
     PlainTimes,
     Renderer,
     Reply,
     Resolution,
-    SearchIndex,
     Status,
     TimeStyle,
     calendar_name,
@@ -38,20 +37,15 @@ E = TypeVar("E", bound=StrEnum)
 AUTOCOMPLETE_LIMIT = 25
 
 
-@dataclass(frozen=True)
-class _Loaded:
-    agenda: Agenda
-    index: AgendaIndex
-    search: SearchIndex
-
-
 class OptionError(ValueError):
     """An option value that cannot be used; the message says what to type instead."""
 
 
 class AgendaService:
-    def __init__(self, agenda: Agenda, clock: Clock, times: TimeStyle | None = None) -> None:
-        self._loaded = _Loaded(agenda, AgendaIndex(agenda), SearchIndex(agenda))
+    def __init__(
+        self, agenda: Agenda | Library, clock: Clock, times: TimeStyle | None = None
+    ) -> None:
+        self._loaded = agenda if isinstance(agenda, Library) else Library.build(agenda)
         self.clock = clock
         self.times: TimeStyle = times or PlainTimes()
 
@@ -63,9 +57,9 @@ class AgendaService:
     def index(self) -> AgendaIndex:
         return self._loaded.index
 
-    def replace_agenda(self, agenda: Agenda) -> None:
+    def replace_agenda(self, agenda: Agenda | Library) -> None:
         """Swap in a new data set; readers see the old or the new one, never a mix."""
-        self._loaded = _Loaded(agenda, AgendaIndex(agenda), SearchIndex(agenda))
+        self._loaded = agenda if isinstance(agenda, Library) else Library.build(agenda)
 
     def _renderer(self, times: TimeStyle | None) -> Renderer:
         return Renderer(self._loaded.agenda, times or self.times)

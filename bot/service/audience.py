@@ -6,7 +6,7 @@ change, so that planning and fan-out never query the database per meeting.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,12 +34,23 @@ def route_of(owner: str, delivery: Delivery, channel_id: str) -> Route:
     return Route(f"channel:{channel_id}", user if delivery is Delivery.HERE else None)
 
 
+def _scopes(meeting: Meeting, index: AgendaIndex) -> list[tuple[ScopeKind, str]]:
+    scopes = [(ScopeKind.ALL, ""), (ScopeKind.MEETING, meeting.id)]
+    scopes += [(ScopeKind.BODY, body) for body in meeting.bodies]
+    scopes += [(ScopeKind.TOPIC, topic) for topic in index.topics_of(meeting.id)]
+    return scopes
+
+
 class Audience:
     def __init__(
         self, subscriptions: Iterable[SubscriptionRow] = (), reminders: Iterable[ReminderRow] = ()
     ) -> None:
         self._by_scope: dict[tuple[ScopeKind, str], dict[int, SubscriptionRow]] = defaultdict(dict)
+        # Per scope, how many subscriptions ask for each lead of their own: planning asks this
+        # for every meeting, so it must not walk the subscriptions.
+        self._leads: dict[tuple[ScopeKind, str], Counter[int]] = defaultdict(Counter)
         self._reminders: dict[int, ReminderRow] = {}
+        self._reminders_of: dict[str, dict[int, ReminderRow]] = defaultdict(dict)
         for row in subscriptions:
             self.add_subscription(row)
         for reminder in reminders:
@@ -49,16 +60,25 @@ class Audience:
         return sum(len(rows) for rows in self._by_scope.values())
 
     def add_subscription(self, row: SubscriptionRow) -> None:
-        self._by_scope[(row.scope_kind, row.scope_id)][row.id] = row
+        scope = (row.scope_kind, row.scope_id)
+        self.remove_subscription(row)
+        self._by_scope[scope][row.id] = row
+        self._leads[scope].update(row.leads)
 
     def remove_subscription(self, row: SubscriptionRow) -> None:
-        self._by_scope.get((row.scope_kind, row.scope_id), {}).pop(row.id, None)
+        scope = (row.scope_kind, row.scope_id)
+        old = self._by_scope.get(scope, {}).pop(row.id, None)
+        if old is not None:
+            self._leads[scope].subtract(old.leads)
 
     def add_reminder(self, row: ReminderRow) -> None:
         self._reminders[row.id] = row
+        self._reminders_of[row.meeting_id][row.id] = row
 
     def remove_reminder(self, reminder_id: int) -> None:
-        self._reminders.pop(reminder_id, None)
+        row = self._reminders.pop(reminder_id, None)
+        if row is not None:
+            self._reminders_of[row.meeting_id].pop(reminder_id, None)
 
     def subscriptions(self) -> list[SubscriptionRow]:
         return [row for rows in self._by_scope.values() for row in rows.values()]
@@ -71,20 +91,22 @@ class Audience:
 
     def following(self, meeting: Meeting, index: AgendaIndex) -> list[SubscriptionRow]:
         """Every subscription whose scope covers the meeting."""
-        scopes = [(ScopeKind.ALL, ""), (ScopeKind.MEETING, meeting.id)]
-        scopes += [(ScopeKind.BODY, body) for body in meeting.bodies]
-        scopes += [(ScopeKind.TOPIC, topic) for topic in index.topics_of(meeting.id)]
         found: list[SubscriptionRow] = []
-        for scope in scopes:
+        for scope in _scopes(meeting, index):
             found.extend(self._by_scope.get(scope, {}).values())
         return found
 
     def override_leads(self, meeting: Meeting, index: AgendaIndex) -> set[timedelta]:
-        leads = {timedelta(minutes=m) for row in self.following(meeting, index) for m in row.leads}
+        leads = {
+            timedelta(minutes=minutes)
+            for scope in _scopes(meeting, index)
+            for minutes, count in self._leads.get(scope, Counter()).items()
+            if count > 0
+        }
         leads |= {
             timedelta(minutes=r.lead_minutes)
-            for r in self._reminders.values()
-            if r.meeting_id == meeting.id and r.lead_minutes is not None
+            for r in self._reminders_of.get(meeting.id, {}).values()
+            if r.lead_minutes is not None
         }
         return leads
 
@@ -102,8 +124,9 @@ class Audience:
         ladder_minutes = {int(lead.total_seconds() // 60) for lead in ladder}
         wanted = None if lead is None else int(lead.total_seconds() // 60)
         found: dict[str, set[str]] = {}
+        due_seconds = due.timestamp() if due is not None else None
         for row in self.following(meeting, index):
-            if due is not None and row.created_at > due:
+            if due_seconds is not None and row.created > due_seconds:
                 continue
             if wanted is not None and wanted not in (set(row.leads) or ladder_minutes):
                 continue
@@ -111,8 +134,8 @@ class Audience:
             mentions = found.setdefault(route.key, set())
             if route.mention:
                 mentions.add(route.mention)
-        for reminder in self._reminders.values():
-            if reminder.meeting_id != meeting.id or reminder.lead_minutes is None:
+        for reminder in self._reminders_of.get(meeting.id, {}).values():
+            if reminder.lead_minutes is None:
                 continue
             if wanted is not None and reminder.lead_minutes != wanted:
                 continue

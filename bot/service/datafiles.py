@@ -1,19 +1,57 @@
-"""Reading a data directory from disk into a validated Agenda (the core validates; this reads)."""
+"""Reading a data directory from disk into a validated Agenda (the core validates; this reads).
+
+Validating 10,000 meetings from TOML takes over a second; a valid data set is therefore cached,
+with its indexes, as a pickle named after a digest of the files' bytes and of the core's source,
+so any change to either means a fresh load. The cache is only ever written by the bot itself.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import logging
+import os
+import pickle
+import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any
 
-from bot.core import Agenda, DataSetError, Problem, build_agenda
+from bot.core import Agenda, DataSetError, Library, Problem, build_agenda
 
 BUNDLED_DATA = Path(__file__).resolve().parents[2] / "data"
+CORE_SOURCE = Path(__file__).resolve().parents[1] / "core"
+log = logging.getLogger(__name__)
 
 
 def load_agenda(directory: Path) -> Agenda:
     """Every `*.toml` file of `directory`, validated together. Raises DataSetError listing every
     problem (unreadable files, TOML syntax, fields, references) at once."""
+    return _parse(_read(directory))
+
+
+def load_library(directory: Path, cache_dir: Path | None = None) -> Library:
+    """The agenda and its indexes, from the cache when the files are unchanged."""
+    files = _read(directory)
+    if cache_dir is None:
+        return Library.build(_parse(files))
+    cached = cache_dir / f"agenda-{_digest(files)}.pickle"
+    with contextlib.suppress(
+        OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError
+    ):
+        with cached.open("rb") as stream:
+            library = pickle.load(stream)  # noqa: S301 - a file this process family wrote
+        if isinstance(library, Library):
+            return library
+    library = Library.build(_parse(files))
+    try:
+        _store(cached, library)
+    except OSError as problem:
+        log.warning("could not cache the agenda in %s: %s", cache_dir, problem)
+    return library
+
+
+def _read(directory: Path) -> dict[str, bytes]:
     if not directory.is_dir():
         raise DataSetError(
             [
@@ -26,20 +64,57 @@ def load_agenda(directory: Path) -> Agenda:
                 )
             ]
         )
-    files = sorted(directory.glob("*.toml"))
+    files: dict[str, bytes] = {}
+    problems: list[Problem] = []
+    for path in sorted(directory.glob("*.toml")):
+        try:
+            files[path.name] = path.read_bytes()
+        except OSError as error:
+            problems.append(Problem(path.name, "", "", f"cannot be read: {error.strerror}"))
+    if problems:
+        raise DataSetError(problems)
     if not files:
         raise DataSetError(
             [Problem(str(directory), "", "", "holds no .toml files; see data/README.md")]
         )
+    return files
+
+
+def _parse(files: dict[str, bytes]) -> Agenda:
     documents: dict[str, dict[str, Any]] = {}
     problems: list[Problem] = []
-    for path in files:
+    for name, content in files.items():
         try:
-            documents[path.name] = tomllib.loads(path.read_text(encoding="utf-8"))
+            documents[name] = tomllib.loads(content.decode("utf-8"))
         except UnicodeDecodeError:
-            problems.append(Problem(path.name, "", "", "is not UTF-8 text"))
+            problems.append(Problem(name, "", "", "is not UTF-8 text"))
         except tomllib.TOMLDecodeError as error:
-            problems.append(Problem(path.name, "", "", f"is not valid TOML: {error}"))
-        except OSError as error:
-            problems.append(Problem(path.name, "", "", f"cannot be read: {error.strerror}"))
+            problems.append(Problem(name, "", "", f"is not valid TOML: {error}"))
     return build_agenda(documents, problems)
+
+
+def _digest(files: dict[str, bytes]) -> str:
+    digest = hashlib.sha256()
+    for source in sorted(CORE_SOURCE.glob("*.py")):
+        digest.update(source.read_bytes())
+    for name, content in files.items():
+        digest.update(name.encode() + b"\0" + hashlib.sha256(content).digest())
+    return digest.hexdigest()[:32]
+
+
+def _store(target: Path, library: Library) -> None:
+    """Whole or not at all; older cache files of the same directory are removed."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=target.parent, prefix=".agenda-", suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            pickle.dump(library, stream, protocol=pickle.HIGHEST_PROTOCOL)
+        Path(name).replace(target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            Path(name).unlink()
+        raise
+    for old in target.parent.glob("agenda-*.pickle"):
+        if old != target:
+            with contextlib.suppress(OSError):
+                old.unlink()

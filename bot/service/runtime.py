@@ -10,12 +10,12 @@ from datetime import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.core import Agenda, DataSetError
+from bot.core import Agenda, DataSetError, Library
 from bot.storage import Store
 from schedules import Ledger, ReminderEngine
 
 from .agenda import AgendaService
-from .datafiles import load_agenda
+from .datafiles import load_library
 from .reminders import Reminders, Sender, classify, fingerprint
 from .runner import CommandRunner
 from .subscriptions import ReminderCommands
@@ -32,6 +32,7 @@ class Runtime:
     runner: CommandRunner
     data_dir: Path | None = None
     reload_every: float = 0.0
+    cache_dir: Path | None = None
     _watcher: asyncio.Task[None] | None = None
     _signature: tuple[tuple[str, int, int], ...] = ()
 
@@ -46,6 +47,7 @@ class Runtime:
         all_day_start: time = time(0),
         data_dir: Path | None = None,
         reload_every: float = 0.0,
+        cache_dir: Path | None = None,
     ) -> Runtime:
         store = await Store.open(database_url)
         ledger = Ledger(store.engine)
@@ -54,7 +56,7 @@ class Runtime:
         engine = ReminderEngine(reminders, ledger, agenda.clock)
         reminders.engine = engine
         runner = CommandRunner(agenda, ReminderCommands(reminders, default_zone))
-        return cls(agenda, store, reminders, engine, runner, data_dir, reload_every)
+        return cls(agenda, store, reminders, engine, runner, data_dir, reload_every, cache_dir)
 
     async def start(self) -> None:
         """Recover, plan, tell followers what changed while we were away, watch the data."""
@@ -72,7 +74,7 @@ class Runtime:
         await self.engine.stop()
         await self.store.close()
 
-    async def replace_agenda(self, agenda: Agenda) -> None:
+    async def replace_agenda(self, agenda: Agenda | Library) -> None:
         """A new data set: swap it in, re-plan every fire point, tell followers of changes."""
         self.agenda.replace_agenda(agenda)
         added, removed = self.engine.replan()
@@ -103,14 +105,14 @@ class Runtime:
                 continue
             self._signature = signature
             try:
-                agenda = await asyncio.to_thread(load_agenda, self.data_dir)
+                library = await asyncio.to_thread(load_library, self.data_dir, self.cache_dir)
             except DataSetError as problem:
                 log.error(
                     "the changed data set was not loaded; keeping the previous one:\n%s", problem
                 )
                 continue
             try:
-                await self.replace_agenda(agenda)
+                await self.replace_agenda(library)
             except Exception:
                 log.exception("applying the new data set failed")
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import DateTime, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 metadata = MetaData(
@@ -59,7 +68,8 @@ class Subscription(Base):
     scope_kind: Mapped[str] = mapped_column(String(10))
     scope_id: Mapped[str] = mapped_column(String(80), default="")  # "" for all
     leads: Mapped[str | None] = mapped_column(String(100), nullable=True)  # minutes, "10080,1440"
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Epoch seconds (UTC): start-up reads every subscription, and integers load fast everywhere.
+    created: Mapped[int] = mapped_column(BigInteger)
 
 
 class PersonalReminder(Base):

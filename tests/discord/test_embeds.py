@@ -95,3 +95,36 @@ def test_discord_timestamps():
     assert DISCORD_TIMES.moment(start, end, zone) == "<t:1457096400:F> – <t:1457109000:t>"
     assert DISCORD_TIMES.moment(start, None, zone) == "<t:1457096400:F>"
     assert DISCORD_TIMES.relative(start, start) == "<t:1457096400:R>"
+
+
+class FakeTime:
+    def __init__(self):
+        self.now = 100.0
+        self.slept = []
+
+    def clock(self):
+        return self.now
+
+    async def sleep(self, seconds):
+        self.slept.append(round(seconds, 6))
+        self.now += seconds
+
+
+async def test_the_window_lets_a_limit_through_then_waits_for_the_next_window():
+    from bot.discord.delivery import Window
+
+    time = FakeTime()
+    window = Window(3, per=1.0, margin=0.0, clock=time.clock, sleep=time.sleep)
+    for _ in range(7):
+        await window.wait()
+    assert time.slept == [1.0, 1.0]  # 3 now, 3 a second later, then the 7th
+
+
+async def test_the_dm_throttle_spaces_calls_evenly():
+    from bot.discord.delivery import Throttle
+
+    time = FakeTime()
+    throttle = Throttle(2.0, clock=time.clock, sleep=time.sleep)
+    for _ in range(3):
+        await throttle.wait()
+    assert time.slept == [0.5, 0.5]

@@ -29,7 +29,7 @@ async def subscribe_channels(fake, tmp_path) -> list[int]:
             scope_kind="meeting",
             scope_id="rtfw-wca-2015",
             leads="1440",
-            created_at=DUE - timedelta(days=30),
+            created=int((DUE - timedelta(days=30)).timestamp()),
         )
         for channel in channels
     )

@@ -99,30 +99,44 @@ class Injection:
 
 @dataclass
 class RateLimitRule:
-    """``limit`` requests per ``per`` seconds for each major parameter (fixed windows)."""
+    """``limit`` requests per ``per`` seconds for each major parameter (fixed windows), or for
+    all matching requests together when ``global_`` (Discord's 50 requests a second per bot)."""
 
     method: str
     pattern: str | re.Pattern[str]
     limit: int
     per: float
     bucket: str
+    global_: bool = False
     windows: dict[str, tuple[float, int]] = field(default_factory=dict)  # major -> (start, count)
     limited: list[float] = field(default_factory=list)  # loop times a 429 was answered
 
     def matches(self, method: str, path: str, route: str) -> bool:
         return self.method in ("*", method) and path_matches(self.pattern, path, route)
 
-    def take(self, path: str, now: float) -> tuple[bool, dict[str, str], float]:
-        """Count one request: (allowed, headers, seconds until the window resets)."""
-        key = major_parameter(path)
+    def check(self, path: str, now: float) -> tuple[bool, float]:
+        """Would one more request be allowed now: (allowed, seconds until the window resets)."""
+        start, count = self._window(path, now)
+        return count < self.limit, max(0.0, self.per - (now - start))
+
+    def _window(self, path: str, now: float) -> tuple[float, int]:
+        key = "global" if self.global_ else major_parameter(path)
         start, count = self.windows.get(key, (now, 0))
         if now - start >= self.per:
             start, count = now, 0
+        return start, count
+
+    def take(self, path: str, now: float) -> tuple[bool, dict[str, str], float]:
+        """Count one request: (allowed, headers, seconds until the window resets)."""
+        key = "global" if self.global_ else major_parameter(path)
+        start, count = self._window(path, now)
         reset_after = max(0.0, self.per - (now - start))
         allowed = count < self.limit
         if allowed:
             count += 1
         self.windows[key] = (start, count)
+        if self.global_:
+            return allowed, {"X-RateLimit-Global": "true"}, reset_after
         headers = {
             "X-RateLimit-Limit": str(self.limit),
             "X-RateLimit-Remaining": str(self.limit - count),
@@ -151,8 +165,5 @@ class Faults:
                 return injection
         return None
 
-    def rate_limit(self, method: str, path: str, route: str) -> RateLimitRule | None:
-        for rule in self.rules:
-            if rule.matches(method, path, route):
-                return rule
-        return None
+    def rate_limits(self, method: str, path: str, route: str) -> list[RateLimitRule]:
+        return [rule for rule in self.rules if rule.matches(method, path, route)]

@@ -178,16 +178,25 @@ class FakeDiscord(Actions):
             self.recorder.record("injected", method=record.method, path=record.path, status=status)
             return json_response(body, status, headers)
         limit_headers: dict[str, str] = {}
-        rule = self.faults.rate_limit(record.method, record.path, template)
-        if rule is not None:
-            allowed, limit_headers, reset_after = rule.take(record.path, record.time)
-            if not allowed:
-                rule.limited.append(record.time)
-                self.recorder.record("rate_limited", path=record.path, retry_after=reset_after)
-                body = {"message": "You are being rate limited.", "retry_after": reset_after}
-                extra = {"Via": "1.1 google", "X-RateLimit-Scope": "user"}
-                extra["Retry-After"] = str(max(1, round(reset_after)))
-                return json_response({**body, "global": False}, 429, {**limit_headers, **extra})
+        rules = self.faults.rate_limits(record.method, record.path, template)
+        refused = next((r for r in rules if not r.check(record.path, record.time)[0]), None)
+        if refused is not None:
+            _, limit_headers, reset_after = refused.take(record.path, record.time)
+            refused.limited.append(record.time)
+            self.recorder.record(
+                "rate_limited", path=record.path, retry_after=reset_after, global_=refused.global_
+            )
+            body = {"message": "You are being rate limited.", "retry_after": reset_after}
+            scope = "global" if refused.global_ else "user"
+            extra = {"Via": "1.1 google", "X-RateLimit-Scope": scope}
+            extra["Retry-After"] = str(max(1, round(reset_after)))
+            return json_response(
+                {**body, "global": refused.global_}, 429, {**limit_headers, **extra}
+            )
+        for rule in rules:
+            _, headers, _ = rule.take(record.path, record.time)
+            if not rule.global_:
+                limit_headers = headers
         try:
             response = await handler(ApiRequest(request, record, params))
         except InvalidBody as exc:
@@ -296,11 +305,13 @@ class FakeDiscord(Actions):
         limit: int,
         per: float,
         bucket: str | None = None,
+        global_: bool = False,
     ) -> RateLimitRule:
         """Emulate a Discord bucket: ``limit`` requests per ``per`` s per channel/guild/webhook,
-        announced with ``X-RateLimit-*`` headers, then 429 until the window resets."""
+        announced with ``X-RateLimit-*`` headers, then 429 until the window resets. With
+        ``global_`` the window is shared by every matching request (the global limit)."""
         name = bucket or f"fake-{len(self.faults.rules)}"
-        rule = RateLimitRule(method.upper(), path_pattern, limit, per, name)
+        rule = RateLimitRule(method.upper(), path_pattern, limit, per, name, global_)
         self.faults.rules.append(rule)
         return rule
 

@@ -65,9 +65,9 @@ async def test_job_count_does_not_grow_with_subscribers(ledger):
     few = RecordingSource([target], [7 * DAY, DAY], {"ptc": ["a"]})
     many = RecordingSource([target], [7 * DAY, DAY], {"ptc": [f"dm:{i}" for i in range(5000)]})
     for source in (few, many):
-        engine = ReminderEngine(source, ledger, clock)
+        engine = ReminderEngine(source, ledger, clock, horizon=timedelta(days=30))
         await engine.start()
-        assert engine.job_count == 2
+        assert engine.job_count == len(engine.points) == 2
         await engine.stop()
 
 
@@ -76,7 +76,7 @@ async def test_a_change_replans_moved_and_dropped_targets(ledger):
     source = RecordingSource(
         [exact("a", AS_OF + 10 * DAY), exact("b", AS_OF + 20 * DAY)], [7 * DAY, DAY]
     )
-    engine = ReminderEngine(source, ledger, clock)
+    engine = ReminderEngine(source, ledger, clock, horizon=timedelta(days=60))
     await engine.start()
     try:
         before = {p.id for p in engine.points}
@@ -191,3 +191,22 @@ async def test_an_interrupted_message_that_is_not_a_fire_point_is_redelivered(le
         ("notice:pc-74:abc", "dm:1", True)
     ]
     assert await ledger.interrupted() == []
+
+
+async def test_jobs_exist_only_within_the_horizon_and_come_in_as_time_passes(ledger):
+    from bot.core import FixedClock
+
+    clock = FixedClock(AS_OF)
+    source = RecordingSource(
+        [exact("soon", AS_OF + DAY + timedelta(hours=12)), exact("later", AS_OF + 4 * DAY)], [DAY]
+    )
+    engine = ReminderEngine(source, ledger, clock, horizon=DAY)
+    await engine.start()
+    try:
+        assert len(engine.points) == 2
+        assert engine.job_count == 1  # "soon" is due in 12 hours, "later" in 3 days
+        clock.set(AS_OF + 2 * DAY + timedelta(hours=12))  # time passes: "later" is 12 h away
+        engine._sync_jobs()  # what the refill job does every half horizon
+        assert engine.job_count == 2
+    finally:
+        await engine.stop()

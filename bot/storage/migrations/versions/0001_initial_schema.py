@@ -50,7 +50,7 @@ def upgrade() -> None:
         sa.Column("scope_kind", sa.String(length=10), nullable=False),
         sa.Column("scope_id", sa.String(length=80), nullable=False),
         sa.Column("leads", sa.String(length=100), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_subscriptions")),
         sa.UniqueConstraint(
             "owner",
