@@ -12,7 +12,7 @@ from pathlib import Path
 from bot.core import FixedClock
 from bot.discord import build_bot
 from bot.discord.run import runtime_factory
-from bot.service import AgendaService, BUNDLED_DATA, load_agenda
+from bot.service import BUNDLED_DATA, AgendaService, load_agenda
 from bot.settings import Settings
 from bot.storage import Store
 from schedules import FirePoint
