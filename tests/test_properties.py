@@ -202,3 +202,24 @@ def wco_service_module(wco):
     from tests.conftest import NEWS_DAY
 
     return AgendaService(wco, FixedClock(NEWS_DAY))
+
+
+@given(
+    st.text(max_size=60),
+    st.sampled_from(
+        ["UTC", "Europe/Brussels", "America/Cancun", "Pacific/Auckland", "America/Santiago"]
+    ),
+)
+def test_remind_times_parse_or_explain(text, zone):
+    from zoneinfo import ZoneInfo
+
+    from bot.core.reminding import parse_remind_when
+
+    try:
+        when = parse_remind_when(text, ZoneInfo(zone))
+    except ValueError as problem:
+        assert str(problem)
+    else:
+        assert (when.lead is None) != (when.at is None)
+        if when.at is not None:
+            assert when.at.utcoffset() == timedelta(0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -34,6 +34,7 @@ class Runtime:
     reload_every: float = 0.0
     cache_dir: Path | None = None
     _watcher: asyncio.Task[None] | None = None
+    _stop_watching: asyncio.Event = field(default_factory=asyncio.Event)
     _signature: tuple[tuple[str, int, int], ...] = ()
 
     @classmethod
@@ -66,11 +67,15 @@ class Runtime:
             self._signature = _signature(self.data_dir)
             self._watcher = asyncio.create_task(self._watch())
 
-    async def stop(self) -> None:
+    async def stop_watching(self) -> None:
+        """Stop looking at the data files, after a reload under way has finished."""
         if self._watcher is not None:
-            self._watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watcher
+            self._stop_watching.set()
+            await self._watcher
+            self._watcher = None
+
+    async def stop(self) -> None:
+        await self.stop_watching()
         await self.engine.stop()
         await self.store.close()
 
@@ -97,24 +102,31 @@ class Runtime:
             await self.store.save_snapshots(current)
 
     async def _watch(self) -> None:
-        assert self.data_dir is not None
         while True:
-            await asyncio.sleep(self.reload_every)
-            signature = await asyncio.to_thread(_signature, self.data_dir)
-            if signature == self._signature:
-                continue
-            self._signature = signature
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop_watching.wait(), timeout=self.reload_every)
+            if self._stop_watching.is_set():
+                return
             try:
-                library = await asyncio.to_thread(load_library, self.data_dir, self.cache_dir)
-            except DataSetError as problem:
-                log.error(
-                    "the changed data set was not loaded; keeping the previous one:\n%s", problem
-                )
-                continue
-            try:
-                await self.replace_agenda(library)
+                await self.reload_if_changed()
             except Exception:
-                log.exception("applying the new data set failed")
+                log.exception("reloading the data set failed")
+
+    async def reload_if_changed(self) -> str:
+        """Load the data directory again if a file changed: "unchanged", "reloaded", or
+        "invalid" (the problems are logged and the previous data set stays in use)."""
+        assert self.data_dir is not None
+        signature = await asyncio.to_thread(_signature, self.data_dir)
+        if signature == self._signature:
+            return "unchanged"
+        self._signature = signature
+        try:
+            library = await asyncio.to_thread(load_library, self.data_dir, self.cache_dir)
+        except DataSetError as problem:
+            log.error("the changed data set was not loaded; keeping the previous one:\n%s", problem)
+            return "invalid"
+        await self.replace_agenda(library)
+        return "reloaded"
 
 
 def _signature(directory: Path) -> tuple[tuple[str, int, int], ...]:

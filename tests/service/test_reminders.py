@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.core import FixedClock, LivingClock, PlainTimes, Tone
 from bot.service import CONSOLE_CALLER, AgendaService, Caller, Runtime
@@ -298,3 +300,113 @@ async def test_a_moved_meeting_is_announced_once_and_its_reminders_move(wco, dat
         assert not [p for p in runtime.engine.points if p.key == "ptc-211-212"]
     finally:
         await runtime.stop()
+
+
+async def test_the_console_prints_a_reminder_when_it_is_due(wco, database):
+    import io
+
+    from bot.console import Console, ConsoleSender
+
+    due = datetime(2015, 11, 16, tzinfo=UTC)
+    service = AgendaService(wco, LivingClock(due - timedelta(milliseconds=300)))
+    sender = ConsoleSender(PlainTimes())
+    runtime = await Runtime.open(service, database, sender, default_zone=ZoneInfo("UTC"))
+    out = io.StringIO()
+    console = Console(runtime.runner, out)
+    sender.console = console
+    await runtime.start()
+    printed = asyncio.Event()
+    runtime.engine.on_fired = lambda point: _set(printed)
+    try:
+        await console.run(["/subscribe lome lead:1d\n"])
+        assert "**Subscribed**" in out.getvalue()
+        await asyncio.wait_for(printed.wait(), timeout=10)
+        assert "🔔 **Reminder (1d before): WCO Regional Workshop on the TFA" in out.getvalue()
+    finally:
+        await runtime.stop()
+
+
+async def _set(event):
+    event.set()
+
+
+async def test_an_edited_data_file_is_reloaded_and_followers_are_told(
+    mini, database, tmp_path, data_dir
+):
+    from tests.conftest import MINI_DAY
+
+    directory = data_dir()
+    sender = RecordingSender()
+    service = AgendaService(mini, FixedClock(MINI_DAY))
+    runtime = await Runtime.open(
+        service,
+        database,
+        sender,
+        default_zone=ZoneInfo("UTC"),
+        data_dir=directory,
+        reload_every=0.05,
+    )
+    await runtime.start()
+    try:
+        await commands(runtime).subscribe(CONSOLE_CALLER, "board")
+        meetings = directory / "meetings.toml"
+        meetings.write_text(
+            meetings.read_text().replace(
+                'start = "2016-11"\ntimezone = "Africa/Lome"',
+                'start = 2016-11-08\ntimezone = "Africa/Lome"',
+            )
+        )
+        await asyncio.wait_for(sender.arrived.wait(), timeout=10)
+        assert [m.reply.title for _, m, _ in sender.sent] == ["Date set: Forum Summit 2016"]
+        assert service.agenda.meetings["summit-2016"].when.precision.has_day
+        await runtime.stop_watching()  # from here on, the test checks the data itself
+        assert await runtime.reload_if_changed() == "unchanged"
+        meetings.write_text("this is not TOML [")  # a broken edit keeps the last good data
+        assert await runtime.reload_if_changed() == "invalid"
+        assert service.agenda.meetings["summit-2016"].when.precision.has_day
+    finally:
+        await runtime.stop()
+
+
+texts = st.one_of(
+    st.none(),
+    st.text(max_size=120),
+    st.sampled_from(
+        [
+            "all",
+            "PTC",
+            "7d,1d",
+            "2h",
+            "here",
+            "channel",
+            "me",
+            "0d",
+            "-1d",
+            "2016-03-27 02:30",
+            "Europe/Brussels",
+            "server",
+            "log",
+            "99999d",
+            "2d before",
+            ":",
+            "`",
+            "\x00",
+        ]
+    ),
+)
+callers = st.sampled_from([CONSOLE_CALLER, MEMBER, MANAGER, IN_DM])
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=60)
+@given(caller=callers, a=texts, b=texts, c=texts)
+async def test_reminder_commands_answer_any_text_with_a_reply(runtime, caller, a, b, c):
+    replies = [
+        await commands(runtime).subscribe(caller, a, b, c),
+        await commands(runtime).unsubscribe(caller, a, c),
+        await commands(runtime).remind(caller, a or "", b or ""),
+        await commands(runtime).overview(caller, a),
+        await commands(runtime).timezone(caller, a or "", b),
+    ]
+    for reply in replies:
+        assert reply.title
+        assert "Sorry" not in reply.title
