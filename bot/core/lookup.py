@@ -143,3 +143,12 @@ def decide(query: str, ranked: Sequence[Ranked], suggestions: int = 5) -> Resolu
     if clear:
         return Resolution(query, top.id, tuple(r.id for r in ranked[1:suggestions]))
     return Resolution(query, None, tuple(r.id for r in ranked[:suggestions] if r.score >= SUGGEST))
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """' (did you mean 'x'?)' for the closest choice, or '' when nothing is close."""
+    options = list(choices)
+    if not options:
+        return ""
+    found = process.extractOne(word, options, scorer=fuzz.ratio, score_cutoff=60)
+    return f" (did you mean '{found[0]}'?)" if found else ""

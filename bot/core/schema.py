@@ -11,31 +11,23 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any
-from urllib.parse import urlsplit
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import (
-    AwareDatetime,
-    BaseModel,
-    ConfigDict,
-    Field,
-    NonNegativeInt,
-    PositiveInt,
-    StringConstraints,
-    ValidationError,
-    field_validator,
-)
-from rapidfuzz import fuzz, process
+from pydantic import ValidationError
 
+from .entries import (
+    BodyEntry,
+    DatasetEntry,
+    Entry,
+    MeetingEntry,
+    SourceEntry,
+    TopicEntry,
+    explain,
+)
+from .lookup import did_you_mean
 from .model import Agenda, Body, Dataset, Kind, Ladders, Meeting, Source, Status, Topic
 from .when import LocalTimeError, Precision, UnknownZoneError, When, parse_lead, resolve_zone
-
-SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=80)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
-DEFAULT_LADDER: tuple[timedelta, ...] = (timedelta(days=1),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,84 +54,8 @@ class DataSetError(Exception):
         super().__init__(f"{count} problem{'s' if count != 1 else ''} in the data set:\n{lines}")
 
 
-class _Entry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class SourceEntry(_Entry):
-    title: Text
-    url: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
-    verified: date | None = None
-
-    @field_validator("url")
-    @classmethod
-    def _web_address(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if (
-            parts.scheme not in ("http", "https")
-            or not parts.netloc
-            or any(c in value for c in " \n")
-        ):
-            raise ValueError("must be an http(s) address without spaces")
-        return value
-
-
-class DatasetEntry(_Entry):
-    name: Text
-    organisation: Text
-    description: LongText = ""
-    as_of: date | None = None
-    updated: AwareDatetime
-    uid_domain: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9.-]+$", max_length=200)]
-    sources_verified: date | None = None
-
-
-class BodyEntry(_Entry):
-    id: Slug
-    name: Text
-    acronym: Text | None = None
-    aliases: list[Text] = []
-    parent: Slug | None = None
-    external: bool = False
-    summary: LongText = ""
-    sources: list[SourceEntry] = []
-
-
-class MeetingEntry(_Entry):
-    id: Slug
-    title: Text
-    bodies: Annotated[list[Slug], Field(min_length=1)]
-    kind: Kind
-    sessions: list[PositiveInt] = []
-    start: date | datetime | str | int | None = None
-    end: date | datetime | str | int | None = None
-    timezone: Text
-    venue: Text | None = None
-    status: Status
-    topics: list[Slug] = []
-    aliases: list[Text] = []
-    summary: LongText = ""
-    confidence: LongText = ""
-    revision: NonNegativeInt = 0
-    updated: AwareDatetime | None = None
-    sources: list[SourceEntry] = []
-
-
-class TopicEntry(_Entry):
-    id: Slug
-    name: Text
-    summary: Annotated[LongText, StringConstraints(min_length=1)]
-    aliases: list[Text] = []
-    keywords: list[Text] = []
-    involved: list[Text] = []
-    bodies: list[Slug] = []
-    meetings: list[Slug] = []
-    confidence: LongText = ""
-    updated: AwareDatetime | None = None
-    sources: list[SourceEntry] = []
-
-
-_TABLES: dict[str, type[_Entry]] = {
+DEFAULT_LADDER: tuple[timedelta, ...] = (timedelta(days=1),)
+_TABLES: dict[str, type[Entry]] = {
     "dataset": DatasetEntry,
     "body": BodyEntry,
     "meeting": MeetingEntry,
@@ -166,7 +82,7 @@ class _Builder:
         for key, value in document.items():
             if key not in _KNOWN_TOP_LEVEL:
                 self.problem(
-                    file, "", "", f"unknown table '{key}'{_did_you_mean(key, _KNOWN_TOP_LEVEL)}"
+                    file, "", "", f"unknown table '{key}'{did_you_mean(key, _KNOWN_TOP_LEVEL)}"
                 )
             elif key == "ladders":
                 if isinstance(value, Mapping):
@@ -197,7 +113,7 @@ class _Builder:
             entry = model.model_validate(dict(raw))
         except ValidationError as error:
             for detail in error.errors():
-                field, message = _explain(detail, model)
+                field, message = explain(detail, model)
                 self.problem(file, label, field, message)
             return
         self.entries[table].append((file, entry))
@@ -207,7 +123,7 @@ class _Builder:
     def reference(self, file: str, label: str, field: str, table: str, ids: Iterable[str]) -> None:
         for ref in ids:
             if ref not in self.ids[table]:
-                hint = _did_you_mean(ref, sorted(self.ids[table]))
+                hint = did_you_mean(ref, sorted(self.ids[table]))
                 self.problem(file, label, field, f"unknown {table} '{ref}'{hint}")
 
     def build_dataset(self) -> tuple[DatasetEntry | None, Dataset | None]:
@@ -358,7 +274,7 @@ class _Builder:
                         file,
                         "[ladders]",
                         key,
-                        f"unknown kind of meeting{_did_you_mean(key, names)}; "
+                        f"unknown kind of meeting{did_you_mean(key, names)}; "
                         f"use one of: {', '.join(names)}",
                     )
                     continue
@@ -486,37 +402,3 @@ def _entry_label(table: str, index: int, raw_id: object) -> str:
     if isinstance(raw_id, str) and raw_id:
         return f"{table} '{raw_id}'"
     return f"{table} #{index + 1}"
-
-
-def _did_you_mean(word: str, choices: Iterable[str]) -> str:
-    options = list(choices)
-    if not options:
-        return ""
-    found = process.extractOne(word, options, scorer=fuzz.ratio, score_cutoff=60)
-    return f" (did you mean '{found[0]}'?)" if found else ""
-
-
-def _explain(detail: Mapping[str, Any], model: type[BaseModel]) -> tuple[str, str]:
-    location = [str(part) for part in detail.get("loc", ())]
-    field = location[0] if location else ""
-    for part in location[1:]:
-        field += f"[{int(part) + 1}]" if part.isdigit() else f".{part}"
-    kind = detail.get("type", "")
-    if kind == "extra_forbidden":
-        known = list(model.model_fields)
-        if len(location) > 1 and location[0] == "sources":
-            known = list(SourceEntry.model_fields)
-        return field, f"unknown field{_did_you_mean(location[-1], known)}"
-    if kind == "missing":
-        return field, "missing; this field is required"
-    if kind == "enum":
-        expected = detail.get("ctx", {}).get("expected", "")
-        return field, f"must be one of {expected}"
-    if kind == "string_pattern_mismatch" and location and location[-1] in ("id", "parent"):
-        return field, "must be a slug: lower-case letters, digits and single hyphens (ptc-211-212)"
-    if kind == "string_pattern_mismatch":
-        return field, "contains characters that are not allowed here"
-    if kind == "timezone_aware":
-        return field, "needs an offset, e.g. 2016-03-07T12:00:00Z"
-    message = str(detail.get("msg", "is not valid"))
-    return field, message[0].lower() + message[1:]

@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core import (
-    AgendaFilter,
     Field,
-    Meeting,
     PlainTimes,
     Reply,
     Status,
     TimeStyle,
     UnknownZoneError,
     clean_input,
-    format_lead,
     normalize,
     parse_lead,
     resolve_zone,
@@ -25,12 +22,13 @@ from bot.core import (
 from bot.core.formatting import date_long
 from bot.core.reminding import parse_remind_when
 from bot.core.reply import error, not_found
-from bot.storage import Delivery, ScopeKind, SubscriptionRow
+from bot.storage import Delivery, ScopeKind
 from schedules import fire_instant
 
 from .agenda import AgendaService
 from .audience import CONSOLE, route_of
-from .reminders import NOTICE_PREFIX, REMINDER_PREFIX, Reminders
+from .reminder_words import ReminderWords
+from .reminders import Reminders
 
 NEXT_SHOWN = 3
 _SPLIT = re.compile(r"[,\s]+")
@@ -63,6 +61,7 @@ class ReminderCommands:
     def __init__(self, reminders: Reminders, default_zone: ZoneInfo) -> None:
         self.reminders = reminders
         self.default_zone = default_zone
+        self.words = ReminderWords(reminders, default_zone)
 
     @property
     def _agenda(self) -> AgendaService:
@@ -106,9 +105,9 @@ class ReminderCommands:
         title = "Subscribed" if created else "Subscription updated"
         body = (
             f"You will get reminders {_how(delivery, caller)} for "
-            f"{self._scope_text(kind, scope_id)}, {self._leads_text(row)}."
+            f"{self.words.scope_text(kind, scope_id)}, {self.words.leads_text(row)}."
         )
-        upcoming = self._next(row, now, times)
+        upcoming = self.words.next_times(row, now, times)
         fields = (Field("Next reminders", upcoming),) if upcoming else ()
         if not upcoming:
             body += " Nothing it covers has a known day ahead yet; you will be told when one does."
@@ -133,7 +132,7 @@ class ReminderCommands:
                 "No such subscription",
                 "Nothing to stop there. `/reminders` lists your subscriptions.",
             )
-        lines = "\n".join(f"• {self._scope_text(r.scope_kind, r.scope_id)}" for r in removed)
+        lines = "\n".join(f"• {self.words.scope_text(r.scope_kind, r.scope_id)}" for r in removed)
         return Reply("Unsubscribed", f"No more reminders {_how(delivery, caller)} for:\n{lines}")
 
     # -- /remind ---------------------------------------------------------------------------------
@@ -209,11 +208,10 @@ class ReminderCommands:
         ]
         fields = []
         for row in sorted(mine, key=lambda r: r.id)[:10]:
-            name = (
-                f"{self._scope_text(row.scope_kind, row.scope_id)} · {_how(row.delivery, caller)}"
-            )
-            value = self._leads_text(row).capitalize() + "."
-            upcoming = self._next(row, now, times)
+            scope = self.words.scope_text(row.scope_kind, row.scope_id)
+            name = f"{scope} · {_how(row.delivery, caller)}"
+            value = self.words.leads_text(row).capitalize() + "."
+            upcoming = self.words.next_times(row, now, times)
             value += f"\n{upcoming}" if upcoming else "\nNothing dated ahead."
             fields.append(Field(name[:250], value))
         personal = [r for r in audience.reminders() if r.owner == caller.owner]
@@ -221,7 +219,7 @@ class ReminderCommands:
         lines = []
         for reminder in personal:
             meeting = self._agenda.agenda.meetings.get(reminder.meeting_id)
-            due = self._reminder_due(reminder.lead_minutes, reminder.at, meeting)
+            due = self.words.reminder_due(reminder.lead_minutes, reminder.at, meeting)
             if meeting is None or due is None or due <= now:
                 continue
             lines.append(
@@ -253,7 +251,7 @@ class ReminderCommands:
         lines = []
         for record in records:
             when = f"{record.finished_at:%Y-%m-%d %H:%M} UTC" if record.finished_at else "now"
-            what = self._describe(record.fire_point)
+            what = self.words.describe(record.fire_point)
             state = record.state.value + (" late" if record.late else "")
             where = (
                 "DM"
@@ -348,116 +346,13 @@ class ReminderCommands:
         kind, resolution = self._agenda.index.find_scope(clean_input(text, 200))
         if resolution.found is None:
             names = [
-                self._scope_text(ScopeKind(k), i)
+                self.words.scope_text(ScopeKind(k), i)
                 for k, i in (s.split(":", 1) for s in resolution.suggestions)
             ]
             listed = "\n".join(f"• {n}" for n in names)
             hint = f"Did you mean:\n{listed}" if names else "Try `/topics` or `/agenda`."
             raise _Refused(not_found(f"Nothing called '{clean_input(text, 80)}'", hint))
         return ScopeKind(kind), resolution.found
-
-    def _scope_text(self, kind: ScopeKind, scope_id: str) -> str:
-        agenda = self._agenda.agenda
-        if kind is ScopeKind.BODY and scope_id in agenda.bodies:
-            return f"every meeting of the {agenda.bodies[scope_id].label}"
-        if kind is ScopeKind.TOPIC and scope_id in agenda.topics:
-            return f"meetings on {agenda.topics[scope_id].name}"
-        if kind is ScopeKind.MEETING and scope_id in agenda.meetings:
-            return agenda.meetings[scope_id].title
-        if kind is ScopeKind.ALL:
-            return "every meeting"
-        return f"{kind.value} {scope_id} (no longer on the agenda)"
-
-    def _leads_text(self, row: SubscriptionRow) -> str:
-        if row.leads:
-            return " and ".join(format_lead(timedelta(minutes=m)) for m in row.leads) + " before"
-        agenda = self._agenda.agenda
-        kinds = sorted({m.kind for m in self._covered(row)}, key=lambda kind: kind.value)
-        ladder = "; ".join(
-            f"{kind.label}s {', '.join(format_lead(x) for x in agenda.ladders.for_kind(kind))}"
-            for kind in kinds
-        )
-        return f"as the reminder ladder says ({ladder})" if ladder else "as the ladder says"
-
-    def _covered(self, row: SubscriptionRow) -> list[Meeting]:
-        agenda = self._agenda.agenda
-        if row.scope_kind is ScopeKind.ALL:
-            return list(agenda.meetings.values())
-        if row.scope_kind is ScopeKind.MEETING:
-            return [agenda.meetings[row.scope_id]] if row.scope_id in agenda.meetings else []
-        if row.scope_kind is ScopeKind.BODY:
-            return [m for m in agenda.meetings.values() if row.scope_id in m.bodies]
-        topic = agenda.topics.get(row.scope_id)
-        return [agenda.meetings[m] for m in topic.meetings] if topic else []
-
-    def _next(self, row: SubscriptionRow, now: datetime, times: TimeStyle | None) -> str:
-        """The next few fire times of one subscription."""
-        agenda = self._agenda
-        where = AgendaFilter()
-        if row.scope_kind is ScopeKind.BODY:
-            where = AgendaFilter(body=row.scope_id)
-        elif row.scope_kind is ScopeKind.TOPIC:
-            where = AgendaFilter(topic=row.scope_id)
-        if row.scope_kind is ScopeKind.MEETING:
-            meetings = (
-                [agenda.agenda.meetings[row.scope_id]]
-                if (row.scope_id in agenda.agenda.meetings)
-                else []
-            )
-        else:
-            meetings = list(agenda.index.upcoming(now, where, size=40).items)
-        style = times or agenda.times
-        found: list[tuple[datetime, Meeting, timedelta]] = []
-        for meeting in meetings:
-            start = self.reminders.start_of(meeting)
-            if start is None or meeting.status in (Status.CANCELLED, Status.POSTPONED):
-                continue
-            leads = [timedelta(minutes=m) for m in row.leads] or agenda.agenda.ladders.for_kind(
-                meeting.kind
-            )
-            for lead in leads:
-                due = fire_instant(start, lead, meeting.when.zone)
-                if due > now:
-                    found.append((due, meeting, lead))
-            if len(found) >= NEXT_SHOWN * 3:
-                break
-        found.sort(key=lambda item: item[0])
-        return "\n".join(
-            f"{style.moment(due, None, self.default_zone)}: {format_lead(lead)} "
-            f"before {meeting.title}"
-            for due, meeting, lead in found[:NEXT_SHOWN]
-        )
-
-    def _reminder_due(
-        self, lead_minutes: int | None, at: datetime | None, meeting: Meeting | None
-    ) -> datetime | None:
-        if at is not None:
-            return at
-        if meeting is None or lead_minutes is None:
-            return None
-        start = self.reminders.start_of(meeting)
-        if start is None:
-            return None
-        return fire_instant(start, timedelta(minutes=lead_minutes), meeting.when.zone)
-
-    def _describe(self, key: str) -> str:
-        meetings = self._agenda.agenda.meetings
-        if key.startswith(NOTICE_PREFIX):
-            meeting_id, change = key.removeprefix(NOTICE_PREFIX).split(":")[:2]
-            title = meetings[meeting_id].title if meeting_id in meetings else meeting_id
-            return f"notice ({change}): {title}"
-        subject, minutes, _ = [*key.rsplit("|", 2), "", ""][:3]
-        if subject.startswith(REMINDER_PREFIX):
-            reminder = self.reminders.audience.reminder(int(subject.removeprefix(REMINDER_PREFIX)))
-            title = (
-                meetings[reminder.meeting_id].title
-                if reminder and (reminder.meeting_id in meetings)
-                else subject
-            )
-            return f"personal reminder: {title}"
-        title = meetings[subject].title if subject in meetings else subject
-        lead = format_lead(timedelta(minutes=int(minutes.rstrip("m") or 0)))
-        return f"{lead} before {title}"
 
 
 def _is_all(text: str | None) -> bool:

@@ -1,0 +1,130 @@
+"""The shape of each entry of the data files, checked field by field (pydantic)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeInt,
+    PositiveInt,
+    StringConstraints,
+    field_validator,
+)
+
+from .lookup import did_you_mean
+from .model import Kind, Status
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=80)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
+
+
+class Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceEntry(Entry):
+    title: Text
+    url: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+    verified: date | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.netloc
+            or any(c in value for c in " \n")
+        ):
+            raise ValueError("must be an http(s) address without spaces")
+        return value
+
+
+class DatasetEntry(Entry):
+    name: Text
+    organisation: Text
+    description: LongText = ""
+    as_of: date | None = None
+    updated: AwareDatetime
+    uid_domain: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9.-]+$", max_length=200)]
+    sources_verified: date | None = None
+
+
+class BodyEntry(Entry):
+    id: Slug
+    name: Text
+    acronym: Text | None = None
+    aliases: list[Text] = []
+    parent: Slug | None = None
+    external: bool = False
+    summary: LongText = ""
+    sources: list[SourceEntry] = []
+
+
+class MeetingEntry(Entry):
+    id: Slug
+    title: Text
+    bodies: Annotated[list[Slug], Field(min_length=1)]
+    kind: Kind
+    sessions: list[PositiveInt] = []
+    start: date | datetime | str | int | None = None
+    end: date | datetime | str | int | None = None
+    timezone: Text
+    venue: Text | None = None
+    status: Status
+    topics: list[Slug] = []
+    aliases: list[Text] = []
+    summary: LongText = ""
+    confidence: LongText = ""
+    revision: NonNegativeInt = 0
+    updated: AwareDatetime | None = None
+    sources: list[SourceEntry] = []
+
+
+class TopicEntry(Entry):
+    id: Slug
+    name: Text
+    summary: Annotated[LongText, StringConstraints(min_length=1)]
+    aliases: list[Text] = []
+    keywords: list[Text] = []
+    involved: list[Text] = []
+    bodies: list[Slug] = []
+    meetings: list[Slug] = []
+    confidence: LongText = ""
+    updated: AwareDatetime | None = None
+    sources: list[SourceEntry] = []
+
+
+def explain(detail: Mapping[str, Any], model: type[BaseModel]) -> tuple[str, str]:
+    location = [str(part) for part in detail.get("loc", ())]
+    field = location[0] if location else ""
+    for part in location[1:]:
+        field += f"[{int(part) + 1}]" if part.isdigit() else f".{part}"
+    kind = detail.get("type", "")
+    if kind == "extra_forbidden":
+        known = list(model.model_fields)
+        if len(location) > 1 and location[0] == "sources":
+            known = list(SourceEntry.model_fields)
+        return field, f"unknown field{did_you_mean(location[-1], known)}"
+    if kind == "missing":
+        return field, "missing; this field is required"
+    if kind == "enum":
+        expected = detail.get("ctx", {}).get("expected", "")
+        return field, f"must be one of {expected}"
+    if kind == "string_pattern_mismatch" and location and location[-1] in ("id", "parent"):
+        return field, "must be a slug: lower-case letters, digits and single hyphens (ptc-211-212)"
+    if kind == "string_pattern_mismatch":
+        return field, "contains characters that are not allowed here"
+    if kind == "timezone_aware":
+        return field, "needs an offset, e.g. 2016-03-07T12:00:00Z"
+    message = str(detail.get("msg", "is not valid"))
+    return field, message[0].lower() + message[1:]
