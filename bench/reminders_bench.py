@@ -108,7 +108,10 @@ async def bench_lateness() -> None:
     clock = LivingClock(due - timedelta(seconds=3))
     service = AgendaService(agenda, clock)
     runtime = await Runtime.open(
-        service, f"sqlite+aiosqlite:///{folder / 'bot.sqlite3'}", NullSender(), default_zone=zone
+        service,
+        NullSender(),
+        database_url=f"sqlite+aiosqlite:///{folder / 'bot.sqlite3'}",
+        default_zone=zone,
     )
     runtime.reminders.leads = lambda target: [timedelta(days=1)]  # one point per meeting
     await runtime.start()

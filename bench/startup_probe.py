@@ -76,7 +76,9 @@ async def start(data: Path, database: str) -> None:
     loaded = time.perf_counter() - STARTED
     service = AgendaService(agenda, LivingClock(datetime(2025, 6, 1, tzinfo=UTC)))
     indexed = time.perf_counter() - STARTED
-    runtime = await Runtime.open(service, database, NullSender(), default_zone=ZoneInfo("UTC"))
+    runtime = await Runtime.open(
+        service, NullSender(), database_url=database, default_zone=ZoneInfo("UTC")
+    )
     await runtime.start()
     ready = time.perf_counter() - STARTED
     print(

@@ -135,16 +135,7 @@ def _check(path: Path, settings: Settings) -> int:
 async def open_runtime(
     service: AgendaService, settings: Settings, data_dir: Path | None, sender: ConsoleSender
 ) -> Runtime:
-    return await Runtime.open(
-        service,
-        settings.database_url,
-        sender,
-        default_zone=settings.reader_zone,
-        all_day_start=settings.all_day_starts_at,
-        data_dir=data_dir,
-        reload_every=settings.agenda_reload_seconds,
-        cache_dir=settings.agenda_cache_dir,
-    )
+    return await Runtime.open(service, sender, data_dir=data_dir, **settings.runtime_options())
 
 
 async def _ask(service: AgendaService, settings: Settings, data_dir: Path, line: str) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, field_validator
@@ -100,3 +100,13 @@ class Settings(BaseSettings):
     @property
     def reader_zone(self) -> ZoneInfo:
         return resolve_zone(self.console_timezone)
+
+    def runtime_options(self) -> dict[str, Any]:
+        """The settings `Runtime.open` takes, whichever adapter opens it."""
+        return {
+            "database_url": self.database_url,
+            "default_zone": self.reader_zone,
+            "all_day_start": self.all_day_starts_at,
+            "reload_every": self.agenda_reload_seconds,
+            "cache_dir": self.agenda_cache_dir,
+        }

@@ -45,16 +45,7 @@ def runtime_factory(
 
     async def open_runtime(bot: AgendaBot) -> Runtime:
         sender = DiscordSender(bot, settings.reminder_dm_per_second)
-        return await Runtime.open(
-            service,
-            settings.database_url,
-            sender,
-            default_zone=settings.reader_zone,
-            all_day_start=settings.all_day_starts_at,
-            data_dir=data_dir,
-            reload_every=settings.agenda_reload_seconds,
-            cache_dir=settings.agenda_cache_dir,
-        )
+        return await Runtime.open(service, sender, data_dir=data_dir, **settings.runtime_options())
 
     return open_runtime
 

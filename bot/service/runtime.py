@@ -41,9 +41,9 @@ class Runtime:
     async def open(
         cls,
         agenda: AgendaService,
-        database_url: str,
         sender: Sender,
         *,
+        database_url: str,
         default_zone: ZoneInfo,
         all_day_start: time = time(0),
         data_dir: Path | None = None,

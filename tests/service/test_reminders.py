@@ -39,7 +39,7 @@ def database(tmp_path):
 async def open_runtime(agenda, clock, database, sender=None):
     service = AgendaService(agenda, clock)
     runtime = await Runtime.open(
-        service, database, sender or RecordingSender(), default_zone=ZoneInfo("UTC")
+        service, sender or RecordingSender(), database_url=database, default_zone=ZoneInfo("UTC")
     )
     await runtime.start()
     return runtime
@@ -310,7 +310,9 @@ async def test_the_console_prints_a_reminder_when_it_is_due(wco, database):
     due = datetime(2015, 11, 16, tzinfo=UTC)
     service = AgendaService(wco, LivingClock(due - timedelta(milliseconds=300)))
     sender = ConsoleSender(PlainTimes())
-    runtime = await Runtime.open(service, database, sender, default_zone=ZoneInfo("UTC"))
+    runtime = await Runtime.open(
+        service, sender, database_url=database, default_zone=ZoneInfo("UTC")
+    )
     out = io.StringIO()
     console = Console(runtime.runner, out)
     sender.console = console
@@ -340,8 +342,8 @@ async def test_an_edited_data_file_is_reloaded_and_followers_are_told(
     service = AgendaService(mini, FixedClock(MINI_DAY))
     runtime = await Runtime.open(
         service,
-        database,
         sender,
+        database_url=database,
         default_zone=ZoneInfo("UTC"),
         data_dir=directory,
         reload_every=0.05,
