@@ -62,6 +62,7 @@ async def run(args: argparse.Namespace) -> None:
             AGENDA_DATA_DIR=str(data),
             DATABASE_URL=f"sqlite+aiosqlite:///{folder / 'bot.sqlite3'}",
             AGENDA_RELOAD_SECONDS="0",
+            WEB_PORT="0",
             LOG_LEVEL="WARNING",
         )
         started = time.perf_counter()

@@ -52,6 +52,7 @@ async def bench_fanout() -> None:
             database_url=database,
             agenda_reload_seconds=0,
             agenda_cache_dir=None,
+            web_enabled=False,
         )
         service = AgendaService(load_agenda(BUNDLED_DATA), FixedClock(DUE - timedelta(days=30)))
         bot = build_bot(service, settings, **CLIENT_OPTIONS)

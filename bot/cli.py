@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import sys
 from collections.abc import Sequence
@@ -166,6 +167,10 @@ async def _console(service: AgendaService, settings: Settings, data_dir: Path) -
 
         service.times.reader_zone = resolve_zone(stored_zone)
     await runtime.start()
+    from bot.web import start_web
+
+    await start_web(runtime, settings)
+    gc.freeze()  # what start-up built lives as long as the process: keep it out of GC scans
     try:
         if sys.stdin.isatty():
             return await console.interactive(settings.console_history_file, banner(runtime.runner))

@@ -56,6 +56,15 @@ class Settings(BaseSettings):
     reminder_dm_per_second: float = Field(
         2.0, gt=0, le=50, description="Direct messages sent per second at most"
     )
+    web_enabled: bool = Field(True, description="Serve calendar feeds and the agenda page")
+    web_host: str = Field("127.0.0.1", description="Address the web server listens on")
+    web_port: int = Field(8080, ge=0, le=65535, description="Port (0: any free port)")
+    public_base_url: str | None = Field(
+        None, description="The site's address as users reach it (default: http://host:port)"
+    )
+    feed_refresh_minutes: int = Field(60, ge=5, le=1440, description="Feed REFRESH-INTERVAL")
+    web_rate_per_second: float = Field(10.0, gt=0, description="Requests per second per client")
+    web_rate_burst: int = Field(40, ge=1, description="Requests at once per client")
     log_level: LogLevel = "WARNING"
 
     @field_validator("discord_token", mode="before")
@@ -68,6 +77,7 @@ class Settings(BaseSettings):
         "discord_api_base_url",
         "discord_gateway_url",
         "agenda_cache_dir",
+        "public_base_url",
         mode="before",
     )
     @classmethod

@@ -51,7 +51,7 @@ class Console:
             if invocation is None:
                 return None
             return await self.runner.run(
-                invocation.command.name, invocation.options, times=self.times
+                invocation.command.path, invocation.options, times=self.times
             )
         except ParseError as problem:
             return error(problem.title, problem.hint)
@@ -182,9 +182,18 @@ def complete_line(buffer: str, text: str) -> list[str]:
     head = buffer[: len(buffer) - len(text)]
     if not head.strip():
         return [f"/{name} " for name in COMMANDS_BY_NAME if f"/{name}".startswith(text.casefold())]
-    command = COMMANDS_BY_NAME.get(head.split()[0].lstrip("/").casefold())
+    words = head.split()
+    command = COMMANDS_BY_NAME.get(words[0].lstrip("/").casefold())
     if command is None:
         return []
+    if command.subcommands:
+        chosen = command.subcommand(words[1].casefold()) if len(words) > 1 else None
+        if chosen is None:
+            subs = [f"{sub.name} " for sub in command.subcommands if sub.name.startswith(text)]
+            default = command.subcommand(command.default or "")
+            options = default.options if default is not None and len(words) == 1 else ()
+            return subs + [f"{o.name}:" for o in options if o.name.startswith(text.casefold())]
+        command = chosen
     return [f"{o.name}:" for o in command.options if o.name.startswith(text.casefold())]
 
 

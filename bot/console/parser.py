@@ -46,6 +46,15 @@ def parse_line(line: str) -> Invocation | None:
         )
         hint = f"Did you mean `/{close[0]}`? " if close else ""
         raise ParseError(f"Unknown command /{shown}", hint + "Type `/help` for every command.")
+    if command.subcommands:
+        first, _, after = rest.strip().partition(" ")
+        chosen = command.subcommand(first.casefold())
+        if chosen is not None:
+            command, rest = chosen, after
+        elif command.default is not None:
+            command = command.subcommand(command.default) or command
+        else:
+            raise ParseError(f"/{command.name} needs one of its subcommands", command.usage)
     return Invocation(command, _options(command, rest.strip()))
 
 
@@ -53,7 +62,7 @@ def _options(command: CommandSpec, rest: str) -> dict[str, str]:
     names = [option.name for option in command.options]
     if not names:
         if rest:
-            raise ParseError(f"/{command.name} takes no options", f"Type just `/{command.name}`.")
+            raise ParseError(f"/{command.path} takes no options", f"Type just `/{command.path}`.")
         return {}
     marker = re.compile(r"(?:^|(?<=\s))(" + "|".join(map(re.escape, names)) + r"):", re.IGNORECASE)
     found = list(marker.finditer(rest))
@@ -65,7 +74,7 @@ def _options(command: CommandSpec, rest: str) -> dict[str, str]:
     elif leading.strip():
         if command.main is None:
             raise ParseError(
-                f"/{command.name} needs its options by name",
+                f"/{command.path} needs its options by name",
                 f"Write them as `name:value`: `{command.usage}`.",
             )
         options[command.main] = _unquote(leading)
@@ -79,7 +88,7 @@ def _options(command: CommandSpec, rest: str) -> dict[str, str]:
         if option.required and not options.get(option.name):
             example = command.examples[0] if command.examples else command.usage
             raise ParseError(
-                f"/{command.name} needs {option.name}",
+                f"/{command.path} needs {option.name}",
                 f"Usage: `{command.usage}`, for example `{example}`.",
             )
     return {key: clean_input(value, MAX_INPUT) for key, value in options.items()}

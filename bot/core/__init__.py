@@ -3,7 +3,7 @@
 No Discord, scheduler, database or web code here, and no I/O: adapters and the service do that.
 """
 
-from .calendar import MEDIA_TYPE, CalendarFile, calendar_name, write_calendar
+from .calendar import MEDIA_TYPE, CalendarFile, Change, calendar_name, write_calendar
 from .clock import Clock, FixedClock, LivingClock, SystemClock, parse_as_of
 from .commands import (
     COMMANDS,
@@ -45,6 +45,7 @@ __all__ = [
     "Attachment",
     "Body",
     "CalendarFile",
+    "Change",
     "Clock",
     "CommandSpec",
     "Completion",

@@ -12,9 +12,9 @@ ics 0.7.3 has defects; each is worked around once, here, and named after its ups
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import ics
 from ics.alarm import DisplayAlarm
@@ -37,6 +37,17 @@ _ICS_STATUS = {
 
 
 @dataclass(frozen=True, slots=True)
+class Change:
+    """What the bot has seen happen to a meeting beyond its data: how many changes, the last when.
+
+    A data maintainer may move a meeting without raising its `revision`; calendar applications
+    only update an event whose SEQUENCE grew, so observed changes count too."""
+
+    count: int
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class CalendarFile:
     content: bytes
     included: tuple[Meeting, ...]
@@ -44,12 +55,22 @@ class CalendarFile:
 
 
 def write_calendar(
-    agenda: Agenda, meetings: Iterable[Meeting], *, name: str, alarms: bool = False
+    agenda: Agenda,
+    meetings: Iterable[Meeting],
+    *,
+    name: str,
+    alarms: bool = False,
+    alarm_leads: Callable[[Meeting], Sequence[timedelta]] | None = None,
+    changes: Mapping[str, Change] | None = None,
+    refresh: timedelta | None = None,
 ) -> CalendarFile:
     """An iCalendar file of `meetings`; those without a known day are left out and reported.
 
-    The output depends only on the data: DTSTAMP is each meeting's last change (RFC 5545 makes it
-    equal to LAST-MODIFIED when there is no METHOD), so the same agenda gives the same bytes.
+    The output depends only on its inputs: DTSTAMP is each meeting's last change (RFC 5545 makes
+    it equal to LAST-MODIFIED when there is no METHOD), so the same agenda gives the same bytes.
+    `alarms` adds the ladder's VALARMs, or `alarm_leads`' (a subscriber's own); `changes` raises
+    SEQUENCE and LAST-MODIFIED for changes the bot observed; `refresh` tells calendar
+    applications how often to fetch a subscribed feed again.
     """
     included: list[Meeting] = []
     left_out: list[Meeting] = []
@@ -60,15 +81,35 @@ def write_calendar(
     calendar.extra.append(ContentLine("CALSCALE", value="GREGORIAN"))
     # Readers show X-WR-CALNAME raw (icalendar does not unescape it): write it plain, one line.
     calendar.extra.append(ContentLine("X-WR-CALNAME", value=" ".join(name.split())))
+    if refresh is not None:
+        period = _duration(refresh)
+        calendar.extra.append(ContentLine("REFRESH-INTERVAL", {"VALUE": ["DURATION"]}, period))
+        calendar.extra.append(ContentLine("X-PUBLISHED-TTL", value=period))
     head = _serialize(calendar).rsplit("END:VCALENDAR", 1)[0]
-    events = "".join(_serialize(_event(agenda, meeting, alarms)) + "\r\n" for meeting in included)
+    leads: Callable[[Meeting], Sequence[timedelta]] | None = alarm_leads
+    if leads is None and alarms:
+        leads = lambda meeting: agenda.ladders.for_kind(meeting.kind)  # noqa: E731
+    seen = changes or {}
+    events = "".join(
+        _serialize(_event(agenda, meeting, leads, seen.get(meeting.id))) + "\r\n"
+        for meeting in included
+    )
     text = head + events + "END:VCALENDAR\r\n"
     return CalendarFile(fold(text).encode("utf-8"), tuple(included), tuple(left_out))
 
 
-def _event(agenda: Agenda, meeting: Meeting, alarms: bool) -> ics.Event:
+def _event(
+    agenda: Agenda,
+    meeting: Meeting,
+    leads: Callable[[Meeting], Sequence[timedelta]] | None,
+    change: Change | None,
+) -> ics.Event:
     when = meeting.when
     stamp = meeting.updated or agenda.dataset.updated
+    sequence = meeting.revision
+    if change is not None:
+        sequence += change.count
+        stamp = max(stamp, change.at)
     event = ics.Event(
         name=_summary(meeting),
         uid=f"{meeting.id}@{agenda.dataset.uid_domain}",
@@ -89,7 +130,7 @@ def _event(agenda: Agenda, meeting: Meeting, alarms: bool) -> ics.Event:
         event.begin = when.start_utc
         if when.end_utc is not None and when.end_utc > event.begin:
             event.end = when.end_utc
-    event.extra.append(ContentLine("SEQUENCE", value=str(meeting.revision)))
+    event.extra.append(ContentLine("SEQUENCE", value=str(sequence)))
     categories = _categories(agenda, meeting)
     if categories:
         event.extra.append(
@@ -98,8 +139,8 @@ def _event(agenda: Agenda, meeting: Meeting, alarms: bool) -> ics.Event:
     if meeting.sources:
         # The URL property is a URI: written raw, since ics escapes it like text.
         event.extra.append(ContentLine("URL", value=meeting.sources[0].url))
-    if alarms and meeting.status is not Status.CANCELLED:
-        for lead in agenda.ladders.for_kind(meeting.kind):
+    if leads is not None and meeting.status is not Status.CANCELLED:
+        for lead in leads(meeting):
             event.alarms.append(
                 DisplayAlarm(trigger=-lead, display_text=f"{meeting.title} ({_in(lead)})")
             )
@@ -139,6 +180,19 @@ def _categories(agenda: Agenda, meeting: Meeting) -> list[str]:
     names.append(meeting.kind.label)
     names += [agenda.topics[t].name for t in meeting.topics if t in agenda.topics]
     return list(dict.fromkeys(names))
+
+
+def _duration(period: timedelta) -> str:
+    """An RFC 5545 duration: PT1H, PT30M, P1D, P1DT12H."""
+    days, rest = divmod(int(period.total_seconds()), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    text = "P" + (f"{days}D" if days else "")
+    if hours or minutes or not days:
+        text += (
+            "T" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes or not hours else "")
+        )
+    return text
 
 
 def _in(lead: timedelta) -> str:
@@ -183,4 +237,4 @@ def calendar_name(agenda: Agenda, scope: Sequence[str]) -> str:
     return f"{name}: {', '.join(scope)}" if scope else name
 
 
-__all__ = ["MEDIA_TYPE", "CalendarFile", "calendar_name", "fold", "write_calendar"]
+__all__ = ["MEDIA_TYPE", "CalendarFile", "Change", "calendar_name", "fold", "write_calendar"]

@@ -45,13 +45,27 @@ class CommandSpec:
     examples: tuple[str, ...] = ()
     # The option that text without a `name:` prefix fills (`/topic 3d printing`).
     main: str | None = None
+    # A command with subcommands (`/calendar link`) runs `default` when none is named.
+    subcommands: tuple[CommandSpec, ...] = ()
+    default: str | None = None
+    parent: str | None = None
 
     def option(self, name: str) -> OptionSpec | None:
         return next((o for o in self.options if o.name == name), None)
 
+    def subcommand(self, name: str) -> CommandSpec | None:
+        return next((c for c in self.subcommands if c.name == name), None)
+
+    @property
+    def path(self) -> str:
+        """ "calendar link" for a subcommand, "next" for a command."""
+        return f"{self.parent} {self.name}" if self.parent else self.name
+
     @property
     def usage(self) -> str:
-        parts = [f"/{self.name}"]
+        if self.subcommands:
+            return " | ".join(sub.usage for sub in self.subcommands)
+        parts = [f"/{self.path}"]
         for option in self.options:
             shown = f"<{option.name}>" if option.name == self.main else f"{option.name}:…"
             parts.append(shown if option.required else f"[{shown}]")
@@ -133,14 +147,43 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec(
         "calendar",
-        "The agenda as an iCalendar (.ics) file for any calendar application",
-        (
-            _BODY,
-            _TOPIC,
-            OptionSpec("alarms", "add reminders from the reminder ladder", OptionType.BOOL),
+        "The agenda as an iCalendar file, or the address of a feed that stays up to date",
+        subcommands=(
+            CommandSpec(
+                "file",
+                "The agenda as an iCalendar (.ics) file for any calendar application",
+                (
+                    _BODY,
+                    _TOPIC,
+                    OptionSpec("alarms", "add reminders from the reminder ladder", OptionType.BOOL),
+                ),
+                ("/calendar", "/calendar body:PTC alarms:yes", "/calendar topic:digital customs"),
+                main="body",
+                parent="calendar",
+            ),
+            CommandSpec(
+                "link",
+                "The address of a calendar feed: all, a body's, a topic's, or yours (me)",
+                (
+                    OptionSpec(
+                        "scope",
+                        "all (the default), a body, a topic, or me (your own feed)",
+                        completion=Completion.SCOPE,
+                    ),
+                ),
+                ("/calendar link", "/calendar link PTC", "/calendar link me"),
+                main="scope",
+                parent="calendar",
+            ),
+            CommandSpec(
+                "revoke",
+                "Turn off the addresses of your personal calendar feed",
+                (),
+                ("/calendar revoke",),
+                parent="calendar",
+            ),
         ),
-        ("/calendar", "/calendar body:PTC alarms:yes", "/calendar topic:digital customs"),
-        main="body",
+        default="file",
     ),
     CommandSpec(
         "subscribe",

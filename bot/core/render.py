@@ -213,16 +213,19 @@ class Renderer:
     def help(self, command: CommandSpec | None = None) -> Reply:
         dataset = self.agenda.dataset
         if command is not None:
-            lines = [command.description, "", f"Usage: `{command.usage}`"]
-            lines += [
-                f"• `{o.name}`: {o.description}"
-                + (f" ({', '.join(o.choices)})" if o.choices else "")
-                for o in command.options
-            ]
-            lines += ["", "Examples: " + ", ".join(f"`{e}`" for e in command.examples)]
+            lines = [command.description]
+            for part in command.subcommands or (command,):
+                lines += ["", f"`{part.usage}`: {part.description}"]
+                lines += [
+                    f"• `{o.name}`: {o.description}"
+                    + (f" ({', '.join(o.choices)})" if o.choices else "")
+                    for o in part.options
+                ]
+            examples = [e for part in command.subcommands or (command,) for e in part.examples]
+            lines += ["", "Examples: " + ", ".join(f"`{e}`" for e in examples)]
             return Reply(title=f"/{command.name}", body="\n".join(lines))
         fields = tuple(
-            Field(f"/{c.name}", f"{c.description}. Example: `{c.examples[0]}`") for c in COMMANDS
+            Field(f"/{c.name}", f"{c.description}. Example: `{_examples(c)[0]}`") for c in COMMANDS
         )
         body = f"{dataset.name} ({dataset.organisation})."
         if dataset.description:
@@ -272,6 +275,10 @@ class Renderer:
         if what == "body" and item_id in self.agenda.bodies:
             return self.agenda.bodies[item_id].label
         return item_id
+
+
+def _examples(command: CommandSpec) -> tuple[str, ...]:
+    return command.examples or tuple(e for sub in command.subcommands for e in sub.examples)
 
 
 def sources_text(sources: Iterable[Source]) -> str:

@@ -14,6 +14,7 @@ import yarl
 
 from bot.service import AgendaService, Runtime
 from bot.settings import Settings
+from bot.web import start_web
 
 from .bot import AgendaBot
 from .delivery import DiscordSender
@@ -45,7 +46,11 @@ def runtime_factory(
 
     async def open_runtime(bot: AgendaBot) -> Runtime:
         sender = DiscordSender(bot, settings.reminder_dm_per_second)
-        return await Runtime.open(service, sender, data_dir=data_dir, **settings.runtime_options())
+        runtime = await Runtime.open(
+            service, sender, data_dir=data_dir, **settings.runtime_options()
+        )
+        await start_web(runtime, settings)  # the site can serve before the engine starts
+        return runtime
 
     return open_runtime
 
@@ -85,6 +90,7 @@ def run_discord(service: AgendaService, settings: Settings, data_dir: Path | Non
     assert settings.discord_token is not None
     bot = build_bot(service, settings)
     bot.runtime_factory = runtime_factory(service, settings, data_dir)
+    bot.freeze_after_start = True
     try:
         asyncio.run(serve(bot, settings.discord_token.get_secret_value()))
     except discord.LoginFailure:

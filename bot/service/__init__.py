@@ -2,6 +2,7 @@
 
 from .agenda import AUTOCOMPLETE_LIMIT, AgendaService, OptionError
 from .datafiles import BUNDLED_DATA, load_agenda, load_library
+from .feeds import Feed, Feeds
 from .reminders import Message, Reminders, Sender
 from .runner import REMINDER_COMMANDS, CommandRunner
 from .runtime import Runtime
@@ -15,6 +16,8 @@ __all__ = [
     "AgendaService",
     "Caller",
     "CommandRunner",
+    "Feed",
+    "Feeds",
     "Message",
     "OptionError",
     "ReminderCommands",

@@ -49,6 +49,7 @@ class Audience:
         # Per scope, how many subscriptions ask for each lead of their own: planning asks this
         # for every meeting, so it must not walk the subscriptions.
         self._leads: dict[tuple[ScopeKind, str], Counter[int]] = defaultdict(Counter)
+        self.version = 0  # grows with every change, so derived views (feeds) know to rebuild
         self._reminders: dict[int, ReminderRow] = {}
         self._reminders_of: dict[str, dict[int, ReminderRow]] = defaultdict(dict)
         for row in subscriptions:
@@ -64,21 +65,25 @@ class Audience:
         self.remove_subscription(row)
         self._by_scope[scope][row.id] = row
         self._leads[scope].update(row.leads)
+        self.version += 1
 
     def remove_subscription(self, row: SubscriptionRow) -> None:
         scope = (row.scope_kind, row.scope_id)
         old = self._by_scope.get(scope, {}).pop(row.id, None)
         if old is not None:
             self._leads[scope].subtract(old.leads)
+            self.version += 1
 
     def add_reminder(self, row: ReminderRow) -> None:
         self._reminders[row.id] = row
         self._reminders_of[row.meeting_id][row.id] = row
+        self.version += 1
 
     def remove_reminder(self, reminder_id: int) -> None:
         row = self._reminders.pop(reminder_id, None)
         if row is not None:
             self._reminders_of[row.meeting_id].pop(reminder_id, None)
+            self.version += 1
 
     def subscriptions(self) -> list[SubscriptionRow]:
         return [row for rows in self._by_scope.values() for row in rows.values()]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from bot.core import Reply, TimeStyle
 from bot.core.reply import error
@@ -10,15 +11,20 @@ from bot.core.reply import error
 from .agenda import AgendaService, OptionError
 from .subscriptions import CONSOLE_CALLER, Caller, ReminderCommands
 
+if TYPE_CHECKING:
+    from .feeds import Feeds
+
 _TRUE = {"yes", "y", "true", "1", "on"}
 _FALSE = {"no", "n", "false", "0", "off"}
 REMINDER_COMMANDS = frozenset({"subscribe", "unsubscribe", "remind", "reminders", "timezone"})
+FEED_COMMANDS = frozenset({"calendar link", "calendar revoke"})
 
 
 class CommandRunner:
     def __init__(self, agenda: AgendaService, reminders: ReminderCommands | None = None) -> None:
         self.agenda = agenda
         self.reminders = reminders
+        self.feeds: Feeds | None = None  # set when the web server serves feeds
 
     async def run(
         self,
@@ -30,6 +36,16 @@ class CommandRunner:
         try:
             if name in REMINDER_COMMANDS:
                 return await self._reminder(name, options, caller, times)
+            if name in FEED_COMMANDS:
+                if self.feeds is None:
+                    return error(
+                        "Calendar feeds are not served here",
+                        "Start the bot (`python -m bot`) with its web server on "
+                        "(`WEB_PORT`); meanwhile `/calendar` gives a file.",
+                    )
+                if name == "calendar link":
+                    return await self.feeds.link(caller, options.get("scope"))
+                return await self.feeds.revoke(caller)
             return self._agenda(name, options, times)
         except OptionError as problem:
             return error("That option does not work", str(problem))
@@ -57,7 +73,7 @@ class CommandRunner:
             return agenda.topic(options.get("topic", ""), times)
         if name == "search":
             return agenda.search(options.get("query", ""), page, times)
-        if name == "calendar":
+        if name in ("calendar", "calendar file"):
             return agenda.calendar(
                 options.get("body"), options.get("topic"), _bool(options.get("alarms"), "alarms")
             )

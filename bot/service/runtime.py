@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import UTC, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.core import Agenda, DataSetError, Library
-from bot.storage import Store
+from bot.core import Agenda, Change, DataSetError, Library
+from bot.storage import Snapshot, Store
 from schedules import Ledger, ReminderEngine
 
 from .agenda import AgendaService
@@ -33,6 +34,9 @@ class Runtime:
     data_dir: Path | None = None
     reload_every: float = 0.0
     cache_dir: Path | None = None
+    changes: dict[str, Change] = field(default_factory=dict)  # seen by the bot, for feeds
+    generation: int = 0  # grows whenever the agenda (or what we know of it) changes
+    on_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     _watcher: asyncio.Task[None] | None = None
     _stop_watching: asyncio.Event = field(default_factory=asyncio.Event)
     _signature: tuple[tuple[str, int, int], ...] = ()
@@ -75,6 +79,11 @@ class Runtime:
             self._watcher = None
 
     async def stop(self) -> None:
+        for stop in reversed(self.on_stop):  # what adapters started on top of the runtime
+            try:
+                await stop()
+            except Exception:
+                log.exception("stopping %s failed", stop)
         await self.stop_watching()
         await self.engine.stop()
         await self.store.close()
@@ -87,19 +96,37 @@ class Runtime:
         await self._announce_changes()
 
     async def _announce_changes(self) -> None:
+        """Compare the agenda with what followers were last told: tell them what changed, count
+        the change for calendar SEQUENCEs, remember the new state."""
         known = await self.store.snapshots()
-        current = {m.id: fingerprint(m) for m in self.agenda.agenda.meetings.values()}
-        if known:
-            changes = []
-            for meeting in self.agenda.agenda.meetings.values():
-                change = classify(known.get(meeting.id), meeting)
-                if change is not None:
-                    changes.append((meeting, change))
-            if changes:
-                sent = await self.reminders.notify(changes)
-                log.info("%d meetings changed; %d notices sent", len(changes), sent)
+        # Calendars want the real moment of a change (LAST-MODIFIED), also when living --as-of.
+        clock = self.agenda.clock
+        now = int(clock.to_real(clock.now()).timestamp())
+        current: dict[str, Snapshot] = {}
+        changes = []
+        for meeting in self.agenda.agenda.meetings.values():
+            before = known.get(meeting.id)
+            printed = fingerprint(meeting)
+            if before is None or before.fingerprint == printed:
+                current[meeting.id] = before or Snapshot(printed)
+                if known and before is None:
+                    changes.append((meeting, "added"))
+                continue
+            current[meeting.id] = Snapshot(printed, before.changes + 1, now)
+            change = classify(before.fingerprint, meeting)
+            if change is not None:
+                changes.append((meeting, change))
+        if changes:
+            sent = await self.reminders.notify(changes)
+            log.info("%d meetings changed; %d notices sent", len(changes), sent)
         if known != current:
             await self.store.save_snapshots(current)
+        self.changes = {
+            key: Change(value.changes, datetime.fromtimestamp(value.changed, UTC))
+            for key, value in current.items()
+            if value.changes and value.changed is not None
+        }
+        self.generation += 1
 
     async def _watch(self) -> None:
         while True:

@@ -105,3 +105,19 @@ class MeetingSnapshot(Base):
 
     meeting_id: Mapped[str] = mapped_column(String(80), primary_key=True)
     fingerprint: Mapped[str] = mapped_column(Text)
+    # Changes seen since the first snapshot, and when the last one was seen (epoch seconds):
+    # calendar feeds raise SEQUENCE and LAST-MODIFIED with them.
+    changes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    changed: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class FeedToken(Base):
+    """A personal calendar feed's secret, stored only as its SHA-256 digest."""
+
+    __tablename__ = "feed_tokens"
+    __table_args__ = (Index("ix_feed_tokens_owner", "owner"),)
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(40))
+    created: Mapped[int] = mapped_column(BigInteger)
+    revoked: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

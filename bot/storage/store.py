@@ -5,13 +5,16 @@ SQLAlchemy 2 async; SQLite by default, PostgreSQL (or any SQLAlchemy async URL) 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, event, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -19,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from .migrate import upgrade
 from .models import (
     Delivery,
+    FeedToken,
     GuildSetting,
     MeetingSnapshot,
     PersonalReminder,
@@ -41,6 +45,15 @@ class SubscriptionRow:
     scope_id: str
     leads: tuple[int, ...]  # minutes; empty means the ladder of the meeting's kind
     created: int  # epoch seconds, UTC
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """What followers were last told about a meeting, and how often it changed (and when)."""
+
+    fingerprint: str
+    changes: int = 0
+    changed: int | None = None  # epoch seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,20 +260,65 @@ class Store:
 
     # -- what subscribers were told about each meeting -------------------------------------------
 
-    async def snapshots(self) -> dict[str, str]:
+    async def snapshots(self) -> dict[str, Snapshot]:
         async with self._sessions() as session:
             rows = await session.execute(
-                select(MeetingSnapshot.meeting_id, MeetingSnapshot.fingerprint)
+                select(
+                    MeetingSnapshot.meeting_id,
+                    MeetingSnapshot.fingerprint,
+                    MeetingSnapshot.changes,
+                    MeetingSnapshot.changed,
+                )
             )
-            return {row[0]: row[1] for row in rows}
+            return {row[0]: Snapshot(row[1], row[2], row[3]) for row in rows}
 
-    async def save_snapshots(self, fingerprints: dict[str, str]) -> None:
+    async def save_snapshots(self, snapshots: dict[str, Snapshot]) -> None:
         async with self._sessions() as session:
             await session.execute(delete(MeetingSnapshot))
             session.add_all(
-                MeetingSnapshot(meeting_id=k, fingerprint=v) for k, v in fingerprints.items()
+                MeetingSnapshot(
+                    meeting_id=key,
+                    fingerprint=value.fingerprint,
+                    changes=value.changes,
+                    changed=value.changed,
+                )
+                for key, value in snapshots.items()
             )
             await session.commit()
+
+    # -- personal calendar feeds -----------------------------------------------------------------
+
+    async def new_feed_token(self, owner: str, now: datetime) -> str:
+        """A new secret address part for `owner`'s personal feed (192 random bits); only its
+        digest is stored, so the token is shown once and cannot be recovered."""
+        token = secrets.token_urlsafe(24)
+        async with self._sessions() as session:
+            session.add(FeedToken(digest=_digest(token), owner=owner, created=int(now.timestamp())))
+            await session.commit()
+        return token
+
+    async def feed_owner(self, token: str) -> str | None:
+        """Whose feed a token opens; None if unknown or revoked (the caller says nothing more)."""
+        digest = _digest(token)
+        async with self._sessions() as session:
+            row = await session.get(FeedToken, digest)
+        if row is None or row.revoked is not None:
+            return None
+        return row.owner if hmac.compare_digest(row.digest, digest) else None
+
+    async def revoke_feed_tokens(self, owner: str, now: datetime) -> int:
+        async with self._sessions() as session:
+            result = await session.execute(
+                update(FeedToken)
+                .where(FeedToken.owner == owner, FeedToken.revoked.is_(None))
+                .values(revoked=int(now.timestamp()))
+            )
+            await session.commit()
+            return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _sqlite_pragmas(connection: object, _record: object) -> None:

@@ -26,6 +26,8 @@ def run_bot(*args, stdin="", cwd=None, env=None, timeout=60):
         PYTHONPATH=str(ROOT),
         DATABASE_URL=f"sqlite+aiosqlite:///{database}",
         AGENDA_RELOAD_SECONDS="0",
+        WEB_PORT="0",
+        AGENDA_CACHE_DIR="",
         **(env or {}),
     )
     return subprocess.run(

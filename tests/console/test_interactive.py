@@ -24,6 +24,7 @@ class Terminal:
             PYTHONPATH=str(ROOT),
             TERM="dumb",
             CONSOLE_HISTORY_FILE=str(tmp_path / "history"),
+            WEB_PORT="0",
         )
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bot", "--as-of", "2015-10-23"],

@@ -19,14 +19,18 @@ from bot.console import ParseError, parse_line
         ('/meeting "PTC 211"', "meeting", {"meeting": "PTC 211"}),
         ("/search c21: strategy page:2", "search", {"query": "c21: strategy", "page": "2"}),
         ("/search query:brokers", "search", {"query": "brokers"}),
-        ("/calendar BODY:ptc Alarms:yes", "calendar", {"body": "ptc", "alarms": "yes"}),
+        ("/calendar BODY:ptc Alarms:yes", "calendar file", {"body": "ptc", "alarms": "yes"}),
+        ("/calendar file ptc", "calendar file", {"body": "ptc"}),
+        ("/calendar link PTC", "calendar link", {"scope": "PTC"}),
+        ("/calendar link", "calendar link", {}),
+        ("/calendar revoke", "calendar revoke", {}),
         ("future of customs", "search", {"query": "future of customs"}),
         ("/help agenda", "help", {"command": "agenda"}),
     ],
 )
 def test_parse(line, name, options):
     invocation = parse_line(line)
-    assert invocation.command.name == name
+    assert invocation.command.path == name
     assert invocation.options == options
 
 
@@ -44,6 +48,7 @@ def test_blank_lines(line):
         ("/meeting   ", "/meeting needs meeting", "for example `/meeting PTC 211`"),
         ("/topics everything", "/topics needs its options by name", "`/topics [page:…]`"),
         ("/agenda body:ptc body:pc", "body: given twice", "Give each option once"),
+        ("/calendar revoke now", "/calendar revoke takes no options", "`/calendar revoke`"),
     ],
 )
 def test_errors_say_what_to_type(line, title, hint):

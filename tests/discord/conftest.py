@@ -23,6 +23,8 @@ def settings(tmp_path, **values) -> Settings:
         discord_token="fake-token",
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
         agenda_reload_seconds=0,
+        agenda_cache_dir=None,
+        web_port=0,
         **values,
     )
 

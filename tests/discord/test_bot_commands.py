@@ -102,7 +102,8 @@ async def test_help(fake, bot):
 
 
 async def test_calendar_is_an_ics_attachment(fake, bot):
-    reply = await (await fake.send_command("calendar", {"body": "ptc", "alarms": True})).response()
+    asked = await fake.send_command("calendar", {"body": "ptc", "alarms": True}, subcommand="file")
+    reply = await asked.response()
     calendar = icalendar.Calendar.from_ical(reply.file("agenda-ptc.ics").data)
     uids = {str(e["UID"]).split("@")[0] for e in calendar.walk("VEVENT")}
     assert {"ptc-209-210", "ptc-211-212", "ptc-ec-joint-2016"} <= uids

@@ -21,6 +21,7 @@ async def start_bot(fake, tmp_path, *args, **env):
         DISCORD_DEV_GUILD=str(fake.guild_id),
         DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
         AGENDA_RELOAD_SECONDS="0",
+        WEB_PORT="0",
         LOG_LEVEL="INFO",
     )
     environment["DISCORD_TOKEN"] = fake.token

@@ -1,4 +1,4 @@
-"""/calendar: the agenda as an .ics attachment."""
+"""/calendar file, /calendar link and /calendar revoke."""
 
 from __future__ import annotations
 
@@ -6,19 +6,27 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core.reply import error
 from bot.discord import autocomplete
 from bot.discord.bot import AgendaBot, description, spec_options
+from bot.discord.cogs.reminders import caller_of
 from bot.discord.responses import answer
 
+NO_FEEDS = error(
+    "Calendar feeds are not served here",
+    "The bot's web server is off; `/calendar file` gives a file instead.",
+)
 
-class Calendar(commands.Cog):
+
+class Calendar(commands.GroupCog, group_name="calendar", group_description=description("calendar")):
     def __init__(self, bot: AgendaBot) -> None:
         self.bot = bot
+        super().__init__()
 
-    @app_commands.command(name="calendar", description=description("calendar"))
-    @app_commands.describe(**spec_options("calendar"))
+    @app_commands.command(name="file", description=description("calendar file"))
+    @app_commands.describe(**spec_options("calendar file"))
     @app_commands.autocomplete(body=autocomplete.bodies, topic=autocomplete.topics)
-    async def calendar(
+    async def file(
         self,
         interaction: discord.Interaction,
         body: str | None = None,
@@ -26,6 +34,20 @@ class Calendar(commands.Cog):
         alarms: bool = False,
     ) -> None:
         await answer(interaction, self.bot.service.calendar(body, topic, alarms))
+
+    @app_commands.command(name="link", description=description("calendar link"))
+    @app_commands.describe(**spec_options("calendar link"))
+    @app_commands.autocomplete(scope=autocomplete.scopes)
+    async def link(self, interaction: discord.Interaction, scope: str | None = None) -> None:
+        feeds = self.bot.runtime.runner.feeds if self.bot.runtime else None
+        reply = NO_FEEDS if feeds is None else await feeds.link(caller_of(interaction), scope)
+        await answer(interaction, reply, private=True)
+
+    @app_commands.command(name="revoke", description=description("calendar revoke"))
+    async def revoke(self, interaction: discord.Interaction) -> None:
+        feeds = self.bot.runtime.runner.feeds if self.bot.runtime else None
+        reply = NO_FEEDS if feeds is None else await feeds.revoke(caller_of(interaction))
+        await answer(interaction, reply, private=True)
 
 
 async def setup(bot: AgendaBot) -> None:

@@ -1,0 +1,215 @@
+"""Calendar feeds: the whole agenda, a body's, a topic's, a meeting's, and a subscriber's own.
+
+Each feed is built once and kept until the agenda (or, for a personal feed, the subscriptions)
+change; its ETag is a digest of its bytes, so a calendar application that already has it gets a
+304. Personal feeds are opened by a random token of which only a digest is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+from bot.core import Meeting, Reply, calendar_name, write_calendar
+from bot.core.reply import not_found
+from bot.storage import ScopeKind, SubscriptionRow
+
+from .runtime import Runtime
+from .subscriptions import Caller
+
+PERSONAL_WORDS = frozenset({"me", "mine", "my", "personal", "my subscriptions"})
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    content: bytes
+    etag: str  # quoted, as in the header
+    last_modified: datetime
+    name: str
+    http_date: str  # Last-Modified as HTTP writes it
+
+
+class Feeds:
+    def __init__(
+        self, runtime: Runtime, base_url: str, refresh: timedelta = timedelta(hours=1)
+    ) -> None:
+        self.runtime = runtime
+        self.base_url = base_url.rstrip("/")
+        self.refresh = refresh
+        self._cache: dict[tuple[str, str], tuple[tuple[int, int], Feed]] = {}
+
+    # -- feeds -----------------------------------------------------------------------------------
+
+    def public(self, kind: str, ident: str = "") -> Feed | None:
+        """The feed of the whole agenda ("all"), a body, a topic or a meeting; None if unknown."""
+        agenda = self.runtime.agenda.agenda
+        known = {
+            "all": True,
+            "body": ident in agenda.bodies,
+            "topic": ident in agenda.topics,
+            "meeting": ident in agenda.meetings,
+        }
+        if not known.get(kind, False):
+            return None
+        return self._cached((kind, ident), lambda: self._public(kind, ident))
+
+    def _public(
+        self, kind: str, ident: str
+    ) -> tuple[list[Meeting], str, Callable[[Meeting], Sequence[timedelta]] | None]:
+        agenda = self.runtime.agenda.agenda
+        if kind == "body":
+            body = agenda.bodies[ident]
+            meetings = [m for m in agenda.meetings.values() if ident in m.bodies]
+            return meetings, calendar_name(agenda, [body.acronym or body.name]), None
+        if kind == "topic":
+            topic = agenda.topics[ident]
+            meetings = [agenda.meetings[m] for m in topic.meetings]
+            return meetings, calendar_name(agenda, [topic.name]), None
+        if kind == "meeting":
+            meeting = agenda.meetings[ident]
+            return [meeting], calendar_name(agenda, [meeting.title]), None
+        return list(agenda.meetings.values()), calendar_name(agenda, []), None
+
+    async def personal(self, token: str) -> Feed | None:
+        """A subscriber's own feed: what their subscriptions cover, with their lead times as
+        alarms. None for an unknown or revoked token (and nothing else is said)."""
+        owner = await self.runtime.store.feed_owner(token)
+        if owner is None:
+            return None
+        return self._cached(("personal", owner), lambda: self._personal(owner))
+
+    def _personal(
+        self, owner: str
+    ) -> tuple[list[Meeting], str, Callable[[Meeting], Sequence[timedelta]] | None]:
+        agenda = self.runtime.agenda.agenda
+        index = self.runtime.agenda.index
+        audience = self.runtime.reminders.audience
+        mine = [row for row in audience.subscriptions() if row.owner == owner]
+        leads: dict[str, set[timedelta]] = {}
+        for meeting in agenda.meetings.values():
+            covering = [row for row in mine if _covers(row, meeting, index.topics_of(meeting.id))]
+            if covering:
+                ladder = agenda.ladders.for_kind(meeting.kind)
+                leads[meeting.id] = {
+                    lead
+                    for row in covering
+                    for lead in ([timedelta(minutes=m) for m in row.leads] or ladder)
+                }
+        for reminder in audience.reminders():
+            if reminder.owner == owner and reminder.meeting_id in agenda.meetings:
+                found = leads.setdefault(reminder.meeting_id, set())
+                if reminder.lead_minutes is not None:
+                    found.add(timedelta(minutes=reminder.lead_minutes))
+        meetings = [agenda.meetings[key] for key in leads]
+        name = f"{agenda.dataset.name}: my subscriptions"
+        return meetings, name, lambda m: sorted(leads.get(m.id, ()), reverse=True)
+
+    def _cached(
+        self,
+        key: tuple[str, str],
+        contents: Callable[
+            [], tuple[list[Meeting], str, Callable[[Meeting], Sequence[timedelta]] | None]
+        ],
+    ) -> Feed:
+        version = (self.runtime.generation, self.runtime.reminders.audience.version)
+        found = self._cache.get(key)
+        if found is not None and found[0] == version:
+            return found[1]
+        meetings, name, leads = contents()
+        agenda = self.runtime.agenda.agenda
+        written = write_calendar(
+            agenda,
+            meetings,
+            name=name,
+            alarm_leads=leads,
+            changes=self.runtime.changes,
+            refresh=self.refresh,
+        )
+        stamps = [agenda.dataset.updated]
+        for meeting in written.included:
+            stamps.append(meeting.updated or agenda.dataset.updated)
+            change = self.runtime.changes.get(meeting.id)
+            if change is not None:
+                stamps.append(change.at)
+        etag = '"' + hashlib.sha256(written.content).hexdigest()[:32] + '"'
+        modified = max(stamps)
+        http_date = format_datetime(modified.astimezone(UTC), usegmt=True)
+        feed = Feed(written.content, etag, modified, name, http_date)
+        self._cache[key] = (version, feed)
+        return feed
+
+    # -- /calendar link, /calendar revoke --------------------------------------------------------
+
+    async def link(self, caller: Caller, scope: str | None = None) -> Reply:
+        text = (scope or "").strip()
+        if text.casefold() in PERSONAL_WORDS:
+            token = await self.runtime.store.new_feed_token(
+                caller.owner, self.runtime.agenda.clock.now()
+            )
+            https, webcal = self.addresses(f"/feeds/me/{token}.ics")
+            return Reply(
+                "Your personal calendar feed",
+                f"Add this address to your calendar application:\n{webcal}\n{https}\n\n"
+                "It shows the meetings your subscriptions cover, with your lead times as "
+                "alarms. Keep it private: anyone with it sees them. `/calendar revoke` turns "
+                "off every address of your feed.",
+            )
+        if not text or text.casefold() == "all":
+            kind, ident, what = "all", "", "the whole agenda"
+        else:
+            found_kind, resolution = self.runtime.agenda.index.find_scope(text)
+            if resolution.found is None:
+                return not_found(
+                    f"Nothing called '{text[:80]}'",
+                    "Try `/calendar link` for the whole agenda, a body (`PTC`), a "
+                    "topic (`3d printing`), or `me` for your own feed.",
+                )
+            kind, ident = found_kind, resolution.found
+            what = self._label(kind, ident)
+        path = (
+            f"/meetings/{ident}.ics"
+            if kind == "meeting"
+            else ("/feeds/agenda.ics" if kind == "all" else f"/feeds/{kind}/{ident}.ics")
+        )
+        https, webcal = self.addresses(path)
+        return Reply(
+            f"Calendar feed: {what}",
+            f"Subscribe in your calendar application (it keeps it up to date):\n{webcal}\n{https}",
+        )
+
+    async def revoke(self, caller: Caller) -> Reply:
+        count = await self.runtime.store.revoke_feed_tokens(
+            caller.owner, self.runtime.agenda.clock.now()
+        )
+        if not count:
+            return not_found("No personal feed to turn off", "`/calendar link me` makes one.")
+        return Reply(
+            "Personal feed turned off",
+            f"{count} address{'es' if count != 1 else ''} of your feed no longer work. "
+            "`/calendar link me` makes a new one.",
+        )
+
+    def addresses(self, path: str) -> tuple[str, str]:
+        https = f"{self.base_url}{path}"
+        return https, "webcal://" + https.split("://", 1)[1]
+
+    def _label(self, kind: str, ident: str) -> str:
+        agenda = self.runtime.agenda.agenda
+        if kind == "body":
+            return agenda.bodies[ident].label
+        if kind == "topic":
+            return agenda.topics[ident].name
+        return agenda.meetings[ident].title
+
+
+def _covers(row: SubscriptionRow, meeting: Meeting, topics: Sequence[str]) -> bool:
+    kind = row.scope_kind
+    return (
+        kind is ScopeKind.ALL
+        or (kind is ScopeKind.MEETING and row.scope_id == meeting.id)
+        or (kind is ScopeKind.BODY and row.scope_id in meeting.bodies)
+        or (kind is ScopeKind.TOPIC and row.scope_id in topics)
+    )

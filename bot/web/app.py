@@ -1,0 +1,195 @@
+"""The web adapter: calendar feeds and the public agenda page, in the bot's own event loop."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC
+from email.utils import parsedate_to_datetime
+
+from aiohttp import web
+
+from bot.service import Feed, Feeds
+
+from .pages import Pages
+
+log = logging.getLogger(__name__)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+ICS = "text/calendar; charset=utf-8"
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",  # personal feed addresses carry a secret
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    per_second: float = 10.0  # requests a client may make, on average
+    burst: int = 40  # and at once
+    max_request: int = 1024  # bytes of body: nothing here takes a body
+
+
+class ClientBuckets:
+    """A token bucket per client address, forgetting the least recently seen beyond `size`."""
+
+    def __init__(
+        self, limits: Limits, size: int = 10_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.limits = limits
+        self.size = size
+        self.clock = clock
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+
+    def allow(self, client: str) -> float:
+        """0 if the request may go on, else the seconds until it could."""
+        now = self.clock()
+        tokens, last = self._buckets.pop(client, (float(self.limits.burst), now))
+        tokens = min(self.limits.burst, tokens + (now - last) * self.limits.per_second)
+        wait = 0.0
+        if tokens >= 1:
+            tokens -= 1
+        else:
+            wait = (1 - tokens) / self.limits.per_second
+        self._buckets[client] = (tokens, now)
+        while len(self._buckets) > self.size:
+            self._buckets.popitem(last=False)
+        return wait
+
+
+def make_app(feeds: Feeds, pages: Pages, limits: Limits = Limits()) -> web.Application:
+    """Every route is wrapped by `guarded` rather than a middleware: the 304 answer is the hot
+    path of a feed, and a per-route wrapper costs less than aiohttp's middleware chain. Methods
+    other than GET and HEAD get the router's own 405 (with Allow)."""
+    buckets = ClientBuckets(limits)
+
+    def guarded(handler: Handler) -> Handler:
+        async def guard(request: web.Request) -> web.StreamResponse:
+            wait = buckets.allow(request.remote or "?")
+            if wait:
+                response: web.StreamResponse = web.Response(
+                    status=429,
+                    text="Too many requests; slow down.\n",
+                    headers={"Retry-After": str(max(1, round(wait)))},
+                )
+            elif request.content_length or request.headers.get("Transfer-Encoding"):
+                response = web.Response(status=413, text="Requests here carry no body.\n")
+            else:
+                try:
+                    response = await handler(request)
+                except web.HTTPNotFound:
+                    response = pages.not_found()
+            if response.status != 304:
+                response.headers.update(SECURITY_HEADERS)
+            return response
+
+        return guard
+
+    app = web.Application(client_max_size=limits.max_request)
+
+    async def agenda_feed(request: web.Request) -> web.StreamResponse:
+        return _feed(request, feeds.public("all"), "agenda.ics")
+
+    async def scoped_feed(request: web.Request) -> web.StreamResponse:
+        kind, ident = request.match_info["kind"], request.match_info["ident"]
+        return _feed(request, feeds.public(kind, ident), f"{kind}-{ident}.ics")
+
+    async def meeting_file(request: web.Request) -> web.StreamResponse:
+        ident = request.match_info["ident"]
+        return _feed(request, feeds.public("meeting", ident), f"{ident}.ics", download=True)
+
+    async def personal_feed(request: web.Request) -> web.StreamResponse:
+        feed = await feeds.personal(request.match_info["token"])
+        return _feed(request, feed, "my-agenda.ics", private=True)
+
+    async def nowhere(request: web.Request) -> web.StreamResponse:
+        raise web.HTTPNotFound()
+
+    routes: list[tuple[str, Handler]] = [
+        ("/feeds/agenda.ics", agenda_feed),
+        (r"/feeds/{kind:body|topic}/{ident:[a-z0-9-]+}.ics", scoped_feed),
+        (r"/feeds/me/{token:[A-Za-z0-9_-]{8,100}}.ics", personal_feed),
+        (r"/meetings/{ident:[a-z0-9-]+}.ics", meeting_file),
+        ("/", pages.index),
+        (r"/meetings/{ident:[a-z0-9-]+}", pages.meeting),
+        (r"/topics/{ident:[a-z0-9-]+}", pages.topic),
+        ("/static/site.css", pages.stylesheet),
+        ("/static/favicon.svg", pages.icon),
+        ("/favicon.ico", pages.icon),
+        ("/{anything:.*}", nowhere),  # the same "not found" page for every unknown address
+    ]
+    for path, handler in routes:
+        app.router.add_get(path, guarded(handler))
+    return app
+
+
+def _feed(
+    request: web.Request,
+    feed: Feed | None,
+    filename: str,
+    *,
+    private: bool = False,
+    download: bool = False,
+) -> web.StreamResponse:
+    """The feed, or 304 when the client's copy is current; 404 (saying nothing) when unknown."""
+    if feed is None:
+        raise web.HTTPNotFound()
+    headers = {
+        "ETag": feed.etag,
+        "Last-Modified": feed.http_date,
+        "Cache-Control": f"{'private' if private else 'public'}, max-age=300",
+        "Content-Disposition": f'{"attachment" if download else "inline"}; filename="{filename}"',
+    }
+    if _not_modified(request, feed):
+        return web.Response(status=304, headers=headers)
+    return web.Response(body=feed.content, headers={**headers, "Content-Type": ICS})
+
+
+def _not_modified(request: web.Request, feed: Feed) -> bool:
+    tags = request.headers.get("If-None-Match")
+    if tags is not None:
+        offered = {tag.strip().removeprefix("W/") for tag in tags.split(",")}
+        return "*" in offered or feed.etag in offered
+    since = request.headers.get("If-Modified-Since")
+    if since is None:
+        return False
+    try:
+        moment = parsedate_to_datetime(since)
+    except (TypeError, ValueError, IndexError):
+        return False
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return feed.last_modified.replace(microsecond=0) <= moment
+
+
+class WebServer:
+    """Starts and stops the site on a host and port (0: any free port, for tests)."""
+
+    def __init__(self, app: web.Application) -> None:
+        self.app = app
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    async def start(self, host: str, port: int) -> None:
+        self._runner = web.AppRunner(
+            self.app, access_log=None, max_line_size=4096, max_field_size=4096
+        )
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        server = site._server
+        sockets = getattr(server, "sockets", None) or []
+        self.port = sockets[0].getsockname()[1] if sockets else port
+        log.info("agenda site and feeds on http://%s:%s/", host, self.port)
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None

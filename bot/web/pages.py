@@ -1,0 +1,137 @@
+"""The public agenda page: server-rendered HTML (Jinja2), no scripts, no external assets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from bot.core import Meeting, PlainTimes, Status, Topic, when_text
+from bot.core.formatting import date_long, relative_text
+from bot.service import AgendaService, Feeds
+
+HERE = Path(__file__).resolve().parent
+HTML = "text/html"
+UTC_TIMES = PlainTimes(ZoneInfo("UTC"))  # readers' zones are unknown: venue time and UTC
+PAST_SHOWN = 30
+
+
+@dataclass(frozen=True)
+class MeetingView:
+    """What a page shows of a meeting."""
+
+    meeting: Meeting
+    date: str
+    relative: str
+    status: str
+    bodies: str
+    dated: bool
+
+
+class Pages:
+    def __init__(self, agenda: AgendaService, feeds: Feeds) -> None:
+        self.agenda = agenda
+        self.feeds = feeds
+        self.templates = Environment(
+            loader=FileSystemLoader(HERE / "templates"),
+            autoescape=select_autoescape(default=True, default_for_string=True),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self._css = (HERE / "static" / "site.css").read_bytes()
+        self._icon = (HERE / "static" / "favicon.svg").read_bytes()
+
+    def _view(self, meeting: Meeting, now: datetime) -> MeetingView:
+        agenda = self.agenda.agenda
+        return MeetingView(
+            meeting,
+            when_text(meeting.when, UTC_TIMES),
+            relative_text(meeting.when, now, UTC_TIMES),
+            meeting.status_at(now).value,
+            " / ".join(agenda.body_label(b) for b in meeting.bodies),
+            meeting.when.precision.has_day,
+        )
+
+    def _page(self, template: str, status: int = 200, **values: object) -> web.Response:
+        agenda = self.agenda.agenda
+        now = self.agenda.clock.now()
+        https, webcal = self.feeds.addresses("/feeds/agenda.ics")
+        html = self.templates.get_template(template).render(
+            dataset=agenda.dataset,
+            today=date_long(now.date()),
+            all_https=https,
+            all_webcal=webcal,
+            **values,
+        )
+        return web.Response(text=html, content_type=HTML, charset="utf-8", status=status)
+
+    async def index(self, request: web.Request) -> web.Response:
+        now = self.agenda.clock.now()
+        index = self.agenda.index
+        upcoming = index.upcoming(now, size=10_000).items
+        past = index.past(now, size=PAST_SHOWN).items
+        return self._page(
+            "index.html",
+            upcoming=[self._view(m, now) for m in upcoming],
+            past=[self._view(m, now) for m in past],
+            topics=list(self.agenda.agenda.topics.values()),
+        )
+
+    async def meeting(self, request: web.Request) -> web.Response:
+        found = self.agenda.agenda.meetings.get(request.match_info["ident"])
+        if found is None:
+            return self.not_found()
+        now = self.agenda.clock.now()
+        agenda = self.agenda.agenda
+        lead = found.bodies[0]
+        https, webcal = self.feeds.addresses(f"/feeds/body/{lead}.ics")
+        return self._page(
+            "meeting.html",
+            view=self._view(found, now),
+            topics=[agenda.topics[t] for t in found.topics if t in agenda.topics],
+            zone=found.when.zone.key,
+            body_name=agenda.bodies[lead].label if lead in agenda.bodies else lead,
+            body_https=https,
+            body_webcal=webcal,
+            cancelled=found.status is Status.CANCELLED,
+        )
+
+    async def topic(self, request: web.Request) -> web.Response:
+        found: Topic | None = self.agenda.agenda.topics.get(request.match_info["ident"])
+        if found is None:
+            return self.not_found()
+        now = self.agenda.clock.now()
+        agenda = self.agenda.agenda
+        meetings = [self._view(agenda.meetings[m], now) for m in found.meetings]
+        https, webcal = self.feeds.addresses(f"/feeds/topic/{found.id}.ics")
+        return self._page(
+            "topic.html",
+            topic=found,
+            coming=[v for v in meetings if not v.meeting.when.has_ended(now)],
+            held=[v for v in reversed(meetings) if v.meeting.when.has_ended(now)],
+            bodies=[agenda.bodies[b].label for b in found.bodies if b in agenda.bodies],
+            topic_https=https,
+            topic_webcal=webcal,
+        )
+
+    async def stylesheet(self, request: web.Request) -> web.Response:
+        return web.Response(
+            body=self._css,
+            content_type="text/css",
+            charset="utf-8",
+            headers={"Cache-Control": "public, max-age=3600"},
+        )
+
+    async def icon(self, request: web.Request) -> web.Response:
+        return web.Response(
+            body=self._icon,
+            content_type="image/svg+xml",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
+    def not_found(self) -> web.Response:
+        return self._page("not_found.html", status=404)

@@ -1,0 +1,41 @@
+"""Starting the site on top of a running runtime, from settings."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from bot.service import Feeds, Runtime
+from bot.settings import Settings
+
+from .app import Limits, WebServer, make_app
+from .pages import Pages
+
+log = logging.getLogger(__name__)
+
+
+async def start_web(runtime: Runtime, settings: Settings) -> WebServer | None:
+    """Serve feeds and the agenda page; the runtime stops the server when it stops. A port that
+    cannot be opened is reported and the bot goes on without the site."""
+    if not settings.web_enabled:
+        return None
+    base = settings.public_base_url or f"http://{settings.web_host}:{settings.web_port}"
+    feeds = Feeds(runtime, base, timedelta(minutes=settings.feed_refresh_minutes))
+    limits = Limits(settings.web_rate_per_second, settings.web_rate_burst)
+    server = WebServer(make_app(feeds, Pages(runtime.agenda, feeds), limits))
+    try:
+        await server.start(settings.web_host, settings.web_port)
+    except OSError as problem:
+        log.error(
+            "the web server could not listen on %s:%s (%s); set WEB_HOST/WEB_PORT, or "
+            "WEB_ENABLED=false; going on without calendar feeds",
+            settings.web_host,
+            settings.web_port,
+            problem.strerror,
+        )
+        return None
+    if settings.public_base_url is None and settings.web_port == 0:
+        feeds.base_url = f"http://{settings.web_host}:{server.port}"
+    runtime.runner.feeds = feeds
+    runtime.on_stop.append(server.stop)
+    return server

@@ -1,0 +1,67 @@
+"""The site on a real socket: the runtime, feeds and pages, served by aiohttp on a free port."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import aiohttp
+import pytest
+
+from bot.core import FixedClock, PlainTimes
+from bot.service import AgendaService, Feeds, Runtime
+from bot.web import Limits, Pages, WebServer, make_app
+from schedules import Outcome, State
+from tests.conftest import NEWS_DAY
+
+
+class NullSender:
+    times = PlainTimes()
+
+    async def send(self, destination, message, attempt):
+        return Outcome(State.SENT)
+
+
+@dataclass
+class Site:
+    runtime: Runtime
+    feeds: Feeds
+    server: WebServer
+    http: aiohttp.ClientSession
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server.port}"
+
+    async def get(self, path: str, **kwargs):
+        async with self.http.get(self.base + path, **kwargs) as response:
+            return response.status, response.headers, await response.read()
+
+
+GENEROUS = Limits(1000, 1000)
+
+
+async def open_site(agenda, tmp_path, clock=None, limits=GENEROUS):
+    service = AgendaService(agenda, clock or FixedClock(NEWS_DAY))
+    runtime = await Runtime.open(
+        service,
+        NullSender(),
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}",
+        default_zone=ZoneInfo("UTC"),
+    )
+    await runtime.start()
+    feeds = Feeds(runtime, "http://agenda.example")
+    server = WebServer(make_app(feeds, Pages(service, feeds), limits))
+    await server.start("127.0.0.1", 0)
+    feeds.base_url = f"http://127.0.0.1:{server.port}"
+    runtime.runner.feeds = feeds
+    runtime.on_stop.append(server.stop)
+    return Site(runtime, feeds, server, aiohttp.ClientSession())
+
+
+@pytest.fixture
+async def site(wco, tmp_path):
+    opened = await open_site(wco, tmp_path)
+    yield opened
+    await opened.http.close()
+    await opened.runtime.stop()

@@ -1,0 +1,85 @@
+"""The agenda page in a real browser: headless Chromium from Debian's packages, driven over the
+DevTools protocol. `.ci/run` installs Chromium; elsewhere the test is skipped when it is absent."""
+
+import os
+import re
+from pathlib import Path
+
+import icalendar
+import pytest
+
+from bot.core import FixedClock
+from tests.conftest import NEWS_DAY
+from tests.web.cdp import browser_page, chromium_path
+from tests.web.conftest import open_site
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+pytestmark = pytest.mark.skipif(
+    chromium_path() is None and not os.environ.get("AGENDA_CI"),
+    reason="Chromium is not installed (apt-get install chromium); CI installs it",
+)
+
+
+def luminance(rgb: str) -> float:
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(x) for x in re.findall(r"\d+", rgb)[:3])
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def contrast(foreground: str, background: str) -> float:
+    light, dark = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+async def test_the_page_in_chromium(wco, tmp_path):
+    site = await open_site(wco, tmp_path, FixedClock(NEWS_DAY))
+    try:
+        async with browser_page(tmp_path / "profile") as page:
+            await page.goto(site.base + "/")
+            # The upcoming list is the agenda's, as of 23 October 2015.
+            shown = await page.evaluate(
+                "[...document.querySelectorAll('#upcoming ~ ul .title')].map(a => a.textContent)"
+            )
+            expected = [
+                m.title for m in site.runtime.agenda.index.upcoming(NEWS_DAY, size=500).items
+            ]
+            assert shown == expected
+            # Structure people and screen readers rely on.
+            assert await page.evaluate("document.documentElement.lang") == "en"
+            headings = await page.evaluate(
+                "[...document.querySelectorAll('h1, h2')].map(h => h.tagName)"
+            )
+            assert headings[0] == "H1" and headings.count("H1") == 1
+            assert await page.evaluate(
+                "[...document.querySelectorAll('a')].every(a => a.textContent.trim().length)"
+            )
+            colours = await page.evaluate("""(() => {
+                const style = e => getComputedStyle(e);
+                const body = style(document.body);
+                const button = style(document.querySelector('.button.primary'));
+                return [body.color, body.backgroundColor, button.color, button.backgroundColor];
+            })()""")
+            assert contrast(colours[0], colours[1]) >= 7
+            assert contrast(colours[2], colours[3]) >= 4.5
+            # The subscribe link gives a valid feed with every dated meeting.
+            feed = await page.evaluate(
+                "fetch(document.getElementById('feed-https').href).then(r => r.text())"
+            )
+            calendar = icalendar.Calendar.from_ical(feed)
+            dated = [m for m in wco.meetings.values() if m.when.precision.has_day]
+            assert len(calendar.walk("VEVENT")) == len(dated)
+            saved = await page.screenshot(ARTIFACTS / "agenda-page.png")
+            assert saved.read_bytes().startswith(b"\x89PNG")
+            await page.goto(site.base + "/meetings/pc-74")
+            assert await page.evaluate("document.querySelector('h1').textContent") == (
+                "Policy Commission, 74th Session"
+            )
+            await page.screenshot(ARTIFACTS / "meeting-page.png")
+            assert page.errors == []
+    finally:
+        await site.http.close()
+        await site.runtime.stop()

@@ -1,0 +1,214 @@
+"""Calendar feeds over HTTP, read back with icalendar and checked against the model."""
+
+import hashlib
+from dataclasses import replace
+from datetime import timedelta
+
+import icalendar
+import pytest
+
+from bot.core import Status, When
+from bot.service import CONSOLE_CALLER
+from tests.web.conftest import open_site
+
+
+def events(body: bytes) -> dict[str, icalendar.Event]:
+    return {
+        str(e["UID"]).split("@")[0]: e for e in icalendar.Calendar.from_ical(body).walk("VEVENT")
+    }
+
+
+async def test_the_whole_agenda_feed(site, wco):
+    status, headers, body = await site.get("/feeds/agenda.ics")
+    assert status == 200
+    assert headers["Content-Type"] == "text/calendar; charset=utf-8"
+    calendar = icalendar.Calendar.from_ical(body)
+    assert str(calendar["X-WR-CALNAME"]) == wco.dataset.name
+    assert calendar["REFRESH-INTERVAL"].to_ical() == b"PT1H"
+    assert str(calendar["X-PUBLISHED-TTL"]) == "PT1H"
+    dated = {m.id for m in wco.meetings.values() if m.when.precision.has_day}
+    assert set(events(body)) == dated
+    assert headers["ETag"] == '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        (
+            "/feeds/body/ptc.ics",
+            {"ptc-207-208", "ptc-209-210", "ptc-211-212", "ptc-213-214", "ptc-ec-joint-2016"},
+        ),
+        ("/feeds/topic/3d-printing.ics", {"ptc-209-210", "ptc-211-212"}),
+        ("/meetings/pc-74.ics", {"pc-74"}),
+    ],
+)
+async def test_scoped_feeds(site, path, expected):
+    status, _, body = await site.get(path)
+    assert status == 200
+    assert set(events(body)) == expected
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/feeds/body/nobody.ics",
+        "/feeds/topic/x.ics",
+        "/meetings/none.ics",
+        "/feeds/me/AAAAAAAAAAAAAAAA.ics",
+        "/feeds/../etc/passwd",
+        "/nothing",
+    ],
+)
+async def test_unknown_addresses_are_404_with_no_hint(site, path):
+    status, _, body = await site.get(path)
+    assert status == 404
+    assert b"There is nothing at this address." in body
+
+
+async def test_conditional_requests_get_304(site):
+    _, headers, _ = await site.get("/feeds/body/ptc.ics")
+    status, again, body = await site.get(
+        "/feeds/body/ptc.ics", headers={"If-None-Match": headers["ETag"]}
+    )
+    assert (status, body) == (304, b"")
+    assert again["ETag"] == headers["ETag"]
+    status, _, body = await site.get(
+        "/feeds/body/ptc.ics", headers={"If-Modified-Since": headers["Last-Modified"]}
+    )
+    assert (status, body) == (304, b"")
+    status, _, _ = await site.get("/feeds/body/ptc.ics", headers={"If-None-Match": '"other"'})
+    assert status == 200
+
+
+async def test_head_answers_headers_only(site):
+    async with site.http.head(site.base + "/feeds/agenda.ics") as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
+        assert await response.read() == b""
+
+
+async def test_a_moved_meeting_keeps_its_uid_and_gets_a_higher_sequence(site, wco):
+    _, headers, body = await site.get("/feeds/body/ptc.ics")
+    before = events(body)["ptc-211-212"]
+    meeting = wco.meetings["ptc-211-212"]
+    moved = replace(
+        meeting,
+        when=When.days(
+            meeting.when.first_day + timedelta(days=1),
+            meeting.when.last_day + timedelta(days=1),
+            meeting.when.zone,
+        ),
+    )  # revision not raised
+    await site.runtime.replace_agenda(replace(wco, meetings={**wco.meetings, moved.id: moved}))
+    status, _, after_body = await site.get(
+        "/feeds/body/ptc.ics", headers={"If-None-Match": headers["ETag"]}
+    )
+    assert status == 200
+    after = events(after_body)["ptc-211-212"]
+    assert after["UID"] == before["UID"]
+    assert int(after["SEQUENCE"]) == int(before["SEQUENCE"]) + 1
+    assert after["DTSTART"].dt == before["DTSTART"].dt + timedelta(days=1)
+    assert after["LAST-MODIFIED"].dt > before["LAST-MODIFIED"].dt
+
+
+async def test_a_cancelled_meeting_stays_in_the_feed_as_cancelled(site, wco):
+    meeting = replace(wco.meetings["ptc-211-212"], status=Status.CANCELLED)
+    await site.runtime.replace_agenda(replace(wco, meetings={**wco.meetings, meeting.id: meeting}))
+    _, _, body = await site.get("/feeds/agenda.ics")
+    cancelled = events(body)["ptc-211-212"]
+    assert str(cancelled["STATUS"]) == "CANCELLED"
+    assert not cancelled.walk("VALARM")
+
+
+async def test_feeds_are_built_once_until_the_agenda_changes(site, monkeypatch):
+    from bot.service import feeds as module
+
+    calls = []
+    real = module.write_calendar
+    monkeypatch.setattr(module, "write_calendar", lambda *a, **k: calls.append(1) or real(*a, **k))
+    for _ in range(3):
+        await site.get("/feeds/agenda.ics")
+    assert len(calls) == 1
+
+
+async def test_a_personal_feed_has_my_meetings_with_my_leads_as_alarms(site):
+    commands = site.runtime.runner.reminders
+    await commands.subscribe(CONSOLE_CALLER, "PTC", lead="7d,2h")
+    link = await site.runtime.runner.run("calendar link", {"scope": "me"})
+    assert link.title == "Your personal calendar feed"
+    https = next(line for line in link.body.splitlines() if line.startswith("http://"))
+    webcal = next(line for line in link.body.splitlines() if line.startswith("webcal://"))
+    assert webcal == "webcal://" + https.removeprefix("http://")
+    path = https.removeprefix(site.base)
+    status, headers, body = await site.get(path)
+    assert status == 200 and headers["Cache-Control"].startswith("private")
+    found = events(body)
+    assert "ptc-211-212" in found and "pc-74" not in found
+    triggers = sorted(a["TRIGGER"].dt for a in found["ptc-211-212"].walk("VALARM"))
+    assert triggers == [-timedelta(days=7), -timedelta(hours=2)]
+    revoked = await site.runtime.runner.run("calendar revoke", {})
+    assert revoked.title == "Personal feed turned off"
+    status, _, body = await site.get(path)
+    assert status == 404 and b"There is nothing at this address." in body
+
+
+async def test_tokens_are_random_stored_hashed_and_compared_in_constant_time(site, monkeypatch):
+    import hmac
+
+    from sqlalchemy import select
+
+    from bot.storage.models import FeedToken
+
+    store = site.runtime.store
+    first = await store.new_feed_token("console", site.runtime.agenda.clock.now())
+    second = await store.new_feed_token("console", site.runtime.agenda.clock.now())
+    assert first != second and len(first) >= 32  # 24 random bytes, base64
+    async with store.engine.connect() as connection:
+        stored = [row[0] for row in await connection.execute(select(FeedToken.digest))]
+    assert hashlib.sha256(first.encode()).hexdigest() in stored
+    assert first not in stored and second not in stored
+    compared = []
+    real = hmac.compare_digest
+    monkeypatch.setattr(hmac, "compare_digest", lambda a, b: compared.append(1) or real(a, b))
+    assert await store.feed_owner(first) == "console"
+    assert compared
+
+
+async def test_only_get_and_head(site):
+    async with site.http.post(site.base + "/feeds/agenda.ics", data=b"") as response:
+        assert response.status == 405
+        assert set(response.headers["Allow"].split(",")) == {"GET", "HEAD"}
+
+
+async def test_requests_with_a_body_are_refused(site):
+    async with site.http.get(site.base + "/feeds/agenda.ics", data=b"x" * 10) as response:
+        assert response.status == 413
+
+
+async def test_clients_are_rate_limited(wco, tmp_path):
+    from bot.web import Limits
+
+    limited = await open_site(wco, tmp_path, limits=Limits(per_second=1, burst=3))
+    try:
+        statuses = [(await limited.get("/feeds/agenda.ics"))[0] for _ in range(5)]
+        assert statuses[:3] == [200, 200, 200]
+        assert statuses[3] == 429
+        _, headers, _ = await limited.get("/feeds/agenda.ics")
+        assert int(headers["Retry-After"]) >= 1
+    finally:
+        await limited.http.close()
+        await limited.runtime.stop()
+
+
+def test_the_rate_limit_refills_and_forgets_old_clients():
+    from bot.web import ClientBuckets, Limits
+
+    now = [0.0]
+    buckets = ClientBuckets(Limits(per_second=2, burst=2), size=2, clock=lambda: now[0])
+    assert [buckets.allow("a") for _ in range(3)] == [0, 0, 0.5]
+    now[0] += 0.5
+    assert buckets.allow("a") == 0
+    buckets.allow("b")
+    buckets.allow("c")  # "a" is forgotten: at most `size` clients are remembered
+    assert buckets.allow("a") == 0
