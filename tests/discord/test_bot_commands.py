@@ -201,19 +201,20 @@ async def test_timed_meetings_use_discord_timestamps(fake, mini, tmp_path):
 async def test_calendar_link_gives_private_feed_addresses_that_work(fake, bot):
     import aiohttp
 
-    reply = await (await fake.send_command("calendar", {"scope": "PTC"},
-                                           subcommand="link")).response()
+    reply = await (
+        await fake.send_command("calendar", {"scope": "PTC"}, subcommand="link")
+    ).response()
     assert reply.ephemeral
     shown = embed(reply)
     assert shown["title"] == "Calendar feed: Permanent Technical Committee (PTC)"
-    https = next(line for line in shown["description"].splitlines()
-                 if line.startswith("http://"))
+    https = next(line for line in shown["description"].splitlines() if line.startswith("http://"))
     assert "webcal://" + https.removeprefix("http://") in shown["description"]
     async with aiohttp.ClientSession() as http, http.get(https) as response:
         calendar = icalendar.Calendar.from_ical(await response.read())
     assert "ptc-211-212@" in " ".join(str(e["UID"]) for e in calendar.walk("VEVENT"))
-    mine = await (await fake.send_command("calendar", {"scope": "me"},
-                                          subcommand="link")).response()
+    mine = await (
+        await fake.send_command("calendar", {"scope": "me"}, subcommand="link")
+    ).response()
     assert embed(mine)["title"] == "Your personal calendar feed"
     revoked = await (await fake.send_command("calendar", subcommand="revoke")).response()
     assert revoked.ephemeral and embed(revoked)["title"] == "Personal feed turned off"
