@@ -126,8 +126,8 @@ class ReminderEngine:
 
     @property
     def points(self) -> list[FirePoint]:
-        """Every fire point planned, due or not within the horizon."""
-        return list(self._order)
+        """Every fire point planned and not yet fired, due or not within the horizon."""
+        return [p for p in self._order if p.id in self._points]
 
     async def start(self) -> None:
         """Recover what was missed or interrupted, plan, and start firing (inside the loop)."""
@@ -168,10 +168,11 @@ class ReminderEngine:
         removed = [i for i in self._points if i not in wanted]
         for point_id in removed:
             del self._points[point_id]
+        self._fired &= wanted.keys()  # only a point fired a hair before "now" can be wanted again
         added = [p for i, p in wanted.items() if i not in self._points and i not in self._fired]
         for point in added:
             self._points[point.id] = point
-        if added or removed:
+        if added or removed or len(self._order) != len(self._points):
             self._order = sorted(self._points.values())
         self._sync_jobs()
         return len(added), len(removed)
@@ -185,7 +186,8 @@ class ReminderEngine:
         for point in self._order:
             if self.clock.to_real(point.at) > limit:
                 break
-            due.add(point.id)
+            if point.id in self._points:  # fired points stay in the order until a re-plan
+                due.add(point.id)
         for point_id in self._scheduled - due:
             if self._scheduler.get_job(point_id) is not None:
                 self._scheduler.remove_job(point_id)
@@ -206,7 +208,6 @@ class ReminderEngine:
         self._scheduled.discard(point_id)
         if point is None:
             return
-        self._order.remove(point)
         self._fired.add(point_id)
         due_real = self.clock.to_real(point.at)
         self.stats.lateness.append((datetime.now(UTC) - due_real).total_seconds())
