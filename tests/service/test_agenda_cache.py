@@ -1,44 +1,11 @@
-"""The database: migrations match the models; the agenda cache is right or not used."""
+"""The cache of a validated data set: used when nothing changed, never when anything did."""
 
 import pickle
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from sqlalchemy import create_engine
 
 from bot.service import load_library
-from bot.storage import Store
-from bot.storage.migrate import current_heads
-from bot.storage.models import metadata as bot_metadata
-from schedules import metadata as ledger_metadata
 from tests.conftest import MINI_DATA
-
-
-async def test_migrations_create_exactly_the_models(tmp_path):
-    store = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}")
-    await store.close()
-    engine = create_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}")
-    with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
-        assert context.get_current_revision() in current_heads()
-        differences = compare_metadata(context, [bot_metadata, ledger_metadata])
-    engine.dispose()
-    assert differences == []
-
-
-async def test_opening_twice_migrates_once_and_keeps_the_data(tmp_path):
-    from datetime import UTC, datetime
-
-    from bot.storage import Delivery, ScopeKind
-
-    url = f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}"
-    store = await Store.open(url)
-    await store.subscribe("console", Delivery.DM, ScopeKind.ALL, "", [], datetime.now(UTC))
-    await store.close()
-    again = await Store.open(url)
-    assert len(await again.subscriptions()) == 1
-    await again.close()
 
 
 def test_the_cache_is_used_when_nothing_changed(tmp_path, data_dir):

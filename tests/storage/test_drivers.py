@@ -1,0 +1,121 @@
+"""The storage interface and the delivery ledger, against each driver (SQLite, PostgreSQL)."""
+
+from datetime import UTC, datetime, timedelta
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from bot.storage import Delivery, ScopeKind, Snapshot, Store
+from bot.storage.migrate import current_heads
+from bot.storage.models import metadata as bot_metadata
+from schedules import Claim, Ledger, State
+from schedules import metadata as ledger_metadata
+
+NOW = datetime(2016, 2, 1, 12, tzinfo=UTC)
+
+
+async def test_migrations_create_exactly_the_models(database_url):
+    store = await Store.open(database_url)
+    try:
+
+        def compare(connection):
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            return context.get_current_revision(), compare_metadata(
+                context, [bot_metadata, ledger_metadata]
+            )
+
+        async with store.engine.connect() as connection:
+            revision, differences = await connection.run_sync(compare)
+        assert revision in current_heads()
+        assert differences == []
+    finally:
+        await store.close()
+    again = await Store.open(database_url)  # a second start migrates nothing and fails nothing
+    await again.close()
+
+
+async def test_subscriptions(database_url):
+    store = await Store.open(database_url)
+    try:
+        row, created = await store.subscribe(
+            "discord:1", Delivery.HERE, ScopeKind.BODY, "ptc", [10080, 1440], NOW, "9", "10"
+        )
+        assert created and row.leads == (10080, 1440) and row.created == int(NOW.timestamp())
+        same, created = await store.subscribe(
+            "discord:1", Delivery.HERE, ScopeKind.BODY, "ptc", [60], NOW, "9", "10"
+        )
+        assert not created and same.id == row.id and same.leads == (60,)
+        await store.subscribe("discord:2", Delivery.CHANNEL, ScopeKind.ALL, "", [], NOW, "9", "10")
+        await store.add_subscriptions(
+            dict(
+                owner=f"discord:{n}",
+                delivery="me",
+                guild_id=None,
+                channel_id="",
+                scope_kind="topic",
+                scope_id="tfa",
+                leads=None,
+                created=n,
+            )
+            for n in range(100, 110)
+        )
+        rows = await store.subscriptions()
+        assert len(rows) == 12
+        assert {r.scope_kind for r in rows} == {ScopeKind.BODY, ScopeKind.ALL, ScopeKind.TOPIC}
+        removed = await store.unsubscribe(Delivery.CHANNEL, None, None, None, "10")
+        assert [r.owner for r in removed] == ["discord:2"]
+        removed = await store.unsubscribe(Delivery.HERE, ScopeKind.BODY, "ptc", "discord:1", "10")
+        assert len(removed) == 1
+        assert len(await store.subscriptions()) == 10
+    finally:
+        await store.close()
+
+
+async def test_reminders_settings_snapshots_and_feed_tokens(database_url):
+    store = await Store.open(database_url)
+    try:
+        reminder = await store.add_reminder("console", "pc-74", None, NOW + timedelta(days=3), NOW)
+        assert (await store.reminders())[0].at == NOW + timedelta(days=3)
+        assert await store.remove_reminder(reminder.id, "someone else") is False
+        assert await store.remove_reminder(reminder.id, "console") is True
+        await store.set_user_timezone("console", "Europe/Brussels")
+        await store.set_user_timezone("console", "America/Cancun")
+        assert await store.user_timezone("console") == "America/Cancun"
+        await store.set_guild_timezone("9", "Africa/Lome")
+        assert await store.guild_timezone("9") == "Africa/Lome"
+        snapshots = {"a": Snapshot("x"), "b": Snapshot("y", 2, 1_450_000_000)}
+        await store.save_snapshots(snapshots)
+        assert await store.snapshots() == snapshots
+        token = await store.new_feed_token("discord:1", NOW)
+        assert await store.feed_owner(token) == "discord:1"
+        assert await store.feed_owner(token + "x") is None
+        assert await store.revoke_feed_tokens("discord:1", NOW) == 1
+        assert await store.feed_owner(token) is None
+    finally:
+        await store.close()
+
+
+async def test_the_ledger_claims_once(database_url):
+    store = await Store.open(database_url)
+    try:
+        ledger = Ledger(store.engine)
+        first = await ledger.claim("m|1440m|20160301T000000Z", "channel:1")
+        assert first.claim is Claim.NEW and len(first.nonce) == 25
+        again = await ledger.claim("m|1440m|20160301T000000Z", "channel:1", late=True)
+        assert (again.claim, again.nonce) == (Claim.RESUME, first.nonce)
+        assert await ledger.interrupted() == [("m|1440m|20160301T000000Z", "channel:1")]
+        await ledger.finish("m|1440m|20160301T000000Z", "channel:1", State.SENT, None, "42")
+        done = await ledger.claim("m|1440m|20160301T000000Z", "channel:1")
+        assert done.claim is Claim.DONE
+        assert await ledger.skip("m|10080m|20160223T000000Z", "channel:1", "why") is True
+        assert await ledger.skip("m|10080m|20160223T000000Z", "channel:1", "why") is False
+        records = await ledger.records(["channel:1"])
+        assert [(r.state, r.late) for r in records] == [(State.SKIPPED, False), (State.SENT, True)]
+        assert await ledger.known(["m|1440m|20160301T000000Z", "other"]) == {
+            ("m|1440m|20160301T000000Z", "channel:1")
+        }
+        await ledger.set_state("last_alive", "2016-02-01T00:00:00+00:00")
+        await ledger.set_state("last_alive", "2016-02-02T00:00:00+00:00")
+        assert await ledger.get_state("last_alive") == "2016-02-02T00:00:00+00:00"
+    finally:
+        await store.close()
