@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -24,7 +25,8 @@ from .ledger import Claim, Ledger, State
 from .plan import FirePoint, Target, plan
 
 log = logging.getLogger(__name__)
-LAST_ALIVE = "last_alive"
+LAST_ALIVE = "last_alive"  # every fire point due before it has been fired
+FAN_OUT = "*"  # ledger destination marking a fire point's fan-out: claimed when it starts
 HORIZON = timedelta(hours=6)  # real time; jobs exist for fire points due within it
 JOB_DEFAULTS = {"misfire_grace_time": None, "coalesce": False, "max_instances": 1}
 
@@ -71,7 +73,10 @@ class Source(Protocol):
 
     def leads(self, target: Target) -> Iterable[timedelta]: ...
 
-    async def destinations(self, point: FirePoint) -> Sequence[Destination]: ...
+    async def destinations(self, point: FirePoint, missed: bool = False) -> Sequence[Destination]:
+        """Who gets `point`; when `missed` (sent late after a restart), only those who had
+        subscribed before it was due."""
+        ...
 
     async def deliver(self, point: FirePoint, to: Destination, attempt: Attempt) -> Outcome: ...
 
@@ -85,7 +90,8 @@ class Stats:
     fired: int = 0
     delivered: int = 0
     failed: int = 0
-    lateness: list[float] = field(default_factory=list)  # seconds, real time, per fire point
+    # seconds (real time) between when a fire point was due and when it fired; the latest ones
+    lateness: deque[float] = field(default_factory=lambda: deque(maxlen=10_000))
 
 
 class ReminderEngine:
@@ -133,38 +139,47 @@ class ReminderEngine:
         """Recover what was missed or interrupted, plan, and start firing (inside the loop)."""
         now = self.clock.now()
         last_alive = await self._last_alive()
-        await self._resume_interrupted()
+        await self._resume_interrupted(now)
         await self._recover(last_alive, now)
         self._scheduler.start()
-        self.replan()
+        # From `now` read above: what fell due while recovery ran is planned (and fires at once).
+        self.replan(since=now)
         # Jobs exist only for fire points due within the horizon: start-up stays fast with tens
         # of thousands of fire points, and this job brings the next ones in as time passes.
         self._scheduler.add_job(
-            self._sync_jobs,
+            self._refill,
             "interval",
             seconds=self._horizon.total_seconds() / 2,
             id="refill",
             name="refill",
             replace_existing=True,
         )
-        await self.ledger.set_state(LAST_ALIVE, now.isoformat())
+        await self._mark_alive()
         self._heartbeat = asyncio.create_task(self._beat())
 
     async def stop(self) -> None:
-        """Stop planning; let deliveries under way finish; remember when we were last alive."""
+        """Stop planning; let deliveries under way finish; remember how far we got."""
         if self._heartbeat is not None:
             self._heartbeat.cancel()
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
         if self._running:
             await asyncio.gather(*self._running, return_exceptions=True)
-        await self.ledger.set_state(LAST_ALIVE, self.clock.now().isoformat())
+        await self._mark_alive()
 
-    def replan(self) -> tuple[int, int]:
+    def replan(self, since: datetime | None = None) -> tuple[int, int]:
         """Bring the plan in line with the source: (added, removed) fire points. Ids are fire
-        point ids, so an unchanged fire point keeps its job and a moved meeting's old ones go."""
+        point ids, so an unchanged fire point keeps its job and a moved meeting's old ones go.
+
+        A planned point that is due but whose job has not run yet is kept (if still wanted);
+        a new point is added only if it falls due after `since` (default: now).
+        """
         now = self.clock.now()
-        wanted = {p.id: p for p in plan(self.source.targets(), self.source.leads, now)}
+        newer_than = since if since is not None else now
+        pending = self._earliest_unfired()
+        floor = min(newer_than, pending) if pending is not None else newer_than
+        candidates = plan(self.source.targets(), self.source.leads, floor - _TICK)
+        wanted = {p.id: p for p in candidates if p.at > newer_than or p.id in self._points}
         removed = [i for i in self._points if i not in wanted]
         for point_id in removed:
             del self._points[point_id]
@@ -176,6 +191,11 @@ class ReminderEngine:
             self._order = sorted(self._points.values())
         self._sync_jobs()
         return len(added), len(removed)
+
+    async def _refill(self) -> None:
+        """The interval job: a coroutine, so that APScheduler runs it on the loop, not in a
+        thread beside the loop's own changes to the plan."""
+        self._sync_jobs()
 
     def _sync_jobs(self) -> None:
         """One APScheduler job per fire point due within the horizon, and no other."""
@@ -203,20 +223,31 @@ class ReminderEngine:
             )
         self._scheduled = due
 
+    def _earliest_unfired(self) -> datetime | None:
+        return next((p.at for p in self._order if p.id in self._points), None)
+
     async def _fire(self, point_id: str) -> None:
-        point = self._points.pop(point_id, None)
+        point = self._points.get(point_id)
         self._scheduled.discard(point_id)
         if point is None:
             return
-        self._fired.add(point_id)
-        due_real = self.clock.to_real(point.at)
-        self.stats.lateness.append((datetime.now(UTC) - due_real).total_seconds())
-        self.stats.fired += 1
         task = asyncio.current_task()
         if task is not None:
             self._running.add(task)
         try:
+            # The marker is claimed before the point leaves the plan: whatever happens next, a
+            # restart finds either the point still planned or its fan-out to finish.
+            marker = await self.ledger.claim(point.id, FAN_OUT)
+            self._points.pop(point_id, None)
+            self._fired.add(point_id)
+            if marker.claim is Claim.DONE:
+                return
+            self.stats.lateness.append(
+                (datetime.now(UTC) - self.clock.to_real(point.at)).total_seconds()
+            )
+            self.stats.fired += 1
             await self.fan_out(point)
+            await self.ledger.finish(point.id, FAN_OUT, State.SENT)
         finally:
             if task is not None:
                 self._running.discard(task)
@@ -225,7 +256,7 @@ class ReminderEngine:
 
     async def fan_out(self, point: FirePoint, late: Late | None = None) -> None:
         """Deliver `point` to each of its destinations once, a bounded number at a time."""
-        destinations = await self.source.destinations(point)
+        destinations = await self.source.destinations(point, missed=late is not None)
         gate = asyncio.Semaphore(self._concurrency)
 
         async def one(destination: Destination) -> None:
@@ -273,17 +304,24 @@ class ReminderEngine:
             self.stats.failed += 1
         return outcome
 
-    async def _resume_interrupted(self) -> None:
-        """Attempts a crash cut between claim and record are finished now, with their nonce
-        (late, if they were due before now)."""
-        now = self.clock.now()
+    async def _resume_interrupted(self, now: datetime) -> None:
+        """What a crash cut short is finished now: fan-outs that had started (every destination
+        not yet done), then single deliveries between claim and record, with their nonce; late,
+        if they were due before now."""
+        interrupted = await self.ledger.interrupted()
+        for point_id, destination_key in interrupted:
+            point = _parse_point(point_id)
+            if destination_key != FAN_OUT or point is None:
+                continue
+            await self.fan_out(point, Late.DOWN if point.at < now else None)
+            await self.ledger.finish(point_id, FAN_OUT, State.SENT)
         for point_id, destination_key in await self.ledger.interrupted():
             point = _parse_point(point_id)
             if point is None:
                 await self._redeliver(point_id, destination_key)
                 continue
             late = Late.DOWN if point.at < now else None
-            for destination in await self.source.destinations(point):
+            for destination in await self.source.destinations(point, missed=True):
                 if destination.key == destination_key:
                     await self.deliver_once(point, destination, late)
                     break
@@ -319,9 +357,11 @@ class ReminderEngine:
         if not missed:
             return
         known = await self.ledger.known([p.id for p in missed])
+        started = {point_id for point_id, destination in known if destination == FAN_OUT}
+        missed = [p for p in missed if p.id not in started]  # fired; resumed above if need be
         latest: dict[tuple[str, str], tuple[FirePoint, Destination]] = {}
         for point in missed:  # chronological: later points replace earlier ones
-            for destination in await self.source.destinations(point):
+            for destination in await self.source.destinations(point, missed=True):
                 if (point.id, destination.key) in known:
                     continue
                 pair = (point.key, destination.key)
@@ -334,8 +374,8 @@ class ReminderEngine:
                     )
                 latest[pair] = (point, destination)
         for (key, _), (point, destination) in latest.items():
-            start = targets[key].start
-            if start is not None and start > now:
+            useful_until = targets[key].last_useful
+            if useful_until is not None and useful_until > now:
                 await self.deliver_once(point, destination, Late.DOWN)
             else:
                 await self.ledger.skip(
@@ -348,13 +388,25 @@ class ReminderEngine:
         value = await self.ledger.get_state(LAST_ALIVE)
         return datetime.fromisoformat(value) if value else None
 
+    async def _mark_alive(self) -> None:
+        """Record how far firing got: now, or just before the earliest point still waiting to
+        fire (due but not yet run), so that a restart finds everything after it."""
+        mark = self.clock.now()
+        pending = self._earliest_unfired()
+        if pending is not None and pending <= mark:
+            mark = pending - _TICK
+        await self.ledger.set_state(LAST_ALIVE, mark.isoformat())
+
     async def _beat(self) -> None:
         while True:
             await asyncio.sleep(self._heartbeat_every)
             try:
-                await self.ledger.set_state(LAST_ALIVE, self.clock.now().isoformat())
+                await self._mark_alive()
             except Exception:
                 log.exception("could not record the heartbeat")
+
+
+_TICK = timedelta(microseconds=1)
 
 
 def _parse_point(point_id: str) -> FirePoint | None:

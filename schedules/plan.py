@@ -35,6 +35,13 @@ class Target:
     start: datetime | None  # aware; for a DAY target, the start of its first day in `zone`
     precision: Precision
     zone: str  # IANA zone of the venue
+    # After this instant a reminder missed while the bot was down is no longer worth sending
+    # (default: the start; a one-off reminder at a time of its own uses its meeting's start).
+    deadline: datetime | None = None
+
+    @property
+    def last_useful(self) -> datetime | None:
+        return self.deadline or self.start
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -55,7 +62,8 @@ def fire_instant(start: datetime, lead: timedelta, zone: ZoneInfo) -> datetime:
     days = timedelta(days=lead.days)
     rest = lead - days
     local = start.astimezone(zone).replace(tzinfo=None) - days
-    # fold=0: a wall time skipped by DST maps just past the gap; a repeated one to its first pass.
+    # fold=0: a wall time skipped by DST moves forward by the change (02:30 becomes 03:30 on
+    # the day clocks go forward); a wall time that happens twice takes its first pass.
     shifted = local.replace(tzinfo=zone, fold=0).astimezone(UTC)
     return shifted - rest
 
@@ -65,14 +73,14 @@ def plan(
     leads: Callable[[Target], Iterable[timedelta]],
     now: datetime,
 ) -> list[FirePoint]:
-    """Every fire point still ahead of `now`, in order; none for a target without a known day."""
+    """Every fire point after `now`, in order; none for a target without a known day."""
     points = set()
     for target in targets:
         if not target.precision.schedulable or target.start is None:
             continue
         zone = ZoneInfo(target.zone)
         for lead in leads(target):
-            if lead <= timedelta(0):
+            if lead < timedelta(0):  # zero is "at the start" (a one-off reminder at its time)
                 continue
             at = fire_instant(target.start, lead, zone)
             if at > now:

@@ -31,6 +31,7 @@ from .audience import Audience, route_of
 
 log = logging.getLogger(__name__)
 REMINDER_PREFIX = "reminder:"
+_FOREVER = datetime.max.replace(tzinfo=UTC)
 NOTICE_PREFIX = "notice:"
 
 
@@ -82,10 +83,19 @@ class Reminders:
             yield Target(
                 meeting.id, self.start_of(meeting), _precision(meeting), meeting.when.zone.key
             )
+        meetings = self.agenda.agenda.meetings
         for reminder in self.audience.reminders():
             if reminder.at is not None:
+                subject = meetings.get(reminder.meeting_id)
+                # Missed while down, a one-off reminder is still worth sending until its
+                # meeting starts (or, for a meeting without a day, always).
+                deadline = self.start_of(subject) if subject is not None else None
                 yield Target(
-                    f"{REMINDER_PREFIX}{reminder.id}", reminder.at, TargetPrecision.EXACT, "UTC"
+                    f"{REMINDER_PREFIX}{reminder.id}",
+                    reminder.at,
+                    TargetPrecision.EXACT,
+                    "UTC",
+                    deadline or _FOREVER,
                 )
 
     def start_of(self, meeting: Meeting) -> datetime | None:
@@ -103,7 +113,7 @@ class Reminders:
         ladder = set(self.agenda.agenda.ladders.for_kind(meeting.kind))
         return ladder | self.audience.override_leads(meeting, self.agenda.index)
 
-    async def destinations(self, point: FirePoint) -> Sequence[Destination]:
+    async def destinations(self, point: FirePoint, missed: bool = False) -> Sequence[Destination]:
         if point.key.startswith(REMINDER_PREFIX):
             reminder = self.audience.reminder(int(point.key.removeprefix(REMINDER_PREFIX)))
             if reminder is None:
@@ -113,7 +123,10 @@ class Reminders:
         if meeting is None:
             return []
         ladder = self.agenda.agenda.ladders.for_kind(meeting.kind)
-        routes = self.audience.routes(meeting, self.agenda.index, point.lead, ladder, point.at)
+        # Sent late, a reminder goes only to those who had subscribed before it was due; on
+        # time, to every subscriber (creation times are in agenda time, which --as-of moves).
+        due = point.at if missed else None
+        routes = self.audience.routes(meeting, self.agenda.index, point.lead, ladder, due)
         return [Destination(key, tuple(sorted(m))) for key, m in sorted(routes.items())]
 
     async def deliver(self, point: FirePoint, to: Destination, attempt: Attempt) -> Outcome:

@@ -43,7 +43,7 @@ class RecordingSource:
     def leads(self, target):
         return list(self.lead_list)
 
-    async def destinations(self, point: FirePoint):
+    async def destinations(self, point: FirePoint, missed=False):
         return [Destination(key) for key in self.audience.get(point.key, [])]
 
     async def redeliver(self, key, to, attempt):

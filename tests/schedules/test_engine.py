@@ -210,3 +210,100 @@ async def test_jobs_exist_only_within_the_horizon_and_come_in_as_time_passes(led
         assert engine.job_count == 2
     finally:
         await engine.stop()
+
+
+# Regression tests named after the review findings (2026-11-26).
+
+
+async def test_a_crash_before_every_destination_was_claimed_finishes_the_rest(ledger):
+    from schedules.engine import FAN_OUT
+
+    clock = TestClock(AS_OF)
+    source = RecordingSource(
+        [exact("a", AS_OF + DAY - timedelta(hours=1))], [DAY], {"a": ["dm:1", "dm:2", "dm:3"]}
+    )
+    point = _plan_one(
+        ReminderEngine(source, ledger, TestClock(AS_OF - DAY)), TestClock(AS_OF - DAY)
+    )
+    # The crashed run had started the fan-out and sent to dm:1 only.
+    await ledger.claim(point.id, FAN_OUT)
+    await ledger.claim(point.id, "dm:1")
+    await ledger.finish(point.id, "dm:1", State.SENT)
+    await ledger.set_state("last_alive", AS_OF.isoformat())  # the heartbeat had moved past it
+    engine = ReminderEngine(source, ledger, clock)
+    await engine.start()
+    await engine.stop()
+    assert sorted(to for _, to, _ in source.sent) == ["dm:2", "dm:3"]
+    assert all(attempt.late for _, _, attempt in source.sent)
+    assert await ledger.interrupted() == []
+
+
+async def test_points_due_while_recovery_runs_are_planned_and_fire(ledger):
+    from bot.core import FixedClock
+
+    clock = FixedClock(AS_OF)
+    missed = exact("missed", AS_OF + DAY - timedelta(hours=2))  # due 2 hours before start
+    soon = exact("soon", AS_OF + DAY + timedelta(minutes=30))  # due 30 minutes after start
+    source = RecordingSource([missed, soon], [DAY], {"missed": ["dm:1"], "soon": ["dm:2"]})
+    await ledger.set_state("last_alive", (AS_OF - timedelta(hours=3)).isoformat())
+    real_deliver = source.deliver
+
+    async def slow_deliver(point, to, attempt):  # sending the late one takes an agenda hour
+        clock.advance(timedelta(hours=1))
+        return await real_deliver(point, to, attempt)
+
+    source.deliver = slow_deliver
+    engine = ReminderEngine(source, ledger, clock)
+    fired = asyncio.Event()
+
+    async def done(point):
+        fired.set()
+
+    engine.on_fired = done
+    await engine.start()
+    try:
+        await asyncio.wait_for(fired.wait(), timeout=10)  # "soon" was due during recovery
+    finally:
+        await engine.stop()
+    assert sorted(to for _, to, _ in source.sent) == ["dm:1", "dm:2"]
+
+
+async def test_replan_keeps_a_due_point_whose_job_has_not_run(ledger):
+    from bot.core import FixedClock
+
+    clock = FixedClock(AS_OF)
+    source = RecordingSource([exact("a", AS_OF + DAY + timedelta(hours=1))], [DAY], {"a": ["dm:1"]})
+    engine = ReminderEngine(source, ledger, clock)
+    await engine.start()
+    try:
+        assert len(engine.points) == 1
+        clock.advance(timedelta(hours=2))  # now past the point; its job has not run yet
+        assert engine.replan() == (0, 0)
+        assert len(engine.points) == 1
+    finally:
+        await engine.stop()
+
+
+async def test_the_refill_job_runs_on_the_loop():
+    import inspect
+
+    assert inspect.iscoroutinefunction(ReminderEngine._refill)
+
+
+async def test_a_point_fired_in_an_earlier_run_does_not_fire_again(ledger):
+    from schedules.engine import FAN_OUT
+
+    clock = TestClock(AS_OF)
+    source = RecordingSource([exact("a", AS_OF + 2 * DAY)], [DAY], {"a": ["dm:1"]})
+    engine = ReminderEngine(source, ledger, clock)
+    await engine.start()
+    try:
+        point = engine.points[0]
+        # A run living at the same --as-of fired it already: the marker says so.
+        await ledger.claim(point.id, FAN_OUT)
+        await ledger.finish(point.id, FAN_OUT, State.SENT)
+        await engine._fire(point.id)  # what its job does when it comes due
+    finally:
+        await engine.stop()
+    assert source.sent == []
+    assert engine.points == []

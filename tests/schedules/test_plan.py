@@ -87,9 +87,10 @@ def test_exact_and_day_targets_are_planned():
         assert len(plan([target(precision=precision)], lambda t: [D], utc(2000, 1, 1))) == 1
 
 
-def test_non_positive_leads_are_ignored_and_duplicates_merge():
+def test_negative_leads_are_ignored_zero_is_the_start_and_duplicates_merge():
     points = plan([target()], lambda t: [timedelta(0), -D, D, D], now=utc(2000, 1, 1))
-    assert [p.lead for p in points] == [D]
+    assert [p.lead for p in points] == [D, timedelta(0)]
+    assert points[1].at == MARCH_2
 
 
 def test_fire_point_ids_are_stable_and_change_when_the_target_moves():

@@ -412,3 +412,35 @@ async def test_reminder_commands_answer_any_text_with_a_reply(runtime, caller, a
     for reply in replies:
         assert reply.title
         assert "Sorry" not in reply.title
+
+
+async def test_a_one_off_reminder_at_a_time_of_its_own_fires(wco, database):
+    # Regression (review, 2026-11-26): reminders at a date and time were never planned.
+    due = datetime(2016, 3, 1, 9, tzinfo=UTC)
+    sender = RecordingSender()
+    runtime = await open_runtime(wco, LivingClock(due - timedelta(seconds=1)), database, sender)
+    try:
+        reply = await commands(runtime).remind(CONSOLE_CALLER, "PTC 211", "2016-03-01 09:00")
+        assert reply.title == "Reminder set"
+        assert any(p.key.startswith("reminder:") for p in runtime.engine.points)
+        await asyncio.wait_for(sender.arrived.wait(), timeout=10)
+    finally:
+        await runtime.stop()
+    destination, message, _ = sender.sent[0]
+    assert destination == "console"
+    assert message.reply.title == "Reminder: Permanent Technical Committee, 211th/212th Sessions"
+
+
+async def test_subscribers_get_reminders_on_time_after_a_restart_at_an_earlier_as_of(wco, database):
+    # Regression (review, 2026-11-26): creation times are agenda times, which --as-of moves back.
+    sender = RecordingSender()
+    later = await open_runtime(wco, FixedClock(datetime(2016, 2, 27, tzinfo=UTC)), database, sender)
+    await commands(later).subscribe(CONSOLE_CALLER, "PTC 211")
+    await later.stop()
+    earlier = await open_runtime(wco, FixedClock(NEWS_DAY), database, sender)
+    try:
+        point = next(p for p in earlier.engine.points if p.key == "ptc-211-212")
+        assert [d.key for d in await earlier.reminders.destinations(point)] == ["console"]
+        assert await earlier.reminders.destinations(point, missed=True) == []
+    finally:
+        await earlier.stop()
