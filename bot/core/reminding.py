@@ -101,6 +101,7 @@ def change_reply(meeting: Meeting, change: str, now: datetime, times: TimeStyle)
         "dated": f"Date set: {meeting.title}",
         "venue": f"New venue: {meeting.title}",
         "added": f"New on the agenda: {meeting.title}",
+        "reinstated": f"Back on the agenda: {meeting.title}",
         "status": f"Status now {meeting.status_at(now).value}: {meeting.title}",
     }
     body = f"**{when_text(meeting.when, times)}**"
@@ -110,6 +111,8 @@ def change_reply(meeting: Meeting, change: str, now: datetime, times: TimeStyle)
         body += "\nIts reminders are cancelled too."
     elif change in ("moved", "dated"):
         body += "\nIts reminders now follow the new date."
+    elif change == "reinstated":
+        body += "\nIts reminders are back too."
     return Reply(
         title=titles.get(change, titles["status"]),
         body=body,

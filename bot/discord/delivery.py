@@ -83,6 +83,26 @@ class Window:
             self._sent.append(self._clock())
 
 
+MENTIONS_PER_MESSAGE = 80  # 80 x "<@19 digits> " stays under Discord's 2,000 characters
+
+
+def mention_batches(users: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The users to mention, in messages Discord accepts; one empty batch for nobody."""
+    if not users:
+        return [()]
+    return [users[i : i + MENTIONS_PER_MESSAGE] for i in range(0, len(users), MENTIONS_PER_MESSAGE)]
+
+
+def _only(users: tuple[str, ...]) -> discord.AllowedMentions:
+    """Pings for exactly these users, and for nothing else."""
+    return discord.AllowedMentions(
+        users=[discord.Object(id=int(user)) for user in users],
+        roles=False,
+        everyone=False,
+        replied_user=False,
+    )
+
+
 class DiscordSender:
     times: TimeStyle = DISCORD_TIMES
 
@@ -116,16 +136,23 @@ class DiscordSender:
             embed = to_message(message.reply, command_ids).embeds[0]
             footer = embed.footer.text
             embed.set_footer(text=f"{footer} · {ref}" if footer else ref)
-            mentions = [discord.Object(id=int(user)) for user in message.mentions]
+            batches = mention_batches(message.mentions)
             await self.requests.wait()
             sent = await channel.send(
-                content=" ".join(f"<@{user}>" for user in message.mentions) or None,
+                content=(batches[0] and " ".join(f"<@{user}>" for user in batches[0])) or None,
                 embed=embed,
                 nonce=attempt.nonce,
-                allowed_mentions=discord.AllowedMentions(
-                    users=mentions, roles=False, everyone=False, replied_user=False
-                ),
+                allowed_mentions=_only(batches[0]),
             )
+            # Discord takes 2,000 characters and 100 mentions a message: the other subscribers
+            # of a large channel are mentioned in short follow-ups, each with its own nonce.
+            for number, batch in enumerate(batches[1:], start=1):
+                await self.requests.wait()
+                await channel.send(
+                    content=" ".join(f"<@{user}>" for user in batch),
+                    nonce=f"{attempt.nonce[:21]}+{number:03d}",
+                    allowed_mentions=_only(batch),
+                )
         except discord.HTTPException as problem:
             reason = REASONS.get(
                 problem.code,

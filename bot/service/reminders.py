@@ -3,7 +3,6 @@ subscriptions, destinations from the audience, and delivery through the adapter'
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -163,13 +162,15 @@ class Reminders:
 
     # -- notices of change -----------------------------------------------------------------------
 
-    async def notify(self, changes: Sequence[tuple[Meeting, str]]) -> int:
-        """Tell every follower of each changed meeting, once per change and destination."""
+    async def notify(self, changes: Sequence[tuple[Meeting, str, int]]) -> int:
+        """Tell every follower of each changed meeting, once per change and destination.
+        `serial` counts the meeting's changes, so that moving it back and forth is told each
+        time, and a retry of the same change never twice."""
         assert self.engine is not None
         sent = 0
-        for meeting, change in changes:
+        for meeting, change, serial in changes:
             routes = self.audience.routes(meeting, self.agenda.index, None, (), None)
-            key = f"{NOTICE_PREFIX}{meeting.id}:{change}:{_fingerprint_id(meeting)}"
+            key = f"{NOTICE_PREFIX}{meeting.id}:{change}:{serial}"
             for destination, mentions in sorted(routes.items()):
                 outcome = await self.engine.send_once(
                     key,
@@ -197,10 +198,6 @@ def _precision(meeting: Meeting) -> TargetPrecision:
     if precision is Precision.TBA:
         return TargetPrecision.NONE
     return TargetPrecision.ROUGH
-
-
-def _fingerprint_id(meeting: Meeting) -> str:
-    return hashlib.sha256(fingerprint(meeting).encode()).hexdigest()[:10]
 
 
 def fingerprint(meeting: Meeting) -> str:
@@ -233,6 +230,11 @@ def classify(old: str | None, meeting: Meeting) -> str | None:
         return "cancelled"
     if meeting.status is Status.POSTPONED and status != Status.POSTPONED.value:
         return "postponed"
+    if status in (Status.CANCELLED.value, Status.POSTPONED.value) and meeting.status not in (
+        Status.CANCELLED,
+        Status.POSTPONED,
+    ):
+        return "reinstated"
     when = meeting.when
     dated_now = when.precision.has_day
     if dated_now and precision not in (Precision.EXACT.value, Precision.DAY.value):

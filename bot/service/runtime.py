@@ -110,12 +110,12 @@ class Runtime:
             if before is None or before.fingerprint == printed:
                 current[meeting.id] = before or Snapshot(printed)
                 if known and before is None:
-                    changes.append((meeting, "added"))
+                    changes.append((meeting, "added", 0))
                 continue
             current[meeting.id] = Snapshot(printed, before.changes + 1, now)
             change = classify(before.fingerprint, meeting)
             if change is not None:
-                changes.append((meeting, change))
+                changes.append((meeting, change, before.changes + 1))
         if changes:
             sent = await self.reminders.notify(changes)
             log.info("%d meetings changed; %d notices sent", len(changes), sent)

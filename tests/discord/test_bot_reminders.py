@@ -1,6 +1,7 @@
 """Reminders end to end through the fake Discord: subscribe, permissions, the reminder arriving
 at the right time in the right place, failures logged."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -103,3 +104,38 @@ async def test_a_closed_dm_is_logged_and_the_subscription_kept(fake, wco, tmp_pa
         assert "**failed**" in value and "cannot send you direct messages" in value
         listed = await (await fake.send_command("reminders")).response()
         assert "by direct message" in embed(listed)["fields"][0]["name"]
+
+
+async def test_a_crowded_channel_gets_every_mention_within_discords_limits(fake, wco, tmp_path):
+    # Regression (review, 2026-11-26): over ~90 mentions, Discord refused the whole message.
+    from bot.storage import Store
+
+    store = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}")
+    await store.add_subscriptions(
+        dict(
+            owner=f"discord:{10**18 + n}",
+            delivery="here",
+            guild_id=str(fake.guild_id),
+            channel_id=str(CHANNEL_IDS["general"]),
+            scope_kind="meeting",
+            scope_id="rtfw-wca-2015",
+            leads="1440",
+            created=0,
+        )
+        for n in range(100)
+    )
+    await store.close()
+    clock = LivingClock(LOME_1D - timedelta(seconds=1))
+    async with bot_at(fake, wco, clock, tmp_path) as bot:
+        fired = asyncio.Event()
+
+        async def done(point):
+            fired.set()
+
+        bot.runtime.engine.on_fired = done
+        await asyncio.wait_for(fired.wait(), timeout=15)
+    sent = [m for m in fake.messages_in("general") if m["type"] == 0]
+    assert len(sent) == 2 and sent[0]["embeds"] and not sent[1]["embeds"]
+    mentioned = [m for message in sent for m in message["content"].split()]
+    assert len(mentioned) == len(set(mentioned)) == 100
+    fake.assert_no_rejections()

@@ -128,3 +128,14 @@ async def test_the_dm_throttle_spaces_calls_evenly():
     for _ in range(3):
         await throttle.wait()
     assert time.slept == [0.5, 0.5]
+
+
+def test_mentions_are_split_into_messages_discord_accepts():
+    from bot.discord.delivery import MENTIONS_PER_MESSAGE, mention_batches
+
+    users = tuple(str(10**18 + n) for n in range(200))
+    batches = mention_batches(users)
+    assert [len(b) for b in batches] == [80, 80, 40]
+    assert all(len(" ".join(f"<@{u}>" for u in b)) <= 2000 for b in batches)
+    assert MENTIONS_PER_MESSAGE <= 100
+    assert mention_batches(()) == [()]

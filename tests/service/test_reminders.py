@@ -444,3 +444,38 @@ async def test_subscribers_get_reminders_on_time_after_a_restart_at_an_earlier_a
         assert await earlier.reminders.destinations(point, missed=True) == []
     finally:
         await earlier.stop()
+
+
+async def test_back_and_forth_changes_and_reinstatements_are_each_told(wco, database):
+    # Regression (review, 2026-11-26): A->B->A->B told only twice; un-cancelling told nothing.
+    from dataclasses import replace
+
+    from bot.core import Status, When
+
+    sender = RecordingSender()
+    runtime = await open_runtime(wco, FixedClock(NEWS_DAY), database, sender)
+    try:
+        await commands(runtime).subscribe(CONSOLE_CALLER, "PTC 211")
+        meeting = wco.meetings["ptc-211-212"]
+
+        def shifted(days):
+            when = meeting.when
+            moved = replace(
+                meeting,
+                when=When.days(
+                    when.first_day + timedelta(days=days),
+                    when.last_day + timedelta(days=days),
+                    when.zone,
+                ),
+            )
+            return replace(wco, meetings={**wco.meetings, moved.id: moved})
+
+        for agenda in (shifted(7), wco, shifted(7)):
+            await runtime.replace_agenda(agenda)
+        cancelled = replace(meeting, status=Status.CANCELLED)
+        await runtime.replace_agenda(replace(wco, meetings={**wco.meetings, meeting.id: cancelled}))
+        await runtime.replace_agenda(wco)
+        titles = [m.reply.title.split(":")[0] for _, m, _ in sender.sent]
+        assert titles == ["New date", "New date", "New date", "Cancelled", "Back on the agenda"]
+    finally:
+        await runtime.stop()
