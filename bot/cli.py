@@ -25,6 +25,7 @@ from bot.core import (
 )
 from bot.service import AgendaService, Runtime, load_agenda, load_library
 from bot.settings import Settings
+from bot.storage import StorageError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 log = logging.getLogger("bot")
@@ -70,6 +71,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_discord(service, settings, data_dir)
         return asyncio.run(_console(service, settings, data_dir))
+    except StorageError as problem:
+        print(
+            f"Cannot start: {problem}. Check DATABASE_URL (default: a SQLite file under ./var).",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     except KeyboardInterrupt:
         return EXIT_OK
 

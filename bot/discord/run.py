@@ -14,6 +14,7 @@ import yarl
 
 from bot.service import AgendaService, Runtime
 from bot.settings import Settings
+from bot.storage import StorageError
 from bot.web import start_web
 
 from .bot import AgendaBot
@@ -93,6 +94,9 @@ def run_discord(service: AgendaService, settings: Settings, data_dir: Path | Non
     bot.freeze_after_start = True
     try:
         asyncio.run(serve(bot, settings.discord_token.get_secret_value()))
+    except StorageError as problem:
+        log.error("cannot start: %s; check DATABASE_URL", problem)
+        return 1
     except discord.LoginFailure:
         log.error("Discord refused the token: check DISCORD_TOKEN (Developer Portal > Bot)")
         return 1

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import delete, event, select, update
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from .migrate import upgrade
@@ -66,6 +66,10 @@ class ReminderRow:
     created_at: datetime
 
 
+class StorageError(Exception):
+    """The database cannot be used; the message says which setting to check."""
+
+
 class Store:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
@@ -74,14 +78,25 @@ class Store:
     @classmethod
     async def open(cls, url: str) -> Store:
         """Connect, create the SQLite file's folder if needed, and apply migrations."""
-        parsed = make_url(url)
-        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url)
-        if parsed.get_backend_name() == "sqlite":
+        try:
+            parsed = make_url(url)
+            sqlite = parsed.get_backend_name() == "sqlite"
+            if sqlite and parsed.database not in (None, "", ":memory:"):
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_async_engine(url)
+        except (ArgumentError, ImportError, OSError) as problem:
+            raise StorageError(f"DATABASE_URL cannot be used: {problem}") from problem
+        if sqlite:
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        async with engine.begin() as connection:
-            await connection.run_sync(upgrade)
+        try:
+            async with engine.begin() as connection:
+                await connection.run_sync(upgrade)
+        except (SQLAlchemyError, OSError) as problem:
+            await engine.dispose()
+            reason = getattr(problem, "orig", None) or problem
+            raise StorageError(f"the database at DATABASE_URL cannot be opened: {reason}") from (
+                problem
+            )
         return cls(engine)
 
     async def close(self) -> None:

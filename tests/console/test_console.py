@@ -28,8 +28,8 @@ def run_bot(*args, stdin="", cwd=None, env=None, timeout=60):
         AGENDA_RELOAD_SECONDS="0",
         WEB_PORT="0",
         AGENDA_CACHE_DIR="",
-        **(env or {}),
     )
+    environment.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         input=stdin,
@@ -183,3 +183,11 @@ def test_calendar_command_saves_in_the_working_directory(tmp_path):
     result = run_bot("--data", str(MINI_DATA), stdin="/calendar\n", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "agenda.ics").exists()
+
+
+@pytest.mark.parametrize("url", ["sqlite+aiosqlite:////proc/no/such/dir/bot.db", "nonsense://"])
+def test_a_database_that_cannot_be_opened_is_explained(url):
+    result = run_bot("ask", "/next", env={"DATABASE_URL": url})
+    assert result.returncode == 1
+    assert result.stderr.startswith("Cannot start: ")
+    assert "Check DATABASE_URL" in result.stderr and "Traceback" not in result.stderr
