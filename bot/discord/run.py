@@ -50,7 +50,7 @@ def runtime_factory(
         runtime = await Runtime.open(
             service, sender, data_dir=data_dir, **settings.runtime_options()
         )
-        await start_web(runtime, settings)  # the site can serve before the engine starts
+        runtime.after_start.append(lambda: start_web(runtime, settings))
         return runtime
 
     return open_runtime

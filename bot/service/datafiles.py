@@ -12,6 +12,7 @@ import hashlib
 import logging
 import os
 import pickle
+import stat
 import tempfile
 import tomllib
 from pathlib import Path
@@ -35,20 +36,36 @@ def load_library(directory: Path, cache_dir: Path | None = None) -> Library:
     files = _read(directory)
     if cache_dir is None:
         return Library.build(_parse(files))
-    cached = cache_dir / f"agenda-{_digest(files)}.pickle"
-    with contextlib.suppress(
-        OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError
-    ):
-        with cached.open("rb") as stream:
-            library = pickle.load(stream)  # noqa: S301 - a file this process family wrote
-        if isinstance(library, Library):
-            return library
+    source = hashlib.sha256(str(directory.resolve()).encode()).hexdigest()[:12]
+    cached = cache_dir / f"agenda-{source}-{_digest(files)}.pickle"
+    if _private(cache_dir) and _private(cached):
+        with contextlib.suppress(
+            OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError
+        ):
+            with cached.open("rb") as stream:
+                # Only a file this user wrote, in a folder only this user can write to.
+                library = pickle.load(stream)  # noqa: S301
+            if isinstance(library, Library):
+                return library
     library = Library.build(_parse(files))
     try:
-        _store(cached, library)
+        cache_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if _private(cache_dir):
+            _store(cached, library, f"agenda-{source}-")
+        else:
+            log.warning("not caching the agenda: %s is writable by others", cache_dir)
     except OSError as problem:
         log.warning("could not cache the agenda in %s: %s", cache_dir, problem)
     return library
+
+
+def _private(path: Path) -> bool:
+    """Owned by this user and writable by no one else: safe to unpickle from."""
+    try:
+        status = path.stat()
+    except OSError:
+        return False
+    return status.st_uid == os.getuid() and not status.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
 def _read(directory: Path) -> dict[str, bytes]:
@@ -102,9 +119,8 @@ def _digest(files: dict[str, bytes]) -> str:
     return digest.hexdigest()[:32]
 
 
-def _store(target: Path, library: Library) -> None:
-    """Whole or not at all; older cache files of the same directory are removed."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+def _store(target: Path, library: Library, prefix: str) -> None:
+    """Whole or not at all; older cache files of the same data directory are removed."""
     handle, name = tempfile.mkstemp(dir=target.parent, prefix=".agenda-", suffix=".part")
     try:
         with os.fdopen(handle, "wb") as stream:
@@ -114,7 +130,7 @@ def _store(target: Path, library: Library) -> None:
         with contextlib.suppress(OSError):
             Path(name).unlink()
         raise
-    for old in target.parent.glob("agenda-*.pickle"):
+    for old in target.parent.glob(f"{prefix}*.pickle"):
         if old != target:
             with contextlib.suppress(OSError):
                 old.unlink()

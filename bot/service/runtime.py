@@ -37,6 +37,7 @@ class Runtime:
     changes: dict[str, Change] = field(default_factory=dict)  # seen by the bot, for feeds
     generation: int = 0  # grows whenever the agenda (or what we know of it) changes
     on_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    after_start: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
     _watcher: asyncio.Task[None] | None = None
     _stop_watching: asyncio.Event = field(default_factory=asyncio.Event)
     _signature: tuple[tuple[str, int, int], ...] = ()
@@ -70,6 +71,8 @@ class Runtime:
         if self.data_dir is not None and self.reload_every > 0:
             self._signature = _signature(self.data_dir)
             self._watcher = asyncio.create_task(self._watch())
+        for hook in self.after_start:  # adapters on top of the runtime (the web site)
+            await hook()
 
     async def stop_watching(self) -> None:
         """Stop looking at the data files, after a reload under way has finished."""

@@ -178,15 +178,15 @@ class WebServer:
         self.port = 0
 
     async def start(self, host: str, port: int) -> None:
-        self._runner = web.AppRunner(
-            self.app, access_log=None, max_line_size=4096, max_field_size=4096
-        )
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        await site.start()
-        server = site._server
-        sockets = getattr(server, "sockets", None) or []
-        self.port = sockets[0].getsockname()[1] if sockets else port
+        runner = web.AppRunner(self.app, access_log=None, max_line_size=4096, max_field_size=4096)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, host, port).start()
+        except BaseException:
+            await runner.cleanup()  # a port that cannot be opened leaves nothing behind
+            raise
+        self._runner = runner
+        self.port = runner.addresses[0][1] if runner.addresses else port
         log.info("agenda site and feeds on http://%s:%s/", host, self.port)
 
     async def stop(self) -> None:

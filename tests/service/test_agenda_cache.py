@@ -52,3 +52,24 @@ def test_a_broken_data_set_is_never_cached(tmp_path, data_dir):
 
 def test_mini_data_loads_through_the_cache_path_too():
     assert load_library(MINI_DATA).agenda.dataset.uid_domain == "test-forum.invalid"
+
+
+def test_a_cache_others_can_write_to_is_not_trusted(tmp_path, data_dir):
+    # Regression (review, 2026-11-26): a pickle in a shared folder could run someone's code.
+    directory = data_dir()
+    cache = tmp_path / "cache"
+    load_library(directory, cache)
+    planted = next(cache.glob("agenda-*.pickle"))
+    planted.write_bytes(pickle.dumps("not a library"))
+    cache.chmod(0o777)
+    assert load_library(directory, cache).agenda.dataset.name == "Test Forum agenda"
+    assert pickle.loads(planted.read_bytes()) == "not a library"  # neither used nor rewritten
+
+
+def test_caches_of_other_data_directories_are_kept(tmp_path, data_dir):
+    from tests.conftest import MINI_DATA
+
+    cache = tmp_path / "cache"
+    load_library(MINI_DATA, cache)
+    load_library(data_dir(), cache)
+    assert len(list(cache.glob("agenda-*.pickle"))) == 2
