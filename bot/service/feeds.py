@@ -136,6 +136,14 @@ class Feeds:
                 stamps.append(change.at)
         etag = '"' + hashlib.sha256(written.content).hexdigest()[:32] + '"'
         modified = max(stamps)
+        previous = found[1] if found is not None else None
+        if previous is not None and previous.etag != etag and modified <= previous.last_modified:
+            # The content changed with no newer date in the data (a subscription, a meeting
+            # removed): Last-Modified must still move, or If-Modified-Since clients keep a stale
+            # copy. It becomes the real moment of the rebuild, to the second.
+            clock = self.runtime.agenda.clock
+            now = clock.to_real(clock.now()).replace(microsecond=0)
+            modified = max(now, previous.last_modified + timedelta(seconds=1))
         http_date = format_datetime(modified.astimezone(UTC), usegmt=True)
         feed = Feed(written.content, etag, modified, name, http_date)
         self._cache[key] = (version, feed)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core import (
@@ -249,8 +249,13 @@ class ReminderCommands:
                 "skipped or failed, and why.",
             )
         lines = []
+        style = times or self._agenda.times
         for record in records:
-            when = f"{record.finished_at:%Y-%m-%d %H:%M} UTC" if record.finished_at else "now"
+            # A reminder is shown at the time it was due (agenda time, as everything the bot
+            # says); a notice, which has no due time, at when it was sent.
+            due = _due_of(record.fire_point)
+            moment = due or record.finished_at
+            when = style.moment(moment, None, self.default_zone) if moment else "now"
             what = self.words.describe(record.fire_point)
             state = record.state.value + (" late" if record.late else "")
             where = (
@@ -353,6 +358,17 @@ class ReminderCommands:
             hint = f"Did you mean:\n{listed}" if names else "Try `/topics` or `/agenda`."
             raise _Refused(not_found(f"Nothing called '{clean_input(text, 80)}'", hint))
         return ScopeKind(kind), resolution.found
+
+
+def _due_of(key: str) -> datetime | None:
+    """The due instant written in a fire point id ('ptc-211-212|1440m|20160301T000000Z')."""
+    parts = key.rsplit("|", 2)
+    if len(parts) != 3:
+        return None
+    try:
+        return datetime.strptime(parts[2], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 def _is_all(text: str | None) -> bool:

@@ -226,3 +226,17 @@ async def test_a_port_in_use_is_reported_and_the_bot_goes_on(site, caplog):
         settings = Settings(_env_file=None, web_port=taken.getsockname()[1])
         assert await start_web(site.runtime, settings) is None
     assert "the web server could not listen on 127.0.0.1:" in caplog.text
+
+
+async def test_a_personal_feed_changed_by_a_subscription_is_modified_since(site):
+    # Regression (review, 2026-11-26): Last-Modified did not move with the subscriptions.
+    commands = site.runtime.runner.reminders
+    await commands.subscribe(CONSOLE_CALLER, "PTC")
+    link = await site.runtime.runner.run("calendar link", {"scope": "me"})
+    path = next(x for x in link.body.splitlines() if x.startswith("http://")).removeprefix(
+        site.base
+    )
+    _, headers, _ = await site.get(path)
+    await commands.subscribe(CONSOLE_CALLER, "tfa")
+    status, _, body = await site.get(path, headers={"If-Modified-Since": headers["Last-Modified"]})
+    assert status == 200 and b"pc-74@" in body
