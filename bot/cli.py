@@ -147,7 +147,8 @@ async def open_runtime(
 
 
 async def _ask(service: AgendaService, settings: Settings, data_dir: Path, line: str) -> int:
-    """One command, then exit: reminders are stored but not run (the bot runs them)."""
+    """One command, then exit. Reminder commands write to the database; a running bot picks
+    them up within AGENDA_RELOAD_SECONDS."""
     sender = ConsoleSender(service.times)
     runtime = await open_runtime(service, settings, None, sender)
     try:

@@ -139,8 +139,19 @@ class Runtime:
                 return
             try:
                 await self.reload_if_changed()
+                await self.reload_subscriptions_if_changed()
             except Exception:
-                log.exception("reloading the data set failed")
+                log.exception("reloading the data set or the subscriptions failed")
+
+    async def reload_subscriptions_if_changed(self) -> bool:
+        """Subscriptions and reminders another process wrote (`python -m bot ask`) are read
+        again and planned; True if there were any."""
+        if await self.store.version() == self.reminders.audience.summary():
+            return False
+        await self.reminders.load()
+        self.engine.replan()
+        log.info("subscriptions changed in the database; reloaded and re-planned")
+        return True
 
     async def reload_if_changed(self) -> str:
         """Load the data directory again if a file changed: "unchanged", "reloaded", or

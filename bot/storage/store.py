@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import delete, event, select, update
+from sqlalchemy import delete, event, func, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -207,6 +207,25 @@ class Store:
                         )
                     )
         return rows
+
+    async def version(self) -> tuple[int, int, int, int]:
+        """(count, highest id) of subscriptions and of personal reminders: another process
+        (`python -m bot ask`) changing them changes this."""
+        async with self._sessions() as session:
+            subscriptions = (
+                await session.execute(
+                    select(func.count(Subscription.id), func.coalesce(func.max(Subscription.id), 0))
+                )
+            ).one()
+            reminders = (
+                await session.execute(
+                    select(
+                        func.count(PersonalReminder.id),
+                        func.coalesce(func.max(PersonalReminder.id), 0),
+                    )
+                )
+            ).one()
+        return (int(subscriptions[0]), int(subscriptions[1]), int(reminders[0]), int(reminders[1]))
 
     async def add_subscriptions(self, rows: Iterable[dict[str, object]]) -> None:
         """Bulk insert (benchmarks, imports): dicts of Subscription columns."""

@@ -479,3 +479,21 @@ async def test_back_and_forth_changes_and_reinstatements_are_each_told(wco, data
         assert titles == ["New date", "New date", "New date", "Cancelled", "Back on the agenda"]
     finally:
         await runtime.stop()
+
+
+async def test_subscriptions_written_by_another_process_are_picked_up(wco, database):
+    # Regression (review, 2026-11-26): `python -m bot ask "/subscribe ..."` never reached a
+    # running bot.
+    from bot.storage import Delivery, ScopeKind, Store
+
+    runtime = await open_runtime(wco, FixedClock(NEWS_DAY), database)
+    try:
+        assert await runtime.reload_subscriptions_if_changed() is False
+        other = await Store.open(database)  # what `ask` does, in its own process
+        await other.subscribe("console", Delivery.DM, ScopeKind.MEETING, "pc-74", [120], NEWS_DAY)
+        await other.close()
+        assert await runtime.reload_subscriptions_if_changed() is True
+        assert any(p.key == "pc-74" and p.lead == timedelta(hours=2) for p in runtime.engine.points)
+        assert await runtime.reload_subscriptions_if_changed() is False
+    finally:
+        await runtime.stop()
