@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     feed_refresh_minutes: int = Field(60, ge=5, le=1440, description="Feed REFRESH-INTERVAL")
     web_rate_per_second: float = Field(10.0, gt=0, description="Requests per second per client")
     web_rate_burst: int = Field(40, ge=1, description="Requests at once per client")
+    web_behind_proxy: bool = Field(
+        False, description="Trust X-Forwarded-For: the site is only reached through a proxy"
+    )
     log_level: LogLevel = "WARNING"
 
     @field_validator("discord_token", mode="before")

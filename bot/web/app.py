@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import time
 from collections import OrderedDict
@@ -35,6 +36,26 @@ class Limits:
     per_second: float = 10.0  # requests a client may make, on average
     burst: int = 40  # and at once
     max_request: int = 1024  # bytes of body: nothing here takes a body
+    behind_proxy: bool = False  # trust X-Forwarded-For from the proxy in front
+
+
+def client_key(request: web.Request, behind_proxy: bool) -> str:
+    """Who is asking, for rate limits: the address (behind a trusted proxy, the one the proxy
+    saw, the last in X-Forwarded-For), IPv6 addresses grouped by their /64 as one client."""
+    address = request.remote or "?"
+    if behind_proxy:
+        forwarded = request.headers.get("X-Forwarded-For", "")
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        address = hops[-1] if hops else address
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
 
 
 class ClientBuckets:
@@ -72,7 +93,7 @@ def make_app(feeds: Feeds, pages: Pages, limits: Limits = Limits()) -> web.Appli
 
     def guarded(handler: Handler) -> Handler:
         async def guard(request: web.Request) -> web.StreamResponse:
-            wait = buckets.allow(request.remote or "?")
+            wait = buckets.allow(client_key(request, limits.behind_proxy))
             if wait:
                 response: web.StreamResponse = web.Response(
                     status=429,

@@ -21,7 +21,11 @@ async def start_web(runtime: Runtime, settings: Settings) -> WebServer | None:
         return None
     base = settings.public_base_url or f"http://{settings.web_host}:{settings.web_port}"
     feeds = Feeds(runtime, base, timedelta(minutes=settings.feed_refresh_minutes))
-    limits = Limits(settings.web_rate_per_second, settings.web_rate_burst)
+    limits = Limits(
+        settings.web_rate_per_second,
+        settings.web_rate_burst,
+        behind_proxy=settings.web_behind_proxy,
+    )
     server = WebServer(make_app(feeds, Pages(runtime.agenda, feeds), limits))
     try:
         await server.start(settings.web_host, settings.web_port)

@@ -240,3 +240,23 @@ async def test_a_personal_feed_changed_by_a_subscription_is_modified_since(site)
     await commands.subscribe(CONSOLE_CALLER, "tfa")
     status, _, body = await site.get(path, headers={"If-Modified-Since": headers["Last-Modified"]})
     assert status == 200 and b"pc-74@" in body
+
+
+def test_clients_are_told_apart_behind_a_proxy_and_grouped_by_ipv6_prefix():
+    # Regression (review, 2026-11-26): behind a proxy everyone shared one limit; IPv6 users
+    # could step around it.
+    from aiohttp.test_utils import make_mocked_request
+
+    from bot.web.app import client_key
+
+    def key(remote, forwarded=None, proxy=False):
+        headers = {"X-Forwarded-For": forwarded} if forwarded else {}
+        request = make_mocked_request("GET", "/", headers=headers)
+        request = request.clone(remote=remote)
+        return client_key(request, proxy)
+
+    assert key("10.0.0.1", "203.0.113.9", proxy=True) == "203.0.113.9"
+    assert key("10.0.0.1", "198.51.100.1, 203.0.113.9", proxy=True) == "203.0.113.9"
+    assert key("10.0.0.1", "203.0.113.9") == "10.0.0.1"  # not trusted unless configured
+    assert key("2001:db8:1:2::5") == key("2001:db8:1:2:ffff::9") == "2001:db8:1:2::/64"
+    assert key("::ffff:192.0.2.7") == "192.0.2.7"
