@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import discord
 
@@ -39,6 +39,21 @@ async def answer(interaction: discord.Interaction, reply: Reply, private: bool =
             io.BytesIO(reply.attachment.content), filename=reply.attachment.filename
         )
     await interaction.response.send_message(**options)  # type: ignore[call-overload]
+
+
+async def answer_after(
+    interaction: discord.Interaction, work: Awaitable[Reply], private: bool = True
+) -> None:
+    """For commands that write to the database: acknowledge at once (Discord allows three
+    seconds), then send the reply when the work is done."""
+    await interaction.response.defer(ephemeral=private, thinking=True)
+    reply = await work
+    message = _message(interaction, reply)
+    await interaction.followup.send(
+        embeds=list(message.embeds),
+        ephemeral=private or message.ephemeral,
+        allowed_mentions=discord.AllowedMentions.none(),
+    )
 
 
 def _message(interaction: discord.Interaction, reply: Reply) -> Message:

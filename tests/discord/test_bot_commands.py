@@ -201,9 +201,9 @@ async def test_timed_meetings_use_discord_timestamps(fake, mini, tmp_path):
 async def test_calendar_link_gives_private_feed_addresses_that_work(fake, bot):
     import aiohttp
 
-    reply = await (
-        await fake.send_command("calendar", {"scope": "PTC"}, subcommand="link")
-    ).response()
+    from tests.discord.test_bot_reminders import deferred
+
+    reply = await deferred(await fake.send_command("calendar", {"scope": "PTC"}, subcommand="link"))
     assert reply.ephemeral
     shown = embed(reply)
     assert shown["title"] == "Calendar feed: Permanent Technical Committee (PTC)"
@@ -212,9 +212,7 @@ async def test_calendar_link_gives_private_feed_addresses_that_work(fake, bot):
     async with aiohttp.ClientSession() as http, http.get(https) as response:
         calendar = icalendar.Calendar.from_ical(await response.read())
     assert "ptc-211-212@" in " ".join(str(e["UID"]) for e in calendar.walk("VEVENT"))
-    mine = await (
-        await fake.send_command("calendar", {"scope": "me"}, subcommand="link")
-    ).response()
+    mine = await deferred(await fake.send_command("calendar", {"scope": "me"}, subcommand="link"))
     assert embed(mine)["title"] == "Your personal calendar feed"
-    revoked = await (await fake.send_command("calendar", subcommand="revoke")).response()
+    revoked = await deferred(await fake.send_command("calendar", subcommand="revoke"))
     assert revoked.ephemeral and embed(revoked)["title"] == "Personal feed turned off"

@@ -24,7 +24,14 @@ async def subscribe(fake, options, user="asker", channel="general", guild=None):
     interaction = await fake.send_command(
         "subscribe", options, user=user, channel=channel, guild=guild
     )
-    return await interaction.response()
+    return await deferred(interaction)
+
+
+async def deferred(interaction):
+    """Reminder commands acknowledge at once (callback type 5, private) and answer after."""
+    acknowledged = await interaction.response()
+    assert acknowledged.type == 5 and acknowledged.ephemeral
+    return await interaction.followup()
 
 
 async def test_subscribing_is_private_and_permissions_are_enforced(fake, bot):
@@ -40,7 +47,7 @@ async def test_subscribing_is_private_and_permissions_are_enforced(fake, bot):
         "You will get reminders by direct message for every meeting of the Permanent Technical "
         "Committee (PTC), 7d and 1d before."
     )
-    listed = await (await fake.send_command("reminders")).response()
+    listed = await deferred(await fake.send_command("reminders"))
     assert listed.ephemeral
     assert [f["name"] for f in embed(listed)["fields"]] == [
         "every meeting · in this channel",
@@ -80,7 +87,7 @@ async def test_a_reminder_arrives_in_the_channel_with_exactly_its_mentions(fake,
         assert sorted(map(int, body["allowed_mentions"]["users"])) == sorted([asker, stranger])
         assert body["allowed_mentions"]["parse"] == []
         assert body["enforce_nonce"] is True and len(body["nonce"]) == 25
-        log = await (await fake.send_command("reminders", {"show": "log"})).response()
+        log = await deferred(await fake.send_command("reminders", {"show": "log"}))
         assert "**sent** · 1d before WCO Regional Workshop" in embed(log)["fields"][0]["value"]
         assert bot.runtime.engine.stats.delivered == 1
 
@@ -97,12 +104,10 @@ async def test_a_closed_dm_is_logged_and_the_subscription_kept(fake, wco, tmp_pa
             message="Cannot send messages to this user",
         )
         await fake.wait_for(lambda e: e.kind == "injected", timeout=15)
-        log = await (await fake.send_command("reminders", {"show": "log"})).wait_for(
-            lambda reply: reply.kind == "callback"
-        )
+        log = await deferred(await fake.send_command("reminders", {"show": "log"}))
         value = embed(log)["fields"][0]["value"]
         assert "**failed**" in value and "cannot send you direct messages" in value
-        listed = await (await fake.send_command("reminders")).response()
+        listed = await deferred(await fake.send_command("reminders"))
         assert "by direct message" in embed(listed)["fields"][0]["name"]
 
 

@@ -6,11 +6,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core import Reply
 from bot.core.reply import error
 from bot.discord import autocomplete
 from bot.discord.bot import AgendaBot, description, spec_options
 from bot.discord.cogs.reminders import caller_of
-from bot.discord.responses import answer
+from bot.discord.responses import answer, answer_after
+from bot.service import Feeds
 
 NO_FEEDS = error(
     "Calendar feeds are not served here",
@@ -35,19 +37,26 @@ class Calendar(commands.GroupCog, group_name="calendar", group_description=descr
     ) -> None:
         await answer(interaction, self.bot.service.calendar(body, topic, alarms))
 
+    def _feeds(self) -> Feeds | None:
+        return self.bot.runtime.runner.feeds if self.bot.runtime else None
+
     @app_commands.command(name="link", description=description("calendar link"))
     @app_commands.describe(**spec_options("calendar link"))
     @app_commands.autocomplete(scope=autocomplete.scopes)
     async def link(self, interaction: discord.Interaction, scope: str | None = None) -> None:
-        feeds = self.bot.runtime.runner.feeds if self.bot.runtime else None
-        reply = NO_FEEDS if feeds is None else await feeds.link(caller_of(interaction), scope)
-        await answer(interaction, reply, private=True)
+        async def work() -> Reply:
+            feeds = self._feeds()
+            return NO_FEEDS if feeds is None else await feeds.link(caller_of(interaction), scope)
+
+        await answer_after(interaction, work())
 
     @app_commands.command(name="revoke", description=description("calendar revoke"))
     async def revoke(self, interaction: discord.Interaction) -> None:
-        feeds = self.bot.runtime.runner.feeds if self.bot.runtime else None
-        reply = NO_FEEDS if feeds is None else await feeds.revoke(caller_of(interaction))
-        await answer(interaction, reply, private=True)
+        async def work() -> Reply:
+            feeds = self._feeds()
+            return NO_FEEDS if feeds is None else await feeds.revoke(caller_of(interaction))
+
+        await answer_after(interaction, work())
 
 
 async def setup(bot: AgendaBot) -> None:

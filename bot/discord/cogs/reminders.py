@@ -1,16 +1,20 @@
-"""/subscribe, /unsubscribe, /remind, /reminders and /timezone. Answers are private."""
+"""/subscribe, /unsubscribe, /remind, /reminders and /timezone. Answers are private, and sent
+after the database work (the interaction is acknowledged first)."""
 
 from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core import Reply
 from bot.core.commands import TARGETS
 from bot.core.reply import error
 from bot.discord import autocomplete
 from bot.discord.bot import AgendaBot, description, spec_options
-from bot.discord.responses import answer
+from bot.discord.responses import answer_after
 from bot.discord.times import DISCORD_TIMES
 from bot.service import Caller, ReminderCommands
 
@@ -19,8 +23,8 @@ SHOW_CHOICES = [app_commands.Choice(name=s, value=s) for s in ("upcoming", "log"
 WHERE_CHOICES = [app_commands.Choice(name=w, value=w) for w in ("me", "server")]
 NOT_RUNNING = error(
     "Reminders are not running",
-    "Try again in a minute; if it lasts, tell the "
-    "server's managers that the bot's reminders are down.",
+    "Try again in a minute; if it lasts, tell the server's managers that the bot's reminders "
+    "are down.",
 )
 
 
@@ -38,8 +42,16 @@ class Reminders(commands.Cog):
     def __init__(self, bot: AgendaBot) -> None:
         self.bot = bot
 
-    def _commands(self) -> ReminderCommands | None:
-        return self.bot.reminders
+    async def _run(
+        self,
+        interaction: discord.Interaction,
+        command: Callable[[ReminderCommands, Caller], Awaitable[Reply]],
+    ) -> None:
+        async def work() -> Reply:
+            found = self.bot.reminders
+            return NOT_RUNNING if found is None else await command(found, caller_of(interaction))
+
+        await answer_after(interaction, work())
 
     @app_commands.command(name="subscribe", description=description("subscribe"))
     @app_commands.describe(**spec_options("subscribe"))
@@ -52,13 +64,9 @@ class Reminders(commands.Cog):
         lead: str | None = None,
         target: str | None = None,
     ) -> None:
-        found = self._commands()
-        reply = (
-            NOT_RUNNING
-            if found is None
-            else await found.subscribe(caller_of(interaction), scope, lead, target, DISCORD_TIMES)
+        await self._run(
+            interaction, lambda c, who: c.subscribe(who, scope, lead, target, DISCORD_TIMES)
         )
-        await answer(interaction, reply, private=True)
 
     @app_commands.command(name="unsubscribe", description=description("unsubscribe"))
     @app_commands.describe(**spec_options("unsubscribe"))
@@ -67,37 +75,19 @@ class Reminders(commands.Cog):
     async def unsubscribe(
         self, interaction: discord.Interaction, scope: str | None = None, target: str | None = None
     ) -> None:
-        found = self._commands()
-        reply = (
-            NOT_RUNNING
-            if found is None
-            else await found.unsubscribe(caller_of(interaction), scope, target)
-        )
-        await answer(interaction, reply, private=True)
+        await self._run(interaction, lambda c, who: c.unsubscribe(who, scope, target))
 
     @app_commands.command(name="remind", description=description("remind"))
     @app_commands.describe(**spec_options("remind"))
     @app_commands.autocomplete(meeting=autocomplete.meetings)
     async def remind(self, interaction: discord.Interaction, meeting: str, when: str) -> None:
-        found = self._commands()
-        reply = (
-            NOT_RUNNING
-            if found is None
-            else await found.remind(caller_of(interaction), meeting, when, DISCORD_TIMES)
-        )
-        await answer(interaction, reply, private=True)
+        await self._run(interaction, lambda c, who: c.remind(who, meeting, when, DISCORD_TIMES))
 
     @app_commands.command(name="reminders", description=description("reminders"))
     @app_commands.describe(**spec_options("reminders"))
     @app_commands.choices(show=SHOW_CHOICES)
     async def reminders(self, interaction: discord.Interaction, show: str | None = None) -> None:
-        found = self._commands()
-        reply = (
-            NOT_RUNNING
-            if found is None
-            else await found.overview(caller_of(interaction), show, DISCORD_TIMES)
-        )
-        await answer(interaction, reply, private=True)
+        await self._run(interaction, lambda c, who: c.overview(who, show, DISCORD_TIMES))
 
     @app_commands.command(name="timezone", description=description("timezone"))
     @app_commands.describe(**spec_options("timezone"))
@@ -106,13 +96,7 @@ class Reminders(commands.Cog):
     async def timezone(
         self, interaction: discord.Interaction, zone: str, where: str | None = None
     ) -> None:
-        found = self._commands()
-        reply = (
-            NOT_RUNNING
-            if found is None
-            else await found.timezone(caller_of(interaction), zone, where)
-        )
-        await answer(interaction, reply, private=True)
+        await self._run(interaction, lambda c, who: c.timezone(who, zone, where))
 
 
 async def setup(bot: AgendaBot) -> None:
