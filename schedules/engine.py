@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import secrets
+import socket
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +31,12 @@ log = logging.getLogger(__name__)
 LAST_ALIVE = "last_alive"  # every fire point due before it has been fired
 FAN_OUT = "*"  # ledger destination marking a fire point's fan-out: claimed when it starts
 HORIZON = timedelta(hours=6)  # real time; jobs exist for fire points due within it
+LEASE = timedelta(seconds=90)  # real time; the heartbeat renews it three times per lease
 JOB_DEFAULTS = {"misfire_grace_time": None, "coalesce": False, "max_instances": 1}
+
+
+class EngineBusy(Exception):
+    """Another process fires the reminders of this database."""
 
 
 class Clock(Protocol):
@@ -119,6 +127,7 @@ class ReminderEngine:
         self._fired: set[str] = set()
         self._running: set[asyncio.Task[None]] = set()
         self._heartbeat: asyncio.Task[None] | None = None
+        self._owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self.on_fired: Callable[[FirePoint], Awaitable[None]] | None = None
 
     @property
@@ -136,7 +145,11 @@ class ReminderEngine:
         return [p for p in self._order if p.id in self._points]
 
     async def start(self) -> None:
-        """Recover what was missed or interrupted, plan, and start firing (inside the loop)."""
+        """Recover what was missed or interrupted, plan, and start firing (inside the loop).
+        Raises EngineBusy when another live process already fires this database's reminders:
+        two would deliver each other's reminders twice."""
+        if not await self.ledger.take_lead(self._owner, datetime.now(UTC), LEASE, _gone):
+            raise EngineBusy("another process fires the reminders of this database")
         now = self.clock.now()
         last_alive = await self._last_alive()
         await self._resume_interrupted(now)
@@ -165,7 +178,9 @@ class ReminderEngine:
             self._scheduler.shutdown(wait=False)
         if self._running:
             await asyncio.gather(*self._running, return_exceptions=True)
-        await self._mark_alive()
+        if self._scheduler.running or self._heartbeat is not None:
+            await self._mark_alive()
+            await self.ledger.give_up_lead(self._owner)
 
     def replan(self, since: datetime | None = None) -> tuple[int, int]:
         """Bring the plan in line with the source: (added, removed) fire points. Ids are fire
@@ -401,12 +416,32 @@ class ReminderEngine:
         while True:
             await asyncio.sleep(self._heartbeat_every)
             try:
+                if not await self.ledger.take_lead(self._owner, datetime.now(UTC), LEASE, _gone):
+                    log.error("another process took over the reminders; stopping ours")
+                    self._scheduler.shutdown(wait=False)
+                    return
                 await self._mark_alive()
             except Exception:
                 log.exception("could not record the heartbeat")
 
 
 _TICK = timedelta(microseconds=1)
+
+
+def _gone(holder: str) -> bool:
+    """A lead holder on this machine whose process no longer exists (killed, crashed) is gone
+    at once; elsewhere, its lease must run out."""
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def _parse_point(point_id: str) -> FirePoint | None:

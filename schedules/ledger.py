@@ -9,9 +9,9 @@ returns the message it already has instead of posting a second one.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import (
@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 metadata = MetaData()
+LEADER = "leader"
 
 
 class Base(DeclarativeBase):
@@ -205,6 +206,45 @@ class Ledger:
                 )
                 for r in rows
             ]
+
+    async def take_lead(
+        self,
+        owner: str,
+        now: datetime,
+        lease: timedelta,
+        gone: Callable[[str], bool] = lambda holder: False,
+    ) -> bool:
+        """Become (or stay) the one process that fires reminders on this database, for `lease`.
+
+        A compare-and-set on one row, so two processes cannot both win: the row is taken when
+        absent, ours already, expired, or held by a process `gone` says is dead."""
+        value = f"{owner}|{(now + lease).isoformat()}"
+        async with self._sessions() as session:
+            row = await session.get(EngineState, LEADER)
+            if row is None:
+                session.add(EngineState(key=LEADER, value=value))
+                try:
+                    await session.commit()
+                except IntegrityError:
+                    return False
+                return True
+            holder, _, until = row.value.rpartition("|")
+            if holder != owner and datetime.fromisoformat(until) > now and not gone(holder):
+                return False
+            result = await session.execute(
+                update(EngineState)
+                .where(EngineState.key == LEADER, EngineState.value == row.value)
+                .values(value=value)
+            )
+            await session.commit()
+            return bool(getattr(result, "rowcount", 0))
+
+    async def give_up_lead(self, owner: str) -> None:
+        async with self._sessions() as session:
+            row = await session.get(EngineState, LEADER)
+            if row is not None and row.value.rpartition("|")[0] == owner:
+                await session.delete(row)
+                await session.commit()
 
     async def get_state(self, key: str) -> str | None:
         async with self._sessions() as session:

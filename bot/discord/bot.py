@@ -38,7 +38,7 @@ class AgendaTree(app_commands.CommandTree["AgendaBot"]):
                 "This command works in a server only",
                 "Run it in a channel of the server it is about.",
             )
-        elif isinstance(problem, app_commands.MissingPermissions | app_commands.CheckFailure):
+        elif isinstance(problem, app_commands.CheckFailure):
             reply = error("You cannot do that here", str(problem) or "You lack a permission.")
         else:
             command = interaction.command.qualified_name if interaction.command else "?"

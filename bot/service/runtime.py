@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core import Agenda, Change, DataSetError, Library
 from bot.storage import Snapshot, Store
-from schedules import Ledger, ReminderEngine
+from schedules import EngineBusy, Ledger, ReminderEngine
 
 from .agenda import AgendaService
 from .datafiles import load_library
@@ -36,6 +36,7 @@ class Runtime:
     cache_dir: Path | None = None
     changes: dict[str, Change] = field(default_factory=dict)  # seen by the bot, for feeds
     generation: int = 0  # grows whenever the agenda (or what we know of it) changes
+    leading: bool = False  # this process fires the reminders (and tells of changes)
     on_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     after_start: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
     _watcher: asyncio.Task[None] | None = None
@@ -66,7 +67,14 @@ class Runtime:
 
     async def start(self) -> None:
         """Recover, plan, tell followers what changed while we were away, watch the data."""
-        await self.engine.start()
+        try:
+            await self.engine.start()
+            self.leading = True
+        except EngineBusy:
+            log.error(
+                "another bot process already sends the reminders of this database "
+                "(DATABASE_URL); this one answers commands but sends no reminders"
+            )
         await self._announce_changes()
         if self.data_dir is not None and self.reload_every > 0:
             self._signature = _signature(self.data_dir)
@@ -119,10 +127,12 @@ class Runtime:
             change = classify(before.fingerprint, meeting)
             if change is not None:
                 changes.append((meeting, change, before.changes + 1))
-        if changes:
+        if not self.leading:  # the process that sends reminders tells of changes, once
+            current = {key: known.get(key, value) for key, value in current.items()}
+        elif changes:
             sent = await self.reminders.notify(changes)
             log.info("%d meetings changed; %d notices sent", len(changes), sent)
-        if known != current:
+        if self.leading and known != current:
             await self.store.save_snapshots(current)
         self.changes = {
             key: Change(value.changes, datetime.fromtimestamp(value.changed, UTC))

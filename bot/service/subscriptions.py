@@ -99,8 +99,7 @@ class ReminderCommands:
             caller.guild_id,
             caller.channel_id or "" if delivery is not Delivery.DM else "",
         )
-        self.reminders.audience.remove_subscription(row)
-        self.reminders.audience.add_subscription(row)
+        self.reminders.audience.add_subscription(row)  # replaces the row if it was there
         self._replan()
         title = "Subscribed" if created else "Subscription updated"
         body = (

@@ -338,6 +338,8 @@ class Store:
             row = await session.get(FeedToken, digest)
         if row is None or row.revoked is not None:
             return None
+        # The row was found by the digest, which says nothing useful about the token itself;
+        # the final equality check is constant-time all the same.
         return row.owner if hmac.compare_digest(row.digest, digest) else None
 
     async def revoke_feed_tokens(self, owner: str, now: datetime) -> int:

@@ -4,6 +4,8 @@ exactly once across interruptions; missed while down."""
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from schedules import JOB_DEFAULTS, Late, Precision, ReminderEngine, State, Target
 from tests.schedules.conftest import RecordingSource, TestClock
 
@@ -307,3 +309,45 @@ async def test_a_point_fired_in_an_earlier_run_does_not_fire_again(ledger):
         await engine.stop()
     assert source.sent == []
     assert engine.points == []
+
+
+async def test_two_processes_never_fire_the_same_database(ledger):
+    # Regression (review, 2026-11-26): a second process resumed the first one's deliveries.
+    from schedules import EngineBusy
+    from schedules.ledger import LEADER
+
+    first = ReminderEngine(RecordingSource(), ledger, TestClock(AS_OF))
+    second = ReminderEngine(RecordingSource(), ledger, TestClock(AS_OF))
+    await first.start()
+    try:
+        with pytest.raises(EngineBusy):
+            await second.start()
+    finally:
+        await first.stop()
+    await second.start()  # the first let go when it stopped
+    await second.stop()
+    # A holder that died without letting go loses the lead when its lease runs out.
+    await ledger.set_state(LEADER, "dead:1:x|2000-01-01T00:00:00+00:00")
+    third = ReminderEngine(RecordingSource(), ledger, TestClock(AS_OF))
+    await third.start()
+    await third.stop()
+
+
+async def test_a_killed_holder_on_this_machine_loses_the_lead_at_once(ledger):
+    import socket
+    import subprocess
+    import sys
+
+    from schedules.ledger import LEADER
+
+    finished = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    dead = f"{socket.gethostname()}:{finished.stdout.strip()}:x"
+    await ledger.set_state(LEADER, f"{dead}|2999-01-01T00:00:00+00:00")  # lease not run out
+    engine = ReminderEngine(RecordingSource(), ledger, TestClock(AS_OF))
+    await engine.start()
+    await engine.stop()

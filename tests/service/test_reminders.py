@@ -497,3 +497,17 @@ async def test_subscriptions_written_by_another_process_are_picked_up(wco, datab
         assert await runtime.reload_subscriptions_if_changed() is False
     finally:
         await runtime.stop()
+
+
+async def test_a_second_bot_on_the_same_database_answers_but_sends_nothing(wco, database, caplog):
+    first = await open_runtime(wco, FixedClock(NEWS_DAY), database)
+    second = await open_runtime(wco, FixedClock(NEWS_DAY), database)
+    try:
+        assert first.leading and not second.leading
+        assert "this one answers commands but sends no reminders" in caplog.text
+        reply = await commands(second).subscribe(CONSOLE_CALLER, "PTC")
+        assert reply.title == "Subscribed"
+        assert not second.engine.running
+    finally:
+        await second.stop()
+        await first.stop()
