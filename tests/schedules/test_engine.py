@@ -335,18 +335,13 @@ async def test_two_processes_never_fire_the_same_database(ledger):
 
 async def test_a_killed_holder_on_this_machine_loses_the_lead_at_once(ledger):
     import socket
-    import subprocess
     import sys
 
     from schedules.ledger import LEADER
 
-    finished = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    dead = f"{socket.gethostname()}:{finished.stdout.strip()}:x"
+    finished = await asyncio.create_subprocess_exec(sys.executable, "-c", "pass")
+    await finished.wait()  # its pid now belongs to no process
+    dead = f"{socket.gethostname()}:{finished.pid}:x"
     await ledger.set_state(LEADER, f"{dead}|2999-01-01T00:00:00+00:00")  # lease not run out
     engine = ReminderEngine(RecordingSource(), ledger, TestClock(AS_OF))
     await engine.start()
