@@ -246,6 +246,7 @@ class ReminderEngine:
         self._scheduled.discard(point_id)
         if point is None:
             return
+        started = datetime.now(UTC)  # firing lateness: when the job ran against when it was due
         task = asyncio.current_task()
         if task is not None:
             self._running.add(task)
@@ -257,9 +258,7 @@ class ReminderEngine:
             self._fired.add(point_id)
             if marker.claim is Claim.DONE:
                 return
-            self.stats.lateness.append(
-                (datetime.now(UTC) - self.clock.to_real(point.at)).total_seconds()
-            )
+            self.stats.lateness.append((started - self.clock.to_real(point.at)).total_seconds())
             self.stats.fired += 1
             await self.fan_out(point)
             await self.ledger.finish(point.id, FAN_OUT, State.SENT)
