@@ -29,8 +29,8 @@ from .plan import FirePoint, Target, plan
 
 log = logging.getLogger(__name__)
 LAST_ALIVE = "last_alive"  # every fire point due before it has been fired
-FAN_OUT = "*"  # ledger destination marking a fire point's fan-out: claimed when it starts
 HORIZON = timedelta(hours=6)  # real time; jobs exist for fire points due within it
+RETRY = timedelta(seconds=60)  # real time; a fan-out that failed is tried again after it
 LEASE = timedelta(seconds=90)  # real time; the heartbeat renews it three times per lease
 JOB_DEFAULTS = {"misfire_grace_time": None, "coalesce": False, "max_instances": 1}
 
@@ -125,6 +125,7 @@ class ReminderEngine:
         self._scheduled: set[str] = set()  # fire points that have an APScheduler job
         self._horizon = horizon
         self._fired: set[str] = set()
+        self._in_progress: dict[str, FirePoint] = {}
         self._running: set[asyncio.Task[None]] = set()
         self._heartbeat: asyncio.Task[None] | None = None
         self._owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
@@ -242,29 +243,42 @@ class ReminderEngine:
         return next((p.at for p in self._order if p.id in self._points), None)
 
     async def _fire(self, point_id: str) -> None:
-        point = self._points.get(point_id)
+        point = self._points.pop(point_id, None)
         self._scheduled.discard(point_id)
         if point is None:
             return
-        started = datetime.now(UTC)  # firing lateness: when the job ran against when it was due
+        self._fired.add(point_id)
+        # Until its fan-out ends, the point holds back LAST_ALIVE: a crash now leaves it inside
+        # the window the next start recovers, where the ledger tells what was already sent.
+        self._in_progress[point_id] = point
+        self.stats.lateness.append(
+            (datetime.now(UTC) - self.clock.to_real(point.at)).total_seconds()
+        )
+        self.stats.fired += 1
+        await self._fan_out_or_retry(point)
+
+    async def _fan_out_or_retry(self, point: FirePoint) -> None:
         task = asyncio.current_task()
         if task is not None:
             self._running.add(task)
         try:
-            # The marker is claimed before the point leaves the plan: whatever happens next, a
-            # restart finds either the point still planned or its fan-out to finish.
-            marker = await self.ledger.claim(point.id, FAN_OUT)
-            self._points.pop(point_id, None)
-            self._fired.add(point_id)
-            if marker.claim is Claim.DONE:
-                return
-            self.stats.lateness.append((started - self.clock.to_real(point.at)).total_seconds())
-            self.stats.fired += 1
             await self.fan_out(point)
-            await self.ledger.finish(point.id, FAN_OUT, State.SENT)
+        except Exception:
+            # The database or the source failed mid-way: try again in a minute (deliveries
+            # already made are in the ledger), and keep holding LAST_ALIVE back meanwhile.
+            log.exception("fan-out of %s failed; retrying in %s", point.id, RETRY)
+            self._scheduler.add_job(
+                self._fan_out_or_retry,
+                DateTrigger(datetime.now(UTC) + RETRY),
+                args=[point],
+                id=f"{point.id}#retry",
+                replace_existing=True,
+            )
+            return
         finally:
             if task is not None:
                 self._running.discard(task)
+        self._in_progress.pop(point.id, None)
         if self.on_fired is not None:
             await self.on_fired(point)
 
@@ -319,16 +333,9 @@ class ReminderEngine:
         return outcome
 
     async def _resume_interrupted(self, now: datetime) -> None:
-        """What a crash cut short is finished now: fan-outs that had started (every destination
-        not yet done), then single deliveries between claim and record, with their nonce; late,
-        if they were due before now."""
-        interrupted = await self.ledger.interrupted()
-        for point_id, destination_key in interrupted:
-            point = _parse_point(point_id)
-            if destination_key != FAN_OUT or point is None:
-                continue
-            await self.fan_out(point, Late.DOWN if point.at < now else None)
-            await self.ledger.finish(point_id, FAN_OUT, State.SENT)
+        """Deliveries a crash cut between claim and record are finished now, with their nonce;
+        late, if they were due before now. (Destinations a cut fan-out had not reached yet are
+        found by the recovery that follows: LAST_ALIVE stayed before the point.)"""
         for point_id, destination_key in await self.ledger.interrupted():
             point = _parse_point(point_id)
             if point is None:
@@ -371,8 +378,6 @@ class ReminderEngine:
         if not missed:
             return
         known = await self.ledger.known([p.id for p in missed])
-        started = {point_id for point_id, destination in known if destination == FAN_OUT}
-        missed = [p for p in missed if p.id not in started]  # fired; resumed above if need be
         latest: dict[tuple[str, str], tuple[FirePoint, Destination]] = {}
         for point in missed:  # chronological: later points replace earlier ones
             for destination in await self.source.destinations(point, missed=True):
@@ -403,12 +408,16 @@ class ReminderEngine:
         return datetime.fromisoformat(value) if value else None
 
     async def _mark_alive(self) -> None:
-        """Record how far firing got: now, or just before the earliest point still waiting to
-        fire (due but not yet run), so that a restart finds everything after it."""
+        """Record how far firing got: now, or just before the earliest point that is due but has
+        not fired, or whose fan-out is under way; a restart recovers everything after it."""
         mark = self.clock.now()
+        holding = [p.at for p in self._in_progress.values()]
         pending = self._earliest_unfired()
-        if pending is not None and pending <= mark:
-            mark = pending - _TICK
+        if pending is not None:
+            holding.append(pending)
+        earliest = min(holding, default=None)
+        if earliest is not None and earliest <= mark:
+            mark = earliest - _TICK
         await self.ledger.set_state(LAST_ALIVE, mark.isoformat())
 
     async def _beat(self) -> None:

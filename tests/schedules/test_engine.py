@@ -218,8 +218,6 @@ async def test_jobs_exist_only_within_the_horizon_and_come_in_as_time_passes(led
 
 
 async def test_a_crash_before_every_destination_was_claimed_finishes_the_rest(ledger):
-    from schedules.engine import FAN_OUT
-
     clock = TestClock(AS_OF)
     source = RecordingSource(
         [exact("a", AS_OF + DAY - timedelta(hours=1))], [DAY], {"a": ["dm:1", "dm:2", "dm:3"]}
@@ -227,17 +225,33 @@ async def test_a_crash_before_every_destination_was_claimed_finishes_the_rest(le
     point = _plan_one(
         ReminderEngine(source, ledger, TestClock(AS_OF - DAY)), TestClock(AS_OF - DAY)
     )
-    # The crashed run had started the fan-out and sent to dm:1 only.
-    await ledger.claim(point.id, FAN_OUT)
+    # The crashed run was fanning out (so its heartbeat stayed before the point): dm:1 was
+    # sent, dm:2 claimed but not recorded, dm:3 not reached.
     await ledger.claim(point.id, "dm:1")
     await ledger.finish(point.id, "dm:1", State.SENT)
-    await ledger.set_state("last_alive", AS_OF.isoformat())  # the heartbeat had moved past it
+    await ledger.claim(point.id, "dm:2")
+    await ledger.set_state("last_alive", (point.at - timedelta(microseconds=1)).isoformat())
     engine = ReminderEngine(source, ledger, clock)
     await engine.start()
     await engine.stop()
     assert sorted(to for _, to, _ in source.sent) == ["dm:2", "dm:3"]
     assert all(attempt.late for _, _, attempt in source.sent)
+    assert [a.resumed for _, to, a in sorted(source.sent)] == [True, False]
     assert await ledger.interrupted() == []
+
+
+async def test_the_heartbeat_never_passes_a_fan_out_under_way(ledger):
+    from bot.core import FixedClock
+
+    clock = FixedClock(AS_OF)
+    source = RecordingSource([exact("a", AS_OF + DAY - timedelta(hours=1))], [DAY])
+    engine = ReminderEngine(source, ledger, clock)
+    point = _plan_one(
+        ReminderEngine(source, ledger, TestClock(AS_OF - DAY)), TestClock(AS_OF - DAY)
+    )
+    engine._in_progress[point.id] = point
+    await engine._mark_alive()
+    assert datetime.fromisoformat(await ledger.get_state("last_alive")) < point.at
 
 
 async def test_points_due_while_recovery_runs_are_planned_and_fire(ledger):
@@ -292,18 +306,16 @@ async def test_the_refill_job_runs_on_the_loop():
     assert inspect.iscoroutinefunction(ReminderEngine._refill)
 
 
-async def test_a_point_fired_in_an_earlier_run_does_not_fire_again(ledger):
-    from schedules.engine import FAN_OUT
-
+async def test_a_point_fired_in_an_earlier_run_sends_nothing_again(ledger):
     clock = TestClock(AS_OF)
     source = RecordingSource([exact("a", AS_OF + 2 * DAY)], [DAY], {"a": ["dm:1"]})
     engine = ReminderEngine(source, ledger, clock)
     await engine.start()
     try:
         point = engine.points[0]
-        # A run living at the same --as-of fired it already: the marker says so.
-        await ledger.claim(point.id, FAN_OUT)
-        await ledger.finish(point.id, FAN_OUT, State.SENT)
+        # A run living at the same --as-of delivered it already: the ledger says so.
+        await ledger.claim(point.id, "dm:1")
+        await ledger.finish(point.id, "dm:1", State.SENT)
         await engine._fire(point.id)  # what its job does when it comes due
     finally:
         await engine.stop()
@@ -346,3 +358,32 @@ async def test_a_killed_holder_on_this_machine_loses_the_lead_at_once(ledger):
     engine = ReminderEngine(RecordingSource(), ledger, TestClock(AS_OF))
     await engine.start()
     await engine.stop()
+
+
+async def test_a_fan_out_that_fails_is_retried_and_holds_the_heartbeat(ledger, caplog):
+    from bot.core import FixedClock
+
+    clock = FixedClock(AS_OF)
+    source = RecordingSource([exact("a", AS_OF + DAY + timedelta(hours=1))], [DAY], {"a": ["dm:1"]})
+    engine = ReminderEngine(source, ledger, clock)
+    await engine.start()
+    try:
+        point = engine.points[0]
+        broken = source.destinations
+
+        async def failing(point, missed=False):
+            raise OSError("database gone")
+
+        source.destinations = failing
+        await engine._fire(point.id)
+        assert "retrying in" in caplog.text
+        await engine._mark_alive()
+        assert datetime.fromisoformat(await ledger.get_state("last_alive")) < point.at
+        source.destinations = broken
+        await engine._fan_out_or_retry(point)  # what the retry job does
+        assert [to for _, to, _ in source.sent] == ["dm:1"]
+        clock.advance(timedelta(hours=2))
+        await engine._mark_alive()
+        assert datetime.fromisoformat(await ledger.get_state("last_alive")) > point.at
+    finally:
+        await engine.stop()
