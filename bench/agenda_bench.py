@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import icalendar
 
+from bench.figures import latency
 from bench.generate import generate
 from bot.core import Agenda, FixedClock, Precision, Status, write_calendar
 from bot.service import BUNDLED_DATA, AgendaService, load_agenda
@@ -29,13 +29,6 @@ def timed(action):
     start = time.perf_counter()
     result = action()
     return result, time.perf_counter() - start
-
-
-def percentiles(samples: list[float]) -> str:
-    ordered = sorted(samples)
-    p50 = statistics.median(ordered)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    return f"p50 {p50 * 1000:7.3f} ms   p99 {p99 * 1000:7.3f} ms   max {ordered[-1] * 1000:7.3f} ms"
 
 
 def typo(rng: random.Random, text: str) -> str:
@@ -51,7 +44,7 @@ def measure(label: str, calls) -> None:
         start = time.perf_counter()
         call()
         samples.append(time.perf_counter() - start)
-    print(f"  {label:<8} {percentiles(samples)}   ({len(samples)} calls)")
+    print(f"  {label:<8} {latency(samples)}   ({len(samples)} calls)")
 
 
 def icalendar_export(agenda: Agenda) -> bytes:

@@ -14,12 +14,12 @@ import argparse
 import asyncio
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from bench.figures import latency
 from bench.generate import generate
 from tests.fake_discord import FakeDiscord
 
@@ -31,15 +31,6 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def summary(samples: list[float]) -> str:
-    ordered = sorted(samples)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    return (
-        f"p50 {statistics.median(ordered) * 1000:6.2f} ms   p99 {p99 * 1000:6.2f} ms   "
-        f"max {ordered[-1] * 1000:6.2f} ms   ({len(ordered)} interactions)"
-    )
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -102,14 +93,14 @@ async def run(args: argparse.Namespace) -> None:
                     record = await fake.send_command(name, options)
                     reply = await record.response(timeout=30)
                     samples.append(reply.time - record.created)
-                print(f"  {label:<8} {summary(samples)}")
+                print(f"  {label:<8} {latency(samples)}   ({len(samples)} interactions)")
             samples = []
             for _ in range(args.rounds):
                 typed = rng.choice(agenda_names).lower()[: rng.randrange(3, 12)]
                 record = await fake.send_autocomplete("meeting", "meeting", typed)
                 reply = await record.response(timeout=30)
                 samples.append(reply.time - record.created)
-            print(f"  {'autocomplete':<8} {summary(samples)}")
+            print(f"  {'autocomplete':<8} {latency(samples)}   ({len(samples)} interactions)")
             print(f"\nbot process memory after the run: {rss_mb(process.pid):.0f} MB resident")
             fake.assert_no_unknown_routes()
         finally:

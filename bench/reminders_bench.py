@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bench.figures import latency
 from bench.generate import generate
 from bot.core import LivingClock, PlainTimes
 from bot.service import AgendaService, Runtime, load_agenda
@@ -39,15 +40,6 @@ def agenda_dir() -> Path:
     if not (DATA / "meetings.toml").exists():
         generate(DATA, 10_000, 1_000)
     return DATA
-
-
-def percentiles(samples: list[float]) -> str:
-    ordered = sorted(samples)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    return (
-        f"p50 {statistics.median(ordered) * 1000:.2f} ms, p99 {p99 * 1000:.2f} ms, "
-        f"max {ordered[-1] * 1000:.2f} ms"
-    )
 
 
 def bench_plan() -> None:
@@ -126,7 +118,9 @@ async def bench_lateness() -> None:
     await asyncio.wait_for(done.wait(), timeout=60)
     lateness = runtime.engine.stats.lateness
     await runtime.stop()
-    print(f"lateness: {len(lateness)} fire points due in the same second: {percentiles(lateness)}")
+    print(
+        f"lateness: {len(lateness)} fire points due in the same second: {latency(list(lateness))}"
+    )
 
 
 def bench_startup() -> None:

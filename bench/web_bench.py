@@ -14,7 +14,6 @@ import asyncio
 import os
 import re
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import aiohttp
 
+from bench.figures import latency
 from bench.generate import generate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,16 +58,6 @@ async def main():
 
 asyncio.run(main())
 """
-
-
-def summary(samples: list[float], seconds: float) -> str:
-    ordered = sorted(samples)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    return (
-        f"{len(ordered) / seconds:8.0f} requests/s   "
-        f"p50 {statistics.median(ordered) * 1000:6.2f} ms   p99 {p99 * 1000:6.2f} ms   "
-        f"({len(ordered)} requests)"
-    )
 
 
 async def load(url: str, clients: int, seconds: float, headers: dict[str, str]) -> list[float]:
@@ -140,9 +130,9 @@ async def run(args: argparse.Namespace) -> None:
         else:
             print("  load from aiohttp clients in this process (install wrk for a lighter one):")
             full = await load(url, args.clients, args.seconds, {})
-            print(f"  200  {summary(full, args.seconds)}")
+            print(f"  200  {len(full) / args.seconds:8.0f} requests/s   {latency(full)}")
             cached = await load(url, args.clients, args.seconds, {"If-None-Match": etag})
-            print(f"  304  {summary(cached, args.seconds)}")
+            print(f"  304  {len(cached) / args.seconds:8.0f} requests/s   {latency(cached)}")
     finally:
         server.terminate()
         await server.wait()
