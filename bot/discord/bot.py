@@ -184,5 +184,12 @@ def spec_options(path: str) -> dict[str, str]:
     return {o.name: o.description for o in spec(path).options if o.name != "page"}
 
 
+def spec_choices(path: str, option: str) -> list[app_commands.Choice[str]]:
+    """The choices of an option, from the command table."""
+    found = spec(path).option(option)
+    assert found is not None, f"/{path} has no option {option}"
+    return [app_commands.Choice(name=c.replace("-", " "), value=c) for c in found.choices]
+
+
 def description(path: str) -> str:
     return spec(path).description

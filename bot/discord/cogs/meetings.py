@@ -6,14 +6,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.commands import KINDS, STATUSES
 from bot.discord import autocomplete
-from bot.discord.bot import AgendaBot, description, spec_options
+from bot.discord.bot import AgendaBot, description, spec_choices, spec_options
 from bot.discord.responses import answer, answer_paged
 from bot.discord.times import DISCORD_TIMES
 
-KIND_CHOICES = [app_commands.Choice(name=k.replace("-", " "), value=k) for k in KINDS]
-STATUS_CHOICES = [app_commands.Choice(name=s, value=s) for s in STATUSES]
+KIND_CHOICES = spec_choices("agenda", "kind")
+STATUS_CHOICES = spec_choices("agenda", "status")
 
 
 class Meetings(commands.Cog):

@@ -10,17 +10,16 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core import Reply
-from bot.core.commands import TARGETS
 from bot.core.reply import error
 from bot.discord import autocomplete
-from bot.discord.bot import AgendaBot, description, spec_options
+from bot.discord.bot import AgendaBot, description, spec_choices, spec_options
 from bot.discord.responses import answer_after
 from bot.discord.times import DISCORD_TIMES
 from bot.service import Caller, ReminderCommands
 
-TARGET_CHOICES = [app_commands.Choice(name=t, value=t) for t in TARGETS]
-SHOW_CHOICES = [app_commands.Choice(name=s, value=s) for s in ("upcoming", "log")]
-WHERE_CHOICES = [app_commands.Choice(name=w, value=w) for w in ("me", "server")]
+TARGET_CHOICES = spec_choices("subscribe", "target")
+SHOW_CHOICES = spec_choices("reminders", "show")
+WHERE_CHOICES = spec_choices("timezone", "where")
 NOT_RUNNING = error(
     "Reminders are not running",
     "Try again in a minute; if it lasts, tell the server's managers that the bot's reminders "
