@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -55,6 +55,20 @@ class Settings(BaseSettings):
     )
     reminder_dm_per_second: float = Field(
         2.0, gt=0, le=50, description="Direct messages sent per second at most"
+    )
+    reminder_lease_seconds: float = Field(
+        30.0,
+        ge=1,
+        le=3600,
+        description="The reminder sender's lease, renewed every third of it; a standby takes "
+        "over within it (and a renewal) after the sender dies",
+    )
+    reminder_retry_seconds: float = Field(
+        5.0,
+        gt=0,
+        le=600,
+        description="First wait before a delivery that failed for a passing reason is tried "
+        "again; it doubles up to 10 minutes",
     )
     web_enabled: bool = Field(True, description="Serve calendar feeds and the agenda page")
     web_host: str = Field("127.0.0.1", description="Address the web server listens on")
@@ -122,4 +136,6 @@ class Settings(BaseSettings):
             "all_day_start": self.all_day_starts_at,
             "reload_every": self.agenda_reload_seconds,
             "cache_dir": self.agenda_cache_dir,
+            "lease": timedelta(seconds=self.reminder_lease_seconds),
+            "retry_first": self.reminder_retry_seconds,
         }

@@ -4,23 +4,16 @@ It knows nothing of the bot: it plans and fires reminders for opaque targets and
 fire point to the delivery callbacks of a `Source` the bot provides.
 """
 
-from .engine import (
-    JOB_DEFAULTS,
-    Attempt,
-    Clock,
-    Destination,
-    EngineBusy,
-    Late,
-    Outcome,
-    ReminderEngine,
-    Source,
-    Stats,
-)
+from .engine import JOB_DEFAULTS, RETRY_FIRST, ReminderEngine, Stats
+from .lease import LEASE, Lease
 from .ledger import Claim, Claimed, Ledger, Record, State, metadata, nonce_for
 from .plan import FirePoint, Precision, Target, fire_instant, plan
+from .source import Attempt, Clock, Destination, EngineBusy, Late, Outcome, Source
 
 __all__ = [
     "JOB_DEFAULTS",
+    "LEASE",
+    "RETRY_FIRST",
     "Attempt",
     "Claim",
     "Claimed",
@@ -29,6 +22,7 @@ __all__ = [
     "EngineBusy",
     "FirePoint",
     "Late",
+    "Lease",
     "Ledger",
     "Outcome",
     "Precision",

@@ -1,96 +1,42 @@
 """Running the plan: APScheduler 3.11 holds one job per fire point; the ledger makes each
 delivery happen once; fire points missed while the bot was down are sent once, late, or skipped.
 
-APScheduler facts that shape this (DESIGN.md section 4): the default misfire grace of 1 s drops
+APScheduler facts that shape this (README, "Reminders"): the default misfire grace of 1 s drops
 late jobs with only a log line, and persistent job stores block the loop and drop bursts. So jobs
 live in the memory store as a derived index, rebuilt from the database at start, and every job
 runs however late it is (`misfire_grace_time=None`).
+
+One process fires a database's reminders (the Lease); others stand by and take over when it
+dies, recovering what fell due meanwhile as after a restart.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-import os
-import secrets
-import socket
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
-from typing import Any, Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
+from .lease import LEASE, Lease
 from .ledger import Claim, Ledger, State
 from .plan import FirePoint, Target, plan
+from .recovery import recover_missed, resume_interrupted
+from .source import Attempt, Clock, Destination, EngineBusy, Late, Outcome, Source
 
 log = logging.getLogger(__name__)
 LAST_ALIVE = "last_alive"  # every fire point due before it has been fired
 HORIZON = timedelta(hours=6)  # real time; jobs exist for fire points due within it
 RETRY = timedelta(seconds=60)  # real time; a fan-out that failed is tried again after it
-LEASE = timedelta(seconds=90)  # real time; the heartbeat renews it three times per lease
+RETRY_FIRST = 5.0  # seconds before a delivery that failed for a passing reason is tried again
+RETRY_LONGEST = 600.0  # the wait doubles with each attempt, up to this
+RETRY_ATTEMPTS = 30  # for a message without a deadline (a notice): about four hours of trying
 JOB_DEFAULTS = {"misfire_grace_time": None, "coalesce": False, "max_instances": 1}
-
-
-class EngineBusy(Exception):
-    """Another process fires the reminders of this database."""
-
-
-class Clock(Protocol):
-    """The bot's clock: agenda time, and the real instant at which it will read a given time."""
-
-    def now(self) -> datetime: ...
-
-    def to_real(self, instant: datetime) -> datetime: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Destination:
-    """Where one message goes (a channel, a DM, the console); `key` names it in the ledger."""
-
-    key: str
-    payload: Any = None
-
-
-class Late(StrEnum):
-    DOWN = "the bot was offline when it was due"
-
-
-@dataclass(frozen=True, slots=True)
-class Attempt:
-    nonce: str
-    resumed: bool  # an earlier attempt was interrupted; the message may already exist
-    late: Late | None = None
-    due: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    state: State  # SENT or FAILED
-    reason: str | None = None
-    message_id: str | None = None
-
-
-class Source(Protocol):
-    """What the bot provides: the targets, their leads, who gets a fire point, how to send."""
-
-    def targets(self) -> Iterable[Target]: ...
-
-    def leads(self, target: Target) -> Iterable[timedelta]: ...
-
-    async def destinations(self, point: FirePoint, missed: bool = False) -> Sequence[Destination]:
-        """Who gets `point`; when `missed` (sent late after a restart), only those who had
-        subscribed before it was due."""
-        ...
-
-    async def deliver(self, point: FirePoint, to: Destination, attempt: Attempt) -> Outcome: ...
-
-    async def redeliver(self, key: str, to: str, attempt: Attempt) -> Outcome | None:
-        """Finish an interrupted message that is not a fire point (a notice); None: drop it."""
-        ...
 
 
 @dataclass
@@ -98,11 +44,27 @@ class Stats:
     fired: int = 0
     delivered: int = 0
     failed: int = 0
+    retried: int = 0
     # seconds (real time) between when a fire point was due and when it fired; the latest ones
     lateness: deque[float] = field(default_factory=lambda: deque(maxlen=10_000))
 
 
+@dataclass(frozen=True, slots=True)
+class _Message:
+    """One message to one destination, as `send_once` was given it: enough to try it again."""
+
+    key: str
+    destination: Destination
+    send: Callable[[Attempt], Awaitable[Outcome]]
+    late: Late | None
+    due: datetime | None
+    until: datetime | None
+
+
 class ReminderEngine:
+    """Plans fire points from a Source, fires each when due (APScheduler), delivers it once per
+    destination (the ledger), retries passing failures, and recovers what a restart missed."""
+
     def __init__(
         self,
         source: Source,
@@ -110,30 +72,44 @@ class ReminderEngine:
         clock: Clock,
         *,
         concurrency: int = 16,
-        heartbeat: float = 30.0,
+        lease: timedelta = LEASE,
         horizon: timedelta = HORIZON,
+        retry_first: float = RETRY_FIRST,
     ) -> None:
         self.source = source
         self.ledger = ledger
         self.clock = clock
         self.stats = Stats()
         self._concurrency = concurrency
-        self._heartbeat_every = heartbeat
+        self._retry_first = retry_first
         self._scheduler = AsyncIOScheduler(timezone=UTC, job_defaults=JOB_DEFAULTS)
         self._points: dict[str, FirePoint] = {}
         self._order: list[FirePoint] = []  # self._points, by due instant
         self._scheduled: set[str] = set()  # fire points that have an APScheduler job
+        self._deadlines: dict[str, datetime | None] = {}  # target key -> last useful instant
         self._horizon = horizon
         self._fired: set[str] = set()
         self._in_progress: dict[str, FirePoint] = {}
         self._running: set[asyncio.Task[None]] = set()
-        self._heartbeat: asyncio.Task[None] | None = None
-        self._owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        self._lease = Lease(ledger, lease)
         self.on_fired: Callable[[FirePoint], Awaitable[None]] | None = None
+        # Told when this process takes over the reminders from a standby, and when it loses them.
+        self.on_lead: Callable[[], Awaitable[None]] | None = None
+        self.on_standby: Callable[[], Awaitable[None]] | None = None
 
     @property
     def running(self) -> bool:
         return bool(self._scheduler.running)
+
+    @property
+    def leading(self) -> bool:
+        """This process fires the reminders of the database."""
+        return self._lease.held
+
+    @property
+    def heartbeat_seconds(self) -> float:
+        """How often the lease is renewed, and how often a standby tries to take it."""
+        return self._lease.every
 
     @property
     def job_count(self) -> int:
@@ -149,12 +125,28 @@ class ReminderEngine:
         """Recover what was missed or interrupted, plan, and start firing (inside the loop).
         Raises EngineBusy when another live process already fires this database's reminders:
         two would deliver each other's reminders twice."""
-        if not await self.ledger.take_lead(self._owner, datetime.now(UTC), LEASE, _gone):
+        if not await self._lease.take():
             raise EngineBusy("another process fires the reminders of this database")
+        await self._begin()
+
+    async def start_or_stand_by(self) -> bool:
+        """Start firing (True), or, while another live process fires this database's reminders,
+        stand by (False): try to take over every heartbeat, and when the holder's lease runs out
+        (at once if it died on this machine) recover what fell due and fire from then on."""
+        try:
+            await self.start()
+        except EngineBusy:
+            self._lease.wait_for(self._take_over)
+            return False
+        return True
+
+    async def _begin(self) -> None:
+        self._scheduler = AsyncIOScheduler(timezone=UTC, job_defaults=JOB_DEFAULTS)
         now = self.clock.now()
         last_alive = await self._last_alive()
-        await self._resume_interrupted(now)
-        await self._recover(last_alive, now)
+        targets = self._remember_deadlines()
+        await resume_interrupted(self.ledger, self.source, self.deliver_once, now)
+        await recover_missed(self.ledger, self.source, self.deliver_once, targets, last_alive, now)
         self._scheduler.start()
         # From `now` read above: what fell due while recovery ran is planned (and fires at once).
         self.replan(since=now)
@@ -169,19 +161,48 @@ class ReminderEngine:
             replace_existing=True,
         )
         await self._mark_alive()
-        self._heartbeat = asyncio.create_task(self._beat())
+        self._lease.keep(self._mark_alive, self._step_down)
+
+    async def _take_over(self) -> None:
+        log.warning("the process that sent reminders is gone; this one takes over")
+        try:
+            await self._begin()
+        except BaseException:
+            if self._scheduler.running:
+                self._scheduler.shutdown(wait=False)
+            raise
+        if self.on_lead is not None:
+            try:
+                await self.on_lead()
+            except Exception:
+                log.exception("after taking over the reminders")
+
+    async def _step_down(self) -> None:
+        """Another process holds the lease now (ours ran out while we could not renew it): stop
+        firing, forget the plan, and stand by."""
+        log.error("another process took over the reminders; this one stands by")
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+        self._points.clear()
+        self._order.clear()
+        self._scheduled.clear()
+        self._fired.clear()
+        self._lease.wait_for(self._take_over)
+        if self.on_standby is not None:
+            await self.on_standby()
 
     async def stop(self) -> None:
         """Stop planning; let deliveries under way finish; remember how far we got."""
-        if self._heartbeat is not None:
-            self._heartbeat.cancel()
+        await self._lease.stop_renewing()
         if self._scheduler.running:
+            # No new job starts; those under way finish (shutting down would cancel them).
+            self._scheduler.pause()
+            if self._running:
+                await asyncio.gather(*self._running, return_exceptions=True)
             self._scheduler.shutdown(wait=False)
-        if self._running:
-            await asyncio.gather(*self._running, return_exceptions=True)
-        if self._scheduler.running or self._heartbeat is not None:
+        if self._lease.held:
             await self._mark_alive()
-            await self.ledger.give_up_lead(self._owner)
+            await self._lease.give_up()
 
     def replan(self, since: datetime | None = None) -> tuple[int, int]:
         """Bring the plan in line with the source: (added, removed) fire points. Ids are fire
@@ -194,7 +215,8 @@ class ReminderEngine:
         newer_than = since if since is not None else now
         pending = self._earliest_unfired()
         floor = min(newer_than, pending) if pending is not None else newer_than
-        candidates = plan(self.source.targets(), self.source.leads, floor - _TICK)
+        targets = self._remember_deadlines()
+        candidates = plan(targets, self.source.leads, floor - _TICK)
         wanted = {p.id: p for p in candidates if p.at > newer_than or p.id in self._points}
         removed = [i for i in self._points if i not in wanted]
         for point_id in removed:
@@ -207,6 +229,12 @@ class ReminderEngine:
             self._order = sorted(self._points.values())
         self._sync_jobs()
         return len(added), len(removed)
+
+    def _remember_deadlines(self) -> list[Target]:
+        """The source's targets, noting until when each one's reminders are worth sending."""
+        targets = list(self.source.targets())
+        self._deadlines = {target.key: target.last_useful for target in targets}
+        return targets
 
     async def _refill(self) -> None:
         """The interval job: a coroutine, so that APScheduler runs it on the loop, not in a
@@ -257,10 +285,23 @@ class ReminderEngine:
         self.stats.fired += 1
         await self._fan_out_or_retry(point)
 
-    async def _fan_out_or_retry(self, point: FirePoint) -> None:
+    @contextlib.contextmanager
+    def _under_way(self) -> Iterator[None]:
+        """Marks the job running now as a delivery that `stop` lets finish."""
         task = asyncio.current_task()
         if task is not None:
             self._running.add(task)
+        try:
+            yield
+        finally:
+            if task is not None:
+                self._running.discard(task)
+
+    async def _fan_out_or_retry(self, point: FirePoint) -> None:
+        with self._under_way():
+            await self._fan_out_once(point)
+
+    async def _fan_out_once(self, point: FirePoint) -> None:
         try:
             await self.fan_out(point)
         except Exception:
@@ -275,9 +316,6 @@ class ReminderEngine:
                 replace_existing=True,
             )
             return
-        finally:
-            if task is not None:
-                self._running.discard(task)
         self._in_progress.pop(point.id, None)
         if self.on_fired is not None:
             await self.on_fired(point)
@@ -302,6 +340,7 @@ class ReminderEngine:
             lambda attempt: self.source.deliver(point, destination, attempt),
             late,
             point.at,
+            until=self._deadlines.get(point.key),
         )
 
     async def send_once(
@@ -311,97 +350,75 @@ class ReminderEngine:
         send: Callable[[Attempt], Awaitable[Outcome]],
         late: Late | None = None,
         due: datetime | None = None,
+        until: datetime | None = None,
     ) -> Outcome | None:
         """Claim (key, destination) in the ledger, send, record the outcome; None if it was
-        already done. Also for messages that are not fire points (notices of changes)."""
-        claimed = await self.ledger.claim(key, destination.key, late=late is not None)
+        already done. Also for messages that are not fire points (notices of changes).
+
+        A passing failure is recorded as retrying and tried again with a growing wait (what
+        Discord asks for at least) until `until` (agenda time: a reminder is worth sending until
+        its meeting starts), or RETRY_ATTEMPTS times without one; then it fails for good."""
+        return await self._send(_Message(key, destination, send, late, due, until))
+
+    async def _send(self, message: _Message) -> Outcome | None:
+        key, destination = message.key, message.destination
+        claimed = await self.ledger.claim(key, destination.key, late=message.late is not None)
         if claimed.claim is Claim.DONE:
             return None
-        attempt = Attempt(claimed.nonce, claimed.claim is Claim.RESUME, late, due)
+        attempt = Attempt(claimed.nonce, claimed.claim is Claim.RESUME, message.late, message.due)
         try:
-            outcome = await send(attempt)
+            outcome = await message.send(attempt)
         except Exception as problem:  # a delivery bug must not stop the other destinations
             log.exception("delivery of %s to %s failed", key, destination.key)
             outcome = Outcome(State.FAILED, f"internal error: {type(problem).__name__}")
+        if outcome.state is State.RETRYING:
+            outcome = self._retry_later(message, outcome, claimed.attempts)
         await self.ledger.finish(
             key, destination.key, outcome.state, outcome.reason, outcome.message_id
         )
         if outcome.state is State.SENT:
             self.stats.delivered += 1
-        else:
+        elif outcome.state is State.FAILED:
             self.stats.failed += 1
         return outcome
 
-    async def _resume_interrupted(self, now: datetime) -> None:
-        """Deliveries a crash cut between claim and record are finished now, with their nonce;
-        late, if they were due before now. (Destinations a cut fan-out had not reached yet are
-        found by the recovery that follows: LAST_ALIVE stayed before the point.)"""
-        for point_id, destination_key in await self.ledger.interrupted():
-            point = _parse_point(point_id)
-            if point is None:
-                await self._redeliver(point_id, destination_key)
-                continue
-            late = Late.DOWN if point.at < now else None
-            for destination in await self.source.destinations(point, missed=True):
-                if destination.key == destination_key:
-                    await self.deliver_once(point, destination, late)
-                    break
-            else:
-                await self.ledger.finish(
-                    point_id, destination_key, State.SKIPPED, "the destination no longer subscribes"
-                )
-
-    async def _redeliver(self, key: str, destination_key: str) -> None:
-        claimed = await self.ledger.claim(key, destination_key)
-        if claimed.claim is Claim.DONE:
-            return
-        attempt = Attempt(claimed.nonce, resumed=True)
-        try:
-            outcome = await self.source.redeliver(key, destination_key, attempt)
-        except Exception as problem:
-            log.exception("redelivery of %s to %s failed", key, destination_key)
-            outcome = Outcome(State.FAILED, f"internal error: {type(problem).__name__}")
-        if outcome is None:
-            outcome = Outcome(State.SKIPPED, "no longer needed")
-        await self.ledger.finish(
-            key, destination_key, outcome.state, outcome.reason, outcome.message_id
+    def _retry_later(self, message: _Message, outcome: Outcome, attempts: int) -> Outcome:
+        """Plan the next attempt of a delivery that failed for a passing reason; or give up."""
+        reason = outcome.reason or "a passing failure"
+        if (message.until is not None and message.until <= self.clock.now()) or (
+            message.until is None and attempts >= RETRY_ATTEMPTS
+        ):
+            return Outcome(State.FAILED, f"gave up after {_times(attempts)}: {reason}")
+        wait = min(RETRY_LONGEST, self._retry_first * 2 ** (attempts - 1))
+        wait = max(wait, outcome.retry_after or 0.0)
+        self.stats.retried += 1
+        where = f"{message.key} to {message.destination.key}"
+        if self._scheduler.running:  # else the next start finds the row and tries it again
+            self._scheduler.add_job(
+                self._retry,
+                DateTrigger(datetime.now(UTC) + timedelta(seconds=wait)),
+                args=[message],
+                id=f"retry|{message.key}|{message.destination.key}",
+                name=f"retry {where}",
+                replace_existing=True,
+            )
+        log.info("%s: %s; attempt %d, next in %.1f s", where, reason, attempts, wait)
+        return Outcome(
+            State.RETRYING, f"{reason}; tried {_times(attempts)}, trying again", outcome.message_id
         )
 
-    async def _recover(self, last_alive: datetime | None, now: datetime) -> None:
-        """Fire points that fell due while the bot was down: the latest one per meeting and
-        destination is sent once, marked late, if the meeting has not started; the rest are
-        recorded as skipped. Never a flood, never silence."""
-        if last_alive is None or last_alive >= now:
-            return
-        targets = {t.key: t for t in self.source.targets()}
-        missed = [p for p in plan(targets.values(), self.source.leads, last_alive) if p.at <= now]
-        if not missed:
-            return
-        known = await self.ledger.known([p.id for p in missed])
-        latest: dict[tuple[str, str], tuple[FirePoint, Destination]] = {}
-        for point in missed:  # chronological: later points replace earlier ones
-            for destination in await self.source.destinations(point, missed=True):
-                if (point.id, destination.key) in known:
-                    continue
-                pair = (point.key, destination.key)
-                if pair in latest:
-                    earlier = latest[pair][0]
-                    await self.ledger.skip(
-                        earlier.id,
-                        destination.key,
-                        "missed while offline; a later reminder replaced it",
-                    )
-                latest[pair] = (point, destination)
-        for (key, _), (point, destination) in latest.items():
-            useful_until = targets[key].last_useful
-            if useful_until is not None and useful_until > now:
-                await self.deliver_once(point, destination, Late.DOWN)
-            else:
-                await self.ledger.skip(
-                    point.id,
-                    destination.key,
-                    "missed while offline; the meeting had already started",
+    async def _retry(self, message: _Message) -> None:
+        with self._under_way():
+            if message.until is not None and message.until <= self.clock.now():
+                await self.ledger.finish(
+                    message.key,
+                    message.destination.key,
+                    State.FAILED,
+                    "gave up: the meeting had started before it could be delivered",
                 )
+                self.stats.failed += 1
+                return
+            await self._send(message)
 
     async def _last_alive(self) -> datetime | None:
         value = await self.ledger.get_state(LAST_ALIVE)
@@ -420,43 +437,9 @@ class ReminderEngine:
             mark = earliest - _TICK
         await self.ledger.set_state(LAST_ALIVE, mark.isoformat())
 
-    async def _beat(self) -> None:
-        while True:
-            await asyncio.sleep(self._heartbeat_every)
-            try:
-                if not await self.ledger.take_lead(self._owner, datetime.now(UTC), LEASE, _gone):
-                    log.error("another process took over the reminders; stopping ours")
-                    self._scheduler.shutdown(wait=False)
-                    return
-                await self._mark_alive()
-            except Exception:
-                log.exception("could not record the heartbeat")
-
 
 _TICK = timedelta(microseconds=1)
 
 
-def _gone(holder: str) -> bool:
-    """A lead holder on this machine whose process no longer exists (killed, crashed) is gone
-    at once; elsewhere, its lease must run out."""
-    host, _, rest = holder.partition(":")
-    pid = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
-
-
-def _parse_point(point_id: str) -> FirePoint | None:
-    """A FirePoint back from its id ('key|1440m|20160301T080000Z')."""
-    try:
-        key, minutes, at = point_id.rsplit("|", 2)
-        instant = datetime.strptime(at, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-        return FirePoint(instant, key, timedelta(minutes=int(minutes.rstrip("m"))))
-    except ValueError:
-        return None
+def _times(count: int) -> str:
+    return "once" if count == 1 else f"{count} times"

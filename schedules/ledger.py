@@ -41,9 +41,15 @@ class Base(DeclarativeBase):
 
 class State(StrEnum):
     CLAIMED = "claimed"  # about to be sent, or interrupted while sending
+    RETRYING = "retrying"  # a transient failure (rate limit, outage): it will be tried again
     SENT = "sent"
     FAILED = "failed"
     SKIPPED = "skipped"
+
+    @property
+    def open(self) -> bool:
+        """Not settled yet: the next claim resumes it, with the same nonce."""
+        return self in (State.CLAIMED, State.RETRYING)
 
 
 class Delivery(Base):
@@ -83,6 +89,7 @@ class Claim(StrEnum):
 class Claimed:
     claim: Claim
     nonce: str
+    attempts: int = 1  # this one included
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +101,7 @@ class Record:
     reason: str | None
     message_id: str | None
     finished_at: datetime | None
+    attempts: int = 1
 
 
 def nonce_for(fire_point: str, destination: str) -> str:
@@ -102,6 +110,9 @@ def nonce_for(fire_point: str, destination: str) -> str:
 
 
 class Ledger:
+    """Every delivery's row: claimed, then sent, failed, skipped, or retrying; and the engine's
+    own state (how far firing got, who leads)."""
+
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
@@ -126,18 +137,25 @@ class Ledger:
         except IntegrityError:
             pass
         match = (Delivery.fire_point == fire_point, Delivery.destination == destination)
+        still_open = Delivery.state.in_([State.CLAIMED, State.RETRYING])
         async with self._engine.begin() as connection:
             found = (
-                await connection.execute(select(Delivery.state, Delivery.nonce).where(*match))
+                await connection.execute(
+                    select(Delivery.state, Delivery.nonce, Delivery.attempts).where(*match)
+                )
             ).first()
-            if found is None or found[0] != State.CLAIMED:
+            if found is None or not State(found[0]).open:
                 return Claimed(Claim.DONE, nonce)
             await connection.execute(
                 update(Delivery)
-                .where(*match, Delivery.state == State.CLAIMED)
-                .values(attempts=Delivery.attempts + 1, late=Delivery.late | late)
+                .where(*match, still_open)
+                .values(
+                    state=State.CLAIMED,
+                    attempts=Delivery.attempts + 1,
+                    late=Delivery.late | late,
+                )
             )
-            return Claimed(Claim.RESUME, found[1])
+            return Claimed(Claim.RESUME, found[1], int(found[2]) + 1)
 
     async def finish(
         self,
@@ -165,11 +183,12 @@ class Ledger:
         return True
 
     async def interrupted(self) -> list[tuple[str, str]]:
-        """(fire point, destination) of attempts a crash left between claim and record."""
+        """(fire point, destination) of attempts a crash left between claim and record, and of
+        those waiting to be tried again after a transient failure."""
         async with self._sessions() as session:
             rows = await session.execute(
                 select(Delivery.fire_point, Delivery.destination)
-                .where(Delivery.state == State.CLAIMED)
+                .where(Delivery.state.in_([State.CLAIMED, State.RETRYING]))
                 .order_by(Delivery.id)
             )
             return [(row[0], row[1]) for row in rows]
@@ -206,6 +225,7 @@ class Ledger:
                     r.reason,
                     r.message_id,
                     r.finished_at,
+                    r.attempts,
                 )
                 for r in rows
             ]

@@ -46,6 +46,8 @@ class Target:
 
 @dataclass(frozen=True, slots=True, order=True)
 class FirePoint:
+    """One reminder of one target: `lead` before it, due `at`; the same for every subscriber."""
+
     at: datetime  # aware UTC: when the reminder is due
     key: str
     lead: timedelta
@@ -55,6 +57,20 @@ class FirePoint:
         """Stable across restarts; a moved target gets new ids (its reminders are new ones)."""
         minutes = int(self.lead.total_seconds() // 60)
         return f"{self.key}|{minutes}m|{self.at.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+
+    @classmethod
+    def from_id(cls, point_id: str) -> FirePoint | None:
+        """The fire point an id names ('ptc-211-212|1440m|20160301T000000Z'); None for a key
+        that is not a fire point (a notice of change)."""
+        parts = point_id.rsplit("|", 2)
+        if len(parts) != 3 or not parts[1].endswith("m"):
+            return None
+        key, minutes, at = parts
+        try:
+            instant = datetime.strptime(at, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+            return cls(instant, key, timedelta(minutes=int(minutes[:-1])))
+        except ValueError:
+            return None
 
 
 def fire_instant(start: datetime, lead: timedelta, zone: ZoneInfo) -> datetime:

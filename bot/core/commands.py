@@ -25,6 +25,7 @@ class Completion(StrEnum):
     COMMAND = "command"
     SCOPE = "scope"  # a body, a topic or a meeting
     ZONE = "zone"
+    REMINDER = "reminder"  # one of the caller's own reminders
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,15 +227,42 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec(
         "remind",
-        "A one-off reminder for you about one meeting",
-        (
-            OptionSpec("meeting", "the meeting", required=True, completion=Completion.MEETING),
-            OptionSpec(
-                "when", "2d before, 3h before, or a date and time: 2016-03-01 09:00", required=True
+        "A one-off reminder for you about one meeting, or take one back",
+        subcommands=(
+            CommandSpec(
+                "me",
+                "A one-off reminder for you about one meeting",
+                (
+                    OptionSpec(
+                        "meeting", "the meeting", required=True, completion=Completion.MEETING
+                    ),
+                    OptionSpec(
+                        "when",
+                        "2d before, 3h before, or a date and time: 2016-03-01 09:00",
+                        required=True,
+                    ),
+                ),
+                ("/remind PTC 211 when:2d before", "/remind me AEO conference when:2016-05-01"),
+                main="meeting",
+                parent="remind",
+            ),
+            CommandSpec(
+                "cancel",
+                "Take back one of your reminders, by the number /reminders shows",
+                (
+                    OptionSpec(
+                        "reminder",
+                        "its number, as /reminders shows it",
+                        required=True,
+                        completion=Completion.REMINDER,
+                    ),
+                ),
+                ("/remind cancel 3",),
+                main="reminder",
+                parent="remind",
             ),
         ),
-        ("/remind PTC 211 when:2d before", "/remind AEO conference when:2016-05-01 09:00"),
-        main="meeting",
+        default="me",
     ),
     CommandSpec(
         "reminders",

@@ -52,8 +52,9 @@ class AgendaFilter:
 
 @dataclass(frozen=True, slots=True)
 class NextMeetings:
-    """The meeting under way or coming next, what follows it, and undated meetings that may come
-    before it (a month or a year is known, not the day)."""
+    """The meeting under way or coming next, what follows it in order (meetings known only by
+    their month or year among them, at their place), and such meetings that may come before it
+    (their month or year starts earlier)."""
 
     ongoing: tuple[Meeting, ...]
     upcoming: tuple[Meeting, ...]
@@ -64,8 +65,12 @@ class NextMeetings:
         return (self.ongoing or self.upcoming or (None,))[0]
 
 
+ROUGH_SHOWN = 3  # month- or year-known meetings listed as "may come earlier", at most
+
+
 class _Timeline:
-    """Meetings with a known day, by start, answering "what is on now and next" in O(log n)."""
+    """Meetings with a known day, by start, answering "what is on now and next" in O(log n);
+    beside them, those known only by their month or year, by the start of that span."""
 
     def __init__(self, meetings: Iterable[Meeting]) -> None:
         chosen = list(meetings)
@@ -87,26 +92,36 @@ class _Timeline:
                 ongoing.append(meeting)
             back -= 1
         ongoing.reverse()
-        upcoming: list[Meeting] = []
+        dated: list[Meeting] = []
         forward = position
-        while forward < len(self._dated) and len(upcoming) + len(ongoing) < count:
+        while forward < len(self._dated) and len(dated) + len(ongoing) < count:
             if _is_live(self._dated[forward]):
-                upcoming.append(self._dated[forward])
+                dated.append(self._dated[forward])
             forward += 1
-        horizon = _start(upcoming[0]) if upcoming else None
-        return NextMeetings(tuple(ongoing), tuple(upcoming), self._rough_before(now, horizon))
+        rough = self._rough_from(now, count + ROUGH_SHOWN)
+        first = ongoing[0] if ongoing else (dated[0] if dated else None)
+        if first is None:  # nothing has a day: the next known by its month or year leads
+            return NextMeetings((), tuple(rough[:count]), ())
+        horizon = _start(first)
+        before = [m for m in rough if _start(m) < horizon]
+        after = sorted(
+            [*dated[0 if ongoing else 1 :], *(m for m in rough if _start(m) >= horizon)],
+            key=lambda m: m.when.sort_key(),
+        )
+        following = after[: max(0, count - len(ongoing) - (0 if ongoing else 1))]
+        upcoming = following if ongoing else [first, *following]
+        return NextMeetings(tuple(ongoing), tuple(upcoming), tuple(before[:ROUGH_SHOWN]))
 
-    def _rough_before(self, now: datetime, horizon: datetime | None) -> tuple[Meeting, ...]:
-        """Month- or year-dated meetings not over yet that may come before `horizon`."""
-        end = len(self._rough) if horizon is None else bisect_left(self._rough_starts, horizon)
-        found = []
-        index = end - 1
-        while index >= 0 and self._rough_starts[index] > now - _LONGEST_ROUGH_SPAN:
+    def _rough_from(self, now: datetime, count: int) -> list[Meeting]:
+        """The first `count` live month- or year-known meetings not over at `now`, in order."""
+        index = bisect_left(self._rough_starts, now - _LONGEST_ROUGH_SPAN)
+        found: list[Meeting] = []
+        while index < len(self._rough) and len(found) < count:
             meeting = self._rough[index]
             if _is_live(meeting) and not meeting.when.has_ended(now):
                 found.append(meeting)
-            index -= 1
-        return tuple(reversed(found))
+            index += 1
+        return found
 
 
 _LONGEST_ROUGH_SPAN = timedelta(days=367)

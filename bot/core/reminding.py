@@ -15,6 +15,9 @@ from .when import LocalTimeError, Precision, format_lead, localize, parse_lead
 _BEFORE = re.compile(r"^(?P<lead>.+?)\s*(?:before|ahead|earlier)?$", re.IGNORECASE)
 _ABSOLUTE = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})(?:[ T](?P<time>\d{1,2}:\d{2}))?$")
 DEFAULT_TIME = time(9, 0)
+# Times a reminder may be set for: far enough either way for any agenda, and every one of them
+# can be shown in every zone (year 9999 in New York overflows Python's datetime in UTC).
+FIRST_YEAR, LAST_YEAR = 1900, 2200
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +47,10 @@ def parse_remind_when(text: str, zone: ZoneInfo) -> When:
             raise ValueError(
                 f"'{cleaned}' is not a real date or time; write 2016-03-01 09:00"
             ) from None
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise ValueError(
+                f"'{cleaned}' is out of range; give a date between {FIRST_YEAR} and {LAST_YEAR}"
+            )
         try:
             local = localize(datetime.combine(day, clock), zone)
         except LocalTimeError as problem:
@@ -122,3 +129,49 @@ def change_reply(meeting: Meeting, change: str, now: datetime, times: TimeStyle)
 
 
 UTC_ZONE = ZoneInfo("UTC")
+
+
+# -- replies of /remind and /remind cancel ---------------------------------------------------------
+
+
+def reminder_set_reply(
+    meeting: Meeting,
+    due: datetime,
+    now: datetime,
+    zone: ZoneInfo,
+    how: str,
+    number: int,
+    times: TimeStyle,
+) -> Reply:
+    """/remind answered: when it will come (in the asker's zone), and how to take it back."""
+    return Reply(
+        "Reminder set",
+        f"I will remind you {how} {times.moment(due, None, zone)} "
+        f"({times.relative(due, now)}) about **{meeting.title}**.",
+        footer=f"reminder {number} · `/remind cancel {number}` takes it back",
+    )
+
+
+def reminder_waiting_reply(
+    meeting: Meeting, lead: timedelta, how: str, number: int, times: TimeStyle
+) -> Reply:
+    """/remind before a meeting whose day is not known yet: kept, planned once it is."""
+    if meeting.status is Status.POSTPONED:
+        known = "is postponed; no new date is known yet"
+    else:
+        known = f"has no day yet: {when_text(meeting.when, times)}"
+    return Reply(
+        "Reminder kept: waiting for a date",
+        f"**{meeting.title}** {known}. I will remind you {how} {lead_phrase(lead)} it as soon "
+        "as its day is announced, and tell you when it is.",
+        footer=f"reminder {number} · `/remind cancel {number}` takes it back",
+    )
+
+
+def reminder_cancelled_reply(what: str, number: int) -> Reply:
+    return Reply("Reminder cancelled", f"No more reminder {what} (reminder {number}).")
+
+
+def personal_reminder_text(title: str, lead: timedelta | None) -> str:
+    """'2d before PTC 211' or 'PTC 211' (a reminder at a time of its own)."""
+    return f"{lead_phrase(lead)} {title}" if lead is not None else title

@@ -64,8 +64,6 @@ class Renderer:
         first = found.first
         if first is None:
             text = f"Nothing is coming{scope} with a known date, as of {date_long(now.date())}."
-            if found.undated_before:
-                text += " Not yet dated: " + ", ".join(m.title for m in found.undated_before) + "."
             text += " See `/agenda past:yes` for what was held." + self._as_of_hint(now)
             return not_found(f"No upcoming meeting{scope}", text)
         heading = "Under way" if first in found.ongoing else "Next"

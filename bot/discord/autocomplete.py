@@ -9,6 +9,8 @@ from discord import app_commands
 
 from bot.core import Completion
 
+from .bot import caller_of
+
 if TYPE_CHECKING:
     from .bot import AgendaBot
 
@@ -45,3 +47,15 @@ async def scopes(interaction: discord.Interaction, typed: str) -> list[app_comma
 
 async def zones(interaction: discord.Interaction, typed: str) -> list[app_commands.Choice[str]]:
     return await _choices(interaction, typed, Completion.ZONE)
+
+
+async def reminders(interaction: discord.Interaction, typed: str) -> list[app_commands.Choice[str]]:
+    """The asker's own reminders, never anyone else's."""
+    bot: AgendaBot = interaction.client  # type: ignore[assignment]
+    commands = bot.reminders
+    if commands is None:
+        return []
+    return [
+        app_commands.Choice(name=label, value=value)
+        for label, value in commands.personal.complete(caller_of(interaction), typed)
+    ]

@@ -14,7 +14,7 @@ from discord.ext import commands
 
 from bot.core import COMMANDS_BY_NAME, CommandSpec
 from bot.core.reply import error
-from bot.service import AgendaService, ReminderCommands, Runtime
+from bot.service import AgendaService, Caller, ReminderCommands, Runtime
 
 from .responses import answer
 
@@ -153,6 +153,17 @@ class AgendaBot(commands.Bot):
 
     def _remember(self, synced: list[app_commands.AppCommand]) -> None:
         self.command_ids = {command.name: command.id for command in synced}
+
+
+def caller_of(interaction: discord.Interaction) -> Caller:
+    """Who runs a command, and where, as the service knows callers."""
+    in_guild = interaction.guild_id is not None
+    return Caller(
+        owner=f"discord:{interaction.user.id}",
+        guild_id=str(interaction.guild_id) if in_guild else None,
+        channel_id=str(interaction.channel_id) if interaction.channel_id else None,
+        can_manage=in_guild and interaction.permissions.manage_guild,
+    )
 
 
 def command_shapes(payloads: list[dict[str, Any]]) -> list[Any]:

@@ -9,6 +9,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 
+import aiohttp
 import discord
 
 from bot.core import TimeStyle
@@ -103,7 +104,20 @@ def _only(users: tuple[str, ...]) -> discord.AllowedMentions:
     )
 
 
+def _retry_after(problem: discord.HTTPException) -> float | None:
+    """The wait Discord asked for, from the Retry-After header of its last answer."""
+    headers = getattr(problem.response, "headers", None) or {}
+    try:
+        return float(headers.get("Retry-After", ""))
+    except ValueError:
+        return None
+
+
 class DiscordSender:
+    """Sends reminders and notices over REST: a refusal (missing access, closed DMs, a deleted
+    channel) fails at once with a reason people can act on; a rate limit, an outage or a lost
+    connection is left to the engine to try again."""
+
     times: TimeStyle = DISCORD_TIMES
 
     def __init__(
@@ -154,12 +168,29 @@ class DiscordSender:
                     allowed_mentions=_only(batch),
                 )
         except discord.HTTPException as problem:
+            if problem.status == 429 or problem.status >= 500:
+                # discord.py already waited and tried again a few times; the engine goes on.
+                what = "rate limited" if problem.status == 429 else "unavailable"
+                log.warning("reminder to %s: Discord %s (%s)", destination, what, problem.status)
+                return Outcome(
+                    State.RETRYING,
+                    f"Discord was {what} ({problem.status})",
+                    retry_after=_retry_after(problem),
+                )
             reason = REASONS.get(
                 problem.code,
                 f"Discord refused it ({problem.status}: {problem.text or 'no reason given'})",
             )
             log.warning("reminder to %s failed: %s", destination, reason)
             return Outcome(State.FAILED, reason)
+        except discord.RateLimited as problem:  # when max_ratelimit_timeout is set
+            return Outcome(
+                State.RETRYING, "Discord was rate limited", retry_after=problem.retry_after
+            )
+        except (aiohttp.ClientError, TimeoutError, OSError) as problem:
+            log.warning("reminder to %s: Discord not reached (%r)", destination, problem)
+            reason = f"Discord could not be reached ({type(problem).__name__})"
+            return Outcome(State.RETRYING, reason)
         return Outcome(State.SENT, message_id=str(sent.id))
 
     async def _already_sent(

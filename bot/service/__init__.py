@@ -1,12 +1,13 @@
 """The service: loads the data set and answers every command for every adapter."""
 
 from .agenda import AUTOCOMPLETE_LIMIT, AgendaService, OptionError
+from .caller import CONSOLE_CALLER, Caller
 from .datafiles import BUNDLED_DATA, load_agenda, load_library
 from .feeds import Feed, Feeds
 from .reminders import Message, Reminders, Sender
 from .runner import REMINDER_COMMANDS, CommandRunner
 from .runtime import Runtime
-from .subscriptions import CONSOLE_CALLER, Caller, ReminderCommands
+from .subscriptions import ReminderCommands
 
 __all__ = [
     "AUTOCOMPLETE_LIMIT",

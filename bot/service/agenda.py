@@ -223,6 +223,8 @@ class AgendaService:
                 return [(_cut(m.title), m.id) for m in upcoming]
             ranked = loaded.index.meetings.rank(text, limit)
             return [(_cut(loaded.agenda.meetings[r.id].title), r.id) for r in ranked]
+        if what is Completion.REMINDER:
+            return []  # one's own reminders: ReminderCommands.personal.complete knows the caller
         if what is Completion.ZONE:
             return [(zone, zone) for zone in suggest_zones(text or "UTC", limit)]
         if what is Completion.SCOPE:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from bot.core import AgendaIndex, Meeting
 from bot.storage import Delivery, ReminderRow, ScopeKind, SubscriptionRow
 
-CONSOLE = "console"
+from .caller import CONSOLE
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,16 +84,6 @@ class Audience:
         if row is not None:
             self._reminders_of[row.meeting_id].pop(reminder_id, None)
             self.version += 1
-
-    def summary(self) -> tuple[int, int, int, int]:
-        """The same figures as Store.version, for what this index holds."""
-        subscriptions = self.subscriptions()
-        return (
-            len(subscriptions),
-            max((r.id for r in subscriptions), default=0),
-            len(self._reminders),
-            max(self._reminders, default=0),
-        )
 
     def subscriptions(self) -> list[SubscriptionRow]:
         return [row for rows in self._by_scope.values() for row in rows.values()]

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core import AgendaFilter, Meeting, Status, TimeStyle, format_lead
+from bot.core import AgendaFilter, Meeting, PlainTimes, Status, TimeStyle, format_lead, when_text
 from bot.storage import ScopeKind, SubscriptionRow
-from schedules import fire_instant
+from schedules import FirePoint, fire_instant
 
 from .agenda import AgendaService
 from .reminders import NOTICE_PREFIX, REMINDER_PREFIX, Reminders
@@ -59,8 +59,11 @@ class ReminderWords:
         topic = agenda.topics.get(row.scope_id)
         return [agenda.meetings[m] for m in topic.meetings] if topic else []
 
-    def next_times(self, row: SubscriptionRow, now: datetime, times: TimeStyle | None) -> str:
-        """The next few fire times of one subscription."""
+    def next_times(
+        self, row: SubscriptionRow, now: datetime, times: TimeStyle | None
+    ) -> tuple[str, str]:
+        """The next few fire times of one subscription, and the meetings it covers that wait
+        for a day to be set (they get reminders once it is)."""
         agenda = self._agenda
         where = AgendaFilter()
         if row.scope_kind is ScopeKind.BODY:
@@ -77,9 +80,13 @@ class ReminderWords:
             meetings = list(agenda.index.upcoming(now, where, size=40).items)
         style = times or agenda.times
         found: list[tuple[datetime, Meeting, timedelta]] = []
+        waiting: list[Meeting] = []
         for meeting in meetings:
+            if meeting.status is Status.CANCELLED or meeting.when.has_ended(now):
+                continue
             start = self.reminders.start_of(meeting)
-            if start is None or meeting.status in (Status.CANCELLED, Status.POSTPONED):
+            if start is None or meeting.status is Status.POSTPONED:
+                waiting.append(meeting)
                 continue
             leads = [timedelta(minutes=m) for m in row.leads] or agenda.agenda.ladders.for_kind(
                 meeting.kind
@@ -91,18 +98,20 @@ class ReminderWords:
             if len(found) >= NEXT_SHOWN * 3:
                 break
         found.sort(key=lambda item: item[0])
-        return "\n".join(
+        lines = "\n".join(
             f"{style.moment(due, None, self.default_zone)}: {format_lead(lead)} "
             f"before {meeting.title}"
             for due, meeting, lead in found[:NEXT_SHOWN]
         )
+        return lines, waiting_text(waiting)
 
     def reminder_due(
         self, lead_minutes: int | None, at: datetime | None, meeting: Meeting | None
     ) -> datetime | None:
+        """When a personal reminder is due; None while its meeting waits for a day."""
         if at is not None:
             return at
-        if meeting is None or lead_minutes is None:
+        if meeting is None or lead_minutes is None or meeting.status is Status.POSTPONED:
             return None
         start = self.reminders.start_of(meeting)
         if start is None:
@@ -115,7 +124,8 @@ class ReminderWords:
             meeting_id, change = key.removeprefix(NOTICE_PREFIX).split(":")[:2]
             title = meetings[meeting_id].title if meeting_id in meetings else meeting_id
             return f"notice ({change}): {title}"
-        subject, minutes, _ = [*key.rsplit("|", 2), "", ""][:3]
+        point = FirePoint.from_id(key)
+        subject = point.key if point is not None else key
         if subject.startswith(REMINDER_PREFIX):
             reminder = self.reminders.audience.reminder(int(subject.removeprefix(REMINDER_PREFIX)))
             title = (
@@ -125,5 +135,21 @@ class ReminderWords:
             )
             return f"personal reminder: {title}"
         title = meetings[subject].title if subject in meetings else subject
-        lead = format_lead(timedelta(minutes=int(minutes.rstrip("m") or 0)))
+        lead = format_lead(point.lead) if point is not None else "?"
         return f"{lead} before {title}"
+
+
+def waiting_text(meetings: list[Meeting], shown: int = NEXT_SHOWN) -> str:
+    """'Waiting for a date: A (2016), B (date TBA) and 2 more'; '' for none."""
+    if not meetings:
+        return ""
+    names = [f"{m.title} ({_rough_when(m)})" for m in meetings[:shown]]
+    more = len(meetings) - shown
+    text = ", ".join(names) + (f" and {more} more" if more > 0 else "")
+    return f"Waiting for a date: {text}."
+
+
+def _rough_when(meeting: Meeting) -> str:
+    if meeting.status is Status.POSTPONED:
+        return "postponed"
+    return when_text(meeting.when, PlainTimes()).replace(" (", ", ").rstrip(")")

@@ -71,7 +71,16 @@ class Reminders:
         self.engine: ReminderEngine | None = None
 
     async def load(self) -> None:
+        """Read every subscription and personal reminder; what changes after the revision read
+        first is found by the next look (Runtime.reload_subscriptions_if_changed)."""
+        self.store.revision_seen = await self.store.revision()
         self.audience = Audience(await self.store.subscriptions(), await self.store.reminders())
+
+    def replan(self) -> None:
+        """After a change of subscriptions or reminders (when this process fires them)."""
+        if self.engine is not None and self.engine.running:
+            added, removed = self.engine.replan()
+            log.info("re-planned: %d fire points added, %d removed", added, removed)
 
     # -- schedules.Source ------------------------------------------------------------------------
 
@@ -86,9 +95,9 @@ class Reminders:
         for reminder in self.audience.reminders():
             if reminder.at is not None:
                 subject = meetings.get(reminder.meeting_id)
-                # Missed while down, a one-off reminder is still worth sending until its
-                # meeting starts (or, for a meeting without a day, always).
-                deadline = self.start_of(subject) if subject is not None else None
+                # A one-off reminder at a time of its own is worth sending (late, or after a
+                # passing failure) until its meeting ends, or always without a known end.
+                deadline = subject.when.end_utc if subject is not None else None
                 yield Target(
                     f"{REMINDER_PREFIX}{reminder.id}",
                     reminder.at,
@@ -98,12 +107,15 @@ class Reminders:
                 )
 
     def start_of(self, meeting: Meeting) -> datetime | None:
-        """When reminders count from: the start, or for an all-day meeting its opening time."""
+        """When reminders count from: the start, or for an all-day meeting its opening time;
+        None while the day is not known (a month, a year, TBA): nothing is invented."""
         when = meeting.when
         if when.precision is Precision.DAY and when.first_day is not None:
             wall = datetime.combine(when.first_day, self.all_day_start)
             return wall.replace(tzinfo=when.zone, fold=0).astimezone(UTC)
-        return when.start_utc
+        if when.precision is Precision.EXACT:
+            return when.start_utc
+        return None
 
     def leads(self, target: Target) -> Iterable[timedelta]:
         if target.key.startswith(REMINDER_PREFIX):

@@ -9,14 +9,17 @@ from bot.core import Reply, TimeStyle
 from bot.core.reply import error
 
 from .agenda import AgendaService, OptionError
-from .subscriptions import CONSOLE_CALLER, Caller, ReminderCommands
+from .caller import CONSOLE_CALLER, Caller
+from .subscriptions import ReminderCommands
 
 if TYPE_CHECKING:
     from .feeds import Feeds
 
 _TRUE = {"yes", "y", "true", "1", "on"}
 _FALSE = {"no", "n", "false", "0", "off"}
-REMINDER_COMMANDS = frozenset({"subscribe", "unsubscribe", "remind", "reminders", "timezone"})
+REMINDER_COMMANDS = frozenset(
+    {"subscribe", "unsubscribe", "remind me", "remind cancel", "reminders", "timezone"}
+)
 FEED_COMMANDS = frozenset({"calendar link", "calendar revoke"})
 
 
@@ -94,10 +97,12 @@ class CommandRunner:
             )
         if name == "unsubscribe":
             return await commands.unsubscribe(caller, options.get("scope"), options.get("target"))
-        if name == "remind":
-            return await commands.remind(
+        if name == "remind me":
+            return await commands.personal.remind(
                 caller, options.get("meeting", ""), options.get("when", ""), times
             )
+        if name == "remind cancel":
+            return await commands.personal.cancel(caller, options.get("reminder", ""))
         if name == "reminders":
             return await commands.overview(caller, options.get("show"), times)
         return await commands.timezone(caller, options.get("zone", ""), options.get("where"))

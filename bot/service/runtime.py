@@ -7,13 +7,13 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.core import Agenda, Change, DataSetError, Library
 from bot.storage import Snapshot, Store
-from schedules import EngineBusy, Ledger, ReminderEngine
+from schedules import LEASE, RETRY_FIRST, Ledger, ReminderEngine
 
 from .agenda import AgendaService
 from .datafiles import load_library
@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Runtime:
+    """Everything the bot runs on: the agenda, the database, reminders and their engine, the
+    command runner, and the watcher of the data files."""
+
     agenda: AgendaService
     store: Store
     reminders: Reminders
@@ -36,7 +39,6 @@ class Runtime:
     cache_dir: Path | None = None
     changes: dict[str, Change] = field(default_factory=dict)  # seen by the bot, for feeds
     generation: int = 0  # grows whenever the agenda (or what we know of it) changes
-    leading: bool = False  # this process fires the reminders (and tells of changes)
     on_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     after_start: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
     _watcher: asyncio.Task[None] | None = None
@@ -55,25 +57,34 @@ class Runtime:
         data_dir: Path | None = None,
         reload_every: float = 0.0,
         cache_dir: Path | None = None,
+        lease: timedelta = LEASE,
+        retry_first: float = RETRY_FIRST,
     ) -> Runtime:
         store = await Store.open(database_url)
         ledger = Ledger(store.engine)
         reminders = Reminders(agenda, store, ledger, sender, all_day_start)
         await reminders.load()
-        engine = ReminderEngine(reminders, ledger, agenda.clock)
+        engine = ReminderEngine(
+            reminders, ledger, agenda.clock, lease=lease, retry_first=retry_first
+        )
         reminders.engine = engine
         runner = CommandRunner(agenda, ReminderCommands(reminders, default_zone))
         return cls(agenda, store, reminders, engine, runner, data_dir, reload_every, cache_dir)
 
+    @property
+    def leading(self) -> bool:
+        """This process fires the reminders (and tells followers of changes)."""
+        return self.engine.leading
+
     async def start(self) -> None:
         """Recover, plan, tell followers what changed while we were away, watch the data."""
-        try:
-            await self.engine.start()
-            self.leading = True
-        except EngineBusy:
-            log.error(
+        self.engine.on_lead = self._announce_changes
+        if not await self.engine.start_or_stand_by():
+            log.warning(
                 "another bot process already sends the reminders of this database "
-                "(DATABASE_URL); this one answers commands but sends no reminders"
+                "(DATABASE_URL); this one answers commands but sends no reminders until that "
+                "process stops, then takes over (within %.0f s)",
+                self.engine.heartbeat_seconds * 4,
             )
         await self._announce_changes()
         if self.data_dir is not None and self.reload_every > 0:
@@ -102,8 +113,7 @@ class Runtime:
     async def replace_agenda(self, agenda: Agenda | Library) -> None:
         """A new data set: swap it in, re-plan every fire point, tell followers of changes."""
         self.agenda.replace_agenda(agenda)
-        added, removed = self.engine.replan()
-        log.info("agenda reloaded: %d fire points added, %d removed", added, removed)
+        self.reminders.replan()
         await self._announce_changes()
 
     async def _announce_changes(self) -> None:
@@ -156,10 +166,10 @@ class Runtime:
     async def reload_subscriptions_if_changed(self) -> bool:
         """Subscriptions and reminders another process wrote (`python -m bot ask`) are read
         again and planned; True if there were any."""
-        if await self.store.version() == self.reminders.audience.summary():
+        if await self.store.revision() == self.store.revision_seen:
             return False
         await self.reminders.load()
-        self.engine.replan()
+        self.reminders.replan()
         log.info("subscriptions changed in the database; reloaded and re-planned")
         return True
 

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core import (
     Field,
     PlainTimes,
     Reply,
-    Status,
     TimeStyle,
     UnknownZoneError,
     clean_input,
@@ -20,35 +18,19 @@ from bot.core import (
     resolve_zone,
 )
 from bot.core.formatting import date_long
-from bot.core.reminding import parse_remind_when
 from bot.core.reply import error, not_found
 from bot.storage import Delivery, ScopeKind
-from schedules import fire_instant
+from schedules import FirePoint
 
 from .agenda import AgendaService
 from .audience import CONSOLE, route_of
+from .caller import Caller
+from .personal import PersonalReminders
 from .reminder_words import ReminderWords
 from .reminders import Reminders
 
 NEXT_SHOWN = 3
 _SPLIT = re.compile(r"[,\s]+")
-
-
-@dataclass(frozen=True, slots=True)
-class Caller:
-    """Who runs a command, and where: the console user, or a Discord user in a channel."""
-
-    owner: str  # "discord:<user id>" or "console"
-    guild_id: str | None = None
-    channel_id: str | None = None
-    can_manage: bool = False  # Manage Server in this guild
-
-    @property
-    def in_console(self) -> bool:
-        return self.owner == CONSOLE
-
-
-CONSOLE_CALLER = Caller(CONSOLE, can_manage=True)
 
 
 class _Refused(Exception):
@@ -58,19 +40,20 @@ class _Refused(Exception):
 
 
 class ReminderCommands:
+    """/subscribe, /unsubscribe, /remind, /reminders and /timezone for every adapter."""
+
     def __init__(self, reminders: Reminders, default_zone: ZoneInfo) -> None:
         self.reminders = reminders
         self.default_zone = default_zone
         self.words = ReminderWords(reminders, default_zone)
+        self.personal = PersonalReminders(reminders, self.words, self.zone_of)
 
     @property
     def _agenda(self) -> AgendaService:
         return self.reminders.agenda
 
     def _replan(self) -> None:
-        engine = self.reminders.engine
-        if engine is not None and engine.running:
-            engine.replan()
+        self.reminders.replan()
 
     # -- /subscribe, /unsubscribe ----------------------------------------------------------------
 
@@ -106,11 +89,15 @@ class ReminderCommands:
             f"You will get reminders {_how(delivery, caller)} for "
             f"{self.words.scope_text(kind, scope_id)}, {self.words.leads_text(row)}."
         )
-        upcoming = self.words.next_times(row, now, times)
-        fields = (Field("Next reminders", upcoming),) if upcoming else ()
+        upcoming, waiting = self.words.next_times(row, now, times)
+        fields = [Field("Next reminders", upcoming)] if upcoming else []
         if not upcoming:
             body += " Nothing it covers has a known day ahead yet; you will be told when one does."
-        return Reply(title, body, fields, footer="`/reminders` lists yours; `/unsubscribe` stops.")
+        if waiting:
+            fields.append(Field("Planned once their day is known", waiting))
+        return Reply(
+            title, body, tuple(fields), footer="`/reminders` lists yours; `/unsubscribe` stops."
+        )
 
     async def unsubscribe(
         self, caller: Caller, scope: str | None = None, target: str | None = None
@@ -133,57 +120,6 @@ class ReminderCommands:
             )
         lines = "\n".join(f"• {self.words.scope_text(r.scope_kind, r.scope_id)}" for r in removed)
         return Reply("Unsubscribed", f"No more reminders {_how(delivery, caller)} for:\n{lines}")
-
-    # -- /remind ---------------------------------------------------------------------------------
-
-    async def remind(
-        self, caller: Caller, meeting: str, when: str, times: TimeStyle | None = None
-    ) -> Reply:
-        agenda = self._agenda
-        now = agenda.clock.now()
-        text = clean_input(meeting, 200)
-        resolution = agenda.index.find_meeting(text, now) if text else None
-        if resolution is None or resolution.found is None:
-            return agenda.meeting(text or " ")
-        found = agenda.agenda.meetings[resolution.found]
-        zone = await self.zone_of(caller)
-        try:
-            asked = parse_remind_when(clean_input(when, 100), zone)
-        except ValueError as problem:
-            return error("When should I remind you?", str(problem))
-        style = times or agenda.times
-        if asked.lead is not None:
-            start = self.reminders.start_of(found)
-            if start is None or found.status in (Status.CANCELLED, Status.POSTPONED):
-                return error(
-                    f"{found.title} has no day yet",
-                    "A reminder before it needs its date; give a date and time instead, "
-                    "e.g. `2016-03-01 09:00`, or `/subscribe` to hear when it is set.",
-                )
-            due = fire_instant(start, asked.lead, found.when.zone)
-        else:
-            assert asked.at is not None
-            due = asked.at
-        if due <= now:
-            return error(
-                "That time has passed",
-                f"It was {style.moment(due, None, zone)}; it is now "
-                f"{style.moment(now, None, zone)}. Pick a later time.",
-            )
-        minutes = int(asked.lead.total_seconds() // 60) if asked.lead is not None else None
-        row = await self.reminders.store.add_reminder(
-            caller.owner, found.id, minutes, asked.at, now
-        )
-        self.reminders.audience.add_reminder(row)
-        self._replan()
-        how = "here" if caller.in_console else "by direct message"
-        return Reply(
-            "Reminder set",
-            f"I will remind you {how} "
-            f"{style.moment(due, None, zone)} ({style.relative(due, now)}) about "
-            f"**{found.title}**.",
-            footer=f"reminder {row.id}",
-        )
 
     # -- /reminders ------------------------------------------------------------------------------
 
@@ -210,21 +146,13 @@ class ReminderCommands:
             scope = self.words.scope_text(row.scope_kind, row.scope_id)
             name = f"{scope} · {_how(row.delivery, caller)}"
             value = self.words.leads_text(row).capitalize() + "."
-            upcoming = self.words.next_times(row, now, times)
+            upcoming, waiting = self.words.next_times(row, now, times)
             value += f"\n{upcoming}" if upcoming else "\nNothing dated ahead."
+            if waiting:
+                value += f"\n{waiting}"
             fields.append(Field(name[:250], value))
-        personal = [r for r in audience.reminders() if r.owner == caller.owner]
         style = times or self._agenda.times
-        lines = []
-        for reminder in personal:
-            meeting = self._agenda.agenda.meetings.get(reminder.meeting_id)
-            due = self.words.reminder_due(reminder.lead_minutes, reminder.at, meeting)
-            if meeting is None or due is None or due <= now:
-                continue
-            lines.append(
-                f"{style.moment(due, None, self.default_zone)}: {meeting.title} "
-                f"(reminder {reminder.id})"
-            )
+        lines = self.personal.lines(caller, now, style, self.default_zone)
         if lines:
             fields.append(Field("Personal reminders", "\n".join(lines[:10])))
         if not fields:
@@ -252,7 +180,8 @@ class ReminderCommands:
         for record in records:
             # A reminder is shown at the time it was due (agenda time, as everything the bot
             # says); a notice, which has no due time, at when it was sent.
-            due = _due_of(record.fire_point)
+            point = FirePoint.from_id(record.fire_point)
+            due = point.at if point is not None else None
             moment = due or record.finished_at
             when = style.moment(moment, None, self.default_zone) if moment else "now"
             what = self.words.describe(record.fire_point)
@@ -263,6 +192,8 @@ class ReminderCommands:
                 else ("console" if record.destination == CONSOLE else "this channel")
             )
             line = f"• {when} · **{state}** · {what} · {where}"
+            if record.attempts > 1:
+                line += f" ({record.attempts} attempts)"
             if record.reason:
                 line += f"\n  {record.reason}"
             lines.append(line)
@@ -357,17 +288,6 @@ class ReminderCommands:
             hint = f"Did you mean:\n{listed}" if names else "Try `/topics` or `/agenda`."
             raise _Refused(not_found(f"Nothing called '{clean_input(text, 80)}'", hint))
         return ScopeKind(kind), resolution.found
-
-
-def _due_of(key: str) -> datetime | None:
-    """The due instant written in a fire point id ('ptc-211-212|1440m|20160301T000000Z')."""
-    parts = key.rsplit("|", 2)
-    if len(parts) != 3:
-        return None
-    try:
-        return datetime.strptime(parts[2], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-    except ValueError:
-        return None
 
 
 def _is_all(text: str | None) -> bool:

@@ -8,15 +8,23 @@ file in bot/storage/migrations/versions/ for you to review.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import fcntl
+import os
 import sys
 import tempfile
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, create_engine
+from sqlalchemy import Connection, create_engine, text
+from sqlalchemy.engine import URL
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# pg_advisory_xact_lock key of the schema upgrade (any constant shared by every process).
+POSTGRES_MIGRATION_LOCK = 0x616765_6E6461
 
 
 def _config(connection: Connection | None = None) -> Config:
@@ -27,8 +35,32 @@ def _config(connection: Connection | None = None) -> Config:
 
 
 def upgrade(connection: Connection) -> None:
-    """Bring the database to the newest schema (run with AsyncConnection.run_sync)."""
+    """Bring the database to the newest schema (run with AsyncConnection.run_sync). On
+    PostgreSQL an advisory lock, held until the transaction ends, makes processes that start
+    together take turns: the second finds the schema at head and does nothing."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": POSTGRES_MIGRATION_LOCK}
+        )
     command.upgrade(_config(connection), "head")
+
+
+@contextlib.asynccontextmanager
+async def migration_lock(url: URL) -> AsyncIterator[None]:
+    """On a SQLite file, an exclusive lock on `<file>.lock` around the upgrade: SQLite runs the
+    schema changes outside one transaction, so two first starts would both create the tables.
+    (PostgreSQL locks inside `upgrade`; an in-memory database has no other process.)"""
+    database = url.database or ""
+    in_memory = database in ("", ":memory:") or "mode=memory" in database
+    if url.get_backend_name() != "sqlite" or in_memory:
+        yield
+        return
+    descriptor = os.open(f"{database}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        await asyncio.to_thread(fcntl.flock, descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # which releases the lock
 
 
 def current_heads() -> tuple[str, ...]:

@@ -111,6 +111,16 @@ class MeetingSnapshot(Base):
     changed: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
+class Revision(Base):
+    """A counter raised in the same transaction as every write to subscriptions, reminders and
+    settings: another process (`python -m bot ask`) sees that something changed by reading it."""
+
+    __tablename__ = "revisions"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class FeedToken(Base):
     """A personal calendar feed's secret, stored only as its SHA-256 digest."""
 

@@ -14,24 +14,31 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import delete, event, func, select, update
+from sqlalchemy import delete, event, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
-from .migrate import upgrade
+from .migrate import migration_lock, upgrade
 from .models import (
     Delivery,
     FeedToken,
     GuildSetting,
     MeetingSnapshot,
     PersonalReminder,
+    Revision,
     ScopeKind,
     Subscription,
     UserSetting,
 )
 
 log = logging.getLogger(__name__)
+AUDIENCE = "audience"  # the revision of subscriptions, personal reminders and settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,9 +78,14 @@ class StorageError(Exception):
 
 
 class Store:
+    """The bot's database: subscriptions, personal reminders, settings, snapshots, feed tokens."""
+
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        # The audience revision this process has seen, its own writes included: a different
+        # value in the database means another process wrote.
+        self.revision_seen = 0
 
     @classmethod
     async def open(cls, url: str) -> Store:
@@ -89,7 +101,8 @@ class Store:
         if sqlite:
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         try:
-            async with engine.begin() as connection:
+            # Several processes starting together on a new database take turns.
+            async with migration_lock(parsed), engine.begin() as connection:
                 await connection.run_sync(upgrade)
         except (SQLAlchemyError, OSError) as problem:
             await engine.dispose()
@@ -140,12 +153,15 @@ class Store:
                 session.add(found)
             found.leads = _leads_text(leads)
             try:
+                await session.flush()
+                revision = await _raise_revision(session)
                 await session.commit()
             except IntegrityError:  # the same subscription, added at the same moment elsewhere
                 await session.rollback()
                 return await self.subscribe(
                     owner, delivery, scope_kind, scope_id, leads, created_at, guild_id, channel_id
                 )
+            self._saw(revision)
             return _subscription_row(found), created
 
     async def unsubscribe(
@@ -168,7 +184,9 @@ class Store:
         async with self._sessions() as session:
             rows = list(await session.scalars(select(Subscription).where(*conditions)))
             await session.execute(delete(Subscription).where(*conditions))
+            revision = await _raise_revision(session)
             await session.commit()
+            self._saw(revision)
             return [_subscription_row(row) for row in rows]
 
     async def subscriptions(self) -> list[SubscriptionRow]:
@@ -208,29 +226,24 @@ class Store:
                     )
         return rows
 
-    async def version(self) -> tuple[int, int, int, int]:
-        """(count, highest id) of subscriptions and of personal reminders: another process
-        (`python -m bot ask`) changing them changes this."""
+    async def revision(self) -> int:
+        """The audience revision in the database: it grows with every write to subscriptions,
+        personal reminders and settings, from any process."""
         async with self._sessions() as session:
-            subscriptions = (
-                await session.execute(
-                    select(func.count(Subscription.id), func.coalesce(func.max(Subscription.id), 0))
-                )
-            ).one()
-            reminders = (
-                await session.execute(
-                    select(
-                        func.count(PersonalReminder.id),
-                        func.coalesce(func.max(PersonalReminder.id), 0),
-                    )
-                )
-            ).one()
-        return (int(subscriptions[0]), int(subscriptions[1]), int(reminders[0]), int(reminders[1]))
+            value = await session.scalar(select(Revision.value).where(Revision.name == AUDIENCE))
+        return int(value or 0)
+
+    def _saw(self, revision: int) -> None:
+        """Our own write raised the revision: if nothing else wrote since we last looked, the
+        new value is one we have seen (else a reload will find the other writer's rows)."""
+        if revision == self.revision_seen + 1:
+            self.revision_seen = revision
 
     async def add_subscriptions(self, rows: Iterable[dict[str, object]]) -> None:
         """Bulk insert (benchmarks, imports): dicts of Subscription columns."""
         async with self._sessions() as session:
             await session.run_sync(lambda s: s.bulk_insert_mappings(Subscription, list(rows)))
+            await _raise_revision(session)
             await session.commit()
 
     # -- personal reminders ----------------------------------------------------------------------
@@ -252,7 +265,10 @@ class Store:
                 created_at=created_at,
             )
             session.add(row)
+            await session.flush()
+            revision = await _raise_revision(session)
             await session.commit()
+            self._saw(revision)
             return _reminder_row(row)
 
     async def reminders(self) -> list[ReminderRow]:
@@ -267,7 +283,9 @@ class Store:
                     PersonalReminder.id == reminder_id, PersonalReminder.owner == owner
                 )
             )
+            revision = await _raise_revision(session)
             await session.commit()
+            self._saw(revision)
             return bool(getattr(result, "rowcount", 0))
 
     # -- settings --------------------------------------------------------------------------------
@@ -280,7 +298,9 @@ class Store:
     async def set_user_timezone(self, owner: str, zone: str) -> None:
         async with self._sessions() as session:
             await session.merge(UserSetting(owner=owner, timezone=zone))
+            revision = await _raise_revision(session)
             await session.commit()
+            self._saw(revision)
 
     async def guild_timezone(self, guild_id: str) -> str | None:
         async with self._sessions() as session:
@@ -290,7 +310,9 @@ class Store:
     async def set_guild_timezone(self, guild_id: str, zone: str) -> None:
         async with self._sessions() as session:
             await session.merge(GuildSetting(guild_id=guild_id, timezone=zone))
+            revision = await _raise_revision(session)
             await session.commit()
+            self._saw(revision)
 
     # -- what subscribers were told about each meeting -------------------------------------------
 
@@ -351,6 +373,17 @@ class Store:
             )
             await session.commit()
             return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def _raise_revision(session: AsyncSession) -> int:
+    """Part of the caller's transaction: the write and the new revision commit together."""
+    value = await session.scalar(
+        update(Revision)
+        .where(Revision.name == AUDIENCE)
+        .values(value=Revision.value + 1)
+        .returning(Revision.value)
+    )
+    return int(value or 0)
 
 
 def _digest(token: str) -> str:

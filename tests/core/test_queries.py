@@ -82,9 +82,21 @@ def test_next_is_the_meeting_under_way(index):
 
 
 def test_next_reports_undated_meetings_that_may_come_first(index):
+    found = index.next(datetime(2016, 3, 1, 12, tzinfo=UTC))
+    assert found.first.id == "workshop-west"
+    assert [m.id for m in found.undated_before] == ["tc-8"]  # "2016" may come before it
+
+
+def test_next_with_nothing_dated_leads_with_the_month_or_year_known_ones_in_order(index):
+    # Regression (issue 8): with no dated meeting ahead, /next said nothing was coming.
     found = index.next(datetime(2016, 4, 1, tzinfo=UTC))
-    assert found.first is None
-    assert [m.id for m in found.undated_before] == ["tc-8", "summit-2016"]
+    assert [m.id for m in found.upcoming] == ["tc-8", "summit-2016"]
+    assert found.first.id == "tc-8" and not found.undated_before
+
+
+def test_next_lists_month_known_meetings_after_the_first_at_their_place(wco_index):
+    found = wco_index.next(NEWS_DAY, "policy-commission")
+    assert [m.id for m in found.upcoming] == ["pc-74", "pc-75", "pc-76"]
 
 
 def test_next_for_a_body(index):

@@ -144,3 +144,57 @@ async def test_a_crowded_channel_gets_every_mention_within_discords_limits(fake,
     mentioned = [m for message in sent for m in message["content"].split()]
     assert len(mentioned) == len(set(mentioned)) == 100
     fake.assert_no_rejections()
+
+
+async def test_a_burst_of_429s_delays_a_reminder_but_never_loses_it(fake, wco, tmp_path):
+    # Regression (issue 8): after 6 route 429s and one global 429, the channel delivery was
+    # recorded as failed and never tried again.
+    clock = LivingClock(LOME_1D - timedelta(seconds=2))
+    async with bot_at(fake, wco, clock, tmp_path, reminder_retry_seconds=0.2) as bot:
+        reply = await subscribe(
+            fake, {"scope": "lome", "lead": "1d", "target": "channel"}, user="manager"
+        )
+        assert embed(reply)["title"] == "Subscribed"
+        route = fake.fail_next("POST", "/channels/*/messages", status=429, times=6)
+        burst = fake.fail_next("POST", "/channels/*/messages", status=429, global_=True)
+        await fake.wait_for(
+            lambda e: e.kind == "message_create" and e["message"]["type"] == 0, timeout=30
+        )
+        assert route.exhausted and burst.exhausted
+        log = await deferred(await fake.send_command("reminders", {"show": "log"}))
+        value = embed(log)["fields"][0]["value"]
+        assert "**sent** · 1d before WCO Regional Workshop" in value
+        assert "(2 attempts)" in value
+        assert bot.runtime.engine.stats.retried == 1
+    sent = [m for m in fake.messages_in("general") if m["type"] == 0]
+    assert len(sent) == 1  # the reminder arrived once
+    nonces = {r.json["nonce"] for r in fake.requests_to("POST", "/channels/*/messages")}
+    assert len(nonces) == 1  # every attempt carried the ledger's nonce
+
+
+async def test_remind_cancel_offers_and_takes_back_only_ones_own_reminders(fake, bot):
+    made = await deferred(
+        await fake.send_command(
+            "remind", {"meeting": "PTC 211", "when": "2d before"}, subcommand="me"
+        )
+    )
+    assert embed(made)["title"] == "Reminder set"
+    other = await deferred(
+        await fake.send_command(
+            "remind",
+            {"meeting": "PTC 211", "when": "1d before"},
+            subcommand="me",
+            user="stranger",
+        )
+    )
+    assert embed(other)["title"] == "Reminder set"
+    offered = await (
+        await fake.send_autocomplete("remind", "reminder", "", subcommand="cancel")
+    ).response()
+    assert [c["value"] for c in offered.choices] == ["1"]
+    refused = await deferred(
+        await fake.send_command("remind", {"reminder": "2"}, subcommand="cancel")
+    )
+    assert embed(refused)["title"] == "You have no reminder '2'"
+    done = await deferred(await fake.send_command("remind", {"reminder": "1"}, subcommand="cancel"))
+    assert embed(done)["title"] == "Reminder cancelled"

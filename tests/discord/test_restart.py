@@ -17,8 +17,9 @@ CHANNELS = 60
 DUE = datetime(2015, 11, 16, tzinfo=UTC)
 
 
-async def subscribe_channels(fake, tmp_path) -> list[int]:
-    channels = [fake.add_text_channel(f"room-{i}").id for i in range(CHANNELS)]
+async def subscribe_channels(fake, tmp_path, count=CHANNELS, lead=lambda n: 24 * 60):
+    """`count` channels subscribed to the Lomé workshop, the n-th `lead(n)` minutes before."""
+    channels = [fake.add_text_channel(f"room-{i}").id for i in range(count)]
     store = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}")
     await store.add_subscriptions(
         dict(
@@ -28,10 +29,10 @@ async def subscribe_channels(fake, tmp_path) -> list[int]:
             channel_id=str(channel),
             scope_kind="meeting",
             scope_id="rtfw-wca-2015",
-            leads="1440",
+            leads=str(lead(n)),
             created=int((DUE - timedelta(days=30)).timestamp()),
         )
-        for channel in channels
+        for n, channel in enumerate(channels)
     )
     await store.close()
     return channels

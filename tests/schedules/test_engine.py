@@ -356,8 +356,14 @@ async def test_a_killed_holder_on_this_machine_loses_the_lead_at_once(ledger):
     dead = f"{socket.gethostname()}:{finished.pid}:x"
     await ledger.set_state(LEADER, f"{dead}|2999-01-01T00:00:00+00:00")  # lease not run out
     engine = ReminderEngine(RecordingSource(), ledger, TestClock(AS_OF))
-    await engine.start()
-    await engine.stop()
+    await engine.start()  # would raise EngineBusy if the dead holder still counted
+    try:
+        assert engine.leading and engine.running
+        holder = await ledger.get_state(LEADER)
+        assert holder.rpartition("|")[0] == engine._lease.owner
+    finally:
+        await engine.stop()
+    assert await ledger.get_state(LEADER) is None  # given up on stopping
 
 
 async def test_a_fan_out_that_fails_is_retried_and_holds_the_heartbeat(ledger, caplog):

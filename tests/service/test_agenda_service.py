@@ -18,6 +18,17 @@ def test_next_reply_text(mini_service):
     assert reply.footer == "As of 1 March 2016"
 
 
+def test_next_shows_a_meeting_known_only_by_its_month(wco_service):
+    # Regression (issue 8): /next RKC Management Committee said nothing was coming although its
+    # 15th meeting was known as November 2016.
+    reply = wco_service.next_meeting("RKC Management Committee")
+    assert reply.tone is Tone.INFO
+    assert reply.title.endswith(": Revised Kyoto Convention Management Committee, 15th Meeting")
+    assert reply.fields[0].value == (
+        "November 2016 (days not yet known) · confirmed\n`/meeting rkc-mc-15`"
+    )
+
+
 def test_meeting_reply_shows_venue_time_and_reader_time(mini_service):
     reply = mini_service.meeting("board 12")
     assert reply.title == "Board of Directors, 12th Meeting"

@@ -31,11 +31,6 @@ class RecordingSender:
         return Outcome(State.SENT, message_id=str(len(self.sent)))
 
 
-@pytest.fixture
-def database(tmp_path):
-    return f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"
-
-
 async def open_runtime(agenda, clock, database, sender=None):
     service = AgendaService(agenda, clock)
     runtime = await Runtime.open(
@@ -164,7 +159,7 @@ async def test_unsubscribe(runtime):
     ],
 )
 async def test_remind_before_a_meeting_or_at_a_time(runtime, when, expected):
-    reply = await commands(runtime).remind(CONSOLE_CALLER, "PTC 211", when)
+    reply = await commands(runtime).personal.remind(CONSOLE_CALLER, "PTC 211", when)
     assert reply.title == "Reminder set"
     assert expected in reply.body
     assert "**Permanent Technical Committee, 211th/212th Sessions**" in reply.body
@@ -172,7 +167,7 @@ async def test_remind_before_a_meeting_or_at_a_time(runtime, when, expected):
 
 async def test_remind_reads_times_in_the_callers_zone(runtime):
     await commands(runtime).timezone(MEMBER, "Europe/Brussels")
-    reply = await commands(runtime).remind(MEMBER, "PTC 211", "2016-03-01 09:00")
+    reply = await commands(runtime).personal.remind(MEMBER, "PTC 211", "2016-03-01 09:00")
     assert "Tue 1 Mar 2016, 08:00 UTC" in reply.body
 
 
@@ -182,14 +177,16 @@ async def test_remind_reads_times_in_the_callers_zone(runtime):
         ("PTC 211", "whenever", "When should I remind you?"),
         ("PTC 211", "2015-01-01 09:00", "That time has passed"),
         ("PTC 209", "1d before", "That time has passed"),
-        ("IMSC next meeting", "1d before", "Information Management Sub-Committee"),
+        ("PTC 209", "2015-10-22 09:00", "That time has passed"),
+        ("PTC 211", "2016-03-05 09:00", "That is after Permanent Technical Committee"),
+        ("PTC 211", "9999-12-31 23:59", "When should I remind you?"),
         ("PTC 211", "2016-03-27 02:30", "When should I remind you?"),
     ],
 )
 async def test_remind_refuses_what_cannot_work(runtime, meeting, when, title):
     if "02:30" in when:
         await commands(runtime).timezone(CONSOLE_CALLER, "Europe/Brussels")
-    reply = await commands(runtime).remind(CONSOLE_CALLER, meeting, when)
+    reply = await commands(runtime).personal.remind(CONSOLE_CALLER, meeting, when)
     assert reply.is_error and reply.title.startswith(title), reply
 
 
@@ -405,7 +402,7 @@ async def test_reminder_commands_answer_any_text_with_a_reply(runtime, caller, a
     replies = [
         await commands(runtime).subscribe(caller, a, b, c),
         await commands(runtime).unsubscribe(caller, a, c),
-        await commands(runtime).remind(caller, a or "", b or ""),
+        await commands(runtime).personal.remind(caller, a or "", b or ""),
         await commands(runtime).overview(caller, a),
         await commands(runtime).timezone(caller, a or "", b),
     ]
@@ -420,7 +417,9 @@ async def test_a_one_off_reminder_at_a_time_of_its_own_fires(wco, database):
     sender = RecordingSender()
     runtime = await open_runtime(wco, LivingClock(due - timedelta(seconds=1)), database, sender)
     try:
-        reply = await commands(runtime).remind(CONSOLE_CALLER, "PTC 211", "2016-03-01 09:00")
+        reply = await commands(runtime).personal.remind(
+            CONSOLE_CALLER, "PTC 211", "2016-03-01 09:00"
+        )
         assert reply.title == "Reminder set"
         assert any(p.key.startswith("reminder:") for p in runtime.engine.points)
         await asyncio.wait_for(sender.arrived.wait(), timeout=10)

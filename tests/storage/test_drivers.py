@@ -119,3 +119,14 @@ async def test_the_ledger_claims_once(database_url):
         assert await ledger.get_state("last_alive") == "2016-02-02T00:00:00+00:00"
     finally:
         await store.close()
+
+
+async def test_first_starts_at_once_both_open_a_new_database(database_url):
+    # Regression (issue 8): two first starts raced on the migrations ("table ... already
+    # exists"); they now take turns (a lock file on SQLite, an advisory lock on PostgreSQL).
+    import asyncio
+
+    stores = await asyncio.gather(*(Store.open(database_url) for _ in range(4)))
+    for store in stores:
+        assert await store.revision() == 0
+        await store.close()

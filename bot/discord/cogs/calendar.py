@@ -9,8 +9,7 @@ from discord.ext import commands
 from bot.core import Reply
 from bot.core.reply import error
 from bot.discord import autocomplete
-from bot.discord.bot import AgendaBot, description, spec_options
-from bot.discord.cogs.reminders import caller_of
+from bot.discord.bot import AgendaBot, caller_of, description, spec_options
 from bot.discord.responses import answer, answer_after
 from bot.service import Feeds
 

@@ -1,5 +1,5 @@
-"""/subscribe, /unsubscribe, /remind, /reminders and /timezone. Answers are private, and sent
-after the database work (the interaction is acknowledged first)."""
+"""/subscribe, /unsubscribe, /remind me, /remind cancel, /reminders and /timezone. Answers are
+private, and sent after the database work (the interaction is acknowledged first)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from discord.ext import commands
 from bot.core import Reply
 from bot.core.reply import error
 from bot.discord import autocomplete
-from bot.discord.bot import AgendaBot, description, spec_choices, spec_options
+from bot.discord.bot import AgendaBot, caller_of, description, spec_choices, spec_options
 from bot.discord.responses import answer_after
 from bot.discord.times import DISCORD_TIMES
 from bot.service import Caller, ReminderCommands
@@ -25,16 +25,6 @@ NOT_RUNNING = error(
     "Try again in a minute; if it lasts, tell the server's managers that the bot's reminders "
     "are down.",
 )
-
-
-def caller_of(interaction: discord.Interaction) -> Caller:
-    in_guild = interaction.guild_id is not None
-    return Caller(
-        owner=f"discord:{interaction.user.id}",
-        guild_id=str(interaction.guild_id) if in_guild else None,
-        channel_id=str(interaction.channel_id) if interaction.channel_id else None,
-        can_manage=in_guild and interaction.permissions.manage_guild,
-    )
 
 
 class Reminders(commands.Cog):
@@ -76,11 +66,21 @@ class Reminders(commands.Cog):
     ) -> None:
         await self._run(interaction, lambda c, who: c.unsubscribe(who, scope, target))
 
-    @app_commands.command(name="remind", description=description("remind"))
-    @app_commands.describe(**spec_options("remind"))
+    remind = app_commands.Group(name="remind", description=description("remind"))
+
+    @remind.command(name="me", description=description("remind me"))
+    @app_commands.describe(**spec_options("remind me"))
     @app_commands.autocomplete(meeting=autocomplete.meetings)
-    async def remind(self, interaction: discord.Interaction, meeting: str, when: str) -> None:
-        await self._run(interaction, lambda c, who: c.remind(who, meeting, when, DISCORD_TIMES))
+    async def remind_me(self, interaction: discord.Interaction, meeting: str, when: str) -> None:
+        await self._run(
+            interaction, lambda c, who: c.personal.remind(who, meeting, when, DISCORD_TIMES)
+        )
+
+    @remind.command(name="cancel", description=description("remind cancel"))
+    @app_commands.describe(**spec_options("remind cancel"))
+    @app_commands.autocomplete(reminder=autocomplete.reminders)
+    async def remind_cancel(self, interaction: discord.Interaction, reminder: str) -> None:
+        await self._run(interaction, lambda c, who: c.personal.cancel(who, reminder))
 
     @app_commands.command(name="reminders", description=description("reminders"))
     @app_commands.describe(**spec_options("reminders"))
