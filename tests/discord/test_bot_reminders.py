@@ -56,7 +56,7 @@ async def test_subscribing_is_private_and_permissions_are_enforced(fake, bot):
 
 
 async def test_a_reminder_arrives_in_the_channel_with_exactly_its_mentions(fake, wco, tmp_path):
-    clock = LivingClock(LOME_1D - timedelta(seconds=2))
+    clock = LivingClock(LOME_1D - timedelta(seconds=4))
     async with bot_at(fake, wco, clock, tmp_path) as bot:
         for user in ("asker", "stranger"):
             reply = await subscribe(
@@ -93,7 +93,7 @@ async def test_a_reminder_arrives_in_the_channel_with_exactly_its_mentions(fake,
 
 
 async def test_a_closed_dm_is_logged_and_the_subscription_kept(fake, wco, tmp_path):
-    clock = LivingClock(LOME_1D - timedelta(seconds=2))
+    clock = LivingClock(LOME_1D - timedelta(seconds=4))
     async with bot_at(fake, wco, clock, tmp_path):
         await subscribe(fake, {"scope": "lome", "lead": "1d"})
         fake.fail_next(
@@ -130,7 +130,7 @@ async def test_a_crowded_channel_gets_every_mention_within_discords_limits(fake,
         for n in range(100)
     )
     await store.close()
-    clock = LivingClock(LOME_1D - timedelta(seconds=1))
+    clock = LivingClock(LOME_1D - timedelta(seconds=3))
     async with bot_at(fake, wco, clock, tmp_path) as bot:
         fired = asyncio.Event()
 
@@ -149,7 +149,7 @@ async def test_a_crowded_channel_gets_every_mention_within_discords_limits(fake,
 async def test_a_burst_of_429s_delays_a_reminder_but_never_loses_it(fake, wco, tmp_path):
     # Regression (issue 8): after 6 route 429s and one global 429, the channel delivery was
     # recorded as failed and never tried again.
-    clock = LivingClock(LOME_1D - timedelta(seconds=2))
+    clock = LivingClock(LOME_1D - timedelta(seconds=4))
     async with bot_at(fake, wco, clock, tmp_path, reminder_retry_seconds=0.2) as bot:
         reply = await subscribe(
             fake, {"scope": "lome", "lead": "1d", "target": "channel"}, user="manager"

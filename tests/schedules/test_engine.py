@@ -20,7 +20,8 @@ def exact(key, start):
 async def test_a_fire_point_fires_once_when_due_and_reaches_every_destination(ledger):
     clock = TestClock(AS_OF)
     source = RecordingSource(
-        [exact("ptc", clock.now() + DAY + timedelta(milliseconds=150))],
+        # Due a second from now: after start-up, even on a loaded machine.
+        [exact("ptc", clock.now() + DAY + timedelta(seconds=1))],
         audience={"ptc": ["channel:1", "channel:2", "dm:3"]},
     )
     engine = ReminderEngine(source, ledger, clock)

@@ -210,7 +210,7 @@ async def test_a_reminder_fires_once_when_due_and_is_logged(wco, database):
         await commands(runtime).subscribe(CONSOLE_CALLER, "lome", lead="1d")
         await runtime.stop()
         runtime = await open_runtime(
-            wco, LivingClock(due - timedelta(milliseconds=200)), database, sender
+            wco, LivingClock(due - timedelta(seconds=2)), database, sender
         )
         await asyncio.wait_for(sender.arrived.wait(), timeout=10)
         destination, message, attempt = sender.sent[0]
@@ -305,7 +305,7 @@ async def test_the_console_prints_a_reminder_when_it_is_due(wco, database):
     from bot.console import Console, ConsoleSender
 
     due = datetime(2015, 11, 16, tzinfo=UTC)
-    service = AgendaService(wco, LivingClock(due - timedelta(milliseconds=300)))
+    service = AgendaService(wco, LivingClock(due - timedelta(seconds=2)))
     sender = ConsoleSender(PlainTimes())
     runtime = await Runtime.open(
         service, sender, database_url=database, default_zone=ZoneInfo("UTC")
@@ -415,7 +415,7 @@ async def test_a_one_off_reminder_at_a_time_of_its_own_fires(wco, database):
     # Regression (review, 2026-11-26): reminders at a date and time were never planned.
     due = datetime(2016, 3, 1, 9, tzinfo=UTC)
     sender = RecordingSender()
-    runtime = await open_runtime(wco, LivingClock(due - timedelta(seconds=1)), database, sender)
+    runtime = await open_runtime(wco, LivingClock(due - timedelta(seconds=2)), database, sender)
     try:
         reply = await commands(runtime).personal.remind(
             CONSOLE_CALLER, "PTC 211", "2016-03-01 09:00"
