@@ -1,10 +1,10 @@
 """Running the plan: APScheduler 3.11 holds one job per fire point; the ledger makes each
 delivery happen once; fire points missed while the bot was down are sent once, late, or skipped.
 
-APScheduler facts that shape this (README, "Reminders"): the default misfire grace of 1 s drops
-late jobs with only a log line, and persistent job stores block the loop and drop bursts. So jobs
-live in the memory store as a derived index, rebuilt from the database at start, and every job
-runs however late it is (`misfire_grace_time=None`).
+APScheduler facts that shape this (docs/architecture.md, "Reminders"): the default misfire grace
+of 1 s drops late jobs with only a log line, and persistent job stores block the loop and drop
+bursts. So jobs live in the memory store as a derived index, rebuilt from the database at start,
+and every job runs however late it is (`misfire_grace_time=None`).
 
 One process fires a database's reminders (the Lease); others stand by and take over when it
 dies, recovering what fell due meanwhile as after a restart.

@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
-    DateTime,
     Index,
     Integer,
     MetaData,
@@ -56,7 +56,7 @@ class Delivery(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("fire_point", "destination", name="uq_delivery"),
-        Index("ix_deliveries_finished", "finished_at"),
+        Index("ix_deliveries_finished", "finished"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -68,8 +68,8 @@ class Delivery(Base):
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     message_id: Mapped[str | None] = mapped_column(String(30), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=1)
-    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    claimed: Mapped[int] = mapped_column(BigInteger)  # epoch seconds (UTC), as every instant
+    finished: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class EngineState(Base):
@@ -104,6 +104,10 @@ class Record:
     attempts: int = 1
 
 
+def _epoch_now() -> int:
+    return int(datetime.now(UTC).timestamp())
+
+
 def nonce_for(fire_point: str, destination: str) -> str:
     """Discord accepts a nonce of up to 25 characters; derived from the ledger key."""
     return hashlib.sha256(f"{fire_point}\n{destination}".encode()).hexdigest()[:25]
@@ -128,7 +132,7 @@ class Ledger:
             "nonce": nonce,
             "late": late,
             "attempts": 1,
-            "claimed_at": datetime.now(UTC),
+            "claimed": _epoch_now(),
         }
         try:
             async with self._engine.begin() as connection:
@@ -169,9 +173,7 @@ class Ledger:
             await connection.execute(
                 update(Delivery)
                 .where(Delivery.fire_point == fire_point, Delivery.destination == destination)
-                .values(
-                    state=state, reason=reason, message_id=message_id, finished_at=datetime.now(UTC)
-                )
+                .values(state=state, reason=reason, message_id=message_id, finished=_epoch_now())
             )
 
     async def skip(self, fire_point: str, destination: str, reason: str) -> bool:
@@ -224,7 +226,7 @@ class Ledger:
                     r.late,
                     r.reason,
                     r.message_id,
-                    r.finished_at,
+                    datetime.fromtimestamp(r.finished, UTC) if r.finished is not None else None,
                     r.attempts,
                 )
                 for r in rows

@@ -1,4 +1,4 @@
-"""The dependency rule of DESIGN.md section 1, checked by walking every import."""
+"""The dependency rule of docs/architecture.md, checked by walking every import."""
 
 import ast
 from pathlib import Path

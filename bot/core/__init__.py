@@ -3,7 +3,14 @@
 No Discord, scheduler, database or web code here, and no I/O: adapters and the service do that.
 """
 
-from .calendar import MEDIA_TYPE, CalendarFile, Change, calendar_name, write_calendar
+from .calendar import (
+    MEDIA_TYPE,
+    CalendarFile,
+    Change,
+    calendar_name,
+    scope_labels,
+    write_calendar,
+)
 from .clock import Clock, FixedClock, LivingClock, SystemClock, parse_as_of
 from .commands import (
     COMMANDS,
@@ -90,6 +97,7 @@ __all__ = [
     "parse_as_of",
     "parse_lead",
     "resolve_zone",
+    "scope_labels",
     "when_text",
     "write_calendar",
 ]

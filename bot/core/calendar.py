@@ -232,9 +232,27 @@ def fold(text: str) -> str:
     return "\r\n".join(out)
 
 
+def scope_labels(agenda: Agenda, body: str | None = None, topic: str | None = None) -> list[str]:
+    """How a calendar limited to a body and/or a topic names them (ids known to the agenda)."""
+    labels = []
+    if body is not None:
+        labels.append(agenda.bodies[body].acronym or agenda.bodies[body].name)
+    if topic is not None:
+        labels.append(agenda.topics[topic].name)
+    return labels
+
+
 def calendar_name(agenda: Agenda, scope: Sequence[str]) -> str:
     name = agenda.dataset.name
     return f"{name}: {', '.join(scope)}" if scope else name
 
 
-__all__ = ["MEDIA_TYPE", "CalendarFile", "Change", "calendar_name", "fold", "write_calendar"]
+__all__ = [
+    "MEDIA_TYPE",
+    "CalendarFile",
+    "Change",
+    "calendar_name",
+    "fold",
+    "scope_labels",
+    "write_calendar",
+]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -129,7 +129,3 @@ def humanize(delta: timedelta) -> str:
 
 def date_long(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
-
-
-def instant_text(instant: datetime) -> str:
-    return f"{instant.astimezone(UTC):%Y-%m-%d %H:%M} UTC"

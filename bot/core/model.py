@@ -31,8 +31,9 @@ class Status(StrEnum):
     HELD = "held"
 
     @property
-    def is_final(self) -> bool:
-        return self in (Status.HELD, Status.CANCELLED)
+    def is_live(self) -> bool:
+        """Going ahead as far as anyone knows: not cancelled, not postponed."""
+        return self not in (Status.CANCELLED, Status.POSTPONED)
 
     def may_become(self, other: Status) -> bool:
         """The lifecycle: planned -> tentative | confirmed -> held; postponed and cancelled from
@@ -86,6 +87,9 @@ class Body:
 
 @dataclass(frozen=True, slots=True)
 class Meeting:
+    """One meeting as the agenda knows it: when (at its precision), where, its status, bodies,
+    topics and sources."""
+
     id: str
     title: str
     bodies: tuple[str, ...]
@@ -105,6 +109,10 @@ class Meeting:
     @property
     def names(self) -> tuple[str, ...]:
         return (self.title, *self.aliases)
+
+    @property
+    def is_live(self) -> bool:
+        return self.status.is_live
 
     def status_at(self, now: datetime) -> Status:
         """The status as known at `now`: a meeting held later was, until it ended, confirmed."""

@@ -45,10 +45,6 @@ class AgendaFilter:
     topic: str | None = None
     status: Status | None = None
 
-    @property
-    def is_empty(self) -> bool:
-        return self == AgendaFilter()
-
 
 @dataclass(frozen=True, slots=True)
 class NextMeetings:
@@ -88,14 +84,14 @@ class _Timeline:
         back = position - 1
         while back >= 0 and self._starts[back] > now - self._longest:
             meeting = self._dated[back]
-            if _is_live(meeting) and not meeting.when.has_ended(now):
+            if meeting.is_live and not meeting.when.has_ended(now):
                 ongoing.append(meeting)
             back -= 1
         ongoing.reverse()
         dated: list[Meeting] = []
         forward = position
         while forward < len(self._dated) and len(dated) + len(ongoing) < count:
-            if _is_live(self._dated[forward]):
+            if self._dated[forward].is_live:
                 dated.append(self._dated[forward])
             forward += 1
         rough = self._rough_from(now, count + ROUGH_SHOWN)
@@ -118,7 +114,7 @@ class _Timeline:
         found: list[Meeting] = []
         while index < len(self._rough) and len(found) < count:
             meeting = self._rough[index]
-            if _is_live(meeting) and not meeting.when.has_ended(now):
+            if meeting.is_live and not meeting.when.has_ended(now):
                 found.append(meeting)
             index += 1
         return found
@@ -135,10 +131,6 @@ def _start(meeting: Meeting) -> datetime:
 def _end(meeting: Meeting) -> datetime:
     assert meeting.when.end_utc is not None, "only dated meetings are on a timeline"
     return meeting.when.end_utc
-
-
-def _is_live(meeting: Meeting) -> bool:
-    return meeting.status not in (Status.CANCELLED, Status.POSTPONED)
 
 
 class AgendaIndex:
@@ -208,6 +200,17 @@ class AgendaIndex:
         if timeline is None:
             return NextMeetings((), (), ())
         return timeline.around(now, count)
+
+    def scoped(self, body: str | None = None, topic: str | None = None) -> list[Meeting]:
+        """Every meeting of a body and/or on a topic (every meeting without either), in order:
+        what a calendar limited to them holds."""
+        source: Sequence[Meeting] = self._chronological
+        if body is not None:
+            source = self._by_body.get(body, [])
+        if topic is None:
+            return list(source)
+        members = self._topic_meetings.get(topic, frozenset())
+        return [m for m in source if m.id in members]
 
     def topics_page(self, page: int = 1, size: int = PAGE_SIZE) -> Page[Topic]:
         return Page.of(list(self.agenda.topics.values()), page, size)
@@ -324,7 +327,7 @@ class AgendaIndex:
     @staticmethod
     def _soonest(meetings: Sequence[Meeting], now: datetime) -> Meeting:
         ordered = sorted(meetings, key=lambda m: m.when.sort_key())
-        coming = [m for m in ordered if not m.when.has_ended(now) and _is_live(m)]
+        coming = [m for m in ordered if not m.when.has_ended(now) and m.is_live]
         if coming:
             dated = [m for m in coming if m.when.precision.has_day]
             return (dated or coming)[0]

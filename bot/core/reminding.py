@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from .formatting import TimeStyle, date_long, relative_text, when_text
 from .model import Meeting, Status
-from .reply import Field, Reply
+from .reply import Field, Reply, error, not_found
 from .when import LocalTimeError, Precision, format_lead, localize, parse_lead
 
 _BEFORE = re.compile(r"^(?P<lead>.+?)\s*(?:before|ahead|earlier)?$", re.IGNORECASE)
@@ -165,6 +165,43 @@ def reminder_waiting_reply(
         f"**{meeting.title}** {known}. I will remind you {how} {lead_phrase(lead)} it as soon "
         "as its day is announced, and tell you when it is.",
         footer=f"reminder {number} · `/remind cancel {number}` takes it back",
+    )
+
+
+def cannot_remind(problem: str) -> Reply:
+    return error("When should I remind you?", problem)
+
+
+def cancelled_meeting(meeting: Meeting) -> Reply:
+    return error(
+        f"{meeting.title} is cancelled",
+        "There is nothing to remind you of; `/agenda` lists what is coming.",
+    )
+
+
+def time_passed(due: str, now: str) -> Reply:
+    return error("That time has passed", f"It was {due}; it is now {now}. Pick a later time.")
+
+
+def after_the_end(meeting: Meeting, end: str) -> Reply:
+    return error(
+        f"That is after {meeting.title} ends",
+        f"It ends {end}; pick an earlier time, or a lead such as `2d before`.",
+    )
+
+
+def too_far_ahead(meeting: Meeting) -> Reply:
+    return error(
+        "That is too far ahead",
+        f"{meeting.title} has no date yet; pick a time within five years, or a lead such as "
+        "`2d before` (planned once its day is announced).",
+    )
+
+
+def no_such_reminder(text: str) -> Reply:
+    return not_found(
+        f"You have no reminder '{text}'",
+        "`/reminders` lists yours, each with its number: `/remind cancel 3`.",
     )
 
 

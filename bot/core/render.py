@@ -21,9 +21,6 @@ class Renderer:
 
     # -- pieces ----------------------------------------------------------------------------------
 
-    def bodies_text(self, meeting: Meeting) -> str:
-        return " / ".join(self.agenda.body_label(b) for b in meeting.bodies)
-
     def meeting_line(self, meeting: Meeting, now: datetime) -> str:
         """One line about a meeting for lists: date, place, status, how far away."""
         parts = [when_text(meeting.when, self.times)]

@@ -38,6 +38,9 @@ class Paging:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
+    """What the bot says, adapter-neutral: a title, Markdown body and fields, a tone (errors and
+    "nothing found" are shown only to the asker), paging, an attachment."""
+
     title: str
     body: str = ""
     fields: tuple[Field, ...] = ()

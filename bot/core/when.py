@@ -174,12 +174,6 @@ class When:
             return None
         return self.start_utc.astimezone(self.zone)
 
-    @property
-    def end_local(self) -> datetime | None:
-        if self.end_utc is None:
-            return None
-        return self.end_utc.astimezone(self.zone)
-
     def sort_key(self) -> tuple[int, datetime, int]:
         if self.start_utc is None:
             return (1, _FAR_FUTURE, self.precision.rank)

@@ -101,8 +101,3 @@ def to_message(reply: Reply, command_ids: Mapping[str, int] | None = None) -> Me
     if footer:
         embed.set_footer(text=cut(footer, FOOTER_LIMIT))
     return Message((embed,), reply.is_error)
-
-
-def embed_size(embed: discord.Embed) -> int:
-    """Characters Discord counts toward the 6,000 limit."""
-    return len(embed)

@@ -28,6 +28,7 @@ from bot.core import (
     calendar_name,
     clean_input,
     normalize,
+    scope_labels,
     write_calendar,
 )
 from bot.core.reply import error
@@ -42,6 +43,9 @@ class OptionError(ValueError):
 
 
 class AgendaService:
+    """The agenda's commands (/agenda, /next, /meeting, /topics, /topic, /search, /calendar,
+    /help) and autocomplete, answered from the loaded data set and its indexes."""
+
     def __init__(
         self, agenda: Agenda | Library, clock: Clock, times: TimeStyle | None = None
     ) -> None:
@@ -156,16 +160,9 @@ class AgendaService:
         except _Unresolved as missing:
             return self._renderer(None).unresolved(missing.what, missing.resolution, "/calendar")
         agenda = self._loaded.agenda
-        meetings = list(agenda.meetings.values())
-        scope = []
-        if body_id is not None:
-            meetings = [m for m in meetings if body_id in m.bodies]
-            scope.append(agenda.bodies[body_id].acronym or agenda.bodies[body_id].name)
-        if topic_id is not None:
-            related = set(agenda.topics[topic_id].meetings)
-            meetings = [m for m in meetings if m.id in related]
-            scope.append(agenda.topics[topic_id].name)
-        return write_calendar(agenda, meetings, name=calendar_name(agenda, scope), alarms=alarms)
+        meetings = self._loaded.index.scoped(body_id, topic_id)
+        name = calendar_name(agenda, scope_labels(agenda, body_id, topic_id))
+        return write_calendar(agenda, meetings, name=name, alarms=alarms)
 
     def calendar(
         self, body: str | None = None, topic: str | None = None, alarms: bool = False

@@ -34,11 +34,17 @@ def route_of(owner: str, delivery: Delivery, channel_id: str) -> Route:
     return Route(f"channel:{channel_id}", user if delivery is Delivery.HERE else None)
 
 
-def _scopes(meeting: Meeting, index: AgendaIndex) -> list[tuple[ScopeKind, str]]:
+def scopes_of(meeting: Meeting, index: AgendaIndex) -> list[tuple[ScopeKind, str]]:
+    """Every scope a subscription can name that covers `meeting`: all, the meeting itself, its
+    bodies, and the topics it is related to."""
     scopes = [(ScopeKind.ALL, ""), (ScopeKind.MEETING, meeting.id)]
     scopes += [(ScopeKind.BODY, body) for body in meeting.bodies]
     scopes += [(ScopeKind.TOPIC, topic) for topic in index.topics_of(meeting.id)]
     return scopes
+
+
+def covers(row: SubscriptionRow, meeting: Meeting, index: AgendaIndex) -> bool:
+    return (row.scope_kind, row.scope_id) in scopes_of(meeting, index)
 
 
 class Audience:
@@ -97,14 +103,14 @@ class Audience:
     def following(self, meeting: Meeting, index: AgendaIndex) -> list[SubscriptionRow]:
         """Every subscription whose scope covers the meeting."""
         found: list[SubscriptionRow] = []
-        for scope in _scopes(meeting, index):
+        for scope in scopes_of(meeting, index):
             found.extend(self._by_scope.get(scope, {}).values())
         return found
 
     def override_leads(self, meeting: Meeting, index: AgendaIndex) -> set[timedelta]:
         leads = {
             timedelta(minutes=minutes)
-            for scope in _scopes(meeting, index)
+            for scope in scopes_of(meeting, index)
             for minutes, count in self._leads.get(scope, Counter()).items()
             if count > 0
         }

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
-from bot.core import Meeting, Reply, calendar_name, write_calendar
+from bot.core import Meeting, Reply, calendar_name, scope_labels, write_calendar
 from bot.core.reply import not_found
-from bot.storage import ScopeKind, SubscriptionRow
 
+from .audience import covers
 from .runtime import Runtime
 from .subscriptions import Caller
 
@@ -33,6 +33,9 @@ class Feed:
 
 
 class Feeds:
+    """The iCalendar feeds the web site serves (whole agenda, body, topic, meeting, personal),
+    each built once per change, and /calendar link and /calendar revoke."""
+
     def __init__(
         self, runtime: Runtime, base_url: str, refresh: timedelta = timedelta(hours=1)
     ) -> None:
@@ -60,14 +63,10 @@ class Feeds:
         self, kind: str, ident: str
     ) -> tuple[list[Meeting], str, Callable[[Meeting], Sequence[timedelta]] | None]:
         agenda = self.runtime.agenda.agenda
-        if kind == "body":
-            body = agenda.bodies[ident]
-            meetings = [m for m in agenda.meetings.values() if ident in m.bodies]
-            return meetings, calendar_name(agenda, [body.acronym or body.name]), None
-        if kind == "topic":
-            topic = agenda.topics[ident]
-            meetings = [agenda.meetings[m] for m in topic.meetings]
-            return meetings, calendar_name(agenda, [topic.name]), None
+        if kind in ("body", "topic"):
+            body, topic = (ident, None) if kind == "body" else (None, ident)
+            meetings = self.runtime.agenda.index.scoped(body, topic)
+            return meetings, calendar_name(agenda, scope_labels(agenda, body, topic)), None
         if kind == "meeting":
             meeting = agenda.meetings[ident]
             return [meeting], calendar_name(agenda, [meeting.title]), None
@@ -90,7 +89,7 @@ class Feeds:
         mine = [row for row in audience.subscriptions() if row.owner == owner]
         leads: dict[str, set[timedelta]] = {}
         for meeting in agenda.meetings.values():
-            covering = [row for row in mine if _covers(row, meeting, index.topics_of(meeting.id))]
+            covering = [row for row in mine if covers(row, meeting, index)]
             if covering:
                 ladder = agenda.ladders.for_kind(meeting.kind)
                 leads[meeting.id] = {
@@ -211,13 +210,3 @@ class Feeds:
         if kind == "topic":
             return agenda.topics[ident].name
         return agenda.meetings[ident].title
-
-
-def _covers(row: SubscriptionRow, meeting: Meeting, topics: Sequence[str]) -> bool:
-    kind = row.scope_kind
-    return (
-        kind is ScopeKind.ALL
-        or (kind is ScopeKind.MEETING and row.scope_id == meeting.id)
-        or (kind is ScopeKind.BODY and row.scope_id in meeting.bodies)
-        or (kind is ScopeKind.TOPIC and row.scope_id in topics)
-    )

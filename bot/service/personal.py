@@ -8,14 +8,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core import Meeting, Reply, Status, TimeStyle, clean_input
-from bot.core.reminding import (
-    parse_remind_when,
-    personal_reminder_text,
-    reminder_cancelled_reply,
-    reminder_set_reply,
-    reminder_waiting_reply,
-)
-from bot.core.reply import error, not_found
+from bot.core import reminding as words
 from bot.storage import ReminderRow
 from schedules import fire_instant
 
@@ -53,36 +46,29 @@ class PersonalReminders:
         found = agenda.agenda.meetings[resolution.found]
         zone = await self.zone_of(caller)
         try:
-            asked = parse_remind_when(clean_input(when, 100), zone)
+            asked = words.parse_remind_when(clean_input(when, 100), zone)
         except ValueError as problem:
-            return error("When should I remind you?", str(problem))
+            return words.cannot_remind(str(problem))
         style = times or agenda.times
         if found.status is Status.CANCELLED:
-            return error(
-                f"{found.title} is cancelled",
-                "There is nothing to remind you of; `/agenda` lists what is coming.",
-            )
+            return words.cancelled_meeting(found)
         how = "here" if caller.in_console else "by direct message"
         if asked.lead is not None:
             start = self.reminders.start_of(found)
-            if start is None or found.status is Status.POSTPONED:
+            if start is None:
                 row = await self._keep(caller, found, asked.lead, None, now)
-                return reminder_waiting_reply(found, asked.lead, how, row.id, style)
+                return words.reminder_waiting_reply(found, asked.lead, how, row.id, style)
             due = fire_instant(start, asked.lead, found.when.zone)
         else:
             assert asked.at is not None
             due = asked.at
         if due <= now:
-            return error(
-                "That time has passed",
-                f"It was {style.moment(due, None, zone)}; it is now "
-                f"{style.moment(now, None, zone)}. Pick a later time.",
-            )
+            return words.time_passed(style.moment(due, None, zone), style.moment(now, None, zone))
         refused = self._out_of_bounds(found, due, now, zone, style)
         if refused is not None:
             return refused
         row = await self._keep(caller, found, asked.lead, asked.at, now)
-        return reminder_set_reply(found, due, now, zone, how, row.id, style)
+        return words.reminder_set_reply(found, due, now, zone, how, row.id, style)
 
     def _out_of_bounds(
         self, meeting: Meeting, due: datetime, now: datetime, zone: ZoneInfo, style: TimeStyle
@@ -91,17 +77,9 @@ class PersonalReminders:
         time stored can be planned and shown."""
         end = meeting.when.end_utc
         if end is not None and due >= end:
-            return error(
-                f"That is after {meeting.title} ends",
-                f"It ends {style.moment(end, None, zone)}; pick an earlier time, or a lead such "
-                "as `2d before`.",
-            )
+            return words.after_the_end(meeting, style.moment(end, None, zone))
         if end is None and due > now + FURTHEST_AHEAD:
-            return error(
-                "That is too far ahead",
-                f"{meeting.title} has no date yet; pick a time within five years, or a lead "
-                "such as `2d before` (planned once its day is announced).",
-            )
+            return words.too_far_ahead(meeting)
         return None
 
     async def _keep(
@@ -124,15 +102,11 @@ class PersonalReminders:
         match = _NUMBER.match(clean_input(reminder, 40).strip())
         row = self.reminders.audience.reminder(int(match[1])) if match else None
         if row is None or row.owner != caller.owner:
-            shown = clean_input(reminder, 40)
-            return not_found(
-                f"You have no reminder '{shown}'",
-                "`/reminders` lists yours, each with its number: `/remind cancel 3`.",
-            )
+            return words.no_such_reminder(clean_input(reminder, 40))
         await self.reminders.store.remove_reminder(row.id, caller.owner)
         self.reminders.audience.remove_reminder(row.id)
         self.reminders.replan()
-        return reminder_cancelled_reply(self._what(row), row.id)
+        return words.reminder_cancelled_reply(self._what(row), row.id)
 
     def complete(self, caller: Caller, typed: str, limit: int = 25) -> list[tuple[str, str]]:
         """The caller's own reminders (never anyone else's), as (label, number)."""
@@ -173,7 +147,7 @@ class PersonalReminders:
         lead = timedelta(minutes=row.lead_minutes) if row.lead_minutes is not None else None
         if lead is None and row.at is not None:
             return f"{title}, at {row.at:%Y-%m-%d %H:%M} UTC"
-        return personal_reminder_text(title, lead)
+        return words.personal_reminder_text(title, lead)
 
 
 def _moment(style: TimeStyle, due: datetime, zone: ZoneInfo) -> str:

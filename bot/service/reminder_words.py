@@ -1,22 +1,34 @@
-"""Reminders in words for the commands: what a scope covers, its leads, its next fire times,
-and what a ledger entry was about."""
+"""The facts behind the reminder commands' words: what a subscription covers, its next fire
+times, when a personal reminder is due, and what a ledger entry was about."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core import AgendaFilter, Meeting, PlainTimes, Status, TimeStyle, format_lead, when_text
+from bot.core import Meeting, Status, TimeStyle
+from bot.core.subscribing import (
+    NEXT_SHOWN,
+    FireTime,
+    fire_times_text,
+    lead_text,
+    leads_text,
+    notice_text,
+    personal_text,
+    scope_text,
+    waiting_text,
+)
 from bot.storage import ScopeKind, SubscriptionRow
 from schedules import FirePoint, fire_instant
 
 from .agenda import AgendaService
+from .audience import covers
 from .reminders import NOTICE_PREFIX, REMINDER_PREFIX, Reminders
-
-NEXT_SHOWN = 3
 
 
 class ReminderWords:
+    """Finds what the reminder commands say about subscriptions and deliveries."""
+
     def __init__(self, reminders: Reminders, default_zone: ZoneInfo) -> None:
         self.reminders = reminders
         self.default_zone = default_zone
@@ -26,38 +38,16 @@ class ReminderWords:
         return self.reminders.agenda
 
     def scope_text(self, kind: ScopeKind, scope_id: str) -> str:
-        agenda = self._agenda.agenda
-        if kind is ScopeKind.BODY and scope_id in agenda.bodies:
-            return f"every meeting of the {agenda.bodies[scope_id].label}"
-        if kind is ScopeKind.TOPIC and scope_id in agenda.topics:
-            return f"meetings on {agenda.topics[scope_id].name}"
-        if kind is ScopeKind.MEETING and scope_id in agenda.meetings:
-            return agenda.meetings[scope_id].title
-        if kind is ScopeKind.ALL:
-            return "every meeting"
-        return f"{kind.value} {scope_id} (no longer on the agenda)"
+        return scope_text(self._agenda.agenda, kind.value, scope_id)
 
     def leads_text(self, row: SubscriptionRow) -> str:
-        if row.leads:
-            return " and ".join(format_lead(timedelta(minutes=m)) for m in row.leads) + " before"
-        agenda = self._agenda.agenda
-        kinds = sorted({m.kind for m in self.covered(row)}, key=lambda kind: kind.value)
-        ladder = "; ".join(
-            f"{kind.label}s {', '.join(format_lead(x) for x in agenda.ladders.for_kind(kind))}"
-            for kind in kinds
-        )
-        return f"as the reminder ladder says ({ladder})" if ladder else "as the ladder says"
+        leads = [timedelta(minutes=m) for m in row.leads]
+        kinds = [] if leads else [m.kind for m in self.covered(row)]
+        return leads_text(self._agenda.agenda, leads, kinds)
 
     def covered(self, row: SubscriptionRow) -> list[Meeting]:
-        agenda = self._agenda.agenda
-        if row.scope_kind is ScopeKind.ALL:
-            return list(agenda.meetings.values())
-        if row.scope_kind is ScopeKind.MEETING:
-            return [agenda.meetings[row.scope_id]] if row.scope_id in agenda.meetings else []
-        if row.scope_kind is ScopeKind.BODY:
-            return [m for m in agenda.meetings.values() if row.scope_id in m.bodies]
-        topic = agenda.topics.get(row.scope_id)
-        return [agenda.meetings[m] for m in topic.meetings] if topic else []
+        agenda = self._agenda
+        return [m for m in agenda.agenda.meetings.values() if covers(row, m, agenda.index)]
 
     def next_times(
         self, row: SubscriptionRow, now: datetime, times: TimeStyle | None
@@ -65,27 +55,14 @@ class ReminderWords:
         """The next few fire times of one subscription, and the meetings it covers that wait
         for a day to be set (they get reminders once it is)."""
         agenda = self._agenda
-        where = AgendaFilter()
-        if row.scope_kind is ScopeKind.BODY:
-            where = AgendaFilter(body=row.scope_id)
-        elif row.scope_kind is ScopeKind.TOPIC:
-            where = AgendaFilter(topic=row.scope_id)
-        if row.scope_kind is ScopeKind.MEETING:
-            meetings = (
-                [agenda.agenda.meetings[row.scope_id]]
-                if (row.scope_id in agenda.agenda.meetings)
-                else []
-            )
-        else:
-            meetings = list(agenda.index.upcoming(now, where, size=40).items)
-        style = times or agenda.times
-        found: list[tuple[datetime, Meeting, timedelta]] = []
+        upcoming = agenda.index.upcoming(now, size=len(agenda.agenda.meetings) or 1).items
+        found: list[FireTime] = []
         waiting: list[Meeting] = []
-        for meeting in meetings:
+        for meeting in (m for m in upcoming if covers(row, m, agenda.index)):
             if meeting.status is Status.CANCELLED or meeting.when.has_ended(now):
                 continue
             start = self.reminders.start_of(meeting)
-            if start is None or meeting.status is Status.POSTPONED:
+            if start is None:
                 waiting.append(meeting)
                 continue
             leads = [timedelta(minutes=m) for m in row.leads] or agenda.agenda.ladders.for_kind(
@@ -94,15 +71,11 @@ class ReminderWords:
             for lead in leads:
                 due = fire_instant(start, lead, meeting.when.zone)
                 if due > now:
-                    found.append((due, meeting, lead))
+                    found.append(FireTime(due, meeting, lead))
             if len(found) >= NEXT_SHOWN * 3:
                 break
-        found.sort(key=lambda item: item[0])
-        lines = "\n".join(
-            f"{style.moment(due, None, self.default_zone)}: {format_lead(lead)} "
-            f"before {meeting.title}"
-            for due, meeting, lead in found[:NEXT_SHOWN]
-        )
+        found.sort(key=lambda item: item.due)
+        lines = fire_times_text(found, times or agenda.times, self.default_zone)
         return lines, waiting_text(waiting)
 
     def reminder_due(
@@ -111,7 +84,7 @@ class ReminderWords:
         """When a personal reminder is due; None while its meeting waits for a day."""
         if at is not None:
             return at
-        if meeting is None or lead_minutes is None or meeting.status is Status.POSTPONED:
+        if meeting is None or lead_minutes is None:
             return None
         start = self.reminders.start_of(meeting)
         if start is None:
@@ -119,11 +92,12 @@ class ReminderWords:
         return fire_instant(start, timedelta(minutes=lead_minutes), meeting.when.zone)
 
     def describe(self, key: str) -> str:
+        """What a ledger entry was about: a notice, a personal reminder, or a reminder."""
         meetings = self._agenda.agenda.meetings
         if key.startswith(NOTICE_PREFIX):
             meeting_id, change = key.removeprefix(NOTICE_PREFIX).split(":")[:2]
             title = meetings[meeting_id].title if meeting_id in meetings else meeting_id
-            return f"notice ({change}): {title}"
+            return notice_text(change, title)
         point = FirePoint.from_id(key)
         subject = point.key if point is not None else key
         if subject.startswith(REMINDER_PREFIX):
@@ -133,23 +107,6 @@ class ReminderWords:
                 if reminder and (reminder.meeting_id in meetings)
                 else subject
             )
-            return f"personal reminder: {title}"
+            return personal_text(title)
         title = meetings[subject].title if subject in meetings else subject
-        lead = format_lead(point.lead) if point is not None else "?"
-        return f"{lead} before {title}"
-
-
-def waiting_text(meetings: list[Meeting], shown: int = NEXT_SHOWN) -> str:
-    """'Waiting for a date: A (2016), B (date TBA) and 2 more'; '' for none."""
-    if not meetings:
-        return ""
-    names = [f"{m.title} ({_rough_when(m)})" for m in meetings[:shown]]
-    more = len(meetings) - shown
-    text = ", ".join(names) + (f" and {more} more" if more > 0 else "")
-    return f"Waiting for a date: {text}."
-
-
-def _rough_when(meeting: Meeting) -> str:
-    if meeting.status is Status.POSTPONED:
-        return "postponed"
-    return when_text(meeting.when, PlainTimes()).replace(" (", ", ").rstrip(")")
+        return lead_text(point.lead if point is not None else None, title)

@@ -86,7 +86,7 @@ class Reminders:
 
     def targets(self) -> Iterable[Target]:
         for meeting in self.agenda.agenda.meetings.values():
-            if meeting.status in (Status.CANCELLED, Status.POSTPONED):
+            if not meeting.is_live:
                 continue
             yield Target(
                 meeting.id, self.start_of(meeting), _precision(meeting), meeting.when.zone.key
@@ -108,8 +108,11 @@ class Reminders:
 
     def start_of(self, meeting: Meeting) -> datetime | None:
         """When reminders count from: the start, or for an all-day meeting its opening time;
-        None while the day is not known (a month, a year, TBA): nothing is invented."""
+        None while the day is not known (a month, a year, TBA: nothing is invented) or while
+        the meeting is not going ahead (cancelled, postponed)."""
         when = meeting.when
+        if not meeting.is_live:
+            return None
         if when.precision is Precision.DAY and when.first_day is not None:
             wall = datetime.combine(when.first_day, self.all_day_start)
             return wall.replace(tzinfo=when.zone, fold=0).astimezone(UTC)

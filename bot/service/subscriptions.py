@@ -7,7 +7,6 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core import (
-    Field,
     PlainTimes,
     Reply,
     TimeStyle,
@@ -17,8 +16,7 @@ from bot.core import (
     parse_lead,
     resolve_zone,
 )
-from bot.core.formatting import date_long
-from bot.core.reply import error, not_found
+from bot.core import subscribing as words
 from bot.storage import Delivery, ScopeKind
 from schedules import FirePoint
 
@@ -29,7 +27,6 @@ from .personal import PersonalReminders
 from .reminder_words import ReminderWords
 from .reminders import Reminders
 
-NEXT_SHOWN = 3
 _SPLIT = re.compile(r"[,\s]+")
 
 
@@ -84,19 +81,14 @@ class ReminderCommands:
         )
         self.reminders.audience.add_subscription(row)  # replaces the row if it was there
         self._replan()
-        title = "Subscribed" if created else "Subscription updated"
-        body = (
-            f"You will get reminders {_how(delivery, caller)} for "
-            f"{self.words.scope_text(kind, scope_id)}, {self.words.leads_text(row)}."
-        )
         upcoming, waiting = self.words.next_times(row, now, times)
-        fields = [Field("Next reminders", upcoming)] if upcoming else []
-        if not upcoming:
-            body += " Nothing it covers has a known day ahead yet; you will be told when one does."
-        if waiting:
-            fields.append(Field("Planned once their day is known", waiting))
-        return Reply(
-            title, body, tuple(fields), footer="`/reminders` lists yours; `/unsubscribe` stops."
+        return words.subscribed_reply(
+            created,
+            _how(delivery, caller),
+            self.words.scope_text(kind, scope_id),
+            self.words.leads_text(row),
+            upcoming,
+            waiting,
         )
 
     async def unsubscribe(
@@ -113,13 +105,8 @@ class ReminderCommands:
         for row in removed:
             self.reminders.audience.remove_subscription(row)
         self._replan()
-        if not removed:
-            return not_found(
-                "No such subscription",
-                "Nothing to stop there. `/reminders` lists your subscriptions.",
-            )
-        lines = "\n".join(f"• {self.words.scope_text(r.scope_kind, r.scope_id)}" for r in removed)
-        return Reply("Unsubscribed", f"No more reminders {_how(delivery, caller)} for:\n{lines}")
+        scopes = [self.words.scope_text(r.scope_kind, r.scope_id) for r in removed]
+        return words.unsubscribed_reply(_how(delivery, caller), scopes)
 
     # -- /reminders ------------------------------------------------------------------------------
 
@@ -127,77 +114,60 @@ class ReminderCommands:
         self, caller: Caller, show: str | None = None, times: TimeStyle | None = None
     ) -> Reply:
         if show and normalize(show) not in ("upcoming", "log", ""):
-            return error(
-                "Show what?",
-                "Write `/reminders` for what is coming, or "
-                "`/reminders log` for what was delivered.",
-            )
+            return words.SHOW_WHAT
         if show and normalize(show) == "log":
             return await self.log(caller, times)
         now = self._agenda.clock.now()
-        audience = self.reminders.audience
         mine = [
             r
-            for r in audience.subscriptions()
+            for r in self.reminders.audience.subscriptions()
             if r.owner == caller.owner or (caller.channel_id and r.channel_id == caller.channel_id)
         ]
         fields = []
         for row in sorted(mine, key=lambda r: r.id)[:10]:
-            scope = self.words.scope_text(row.scope_kind, row.scope_id)
-            name = f"{scope} · {_how(row.delivery, caller)}"
-            value = self.words.leads_text(row).capitalize() + "."
             upcoming, waiting = self.words.next_times(row, now, times)
-            value += f"\n{upcoming}" if upcoming else "\nNothing dated ahead."
-            if waiting:
-                value += f"\n{waiting}"
-            fields.append(Field(name[:250], value))
-        style = times or self._agenda.times
-        lines = self.personal.lines(caller, now, style, self.default_zone)
-        if lines:
-            fields.append(Field("Personal reminders", "\n".join(lines[:10])))
-        if not fields:
-            return not_found(
-                "No reminders yet",
-                "Try `/subscribe` for every meeting, "
-                "`/subscribe scope:PTC` for one body, or "
-                "`/remind meeting:PTC 211 when:2d before`.",
+            fields.append(
+                words.subscription_field(
+                    self.words.scope_text(row.scope_kind, row.scope_id),
+                    _how(row.delivery, caller),
+                    self.words.leads_text(row),
+                    upcoming,
+                    waiting,
+                )
             )
-        return Reply("Your reminders", f"As of {date_long(now.date())}.", tuple(fields))
+        style = times or self._agenda.times
+        personal = self.personal.lines(caller, now, style, self.default_zone)
+        return words.overview_reply(now, fields, personal)
 
     async def log(self, caller: Caller, times: TimeStyle | None = None) -> Reply:
         destinations = [route_of(caller.owner, Delivery.DM, "").key]
         if caller.channel_id:
             destinations.append(f"channel:{caller.channel_id}")
         records = await self.reminders.ledger.records(destinations, limit=15)
-        if not records:
-            return not_found(
-                "Nothing delivered yet",
-                "The log shows each reminder sent to you or this channel, late, "
-                "skipped or failed, and why.",
-            )
-        lines = []
         style = times or self._agenda.times
+        entries = []
         for record in records:
             # A reminder is shown at the time it was due (agenda time, as everything the bot
             # says); a notice, which has no due time, at when it was sent.
             point = FirePoint.from_id(record.fire_point)
-            due = point.at if point is not None else None
-            moment = due or record.finished_at
-            when = style.moment(moment, None, self.default_zone) if moment else "now"
-            what = self.words.describe(record.fire_point)
-            state = record.state.value + (" late" if record.late else "")
+            moment = point.at if point is not None else record.finished_at
             where = (
                 "DM"
                 if record.destination.startswith("dm:")
                 else ("console" if record.destination == CONSOLE else "this channel")
             )
-            line = f"• {when} · **{state}** · {what} · {where}"
-            if record.attempts > 1:
-                line += f" ({record.attempts} attempts)"
-            if record.reason:
-                line += f"\n  {record.reason}"
-            lines.append(line)
-        return Reply("Reminder log", "Newest first.", (Field("Deliveries", "\n".join(lines)),))
+            entries.append(
+                words.LogEntry(
+                    style.moment(moment, None, self.default_zone) if moment else "now",
+                    record.state.value,
+                    record.late,
+                    self.words.describe(record.fire_point),
+                    where,
+                    record.attempts,
+                    record.reason,
+                )
+            )
+        return words.log_reply(entries)
 
     # -- /timezone -------------------------------------------------------------------------------
 
@@ -205,31 +175,19 @@ class ReminderCommands:
         try:
             found = resolve_zone(clean_input(zone, 80))
         except UnknownZoneError as problem:
-            hint = (
-                f"Did you mean {', '.join(f'`{s}`' for s in problem.suggestions)}?"
-                if problem.suggestions
-                else "Write an IANA name such as `Europe/Brussels`."
-            )
-            return error(f"Unknown time zone '{clean_input(zone, 80)}'", hint)
+            return words.unknown_zone(clean_input(zone, 80), problem.suggestions)
         store = self.reminders.store
         if where and normalize(where) == "server":
             if caller.guild_id is None:
-                return error("There is no server here", "In a DM, `/timezone` sets yours.")
+                return words.NO_SERVER_HERE
             if not caller.can_manage:
-                return error(
-                    "You need Manage Server",
-                    "Only managers set the server's zone; `/timezone` alone sets yours.",
-                )
+                return words.NEEDS_MANAGE_SERVER_FOR_ZONE
             await store.set_guild_timezone(caller.guild_id, found.key)
-            return Reply("Server time zone set", f"The server's default zone is {found.key}.")
+            return words.server_zone_set(found.key)
         await store.set_user_timezone(caller.owner, found.key)
         if caller.in_console and isinstance(self._agenda.times, PlainTimes):
             self._agenda.times.reader_zone = found
-        return Reply(
-            "Time zone set",
-            f"Your time zone is {found.key}: times you give "
-            "`/remind` are read in it, and the console shows it.",
-        )
+        return words.zone_set(found.key)
 
     async def zone_of(self, caller: Caller) -> ZoneInfo:
         store = self.reminders.store
@@ -243,35 +201,16 @@ class ReminderCommands:
     def _delivery(self, caller: Caller, target: str | None) -> Delivery:
         value = normalize(target or "me")
         if value not in ("me", "here", "channel"):
-            raise _Refused(
-                error(
-                    f"'{clean_input(target or '', 40)}' is not a target",
-                    "Use `target:me` (a direct message), `target:here` (this "
-                    "channel, mentioning you) or `target:channel` (this channel).",
-                )
-            )
+            raise _Refused(words.not_a_target(clean_input(target or "", 40)))
         delivery = Delivery(value)
         if delivery is Delivery.DM:
             return delivery
         if caller.in_console:
-            raise _Refused(
-                error("The console has no channels", "Leave `target` out: reminders print here.")
-            )
+            raise _Refused(words.CONSOLE_HAS_NO_CHANNELS)
         if caller.guild_id is None:
-            raise _Refused(
-                error(
-                    f"`target:{value}` works in a server only",
-                    "In a DM, reminders come to you here: leave `target` out.",
-                )
-            )
+            raise _Refused(words.server_only(value))
         if delivery is Delivery.CHANNEL and not caller.can_manage:
-            raise _Refused(
-                error(
-                    "You need Manage Server to subscribe this channel",
-                    "`target:here` gets you reminders here with a mention, "
-                    "`target:me` by direct message.",
-                )
-            )
+            raise _Refused(words.NEEDS_MANAGE_SERVER_FOR_CHANNEL)
         return delivery
 
     def _scope(self, text: str | None) -> tuple[ScopeKind, str]:
@@ -284,9 +223,7 @@ class ReminderCommands:
                 self.words.scope_text(ScopeKind(k), i)
                 for k, i in (s.split(":", 1) for s in resolution.suggestions)
             ]
-            listed = "\n".join(f"• {n}" for n in names)
-            hint = f"Did you mean:\n{listed}" if names else "Try `/topics` or `/agenda`."
-            raise _Refused(not_found(f"Nothing called '{clean_input(text, 80)}'", hint))
+            raise _Refused(words.nothing_called(clean_input(text, 80), names))
         return ScopeKind(kind), resolution.found
 
 
@@ -304,20 +241,9 @@ def _leads(text: str | None) -> list[timedelta]:
         try:
             leads.append(parse_lead(part))
         except ValueError as problem:
-            raise _Refused(
-                error(
-                    "That lead does not work",
-                    f"{problem}. For several, separate them: `lead:7d,1d,2h`.",
-                )
-            ) from None
+            raise _Refused(words.bad_lead(str(problem))) from None
     return leads
 
 
 def _how(delivery: Delivery, caller: Caller) -> str:
-    if caller.in_console:
-        return "here in the console"
-    return {
-        Delivery.DM: "by direct message",
-        Delivery.HERE: "in this channel, with a mention",
-        Delivery.CHANNEL: "in this channel",
-    }[delivery]
+    return words.how(delivery.value, caller.in_console)

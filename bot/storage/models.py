@@ -1,13 +1,14 @@
-"""The bot's own tables. The database is the truth; the scheduler's jobs are derived from it."""
+"""The bot's own tables. The database is the truth; the scheduler's jobs are derived from it.
+
+Every instant is stored one way: whole seconds since the epoch, UTC, as an integer (they load
+fast everywhere and mean the same on every driver)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
-    DateTime,
     Index,
     Integer,
     MetaData,
@@ -80,8 +81,8 @@ class PersonalReminder(Base):
     owner: Mapped[str] = mapped_column(String(40))
     meeting_id: Mapped[str] = mapped_column(String(80))
     lead_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)  # "2d before"
-    at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # epoch seconds (UTC)
+    created: Mapped[int] = mapped_column(BigInteger)  # epoch seconds (UTC)
 
 
 class UserSetting(Base):

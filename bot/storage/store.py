@@ -261,8 +261,8 @@ class Store:
                 owner=owner,
                 meeting_id=meeting_id,
                 lead_minutes=lead_minutes,
-                at=at,
-                created_at=created_at,
+                at=int(at.timestamp()) if at is not None else None,
+                created=int(created_at.timestamp()),
             )
             session.add(row)
             await session.flush()
@@ -407,11 +407,6 @@ def _leads(text: str | None) -> tuple[int, ...]:
     return tuple(int(part) for part in text.split(",")) if text else ()
 
 
-def _aware(instant: datetime) -> datetime:
-    """SQLite returns naive datetimes; every instant we store is UTC."""
-    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
-
-
 def _subscription_row(row: Subscription) -> SubscriptionRow:
     return SubscriptionRow(
         row.id,
@@ -432,6 +427,6 @@ def _reminder_row(row: PersonalReminder) -> ReminderRow:
         row.owner,
         row.meeting_id,
         row.lead_minutes,
-        _aware(row.at) if row.at else None,
-        _aware(row.created_at),
+        datetime.fromtimestamp(row.at, UTC) if row.at is not None else None,
+        datetime.fromtimestamp(row.created, UTC),
     )

@@ -29,8 +29,8 @@ def test_status_lifecycle(old, new, allowed):
     assert old.may_become(new) is allowed
 
 
-def test_final_statuses():
-    assert {s for s in Status if s.is_final} == {S.HELD, S.CANCELLED}
+def test_live_statuses():
+    assert {s for s in Status if not s.is_live} == {S.POSTPONED, S.CANCELLED}
 
 
 def _meeting(status: Status) -> Meeting:

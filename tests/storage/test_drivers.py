@@ -130,3 +130,59 @@ async def test_first_starts_at_once_both_open_a_new_database(database_url):
     for store in stores:
         assert await store.revision() == 0
         await store.close()
+
+
+async def test_instants_stored_as_datetimes_are_converted_to_epoch_seconds(database_url):
+    # Issue 10: one form for every instant; rows written before the change keep their times.
+    import sqlalchemy as sa
+    from alembic import command
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from bot.storage.migrate import _config
+
+    at, finished = datetime(2016, 3, 1, 9, tzinfo=UTC), datetime(2016, 2, 3, 4, 5, 6, tzinfo=UTC)
+    reminders = sa.table(
+        "personal_reminders",
+        sa.column("owner"),
+        sa.column("meeting_id"),
+        sa.column("at", sa.DateTime(timezone=True)),
+        sa.column("created_at", sa.DateTime(timezone=True)),
+    )
+    deliveries = sa.table(
+        "deliveries",
+        sa.column("fire_point"),
+        sa.column("destination"),
+        sa.column("state"),
+        sa.column("nonce"),
+        sa.column("late"),
+        sa.column("attempts"),
+        sa.column("claimed_at", sa.DateTime(timezone=True)),
+        sa.column("finished_at", sa.DateTime(timezone=True)),
+    )
+    engine = create_async_engine(database_url)
+    async with engine.begin() as connection:
+        await connection.run_sync(lambda sync: command.upgrade(_config(sync), "0003"))
+        await connection.execute(
+            sa.insert(reminders).values(owner="console", meeting_id="pc-74", at=at, created_at=NOW)
+        )
+        await connection.execute(
+            sa.insert(deliveries).values(
+                fire_point="pc-74|1440m|20151207T000000Z",
+                destination="console",
+                state="sent",
+                nonce="n",
+                late=False,
+                attempts=1,
+                claimed_at=finished,
+                finished_at=finished,
+            )
+        )
+    await engine.dispose()
+    store = await Store.open(database_url)
+    try:
+        (row,) = await store.reminders()
+        assert (row.at, row.created_at) == (at, NOW)
+        (record,) = await Ledger(store.engine).records(["console"])
+        assert record.finished_at == finished
+    finally:
+        await store.close()
