@@ -68,6 +68,18 @@ class Settings(BaseSettings):
     web_behind_proxy: bool = Field(
         False, description="Trust X-Forwarded-For: the site is only reached through a proxy"
     )
+    web_header_timeout_seconds: float = Field(
+        10.0, gt=0, le=300, description="Seconds a client has to send a whole request head"
+    )
+    web_idle_timeout_seconds: float = Field(
+        30.0, gt=0, le=3600, description="Seconds a kept-alive connection may wait, idle"
+    )
+    web_max_connections: int = Field(
+        512, ge=1, description="Connections open at once (kept under the open-file limit)"
+    )
+    web_max_connections_per_client: int = Field(
+        32, ge=1, description="Connections open at once from one address (IPv6: a /64)"
+    )
     log_level: LogLevel = "WARNING"
 
     @field_validator("discord_token", mode="before")

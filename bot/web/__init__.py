@@ -1,7 +1,16 @@
 """The web adapter: calendar feeds (iCalendar over HTTP) and the public agenda page."""
 
 from .app import ClientBuckets, Limits, WebServer, make_app
+from .guard import ConnectionLimits
 from .pages import Pages
 from .start import start_web
 
-__all__ = ["ClientBuckets", "Limits", "Pages", "WebServer", "make_app", "start_web"]
+__all__ = [
+    "ClientBuckets",
+    "ConnectionLimits",
+    "Limits",
+    "Pages",
+    "WebServer",
+    "make_app",
+    "start_web",
+]

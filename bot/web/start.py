@@ -9,6 +9,7 @@ from bot.service import Feeds, Runtime
 from bot.settings import Settings
 
 from .app import Limits, WebServer, make_app
+from .guard import ConnectionLimits
 from .pages import Pages
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,14 @@ async def start_web(runtime: Runtime, settings: Settings) -> WebServer | None:
         settings.web_rate_burst,
         behind_proxy=settings.web_behind_proxy,
     )
-    server = WebServer(make_app(feeds, Pages(runtime.agenda, feeds), limits))
+    connections = ConnectionLimits(
+        header_timeout=settings.web_header_timeout_seconds,
+        idle_timeout=settings.web_idle_timeout_seconds,
+        max_connections=settings.web_max_connections,
+        max_per_client=settings.web_max_connections_per_client,
+        behind_proxy=settings.web_behind_proxy,
+    )
+    server = WebServer(make_app(feeds, Pages(runtime.agenda, feeds), limits), connections)
     try:
         await server.start(settings.web_host, settings.web_port)
     except OSError as problem:
