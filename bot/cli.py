@@ -200,6 +200,13 @@ def _export(service: AgendaService, args: argparse.Namespace) -> int:
         return EXIT_OK
     try:
         write_atomically(Path(args.out), exported.content)
+    except IsADirectoryError:
+        example = Path(args.out) / "agenda.ics"
+        print(
+            f"Cannot write {args.out}: it is a folder; give a file name, e.g. --out {example}",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     except OSError as problem:
         print(f"Cannot write {args.out}: {problem.strerror}", file=sys.stderr)
         return EXIT_FAILED

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import itertools
 import logging
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -206,6 +208,47 @@ def _completer(buffer: Callable[[], str]) -> Callable[[str, int], str | None]:
 
 
 def write_atomically(target: Path, content: bytes) -> None:
+    """Write `content` to `target` as a user means it.
+
+    A regular file (or a new one) gets the whole content or nothing: a temporary file beside it,
+    renamed over it. A symbolic link is followed first, so the file it points to is replaced and
+    the link stays. A character device or a pipe (`/dev/stdout`, a FIFO) is written to straight:
+    renaming over it would replace the device with a file. A directory, a block device or a
+    socket is refused (OSError, with a message that says what to give instead).
+    """
+    try:
+        status = target.stat()  # through every link, /proc/self/fd included
+    except FileNotFoundError:
+        status = None
+    if status is not None and not stat.S_ISREG(status.st_mode):
+        if stat.S_ISCHR(status.st_mode) or stat.S_ISFIFO(status.st_mode):
+            with target.open("wb") as stream:
+                stream.write(content)
+            return
+        if stat.S_ISDIR(status.st_mode):
+            raise IsADirectoryError(
+                errno.EISDIR, "it is a folder; give the name of a file (in it, or elsewhere)"
+            )
+        raise OSError(errno.EINVAL, "it is not a file, a terminal or a pipe; give a file name")
+    real = target.resolve()
+    if status is not None and not _same_file(real, status):
+        # A link that names no path (/dev/stdout redirected to a file: /proc/self/fd/1): the
+        # file can only be reached through it.
+        with target.open("wb") as stream:
+            stream.write(content)
+        return
+    _replace(real, content)
+
+
+def _same_file(path: Path, status: os.stat_result) -> bool:
+    try:
+        found = path.stat()
+    except OSError:
+        return False
+    return (found.st_dev, found.st_ino) == (status.st_dev, status.st_ino)
+
+
+def _replace(target: Path, content: bytes) -> None:
     """The whole file or nothing: a temporary file beside the target, renamed over it."""
     handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     temporary = Path(name)
@@ -214,6 +257,8 @@ def write_atomically(target: Path, content: bytes) -> None:
             stream.write(content)
             stream.flush()
             os.fsync(stream.fileno())
+        with contextlib.suppress(OSError):  # keep the permissions of the file being replaced
+            temporary.chmod(stat.S_IMODE(target.stat().st_mode))
         temporary.replace(target)
     except BaseException:
         with contextlib.suppress(OSError):
