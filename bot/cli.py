@@ -123,7 +123,7 @@ def _clock(args: argparse.Namespace, settings: Settings) -> Clock:
 def _check(path: Path, settings: Settings) -> int:
     """Validate the data set, then build the Discord bot and its command tree offline."""
     try:
-        agenda = load_agenda(path)
+        agenda = load_agenda(path, warn=lambda text: print(f"Warning: {text}", file=sys.stderr))
     except DataSetError as problem:
         print(problem, file=sys.stderr)
         return EXIT_FAILED

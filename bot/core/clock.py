@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 
+from .when import FIRST_YEAR, LAST_YEAR
+
 
 class Clock(Protocol):
     def now(self) -> datetime:
@@ -87,13 +89,18 @@ def parse_as_of(text: str) -> datetime:
     value = text.strip()
     try:
         if len(value) == 10:
-            return datetime.combine(date.fromisoformat(value), time(0), tzinfo=UTC)
-        parsed = datetime.fromisoformat(value)
+            parsed = datetime.combine(date.fromisoformat(value), time(0), tzinfo=UTC)
+        else:
+            parsed = datetime.fromisoformat(value)
     except ValueError:
         raise ValueError(
             f"'{text}' is not a date; use YYYY-MM-DD (2015-10-23) or an ISO date-time "
             "(2015-10-23T09:00+02:00)"
         ) from None
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise ValueError(
+            f"'{text}' is outside the years {FIRST_YEAR} to {LAST_YEAR}; give a date within them"
+        )
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)

@@ -27,7 +27,16 @@ from .entries import (
 )
 from .lookup import did_you_mean
 from .model import Agenda, Body, Dataset, Kind, Ladders, Meeting, Source, Status, Topic
-from .when import LocalTimeError, Precision, UnknownZoneError, When, parse_lead, resolve_zone
+from .when import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    LocalTimeError,
+    Precision,
+    UnknownZoneError,
+    When,
+    parse_lead,
+    resolve_zone,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -373,9 +382,15 @@ def _when(start: object, end: object, zone: ZoneInfo) -> When:
     text = str(start).strip()
     if isinstance(start, int) and not isinstance(start, bool):
         text = str(start)
-    if (match := _YEAR.match(text)) and 1900 <= int(match[1]) <= 2999:
+    match = _YEAR.match(text) or _MONTH.match(text)
+    if match and not FIRST_YEAR <= int(match[1]) <= LAST_YEAR:
+        raise _FieldError(
+            "start",
+            f"'{start}' is outside the years {FIRST_YEAR} to {LAST_YEAR}; give one within them",
+        )
+    if match := _YEAR.match(text):
         return When.year(int(match[1]), zone)
-    if (match := _MONTH.match(text)) and 1900 <= int(match[1]) <= 2999 and 1 <= int(match[2]) <= 12:
+    if (match := _MONTH.match(text)) and 1 <= int(match[2]) <= 12:
         return When.month(int(match[1]), int(match[2]), zone)
     raise _FieldError(
         "start",

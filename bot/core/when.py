@@ -34,6 +34,19 @@ class Precision(Enum):
         return self in (Precision.EXACT, Precision.DAY)
 
 
+FIRST_YEAR, LAST_YEAR = 1900, 2200  # an agenda's dates; beyond them the time code overflows
+
+
+def year_problem(value: date) -> str | None:
+    """Why a date (or date-time) cannot be on an agenda, or None when it can."""
+    if FIRST_YEAR <= value.year <= LAST_YEAR:
+        return None
+    return (
+        f"{value.isoformat()} is outside the years {FIRST_YEAR} to {LAST_YEAR}; "
+        "give a date within them"
+    )
+
+
 class LocalTimeError(ValueError):
     """A wall time that does not exist, or exists twice, in a zone."""
 

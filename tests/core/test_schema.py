@@ -100,7 +100,7 @@ def test_a_valid_data_set_loads():
         ({"updated": "2016-01-01T00:00:00"}, "field 'updated': needs an offset"),
         (
             {"sources": [{"title": "t", "url": "javascript:alert(1)"}]},
-            "field 'sources[1].url': value error, must be an http(s) address",
+            "field 'sources[1].url': must be an http(s) address",
         ),
         (
             {"sources": [{"title": "t", "url": "https://x.org", "checked": "x"}]},
