@@ -20,6 +20,7 @@ from pydantic import (
 
 from .lookup import did_you_mean
 from .model import Kind, Status
+from .text import whole_number
 from .when import year_problem
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -119,7 +120,8 @@ def explain(detail: Mapping[str, Any], model: type[BaseModel]) -> tuple[str, str
     location = [str(part) for part in detail.get("loc", ())]
     field = location[0] if location else ""
     for part in location[1:]:
-        field += f"[{int(part) + 1}]" if part.isdigit() else f".{part}"
+        index = whole_number(part)
+        field += f"[{index + 1}]" if index is not None else f".{part}"
     kind = detail.get("type", "")
     if kind == "extra_forbidden":
         known = list(model.model_fields)

@@ -13,7 +13,9 @@ from .reply import Field, Reply
 from .when import LocalTimeError, Precision, format_lead, localize, parse_lead
 
 _BEFORE = re.compile(r"^(?P<lead>.+?)\s*(?:before|ahead|earlier)?$", re.IGNORECASE)
-_ABSOLUTE = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})(?:[ T](?P<time>\d{1,2}:\d{2}))?$")
+_ABSOLUTE = re.compile(
+    r"^(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})(?:[ T](?P<time>[0-9]{1,2}:[0-9]{2}))?$"
+)
 DEFAULT_TIME = time(9, 0)
 
 

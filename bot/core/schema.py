@@ -71,8 +71,8 @@ _TABLES: dict[str, type[Entry]] = {
     "topic": TopicEntry,
 }
 _KNOWN_TOP_LEVEL = (*_TABLES, "ladders")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_YEAR = re.compile(r"^(\d{4})$")
+_MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")  # ASCII digits, as int() reads them
+_YEAR = re.compile(r"^([0-9]{4})$")
 
 
 class _Builder:

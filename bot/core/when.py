@@ -207,7 +207,7 @@ class When:
 
 _FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 
-_LEAD = re.compile(r"(\d{1,4})\s*([wdhm])")
+_LEAD = re.compile(r"([0-9]{1,4})\s*([wdhm])")  # ASCII digits: see text.whole_number
 _LEAD_UNITS = {"w": timedelta(weeks=1), "d": timedelta(days=1), "h": timedelta(hours=1)}
 _LEAD_UNITS["m"] = timedelta(minutes=1)
 MAX_LEAD = timedelta(days=366)

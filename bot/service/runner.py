@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from bot.core import Reply, TimeStyle
 from bot.core.reply import error
+from bot.core.text import whole_number
 
 from .agenda import AgendaService, OptionError
 from .subscriptions import CONSOLE_CALLER, Caller, ReminderCommands
@@ -117,7 +118,7 @@ def _bool(text: str | None, name: str) -> bool:
 def _page(text: str | None) -> int:
     if text is None:
         return 1
-    value = text.strip()
-    if not value.isdigit() or not 1 <= int(value) <= 10_000:
-        raise OptionError(f"page: '{value[:40]}' is not a page number; write `page:2`")
-    return int(value)
+    number = whole_number(text, 1, 10_000)
+    if number is None:
+        raise OptionError(f"page: '{text.strip()[:40]}' is not a page number; write `page:2`")
+    return number

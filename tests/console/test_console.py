@@ -63,6 +63,17 @@ async def test_console_reports_a_file_it_cannot_write(mini_service, tmp_path):
     assert "Nothing was written." in out.getvalue()
 
 
+@pytest.mark.parametrize("page", ["²", "٣", "１", "-1", "0"])
+async def test_agenda_page_superscript_digit_says_what_to_type_instead_of_failing(
+    mini_service, page
+):
+    # Regression (issue 9): `/agenda page:²` answered "Sorry, that went wrong": isdigit()
+    # accepts a superscript two, int() does not.
+    reply = await Console(CommandRunner(mini_service), io.StringIO()).answer(f"/agenda page:{page}")
+    assert reply.title == "That option does not work"
+    assert reply.body == f"page: '{page}' is not a page number; write `page:2`"
+
+
 async def test_an_unexpected_error_is_an_apology_not_a_traceback(mini_service, caplog):
     def broken(*_args, **_kwargs):
         raise RuntimeError("boom")
