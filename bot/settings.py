@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.core import parse_as_of, resolve_zone
+from bot.core import MAX_SPEED, parse_as_of, resolve_zone
 from bot.service import BUNDLED_DATA
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     agenda_as_of: datetime | None = Field(
         None, description="Live as if it were this date (then time runs on)"
     )
-    agenda_speed: float = Field(1.0, gt=0, le=1_000_000, description="How fast time runs")
+    agenda_speed: float = Field(1.0, gt=0, le=MAX_SPEED, description="How fast time runs")
     console_timezone: str = Field("UTC", description="The console reader's IANA time zone")
     console_history_file: Path | None = Field(
         Path("~/.agenda_bot_history"), description="Where the console keeps its history"

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
 import errno
+import io
 import itertools
 import logging
 import os
 import stat
 import sys
 import tempfile
+import threading
 from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 from bot.core import COMMANDS_BY_NAME, Attachment, Reply, TimeStyle
 from bot.core.formatting import date_long
@@ -24,6 +27,7 @@ from schedules import Attempt, Outcome, State
 from .parser import ParseError, parse_line
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 PROMPT = "agenda> "
 QUIT_WORDS = frozenset({"/quit", "/exit", "quit", "exit"})
 
@@ -45,6 +49,8 @@ class Console:
         self.times = times
         self.save_dir = save_dir or Path.cwd()
         self.prompting = False
+        self.reading = False  # waiting for the next line (not answering one)
+        self.stop: asyncio.Event | None = None  # set: leave after the line being answered
 
     async def answer(self, line: str) -> Reply | None:
         """The reply to one line (None for a blank one). Never raises."""
@@ -94,12 +100,19 @@ class Console:
         reply = await self.answer(line)
         if reply is not None:
             self.show(reply)
-        return True
+        return self.stop is None or not self.stop.is_set()
 
     async def run(self, lines: Iterable[str] | AsyncIterator[str]) -> int:
         """Answer every line of a script or a pipe until it ends or the user quits."""
         if isinstance(lines, AsyncIterator):
-            async for line in lines:
+            while True:
+                self.reading = True
+                try:
+                    line = await anext(lines)
+                except StopAsyncIteration:
+                    break
+                finally:
+                    self.reading = False
                 if not await self.handle(line):
                     break
             return 0
@@ -120,12 +133,13 @@ class Console:
             with contextlib.suppress(OSError):
                 readline.read_history_file(history)
         self.out.write(banner_text)
-        loop = asyncio.get_running_loop()
+        if isinstance(sys.stdin, io.TextIOWrapper):
+            sys.stdin.reconfigure(errors="replace")  # bytes that are not UTF-8: go on
         try:
             while True:
-                self.prompting = True
+                self.prompting = self.reading = True
                 try:
-                    line = await loop.run_in_executor(None, input, PROMPT)
+                    line = await off_loop(lambda: input(PROMPT))
                 except EOFError:
                     self.out.write("\n")
                     break
@@ -133,7 +147,7 @@ class Console:
                     self.out.write("\n")
                     continue
                 finally:
-                    self.prompting = False
+                    self.prompting = self.reading = False
                 if not await self.handle(line):
                     break
         finally:
@@ -159,14 +173,51 @@ class ConsoleSender:
         return Outcome(State.SENT, message_id=f"console-{next(self._numbers)}")
 
 
-async def stdin_lines() -> AsyncIterator[str]:
-    """Lines of a pipe, read without blocking the event loop (reminders keep firing)."""
-    loop = asyncio.get_running_loop()
+async def stdin_lines(fd: int | None = None) -> AsyncIterator[str]:
+    """Lines of a pipe, read without blocking the event loop (reminders keep firing). Bytes
+    that are not valid text become U+FFFD and the line is answered all the same."""
+    fd = sys.stdin.fileno() if fd is None else fd
+    encoding = getattr(sys.stdin, "encoding", None) or "utf-8"
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    pending = ""
     while True:
-        line = await loop.run_in_executor(None, sys.stdin.readline)
-        if not line:
+        chunk = await off_loop(lambda: os.read(fd, 65536))
+        pending += decoder.decode(chunk, final=not chunk)
+        *lines, pending = pending.split("\n")
+        for line in lines:
+            yield line + "\n"
+        if not chunk:
+            if pending:
+                yield pending
             return
-        yield line
+
+
+def off_loop(work: Callable[[], T]) -> asyncio.Future[T]:
+    """`work()` in a daemon thread: a read of the terminal or a pipe that never returns keeps
+    neither the loop nor the process from ending (the default executor's threads would)."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: T | None, problem: BaseException | None) -> None:
+        if future.done():
+            return
+        if problem is not None:
+            future.set_exception(problem)
+        else:
+            future.set_result(result)  # type: ignore[arg-type]
+
+    def run() -> None:
+        result: T | None = None
+        problem: BaseException | None = None
+        try:
+            result = work()
+        except BaseException as failure:  # EOFError, KeyboardInterrupt: the awaiting task's
+            problem = failure
+        with contextlib.suppress(RuntimeError):  # the loop has closed: nobody waits
+            loop.call_soon_threadsafe(settle, result, problem)
+
+    threading.Thread(target=run, name="console-input", daemon=True).start()
+    return future
 
 
 def banner(runner: CommandRunner) -> str:

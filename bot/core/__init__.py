@@ -4,7 +4,7 @@ No Discord, scheduler, database or web code here, and no I/O: adapters and the s
 """
 
 from .calendar import MEDIA_TYPE, CalendarFile, Change, calendar_name, write_calendar
-from .clock import Clock, FixedClock, LivingClock, SystemClock, parse_as_of
+from .clock import MAX_SPEED, Clock, FixedClock, LivingClock, SystemClock, parse_as_of
 from .commands import (
     COMMANDS,
     COMMANDS_BY_NAME,
@@ -38,6 +38,7 @@ __all__ = [
     "COMMANDS",
     "COMMANDS_BY_NAME",
     "MAX_INPUT",
+    "MAX_SPEED",
     "MEDIA_TYPE",
     "Agenda",
     "AgendaFilter",

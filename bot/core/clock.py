@@ -7,6 +7,8 @@ from typing import Protocol
 
 from .when import FIRST_YEAR, LAST_YEAR
 
+MAX_SPEED = 1_000_000  # --speed: a million times real time is twelve days a second
+
 
 class Clock(Protocol):
     def now(self) -> datetime:
@@ -60,6 +62,8 @@ class LivingClock:
     def __init__(self, as_of: datetime, speed: float = 1.0, base: Clock | None = None) -> None:
         if not speed > 0:
             raise ValueError("speed must be a positive number")
+        if not speed <= MAX_SPEED:  # faster, and a few seconds overflow the date arithmetic
+            raise ValueError(f"speed must be at most {MAX_SPEED:,}")
         self._base: Clock = base if base is not None else SystemClock()
         self._origin = self._base.now()
         self._as_of = _require_aware(as_of)

@@ -4,7 +4,7 @@ from .agenda import AUTOCOMPLETE_LIMIT, AgendaService, OptionError
 from .datafiles import BUNDLED_DATA, load_agenda, load_library
 from .feeds import Feed, Feeds
 from .reminders import Message, Reminders, Sender
-from .runner import REMINDER_COMMANDS, CommandRunner
+from .runner import REMINDER_COMMANDS, CommandRunner, lost_reply
 from .runtime import Runtime
 from .subscriptions import CONSOLE_CALLER, Caller, ReminderCommands
 
@@ -26,4 +26,5 @@ __all__ = [
     "Sender",
     "load_agenda",
     "load_library",
+    "lost_reply",
 ]

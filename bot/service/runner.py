@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from bot.core import Reply, TimeStyle
 from bot.core.reply import error
 from bot.core.text import whole_number
+from bot.storage import DatabaseLost
 
 from .agenda import AgendaService, OptionError
 from .subscriptions import CONSOLE_CALLER, Caller, ReminderCommands
@@ -50,6 +51,8 @@ class CommandRunner:
             return self._agenda(name, options, times)
         except OptionError as problem:
             return error("That option does not work", str(problem))
+        except DatabaseLost as problem:
+            return lost_reply(problem)
 
     def _agenda(self, name: str, options: Mapping[str, str], times: TimeStyle | None) -> Reply:
         agenda = self.agenda
@@ -102,6 +105,12 @@ class CommandRunner:
         if name == "reminders":
             return await commands.overview(caller, options.get("show"), times)
         return await commands.timezone(caller, options.get("zone", ""), options.get("where"))
+
+
+def lost_reply(problem: DatabaseLost) -> Reply:
+    """What a command that could not be saved answers: the bot is stopping, and says why."""
+    text = str(problem)
+    return error("Not saved: the database is gone", f"{text[:1].upper()}{text[1:]}.")
 
 
 def _bool(text: str | None, name: str) -> bool:

@@ -175,18 +175,32 @@ def test_the_bot_does_not_start_on_a_broken_data_set(data_dir):
 
 
 @pytest.mark.parametrize(
-    ("args", "env", "message"),
+    ("env", "message"),
     [
-        (["--as-of", "yesterday"], {}, "--as-of/--speed: 'yesterday' is not a date"),
-        (["--speed", "0"], {}, "speed must be more than 0"),
-        ([], {"CONSOLE_TIMEZONE": "Mars/Base"}, "Setting CONSOLE_TIMEZONE"),
-        ([], {"AGENDA_SPEED": "-2"}, "Setting AGENDA_SPEED"),
+        ({"CONSOLE_TIMEZONE": "Mars/Base"}, "Setting CONSOLE_TIMEZONE"),
+        ({"AGENDA_SPEED": "-2"}, "Setting AGENDA_SPEED"),
+        ({"AGENDA_SPEED": "inf"}, "Setting AGENDA_SPEED"),
     ],
 )
-def test_bad_settings_are_explained_without_a_traceback(args, env, message):
-    result = run_bot(*args, stdin="/next\n", env=env)
+def test_bad_settings_are_explained_without_a_traceback(env, message):
+    result = run_bot(stdin="/next\n", env=env)
     assert result.returncode == 2
     assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--as-of", "yesterday"], "Cannot start: --as-of/--speed: 'yesterday' is not a date"),
+        (["--as-of", "9999-12-31"], "Cannot start: --as-of/--speed: '9999-12-31' is outside"),
+        (["--speed", "0"], "Cannot start: --as-of/--speed: speed must be more than 0"),
+    ],
+)
+def test_bad_clock_options_say_cannot_start_without_a_traceback(args, message):
+    result = run_bot(*args, stdin="/next\n")
+    assert result.returncode == 1
+    assert result.stderr.startswith(message)
     assert "Traceback" not in result.stderr
 
 
