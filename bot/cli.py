@@ -158,6 +158,10 @@ async def _ask(service: AgendaService, settings: Settings, data_dir: Path, line:
     sender = ConsoleSender(service.times)
     runtime = await open_runtime(service, settings, None, sender)
     try:
+        from bot.web import feeds_from_settings, site_address
+
+        if site_address(settings) is not None:  # the running bot's site: its addresses
+            runtime.runner.feeds = feeds_from_settings(runtime, settings)
         console = Console(runtime.runner, sys.stdout)
         sender.console = console
         reply = await console.answer(line)

@@ -3,7 +3,7 @@
 from .app import ClientBuckets, Limits, WebServer, make_app
 from .guard import ConnectionLimits
 from .pages import Pages
-from .start import start_web
+from .start import feeds_from_settings, site_address, start_web
 
 __all__ = [
     "ClientBuckets",
@@ -11,6 +11,8 @@ __all__ = [
     "Limits",
     "Pages",
     "WebServer",
+    "feeds_from_settings",
     "make_app",
+    "site_address",
     "start_web",
 ]

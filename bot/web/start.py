@@ -15,13 +15,31 @@ from .pages import Pages
 log = logging.getLogger(__name__)
 
 
+def site_address(settings: Settings) -> str | None:
+    """The site's address as users reach it, from the settings alone (None when the web server
+    is off, or listens on any free port and no PUBLIC_BASE_URL says where it is)."""
+    if not settings.web_enabled:
+        return None
+    if settings.public_base_url:
+        return settings.public_base_url
+    if settings.web_port == 0:
+        return None
+    return f"http://{settings.web_host}:{settings.web_port}"
+
+
+def feeds_from_settings(runtime: Runtime, settings: Settings) -> Feeds:
+    """The feeds of the site the settings describe; `/calendar link` answers with their
+    addresses whether or not this process serves them (`python -m bot ask`)."""
+    base = site_address(settings) or f"http://{settings.web_host}:{settings.web_port}"
+    return Feeds(runtime, base, timedelta(minutes=settings.feed_refresh_minutes))
+
+
 async def start_web(runtime: Runtime, settings: Settings) -> WebServer | None:
     """Serve feeds and the agenda page; the runtime stops the server when it stops. A port that
     cannot be opened is reported and the bot goes on without the site."""
     if not settings.web_enabled:
         return None
-    base = settings.public_base_url or f"http://{settings.web_host}:{settings.web_port}"
-    feeds = Feeds(runtime, base, timedelta(minutes=settings.feed_refresh_minutes))
+    feeds = feeds_from_settings(runtime, settings)
     limits = Limits(
         settings.web_rate_per_second,
         settings.web_rate_burst,

@@ -216,3 +216,29 @@ def test_a_database_that_cannot_be_opened_is_explained(url):
     assert result.returncode == 1
     assert result.stderr.startswith("Cannot start: ")
     assert "Check DATABASE_URL" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "address"),
+    [
+        ({"PUBLIC_BASE_URL": "https://agenda.example.org"}, "https://agenda.example.org"),
+        ({"WEB_HOST": "127.0.0.1", "WEB_PORT": "8123"}, "http://127.0.0.1:8123"),
+    ],
+)
+def test_ask_calendar_link_answers_with_the_address_from_the_settings(env, address):
+    # Regression (issue 9): `ask` said "Calendar feeds are not served here" although the site
+    # is configured: the address comes from the settings, no server needs to run.
+    result = run_bot("ask", "/calendar link PTC", env=env)
+    assert result.returncode == 0, result.stderr
+    webcal = address.replace("https://", "webcal://").replace("http://", "webcal://")
+    assert result.stdout == (
+        "**Calendar feed: Permanent Technical Committee (PTC)**\n\n"
+        "Subscribe in your calendar application (it keeps it up to date):\n"
+        f"{webcal}/feeds/body/ptc.ics\n{address}/feeds/body/ptc.ics\n\n"
+    )
+
+
+def test_ask_calendar_link_without_a_site_says_so():
+    result = run_bot("ask", "/calendar link PTC", env={"WEB_ENABLED": "false"})
+    assert result.returncode == 1
+    assert result.stdout.startswith("**Calendar feeds are not served here**")
