@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
+from . import when as dates
 from .entries import (
     BodyEntry,
     DatasetEntry,
@@ -27,16 +28,7 @@ from .entries import (
 )
 from .lookup import did_you_mean
 from .model import Agenda, Body, Dataset, Kind, Ladders, Meeting, Source, Status, Topic
-from .when import (
-    FIRST_YEAR,
-    LAST_YEAR,
-    LocalTimeError,
-    Precision,
-    UnknownZoneError,
-    When,
-    parse_lead,
-    resolve_zone,
-)
+from .when import LocalTimeError, Precision, UnknownZoneError, When, parse_lead, resolve_zone
 
 
 @dataclass(frozen=True, slots=True)
@@ -383,11 +375,8 @@ def _when(start: object, end: object, zone: ZoneInfo) -> When:
     if isinstance(start, int) and not isinstance(start, bool):
         text = str(start)
     match = _YEAR.match(text) or _MONTH.match(text)
-    if match and not FIRST_YEAR <= int(match[1]) <= LAST_YEAR:
-        raise _FieldError(
-            "start",
-            f"'{start}' is outside the years {FIRST_YEAR} to {LAST_YEAR}; give one within them",
-        )
+    if match and (problem := dates.year_problem(int(match[1]), f"'{start}'")):
+        raise _FieldError("start", problem)
     if match := _YEAR.match(text):
         return When.year(int(match[1]), zone)
     if (match := _MONTH.match(text)) and 1 <= int(match[2]) <= 12:

@@ -37,14 +37,14 @@ class Precision(Enum):
 FIRST_YEAR, LAST_YEAR = 1900, 2200  # an agenda's dates; beyond them the time code overflows
 
 
-def year_problem(value: date) -> str | None:
-    """Why a date (or date-time) cannot be on an agenda, or None when it can."""
-    if FIRST_YEAR <= value.year <= LAST_YEAR:
+def year_problem(value: date | int, shown: str = "") -> str | None:
+    """Why a date, a date-time or a year (`shown` as written) cannot be on an agenda, or None
+    when it can."""
+    year = value if isinstance(value, int) else value.year
+    if FIRST_YEAR <= year <= LAST_YEAR:
         return None
-    return (
-        f"{value.isoformat()} is outside the years {FIRST_YEAR} to {LAST_YEAR}; "
-        "give a date within them"
-    )
+    shown = shown or (str(value) if isinstance(value, int) else value.isoformat())
+    return f"{shown} is outside the years {FIRST_YEAR} to {LAST_YEAR}; give a date within them"
 
 
 class LocalTimeError(ValueError):
