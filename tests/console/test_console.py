@@ -236,9 +236,3 @@ def test_ask_calendar_link_answers_with_the_address_from_the_settings(env, addre
         "Subscribe in your calendar application (it keeps it up to date):\n"
         f"{webcal}/feeds/body/ptc.ics\n{address}/feeds/body/ptc.ics\n\n"
     )
-
-
-def test_ask_calendar_link_without_a_site_says_so():
-    result = run_bot("ask", "/calendar link PTC", env={"WEB_ENABLED": "false"})
-    assert result.returncode == 1
-    assert result.stdout.startswith("**Calendar feeds are not served here**")
