@@ -46,14 +46,14 @@ SECURITY_HEADERS = {
 }
 BACKLOG = 128  # connections the kernel queues; asyncio accepts up to this many at once
 SPARE_FILES = 64  # for the database, Discord, data files and logs while the site is full
+_BUSY = b"Too many connections; try again shortly.\n"
 _REFUSED = (
     b"HTTP/1.1 503 Service Unavailable\r\n"
     b"Content-Type: text/plain; charset=utf-8\r\n"
     b"Retry-After: 10\r\n"
     b"Connection: close\r\n"
     + b"".join(f"{name}: {value}\r\n".encode() for name, value in SECURITY_HEADERS.items())
-    + b"Content-Length: 41\r\n\r\n"
-    b"Too many connections; try again shortly.\n"
+    + b"Content-Length: %d\r\n\r\n%s" % (len(_BUSY), _BUSY)
 )
 
 
@@ -177,9 +177,6 @@ class ConnectionGuard:
             self._open[client] = count
         self.total -= 1
 
-    def connections(self, client: str) -> int:
-        return self._open.get(client, 0)
-
 
 class GuardedHandler(RequestHandler):
     """aiohttp's request handler, with the caps, the header deadline and quiet client errors."""
@@ -264,7 +261,7 @@ class GuardedHandler(RequestHandler):
             kind = type(exc).__name__
             reason = " ".join(str(exc.message).split())[:160]
             self.guard.quiet.note(
-                logging.INFO, kind, "bad request (%s) from %s: %s", kind, self.client, reason
+                logging.WARNING, kind, "bad request (%s) from %s: %s", kind, self.client, reason
             )
             if request.writer.output_size > 0:
                 raise ConnectionError("a response was already sent")
