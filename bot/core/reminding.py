@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from .formatting import TimeStyle, date_long, relative_text, when_text
 from .model import Meeting, Status
 from .reply import Field, Reply
-from .when import LocalTimeError, Precision, format_lead, localize, parse_lead
+from .when import LocalTimeError, Precision, format_lead, localize, parse_lead, year_problem
 
 _BEFORE = re.compile(r"^(?P<lead>.+?)\s*(?:before|ahead|earlier)?$", re.IGNORECASE)
 _ABSOLUTE = re.compile(
@@ -46,6 +46,8 @@ def parse_remind_when(text: str, zone: ZoneInfo) -> When:
             raise ValueError(
                 f"'{cleaned}' is not a real date or time; write 2016-03-01 09:00"
             ) from None
+        if problem := year_problem(day):
+            raise ValueError(problem)
         try:
             local = localize(datetime.combine(day, clock), zone)
         except LocalTimeError as problem:
