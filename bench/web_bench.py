@@ -33,7 +33,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 from bot.core import LivingClock, PlainTimes
 from bot.service import AgendaService, Feeds, Runtime, load_library
-from bot.web import Limits, Pages, WebServer, make_app
+from bot.web import ConnectionLimits, Limits, Pages, WebServer, make_app
 from schedules import Outcome, State
 from gc import freeze
 
@@ -50,7 +50,8 @@ async def main():
     )
     await runtime.start()
     feeds = Feeds(runtime, "http://127.0.0.1")
-    server = WebServer(make_app(feeds, Pages(service, feeds), Limits(1e9, 10**9)))
+    app = make_app(feeds, Pages(service, feeds), Limits(1e9, 10**9))
+    server = WebServer(app, ConnectionLimits(max_per_client=10**6))  # every client is 127.0.0.1
     await server.start("127.0.0.1", 0)
     freeze()  # as the bot does once it is up: long-lived objects leave the collector's work
     print(server.port, flush=True)

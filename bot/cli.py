@@ -7,13 +7,14 @@ import asyncio
 import gc
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from bot.console import Console, ConsoleSender, banner, stdin_lines, write_atomically
 from bot.core import (
+    MAX_SPEED,
     Clock,
     DataSetError,
     LivingClock,
@@ -25,7 +26,7 @@ from bot.core import (
 )
 from bot.service import AgendaService, Runtime, load_agenda, load_library
 from bot.settings import Settings
-from bot.storage import StorageError
+from bot.storage import DatabaseLost, StorageError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 log = logging.getLogger("bot")
@@ -51,8 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         clock = _clock(args, settings)
     except ValueError as problem:
-        print(f"--as-of/--speed: {problem}", file=sys.stderr)
-        return EXIT_USAGE
+        print(f"Cannot start: --as-of/--speed: {problem}", file=sys.stderr)
+        return EXIT_FAILED
     data_dir = Path(args.data) if args.data else settings.agenda_data_dir
     try:
         agenda = load_library(data_dir, settings.agenda_cache_dir)
@@ -71,6 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_discord(service, settings, data_dir)
         return asyncio.run(_console(service, settings, data_dir))
+    except DatabaseLost as problem:
+        print(f"Stopped: {problem}.", file=sys.stderr)
+        return EXIT_FAILED
     except StorageError as problem:
         print(
             f"Cannot start: {problem}. Check DATABASE_URL (default: a SQLite file under ./var).",
@@ -114,6 +118,8 @@ def _clock(args: argparse.Namespace, settings: Settings) -> Clock:
     speed = args.speed if args.speed is not None else settings.agenda_speed
     if not speed > 0:
         raise ValueError("speed must be more than 0, e.g. --speed 60")
+    if not speed <= MAX_SPEED:  # inf and 1e308 overflow the clock's arithmetic
+        raise ValueError(f"--speed {speed:g} is too fast; give at most {MAX_SPEED}, e.g. 3600")
     if as_of is None and speed == 1:
         return SystemClock()
     real = SystemClock()
@@ -123,7 +129,7 @@ def _clock(args: argparse.Namespace, settings: Settings) -> Clock:
 def _check(path: Path, settings: Settings) -> int:
     """Validate the data set, then build the Discord bot and its command tree offline."""
     try:
-        agenda = load_agenda(path)
+        agenda = load_agenda(path, warn=lambda text: print(f"Warning: {text}", file=sys.stderr))
     except DataSetError as problem:
         print(problem, file=sys.stderr)
         return EXIT_FAILED
@@ -152,6 +158,10 @@ async def _ask(service: AgendaService, settings: Settings, data_dir: Path, line:
     sender = ConsoleSender(service.times)
     runtime = await open_runtime(service, settings, None, sender)
     try:
+        from bot.web import feeds_from_settings, site_address
+
+        if site_address(settings) is not None:  # the running bot's site: its addresses
+            runtime.runner.feeds = feeds_from_settings(runtime, settings)
         console = Console(runtime.runner, sys.stdout)
         sender.console = console
         reply = await console.answer(line)
@@ -179,12 +189,32 @@ async def _console(service: AgendaService, settings: Settings, data_dir: Path) -
 
     await start_web(runtime, settings)
     gc.freeze()  # what start-up built lives as long as the process: keep it out of GC scans
+    console.stop = runtime.fatal
     try:
         if sys.stdin.isatty():
-            return await console.interactive(settings.console_history_file, banner(runtime.runner))
-        return await console.run(stdin_lines())
+            work = console.interactive(settings.console_history_file, banner(runtime.runner))
+        else:
+            work = console.run(stdin_lines())
+        code = await _until_fatal(console, runtime, work)
     finally:
         await runtime.stop()
+    if runtime.lost is not None:
+        raise runtime.lost
+    return code
+
+
+async def _until_fatal(console: Console, runtime: Runtime, work: Awaitable[int]) -> int:
+    """Run the console until it ends, or until the runtime cannot go on (the database file was
+    deleted): a line being answered is finished (its reply says it was not saved), a wait for
+    the next line is cut short."""
+    session = asyncio.ensure_future(work)
+    fatal = asyncio.ensure_future(runtime.fatal.wait())
+    await asyncio.wait({session, fatal}, return_when=asyncio.FIRST_COMPLETED)
+    fatal.cancel()
+    if not session.done() and console.reading:
+        session.cancel()
+    await asyncio.wait({session})
+    return EXIT_FAILED if session.cancelled() else session.result()
 
 
 def _export(service: AgendaService, args: argparse.Namespace) -> int:
@@ -200,6 +230,13 @@ def _export(service: AgendaService, args: argparse.Namespace) -> int:
         return EXIT_OK
     try:
         write_atomically(Path(args.out), exported.content)
+    except IsADirectoryError:
+        example = Path(args.out) / "agenda.ics"
+        print(
+            f"Cannot write {args.out}: it is a folder; give a file name, e.g. --out {example}",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     except OSError as problem:
         print(f"Cannot write {args.out}: {problem.strerror}", file=sys.stderr)
         return EXIT_FAILED

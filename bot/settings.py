@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.core import parse_as_of, resolve_zone
+from bot.core import MAX_SPEED, parse_as_of, resolve_zone
 from bot.service import BUNDLED_DATA
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     agenda_as_of: datetime | None = Field(
         None, description="Live as if it were this date (then time runs on)"
     )
-    agenda_speed: float = Field(1.0, gt=0, le=1_000_000, description="How fast time runs")
+    agenda_speed: float = Field(1.0, gt=0, le=MAX_SPEED, description="How fast time runs")
     console_timezone: str = Field("UTC", description="The console reader's IANA time zone")
     console_history_file: Path | None = Field(
         Path("~/.agenda_bot_history"), description="Where the console keeps its history"
@@ -81,6 +81,18 @@ class Settings(BaseSettings):
     web_rate_burst: int = Field(40, ge=1, description="Requests at once per client")
     web_behind_proxy: bool = Field(
         False, description="Trust X-Forwarded-For: the site is only reached through a proxy"
+    )
+    web_header_timeout_seconds: float = Field(
+        10.0, gt=0, le=300, description="Seconds a client has to send a whole request head"
+    )
+    web_idle_timeout_seconds: float = Field(
+        30.0, gt=0, le=3600, description="Seconds a kept-alive connection may wait, idle"
+    )
+    web_max_connections: int = Field(
+        512, ge=1, description="Connections open at once (kept under the open-file limit)"
+    )
+    web_max_connections_per_client: int = Field(
+        32, ge=1, description="Connections open at once from one address (IPv6: a /64)"
     )
     log_level: LogLevel = "WARNING"
 

@@ -1,7 +1,7 @@
 """Free text never breaks the bot: whatever is typed, the answer is a reply, never an exception."""
 
 import asyncio
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from hypothesis import given
@@ -148,8 +148,8 @@ toml_values = st.one_of(
     st.text(max_size=30),
     st.integers(-5, 3000),
     st.booleans(),
-    st.dates(min_value=date(1900, 1, 1), max_value=date(2999, 12, 31)),
-    st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2999, 12, 31)),
+    st.dates(),  # every date: the ones out of range are explained, never an OverflowError
+    st.datetimes(),
     st.lists(st.text(max_size=10), max_size=3),
 )
 meeting_fields = [

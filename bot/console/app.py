@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
+import errno
+import io
 import itertools
 import logging
 import os
+import stat
 import sys
 import tempfile
+import threading
 from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 from bot.core import COMMANDS_BY_NAME, Attachment, Reply, TimeStyle
 from bot.core.formatting import date_long
@@ -22,6 +27,7 @@ from schedules import Attempt, Outcome, State
 from .parser import ParseError, parse_line
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 PROMPT = "agenda> "
 QUIT_WORDS = frozenset({"/quit", "/exit", "quit", "exit"})
 
@@ -43,6 +49,8 @@ class Console:
         self.times = times
         self.save_dir = save_dir or Path.cwd()
         self.prompting = False
+        self.reading = False  # waiting for the next line (not answering one)
+        self.stop: asyncio.Event | None = None  # set: leave after the line being answered
 
     async def answer(self, line: str) -> Reply | None:
         """The reply to one line (None for a blank one). Never raises."""
@@ -92,12 +100,19 @@ class Console:
         reply = await self.answer(line)
         if reply is not None:
             self.show(reply)
-        return True
+        return self.stop is None or not self.stop.is_set()
 
     async def run(self, lines: Iterable[str] | AsyncIterator[str]) -> int:
         """Answer every line of a script or a pipe until it ends or the user quits."""
         if isinstance(lines, AsyncIterator):
-            async for line in lines:
+            while True:
+                self.reading = True
+                try:
+                    line = await anext(lines)
+                except StopAsyncIteration:
+                    break
+                finally:
+                    self.reading = False
                 if not await self.handle(line):
                     break
             return 0
@@ -118,12 +133,13 @@ class Console:
             with contextlib.suppress(OSError):
                 readline.read_history_file(history)
         self.out.write(banner_text)
-        loop = asyncio.get_running_loop()
+        if isinstance(sys.stdin, io.TextIOWrapper):
+            sys.stdin.reconfigure(errors="replace")  # bytes that are not UTF-8: go on
         try:
             while True:
-                self.prompting = True
+                self.prompting = self.reading = True
                 try:
-                    line = await loop.run_in_executor(None, input, PROMPT)
+                    line = await off_loop(lambda: input(PROMPT))
                 except EOFError:
                     self.out.write("\n")
                     break
@@ -131,7 +147,7 @@ class Console:
                     self.out.write("\n")
                     continue
                 finally:
-                    self.prompting = False
+                    self.prompting = self.reading = False
                 if not await self.handle(line):
                     break
         finally:
@@ -157,14 +173,51 @@ class ConsoleSender:
         return Outcome(State.SENT, message_id=f"console-{next(self._numbers)}")
 
 
-async def stdin_lines() -> AsyncIterator[str]:
-    """Lines of a pipe, read without blocking the event loop (reminders keep firing)."""
-    loop = asyncio.get_running_loop()
+async def stdin_lines(fd: int | None = None) -> AsyncIterator[str]:
+    """Lines of a pipe, read without blocking the event loop (reminders keep firing). Bytes
+    that are not valid text become U+FFFD and the line is answered all the same."""
+    fd = sys.stdin.fileno() if fd is None else fd
+    encoding = getattr(sys.stdin, "encoding", None) or "utf-8"
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    pending = ""
     while True:
-        line = await loop.run_in_executor(None, sys.stdin.readline)
-        if not line:
+        chunk = await off_loop(lambda: os.read(fd, 65536))
+        pending += decoder.decode(chunk, final=not chunk)
+        *lines, pending = pending.split("\n")
+        for line in lines:
+            yield line + "\n"
+        if not chunk:
+            if pending:
+                yield pending
             return
-        yield line
+
+
+def off_loop(work: Callable[[], T]) -> asyncio.Future[T]:
+    """`work()` in a daemon thread: a read of the terminal or a pipe that never returns keeps
+    neither the loop nor the process from ending (the default executor's threads would)."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: T | None, problem: BaseException | None) -> None:
+        if future.done():
+            return
+        if problem is not None:
+            future.set_exception(problem)
+        else:
+            future.set_result(result)  # type: ignore[arg-type]
+
+    def run() -> None:
+        result: T | None = None
+        problem: BaseException | None = None
+        try:
+            result = work()
+        except BaseException as failure:  # EOFError, KeyboardInterrupt: the awaiting task's
+            problem = failure
+        with contextlib.suppress(RuntimeError):  # the loop has closed: nobody waits
+            loop.call_soon_threadsafe(settle, result, problem)
+
+    threading.Thread(target=run, name="console-input", daemon=True).start()
+    return future
 
 
 def banner(runner: CommandRunner) -> str:
@@ -206,6 +259,47 @@ def _completer(buffer: Callable[[], str]) -> Callable[[str, int], str | None]:
 
 
 def write_atomically(target: Path, content: bytes) -> None:
+    """Write `content` to `target` as a user means it.
+
+    A regular file (or a new one) gets the whole content or nothing: a temporary file beside it,
+    renamed over it. A symbolic link is followed first, so the file it points to is replaced and
+    the link stays. A character device or a pipe (`/dev/stdout`, a FIFO) is written to straight:
+    renaming over it would replace the device with a file. A directory, a block device or a
+    socket is refused (OSError, with a message that says what to give instead).
+    """
+    try:
+        status = target.stat()  # through every link, /proc/self/fd included
+    except FileNotFoundError:
+        status = None
+    if status is not None and not stat.S_ISREG(status.st_mode):
+        if stat.S_ISCHR(status.st_mode) or stat.S_ISFIFO(status.st_mode):
+            with target.open("wb") as stream:
+                stream.write(content)
+            return
+        if stat.S_ISDIR(status.st_mode):
+            raise IsADirectoryError(
+                errno.EISDIR, "it is a folder; give the name of a file (in it, or elsewhere)"
+            )
+        raise OSError(errno.EINVAL, "it is not a file, a terminal or a pipe; give a file name")
+    real = target.resolve()
+    if status is not None and not _same_file(real, status):
+        # A link that names no path (/dev/stdout redirected to a file: /proc/self/fd/1): the
+        # file can only be reached through it.
+        with target.open("wb") as stream:
+            stream.write(content)
+        return
+    _replace(real, content)
+
+
+def _same_file(path: Path, status: os.stat_result) -> bool:
+    try:
+        found = path.stat()
+    except OSError:
+        return False
+    return (found.st_dev, found.st_ino) == (status.st_dev, status.st_ino)
+
+
+def _replace(target: Path, content: bytes) -> None:
     """The whole file or nothing: a temporary file beside the target, renamed over it."""
     handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     temporary = Path(name)
@@ -214,6 +308,8 @@ def write_atomically(target: Path, content: bytes) -> None:
             stream.write(content)
             stream.flush()
             os.fsync(stream.fileno())
+        with contextlib.suppress(OSError):  # keep the permissions of the file being replaced
+            temporary.chmod(stat.S_IMODE(target.stat().st_mode))
         temporary.replace(target)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -11,7 +11,7 @@ from .calendar import (
     scope_labels,
     write_calendar,
 )
-from .clock import Clock, FixedClock, LivingClock, SystemClock, parse_as_of
+from .clock import MAX_SPEED, Clock, FixedClock, LivingClock, SystemClock, parse_as_of
 from .commands import (
     COMMANDS,
     COMMANDS_BY_NAME,
@@ -45,6 +45,7 @@ __all__ = [
     "COMMANDS",
     "COMMANDS_BY_NAME",
     "MAX_INPUT",
+    "MAX_SPEED",
     "MEDIA_TYPE",
     "Agenda",
     "AgendaFilter",

@@ -5,6 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 
+from .when import FIRST_YEAR, LAST_YEAR
+
+MAX_SPEED = 1_000_000  # --speed: a million times real time is twelve days a second
+
 
 class Clock(Protocol):
     def now(self) -> datetime:
@@ -58,6 +62,8 @@ class LivingClock:
     def __init__(self, as_of: datetime, speed: float = 1.0, base: Clock | None = None) -> None:
         if not speed > 0:
             raise ValueError("speed must be a positive number")
+        if not speed <= MAX_SPEED:  # faster, and a few seconds overflow the date arithmetic
+            raise ValueError(f"speed must be at most {MAX_SPEED:,}")
         self._base: Clock = base if base is not None else SystemClock()
         self._origin = self._base.now()
         self._as_of = _require_aware(as_of)
@@ -87,13 +93,18 @@ def parse_as_of(text: str) -> datetime:
     value = text.strip()
     try:
         if len(value) == 10:
-            return datetime.combine(date.fromisoformat(value), time(0), tzinfo=UTC)
-        parsed = datetime.fromisoformat(value)
+            parsed = datetime.combine(date.fromisoformat(value), time(0), tzinfo=UTC)
+        else:
+            parsed = datetime.fromisoformat(value)
     except ValueError:
         raise ValueError(
             f"'{text}' is not a date; use YYYY-MM-DD (2015-10-23) or an ISO date-time "
             "(2015-10-23T09:00+02:00)"
         ) from None
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise ValueError(
+            f"'{text}' is outside the years {FIRST_YEAR} to {LAST_YEAR}; give a date within them"
+        )
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)

@@ -20,6 +20,8 @@ from pydantic import (
 
 from .lookup import did_you_mean
 from .model import Kind, Status
+from .text import whole_number
+from .when import year_problem
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=80)]
@@ -29,6 +31,16 @@ LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40
 
 class Entry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _within_the_years(cls, value: object) -> object:
+        """Every date of every entry falls within the years the time code can work with."""
+        if isinstance(value, date):  # datetimes too
+            problem = year_problem(value)
+            if problem is not None:
+                raise ValueError(problem)
+        return value
 
 
 class SourceEntry(Entry):
@@ -108,7 +120,8 @@ def explain(detail: Mapping[str, Any], model: type[BaseModel]) -> tuple[str, str
     location = [str(part) for part in detail.get("loc", ())]
     field = location[0] if location else ""
     for part in location[1:]:
-        field += f"[{int(part) + 1}]" if part.isdigit() else f".{part}"
+        index = whole_number(part)
+        field += f"[{index + 1}]" if index is not None else f".{part}"
     kind = detail.get("type", "")
     if kind == "extra_forbidden":
         known = list(model.model_fields)
@@ -126,5 +139,7 @@ def explain(detail: Mapping[str, Any], model: type[BaseModel]) -> tuple[str, str
         return field, "contains characters that are not allowed here"
     if kind == "timezone_aware":
         return field, "needs an offset, e.g. 2016-03-07T12:00:00Z"
+    if kind == "value_error" and "error" in detail.get("ctx", {}):
+        return field, str(detail["ctx"]["error"])
     message = str(detail.get("msg", "is not valid"))
     return field, message[0].lower() + message[1:]

@@ -15,12 +15,12 @@ from typing import Generic, TypeVar
 
 from .lookup import CONFIDENT, NameIndex, Resolution, decide
 from .model import Agenda, Kind, Meeting, Status, Topic
-from .text import normalize
+from .text import DIGITS, normalize, whole_number
 from .when import Precision
 
 T = TypeVar("T")
 PAGE_SIZE = 10
-_NUMBER = re.compile(r"\b\d{1,4}\b")
+_NUMBER = re.compile(rf"\b{DIGITS}{{1,4}}\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,11 +307,12 @@ class AgendaIndex:
 
     def _by_session(self, key: str) -> Resolution | None:
         numbers = _NUMBER.findall(key)
-        if len(numbers) != 1:
+        session = whole_number(numbers[0]) if len(numbers) == 1 else None
+        if session is None:
             return None
         rest = " ".join(_NUMBER.sub(" ", key).split())
         for body_id in self.bodies.exact(rest) if rest else ():
-            found = self._sessions.get((body_id, int(numbers[0])))
+            found = self._sessions.get((body_id, session))
             if found:
                 return Resolution(key, found[0], tuple(found[1:]))
         return None

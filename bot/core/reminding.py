@@ -10,14 +10,13 @@ from zoneinfo import ZoneInfo
 from .formatting import TimeStyle, date_long, relative_text, when_text
 from .model import Meeting, Status
 from .reply import Field, Reply, error, not_found
-from .when import LocalTimeError, Precision, format_lead, localize, parse_lead
+from .when import LocalTimeError, Precision, format_lead, localize, parse_lead, year_problem
 
 _BEFORE = re.compile(r"^(?P<lead>.+?)\s*(?:before|ahead|earlier)?$", re.IGNORECASE)
-_ABSOLUTE = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})(?:[ T](?P<time>\d{1,2}:\d{2}))?$")
+_ABSOLUTE = re.compile(
+    r"^(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})(?:[ T](?P<time>[0-9]{1,2}:[0-9]{2}))?$"
+)
 DEFAULT_TIME = time(9, 0)
-# Times a reminder may be set for: far enough either way for any agenda, and every one of them
-# can be shown in every zone (year 9999 in New York overflows Python's datetime in UTC).
-FIRST_YEAR, LAST_YEAR = 1900, 2200
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,10 +46,8 @@ def parse_remind_when(text: str, zone: ZoneInfo) -> When:
             raise ValueError(
                 f"'{cleaned}' is not a real date or time; write 2016-03-01 09:00"
             ) from None
-        if not FIRST_YEAR <= day.year <= LAST_YEAR:
-            raise ValueError(
-                f"'{cleaned}' is out of range; give a date between {FIRST_YEAR} and {LAST_YEAR}"
-            )
+        if problem := year_problem(day):
+            raise ValueError(problem)
         try:
             local = localize(datetime.combine(day, clock), zone)
         except LocalTimeError as problem:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
+from . import when as dates
 from .entries import (
     BodyEntry,
     DatasetEntry,
@@ -62,8 +63,8 @@ _TABLES: dict[str, type[Entry]] = {
     "topic": TopicEntry,
 }
 _KNOWN_TOP_LEVEL = (*_TABLES, "ladders")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_YEAR = re.compile(r"^(\d{4})$")
+_MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")  # ASCII digits, as int() reads them
+_YEAR = re.compile(r"^([0-9]{4})$")
 
 
 class _Builder:
@@ -373,9 +374,12 @@ def _when(start: object, end: object, zone: ZoneInfo) -> When:
     text = str(start).strip()
     if isinstance(start, int) and not isinstance(start, bool):
         text = str(start)
-    if (match := _YEAR.match(text)) and 1900 <= int(match[1]) <= 2999:
+    match = _YEAR.match(text) or _MONTH.match(text)
+    if match and (problem := dates.year_problem(int(match[1]), f"'{start}'")):
+        raise _FieldError("start", problem)
+    if match := _YEAR.match(text):
         return When.year(int(match[1]), zone)
-    if (match := _MONTH.match(text)) and 1900 <= int(match[1]) <= 2999 and 1 <= int(match[2]) <= 12:
+    if (match := _MONTH.match(text)) and 1 <= int(match[2]) <= 12:
         return When.month(int(match[1]), int(match[2]), zone)
     raise _FieldError(
         "start",

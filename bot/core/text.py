@@ -6,7 +6,8 @@ import re
 import unicodedata
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
-_ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b")
+_ORDINAL = re.compile(r"\b([0-9]+)(?:st|nd|rd|th)\b")
+DIGITS = "[0-9]"  # in patterns that read numbers people typed: ASCII digits only, as int() wants
 _TOKEN = re.compile(r"[0-9a-z]+")
 
 
@@ -33,3 +34,14 @@ def clean_input(text: str, limit: int) -> str:
     """What a user typed, without control characters, collapsed and cut to `limit` characters."""
     printable = "".join(ch if ch.isprintable() else " " for ch in text)
     return " ".join(printable.split())[:limit]
+
+
+def whole_number(text: str, low: int = 0, high: int = 10**9) -> int | None:
+    """The whole number `text` spells in ASCII digits (spaces around it allowed) when it lies
+    within [low, high]; None for anything else. `'²'.isdigit()` and `'٣'.isdigit()` are true
+    and `int()` reads only the second: every number read from what people type comes here."""
+    value = text.strip()
+    if not value or len(value) > 12 or not (value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    return number if low <= number <= high else None

@@ -34,6 +34,19 @@ class Precision(Enum):
         return self in (Precision.EXACT, Precision.DAY)
 
 
+FIRST_YEAR, LAST_YEAR = 1900, 2200  # an agenda's dates; beyond them the time code overflows
+
+
+def year_problem(value: date | int, shown: str = "") -> str | None:
+    """Why a date, a date-time or a year (`shown` as written) cannot be on an agenda, or None
+    when it can."""
+    year = value if isinstance(value, int) else value.year
+    if FIRST_YEAR <= year <= LAST_YEAR:
+        return None
+    shown = shown or (str(value) if isinstance(value, int) else value.isoformat())
+    return f"{shown} is outside the years {FIRST_YEAR} to {LAST_YEAR}; give a date within them"
+
+
 class LocalTimeError(ValueError):
     """A wall time that does not exist, or exists twice, in a zone."""
 
@@ -188,7 +201,7 @@ class When:
 
 _FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 
-_LEAD = re.compile(r"(\d{1,4})\s*([wdhm])")
+_LEAD = re.compile(r"([0-9]{1,4})\s*([wdhm])")  # ASCII digits: see text.whole_number
 _LEAD_UNITS = {"w": timedelta(weeks=1), "d": timedelta(days=1), "h": timedelta(hours=1)}
 _LEAD_UNITS["m"] = timedelta(minutes=1)
 MAX_LEAD = timedelta(days=366)

@@ -14,7 +14,8 @@ from discord.ext import commands
 
 from bot.core import COMMANDS_BY_NAME, CommandSpec
 from bot.core.reply import error
-from bot.service import AgendaService, Caller, ReminderCommands, Runtime
+from bot.service import AgendaService, Caller, ReminderCommands, Runtime, lost_reply
+from bot.storage import DatabaseLost, StorageError
 
 from .responses import answer
 
@@ -40,6 +41,9 @@ class AgendaTree(app_commands.CommandTree["AgendaBot"]):
             )
         elif isinstance(problem, app_commands.CheckFailure):
             reply = error("You cannot do that here", str(problem) or "You lack a permission.")
+        elif isinstance(getattr(problem, "original", None), DatabaseLost):
+            # Not a bug: the bot stops and says why (run.py); nothing to log here.
+            reply = lost_reply(problem.original)  # type: ignore[attr-defined]
         else:
             command = interaction.command.qualified_name if interaction.command else "?"
             log.error(
@@ -98,6 +102,7 @@ class AgendaBot(commands.Bot):
         self.runtime_factory: Callable[[AgendaBot], Awaitable[Runtime]] | None = None
         self.ready_event = asyncio.Event()
         self.freeze_after_start = False
+        self.lost: StorageError | None = None  # why the bot stopped on its own, if it did
 
     @property
     def reminders(self) -> ReminderCommands | None:

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -51,9 +52,24 @@ def runtime_factory(
             service, sender, data_dir=data_dir, **settings.runtime_options()
         )
         runtime.after_start.append(lambda: start_web(runtime, settings))
+        watcher = asyncio.create_task(_close_when_lost(bot, runtime))
+
+        async def stop_watching() -> None:
+            if watcher is not asyncio.current_task():
+                watcher.cancel()
+
+        runtime.on_stop.append(stop_watching)
         return runtime
 
     return open_runtime
+
+
+async def _close_when_lost(bot: AgendaBot, runtime: Runtime) -> None:
+    """The database cannot be used any more (its file was deleted): close the bot, which ends
+    `serve`; `run_discord` then says why."""
+    await runtime.fatal.wait()
+    bot.lost = runtime.lost
+    await bot.close()
 
 
 async def check_bot(service: AgendaService, settings: Settings) -> list[str]:
@@ -95,13 +111,37 @@ def run_discord(service: AgendaService, settings: Settings, data_dir: Path | Non
     try:
         asyncio.run(serve(bot, settings.discord_token.get_secret_value()))
     except StorageError as problem:
-        log.error("cannot start: %s; check DATABASE_URL", problem)
-        return 1
+        return cannot_start(f"{problem}. Check DATABASE_URL")
     except discord.LoginFailure:
-        log.error("Discord refused the token: check DISCORD_TOKEN (Developer Portal > Bot)")
-        return 1
+        return cannot_start(REFUSED_LOGIN)
+    except discord.PrivilegedIntentsRequired:
+        return cannot_start(
+            "Discord refused the intents the bot asked for (gateway close 4014); "
+            "turn them on in the Developer Portal (Bot > Privileged Gateway Intents)"
+        )
+    except discord.ConnectionClosed as problem:
+        if problem.code == 4004:
+            return cannot_start(f"{REFUSED_LOGIN} (the gateway closed with 4004)")
+        return cannot_start(
+            f"the Discord gateway closed the connection with code {problem.code} "
+            f"({problem.reason or 'no reason given'}); check DISCORD_TOKEN and "
+            "DISCORD_GATEWAY_URL, then start again"
+        )
     except discord.HTTPException as problem:
-        log.error("Discord answered %s: %s", problem.status, problem.text)
+        return cannot_start(f"Discord answered {problem.status}: {problem.text}")
+    if bot.lost is not None:
+        print(f"Stopped: {bot.lost}.", file=sys.stderr)
         return 1
     log.info("stopped")
     return 0
+
+
+REFUSED_LOGIN = (
+    "Discord refused the token: check DISCORD_TOKEN (Developer Portal > Bot > Reset Token), "
+    "or leave it empty to use the console"
+)
+
+
+def cannot_start(reason: str) -> int:
+    print(f"Cannot start: {reason}.", file=sys.stderr)
+    return 1

@@ -5,7 +5,7 @@ from .caller import CONSOLE_CALLER, Caller
 from .datafiles import BUNDLED_DATA, load_agenda, load_library
 from .feeds import Feed, Feeds
 from .reminders import Message, Reminders, Sender
-from .runner import REMINDER_COMMANDS, CommandRunner
+from .runner import REMINDER_COMMANDS, CommandRunner, lost_reply
 from .runtime import Runtime
 from .subscriptions import ReminderCommands
 
@@ -27,4 +27,5 @@ __all__ = [
     "Sender",
     "load_agenda",
     "load_library",
+    "lost_reply",
 ]

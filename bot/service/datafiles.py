@@ -12,9 +12,11 @@ import hashlib
 import logging
 import os
 import pickle
+import re
 import stat
 import tempfile
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,15 +27,21 @@ CORE_SOURCE = Path(__file__).resolve().parents[1] / "core"
 log = logging.getLogger(__name__)
 
 
-def load_agenda(directory: Path) -> Agenda:
+Warn = Callable[[str], None]
+
+
+def load_agenda(directory: Path, warn: Warn = log.warning) -> Agenda:
     """Every `*.toml` file of `directory`, validated together. Raises DataSetError listing every
-    problem (unreadable files, TOML syntax, fields, references) at once."""
-    return _parse(_read(directory))
+    problem (unreadable files, TOML syntax, fields, references) at once. What is not a regular
+    file (a FIFO, a device, a folder named x.toml) is skipped, and `warn` is told."""
+    return _parse(_read(directory, warn))
 
 
-def load_library(directory: Path, cache_dir: Path | None = None) -> Library:
+def load_library(
+    directory: Path, cache_dir: Path | None = None, warn: Warn = log.warning
+) -> Library:
     """The agenda and its indexes, from the cache when the files are unchanged."""
-    files = _read(directory)
+    files = _read(directory, warn)
     if cache_dir is None:
         return Library.build(_parse(files))
     source = hashlib.sha256(str(directory.resolve()).encode()).hexdigest()[:12]
@@ -68,7 +76,7 @@ def _private(path: Path) -> bool:
     return status.st_uid == os.getuid() and not status.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
-def _read(directory: Path) -> dict[str, bytes]:
+def _read(directory: Path, warn: Warn) -> dict[str, bytes]:
     if not directory.is_dir():
         raise DataSetError(
             [
@@ -85,9 +93,14 @@ def _read(directory: Path) -> dict[str, bytes]:
     problems: list[Problem] = []
     for path in sorted(directory.glob("*.toml")):
         try:
-            files[path.name] = path.read_bytes()
+            content = _read_regular(path)
         except OSError as error:
             problems.append(Problem(path.name, "", "", f"cannot be read: {error.strerror}"))
+            continue
+        if content is None:
+            warn(f"{path.name} in {directory} is not a regular file; skipped")
+        else:
+            files[path.name] = content
     if problems:
         raise DataSetError(problems)
     if not files:
@@ -97,17 +110,103 @@ def _read(directory: Path) -> dict[str, bytes]:
     return files
 
 
+def _read_regular(path: Path) -> bytes | None:
+    """The bytes of a regular file (through links), or None for anything else. Opened without
+    blocking, so a FIFO does not wait for a writer, and checked once open, so nothing can be
+    swapped in between the check and the read."""
+    handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            return None
+        with os.fdopen(handle, "rb", closefd=False) as stream:
+            return stream.read()
+    finally:
+        os.close(handle)
+
+
 def _parse(files: dict[str, bytes]) -> Agenda:
     documents: dict[str, dict[str, Any]] = {}
     problems: list[Problem] = []
     for name, content in files.items():
         try:
-            documents[name] = tomllib.loads(content.decode("utf-8"))
+            text = content.decode("utf-8")
+            documents[name] = tomllib.loads(text)
         except UnicodeDecodeError:
             problems.append(Problem(name, "", "", "is not UTF-8 text"))
         except tomllib.TOMLDecodeError as error:
             problems.append(Problem(name, "", "", f"is not valid TOML: {error}"))
+        except RecursionError:
+            problems.append(_too_deep(name, text))
     return build_agenda(documents, problems)
+
+
+_HEADER = re.compile(r"^\s*\[(\[)?\s*([A-Za-z0-9_.-]+)\s*\]")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_.\"' -]+?)\s*=")
+_ID = re.compile(r"^\s*id\s*=\s*[\"']([^\"'\n]*)[\"']", re.MULTILINE)
+
+
+def _too_deep(name: str, text: str) -> Problem:
+    """Where a file nests arrays or inline tables too deeply for the TOML reader: its entry and
+    field, found without recursion (the reader gave up with a RecursionError)."""
+    depth, deepest, line_number = 0, 0, 1
+    statement = 1  # the line where the statement under way began
+    quote = ""
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if quote:
+            if char == "\\" and quote in ('"', '"""'):
+                index += 2
+                continue
+            if text.startswith(quote, index):
+                index += len(quote)
+                quote = ""
+                continue
+            line_number += char == "\n"
+        elif char in "\"'":
+            quote = char * 3 if text.startswith(char * 3, index) else char
+            index += len(quote)
+            continue
+        elif char == "#":
+            end = text.find("\n", index)
+            index = len(text) if end < 0 else end
+            continue
+        elif char in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest, line = depth, line_number
+                begun = statement
+        elif char in "]}":
+            depth = max(0, depth - 1)
+        elif char == "\n":
+            line_number += 1
+            if depth == 0:
+                statement = line_number
+        index += 1
+    lines = text.splitlines()
+    if not deepest:
+        return Problem(name, "", "", "is nested too deeply to read; flatten it")
+    key = _KEY.match(lines[begun - 1]) if begun <= len(lines) else None
+    table, array, count, section_start = "", False, 0, 0
+    for number, text_line in enumerate(lines[: begun - 1]):
+        header = _HEADER.match(text_line)
+        if header:
+            count = count + 1 if header[2] == table else 1
+            table, array, section_start = header[2], bool(header[1]), number
+    entry = ""
+    if table and not array:
+        entry = f"[{table}]"
+    elif table:
+        end = next((n for n in range(begun, len(lines)) if _HEADER.match(lines[n])), len(lines))
+        found = _ID.search("\n".join(lines[section_start + 1 : end]))
+        entry = f"{table} '{found[1]}'" if found else f"{table} #{count}"
+    return Problem(
+        name,
+        entry,
+        key[1].strip() if key else "",
+        f"nests arrays or tables {deepest} deep (line {line}); no agenda needs more than a few "
+        "levels: flatten it",
+    )
 
 
 def _digest(files: dict[str, bytes]) -> str:

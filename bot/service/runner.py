@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 from bot.core import Reply, TimeStyle
 from bot.core.reply import error
+from bot.core.text import whole_number
+from bot.storage import DatabaseLost
 
 from .agenda import AgendaService, OptionError
 from .caller import CONSOLE_CALLER, Caller
@@ -52,6 +54,8 @@ class CommandRunner:
             return self._agenda(name, options, times)
         except OptionError as problem:
             return error("That option does not work", str(problem))
+        except DatabaseLost as problem:
+            return lost_reply(problem)
 
     def _agenda(self, name: str, options: Mapping[str, str], times: TimeStyle | None) -> Reply:
         agenda = self.agenda
@@ -108,6 +112,12 @@ class CommandRunner:
         return await commands.timezone(caller, options.get("zone", ""), options.get("where"))
 
 
+def lost_reply(problem: DatabaseLost) -> Reply:
+    """What a command that could not be saved answers: the bot is stopping, and says why."""
+    text = str(problem)
+    return error("Not saved: the database is gone", f"{text[:1].upper()}{text[1:]}.")
+
+
 def _bool(text: str | None, name: str) -> bool:
     if text is None:
         return False
@@ -122,7 +132,7 @@ def _bool(text: str | None, name: str) -> bool:
 def _page(text: str | None) -> int:
     if text is None:
         return 1
-    value = text.strip()
-    if not value.isdigit() or not 1 <= int(value) <= 10_000:
-        raise OptionError(f"page: '{value[:40]}' is not a page number; write `page:2`")
-    return int(value)
+    number = whole_number(text, 1, 10_000)
+    if number is None:
+        raise OptionError(f"page: '{text.strip()[:40]}' is not a page number; write `page:2`")
+    return number

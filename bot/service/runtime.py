@@ -12,7 +12,15 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.core import Agenda, Change, DataSetError, Library
-from bot.storage import Snapshot, Store
+from bot.storage import (
+    DatabaseLost,
+    Snapshot,
+    StorageError,
+    Store,
+    async_url,
+    ensure_writable,
+    watch_file,
+)
 from schedules import LEASE, RETRY_FIRST, Ledger, ReminderEngine
 
 from .agenda import AgendaService
@@ -40,6 +48,10 @@ class Runtime:
     changes: dict[str, Change] = field(default_factory=dict)  # seen by the bot, for feeds
     generation: int = 0  # grows whenever the agenda (or what we know of it) changes
     on_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # Set when the database can no longer be used (its file deleted or replaced): the adapter
+    # stops the bot and says why (`lost`).
+    fatal: asyncio.Event = field(default_factory=asyncio.Event)
+    lost: DatabaseLost | None = None
     after_start: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
     _watcher: asyncio.Task[None] | None = None
     _stop_watching: asyncio.Event = field(default_factory=asyncio.Event)
@@ -60,7 +72,14 @@ class Runtime:
         lease: timedelta = LEASE,
         retry_first: float = RETRY_FIRST,
     ) -> Runtime:
-        store = await Store.open(database_url)
+        url = async_url(database_url)
+        store = await Store.open(url)
+        try:
+            await ensure_writable(store)
+        except StorageError:
+            await store.close()
+            raise
+        watch = watch_file(store.engine, url)
         ledger = Ledger(store.engine)
         reminders = Reminders(agenda, store, ledger, sender, all_day_start)
         await reminders.load()
@@ -69,7 +88,14 @@ class Runtime:
         )
         reminders.engine = engine
         runner = CommandRunner(agenda, ReminderCommands(reminders, default_zone))
-        return cls(agenda, store, reminders, engine, runner, data_dir, reload_every, cache_dir)
+        runtime = cls(agenda, store, reminders, engine, runner, data_dir, reload_every, cache_dir)
+        if watch is not None:
+            watch.on_lost.append(runtime._database_lost)
+        return runtime
+
+    def _database_lost(self, problem: DatabaseLost) -> None:
+        self.lost = problem
+        self.fatal.set()
 
     @property
     def leading(self) -> bool:
@@ -107,7 +133,8 @@ class Runtime:
             except Exception:
                 log.exception("stopping %s failed", stop)
         await self.stop_watching()
-        await self.engine.stop()
+        with contextlib.suppress(DatabaseLost):  # already said; nothing can be recorded
+            await self.engine.stop()
         await self.store.close()
 
     async def replace_agenda(self, agenda: Agenda | Library) -> None:

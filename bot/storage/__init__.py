@@ -1,14 +1,20 @@
 """The bot's database: the truth about subscriptions, reminders, settings and deliveries."""
 
+from .guard import DatabaseLost, FileWatch, async_url, ensure_writable, watch_file
 from .models import Delivery, ScopeKind
 from .store import ReminderRow, Snapshot, StorageError, Store, SubscriptionRow
 
 __all__ = [
+    "DatabaseLost",
     "Delivery",
+    "FileWatch",
     "ReminderRow",
     "ScopeKind",
     "Snapshot",
     "StorageError",
     "Store",
     "SubscriptionRow",
+    "async_url",
+    "ensure_writable",
+    "watch_file",
 ]

@@ -1,7 +1,18 @@
 """The web adapter: calendar feeds (iCalendar over HTTP) and the public agenda page."""
 
 from .app import ClientBuckets, Limits, WebServer, make_app
+from .guard import ConnectionLimits
 from .pages import Pages
-from .start import start_web
+from .start import feeds_from_settings, site_address, start_web
 
-__all__ = ["ClientBuckets", "Limits", "Pages", "WebServer", "make_app", "start_web"]
+__all__ = [
+    "ClientBuckets",
+    "ConnectionLimits",
+    "Limits",
+    "Pages",
+    "WebServer",
+    "feeds_from_settings",
+    "make_app",
+    "site_address",
+    "start_web",
+]

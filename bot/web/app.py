@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import time
 from collections import OrderedDict
@@ -15,19 +14,23 @@ from aiohttp import web
 
 from bot.service import Feed, Feeds
 
+from .guard import (
+    SECURITY_HEADERS,
+    ConnectionGuard,
+    ConnectionLimits,
+    GuardedSite,
+    address_key,
+)
 from .pages import Pages
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ICS = "text/calendar; charset=utf-8"
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",  # personal feed addresses carry a secret
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; img-src 'self'; connect-src 'self'; "
-        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-    ),
-    "X-Frame-Options": "DENY",
+HANDLER_OPTIONS: dict[str, object] = {
+    "access_log": None,
+    "max_line_size": 4096,
+    "max_field_size": 4096,
+    "lingering_time": 0,  # nothing here reads a body: do not wait for one after the answer
 }
 
 
@@ -47,15 +50,7 @@ def client_key(request: web.Request, behind_proxy: bool) -> str:
         forwarded = request.headers.get("X-Forwarded-For", "")
         hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
         address = hops[-1] if hops else address
-    try:
-        parsed = ipaddress.ip_address(address)
-    except ValueError:
-        return address
-    if isinstance(parsed, ipaddress.IPv6Address):
-        if parsed.ipv4_mapped is not None:
-            return str(parsed.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
-    return str(parsed)
+    return address_key(address)
 
 
 class ClientBuckets:
@@ -88,7 +83,8 @@ class ClientBuckets:
 def make_app(feeds: Feeds, pages: Pages, limits: Limits = Limits()) -> web.Application:
     """Every route is wrapped by `guarded` rather than a middleware: the 304 answer is the hot
     path of a feed, and a per-route wrapper costs less than aiohttp's middleware chain. Methods
-    other than GET and HEAD get the router's own 405 (with Allow)."""
+    other than GET and HEAD get the router's own 405 (with Allow). Every answer but a 304, the
+    router's own included, gets the security headers as it is sent (`on_response_prepare`)."""
     buckets = ClientBuckets(limits)
 
     def guarded(handler: Handler) -> Handler:
@@ -107,13 +103,12 @@ def make_app(feeds: Feeds, pages: Pages, limits: Limits = Limits()) -> web.Appli
                     response = await handler(request)
                 except web.HTTPNotFound:
                     response = pages.not_found()
-            if response.status != 304:
-                response.headers.update(SECURITY_HEADERS)
             return response
 
         return guard
 
     app = web.Application(client_max_size=limits.max_request)
+    app.on_response_prepare.append(_secure)
 
     async def agenda_feed(request: web.Request) -> web.StreamResponse:
         return _feed(request, feeds.public("all"), "agenda.ics")
@@ -149,6 +144,11 @@ def make_app(feeds: Feeds, pages: Pages, limits: Limits = Limits()) -> web.Appli
     for path, handler in routes:
         app.router.add_get(path, guarded(handler))
     return app
+
+
+async def _secure(request: web.Request, response: web.StreamResponse) -> None:
+    if response.status != 304:
+        response.headers.update(SECURITY_HEADERS)
 
 
 def _feed(
@@ -193,16 +193,19 @@ def _not_modified(request: web.Request, feed: Feed) -> bool:
 class WebServer:
     """Starts and stops the site on a host and port (0: any free port, for tests)."""
 
-    def __init__(self, app: web.Application) -> None:
+    def __init__(self, app: web.Application, connections: ConnectionLimits | None = None) -> None:
         self.app = app
+        self.connections = connections or ConnectionLimits()
+        self.guard: ConnectionGuard | None = None
         self._runner: web.AppRunner | None = None
         self.port = 0
 
     async def start(self, host: str, port: int) -> None:
-        runner = web.AppRunner(self.app, access_log=None, max_line_size=4096, max_field_size=4096)
+        runner = web.AppRunner(self.app, **HANDLER_OPTIONS)  # type: ignore[arg-type]
         await runner.setup()
+        self.guard = ConnectionGuard(self.connections)
         try:
-            await web.TCPSite(runner, host, port).start()
+            await GuardedSite(runner, host, port, self.guard, HANDLER_OPTIONS).start()
         except BaseException:
             await runner.cleanup()  # a port that cannot be opened leaves nothing behind
             raise

@@ -63,6 +63,17 @@ async def test_console_reports_a_file_it_cannot_write(mini_service, tmp_path):
     assert "Nothing was written." in out.getvalue()
 
 
+@pytest.mark.parametrize("page", ["²", "٣", "１", "-1", "0"])
+async def test_agenda_page_superscript_digit_says_what_to_type_instead_of_failing(
+    mini_service, page
+):
+    # Regression (issue 9): `/agenda page:²` answered "Sorry, that went wrong": isdigit()
+    # accepts a superscript two, int() does not.
+    reply = await Console(CommandRunner(mini_service), io.StringIO()).answer(f"/agenda page:{page}")
+    assert reply.title == "That option does not work"
+    assert reply.body == f"page: '{page}' is not a page number; write `page:2`"
+
+
 async def test_an_unexpected_error_is_an_apology_not_a_traceback(mini_service, caplog):
     def broken(*_args, **_kwargs):
         raise RuntimeError("boom")
@@ -164,18 +175,32 @@ def test_the_bot_does_not_start_on_a_broken_data_set(data_dir):
 
 
 @pytest.mark.parametrize(
-    ("args", "env", "message"),
+    ("env", "message"),
     [
-        (["--as-of", "yesterday"], {}, "--as-of/--speed: 'yesterday' is not a date"),
-        (["--speed", "0"], {}, "speed must be more than 0"),
-        ([], {"CONSOLE_TIMEZONE": "Mars/Base"}, "Setting CONSOLE_TIMEZONE"),
-        ([], {"AGENDA_SPEED": "-2"}, "Setting AGENDA_SPEED"),
+        ({"CONSOLE_TIMEZONE": "Mars/Base"}, "Setting CONSOLE_TIMEZONE"),
+        ({"AGENDA_SPEED": "-2"}, "Setting AGENDA_SPEED"),
+        ({"AGENDA_SPEED": "inf"}, "Setting AGENDA_SPEED"),
     ],
 )
-def test_bad_settings_are_explained_without_a_traceback(args, env, message):
-    result = run_bot(*args, stdin="/next\n", env=env)
+def test_bad_settings_are_explained_without_a_traceback(env, message):
+    result = run_bot(stdin="/next\n", env=env)
     assert result.returncode == 2
     assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--as-of", "yesterday"], "Cannot start: --as-of/--speed: 'yesterday' is not a date"),
+        (["--as-of", "9999-12-31"], "Cannot start: --as-of/--speed: '9999-12-31' is outside"),
+        (["--speed", "0"], "Cannot start: --as-of/--speed: speed must be more than 0"),
+    ],
+)
+def test_bad_clock_options_say_cannot_start_without_a_traceback(args, message):
+    result = run_bot(*args, stdin="/next\n")
+    assert result.returncode == 1
+    assert result.stderr.startswith(message)
     assert "Traceback" not in result.stderr
 
 
@@ -191,3 +216,23 @@ def test_a_database_that_cannot_be_opened_is_explained(url):
     assert result.returncode == 1
     assert result.stderr.startswith("Cannot start: ")
     assert "Check DATABASE_URL" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "address"),
+    [
+        ({"PUBLIC_BASE_URL": "https://agenda.example.org"}, "https://agenda.example.org"),
+        ({"WEB_HOST": "127.0.0.1", "WEB_PORT": "8123"}, "http://127.0.0.1:8123"),
+    ],
+)
+def test_ask_calendar_link_answers_with_the_address_from_the_settings(env, address):
+    # Regression (issue 9): `ask` said "Calendar feeds are not served here" although the site
+    # is configured: the address comes from the settings, no server needs to run.
+    result = run_bot("ask", "/calendar link PTC", env=env)
+    assert result.returncode == 0, result.stderr
+    webcal = address.replace("https://", "webcal://").replace("http://", "webcal://")
+    assert result.stdout == (
+        "**Calendar feed: Permanent Technical Committee (PTC)**\n\n"
+        "Subscribe in your calendar application (it keeps it up to date):\n"
+        f"{webcal}/feeds/body/ptc.ics\n{address}/feeds/body/ptc.ics\n\n"
+    )

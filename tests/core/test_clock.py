@@ -67,3 +67,10 @@ def test_parse_as_of(text, instant):
 def test_parse_as_of_says_what_to_type(text):
     with pytest.raises(ValueError, match="YYYY-MM-DD"):
         parse_as_of(text)
+
+
+@pytest.mark.parametrize("text", ["9999-12-31", "0001-01-01T00:30+09:00", "1899-12-31"])
+def test_parse_as_of_refuses_dates_out_of_range_instead_of_overflowing(text):
+    # Regression (issue 9): a date the time code cannot shift overflowed later, at start-up.
+    with pytest.raises(ValueError, match="outside the years 1900 to 2200"):
+        parse_as_of(text)

@@ -48,6 +48,14 @@ def problems_of(docs) -> list[str]:
     return [str(problem) for problem in raised.value.problems]
 
 
+def test_an_unknown_field_named_with_a_superscript_digit_is_explained():
+    # Regression (issue 9): the field path was read with isdigit() and int(): a key "²" in a
+    # source made `check` fail with ValueError.
+    source = {"title": "t", "url": "https://x.org", "²": 1}
+    problems = problems_of(documents(meeting(sources=[source])))
+    assert problems == ["meetings.toml: meeting 'ptc-1', field 'sources[1].²': unknown field"]
+
+
 def test_a_valid_data_set_loads():
     agenda = build_agenda(documents(meeting(topics=["tfa"])))
     assert list(agenda.meetings) == ["ptc-1"]
@@ -100,7 +108,7 @@ def test_a_valid_data_set_loads():
         ({"updated": "2016-01-01T00:00:00"}, "field 'updated': needs an offset"),
         (
             {"sources": [{"title": "t", "url": "javascript:alert(1)"}]},
-            "field 'sources[1].url': value error, must be an http(s) address",
+            "field 'sources[1].url': must be an http(s) address",
         ),
         (
             {"sources": [{"title": "t", "url": "https://x.org", "checked": "x"}]},

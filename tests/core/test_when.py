@@ -149,3 +149,13 @@ def test_bad_lead_times_say_what_to_write(text):
 def test_lead_times_round_trip(lead):
     whole = timedelta(minutes=int(lead.total_seconds() // 60))
     assert parse_lead(format_lead(whole)) == whole
+
+
+@pytest.mark.parametrize("text", ["9999-12-31 23:00", "0001-01-01 00:30", "1899-12-31"])
+def test_a_remind_date_out_of_range_says_so_instead_of_overflowing(text):
+    # Regression (issue 9, as for the data files): /remind when:9999-12-31 23:00 in New York
+    # answered "Sorry, that went wrong" (OverflowError converting to UTC).
+    from bot.core.reminding import parse_remind_when
+
+    with pytest.raises(ValueError, match="is outside the years 1900 to 2200; give a date"):
+        parse_remind_when(text, ZoneInfo("America/New_York"))

@@ -198,3 +198,25 @@ async def test_remind_cancel_offers_and_takes_back_only_ones_own_reminders(fake,
     assert embed(refused)["title"] == "You have no reminder '2'"
     done = await deferred(await fake.send_command("remind", {"reminder": "1"}, subcommand="cancel"))
     assert embed(done)["title"] == "Reminder cancelled"
+
+
+async def test_a_database_file_deleted_under_the_discord_bot_stops_it_with_a_reason(
+    fake, wco, tmp_path, caplog
+):
+    # Regression (issue 9): with its file deleted, the bot acknowledged subscriptions that no
+    # file kept, and went on.
+    from bot.core import FixedClock
+    from tests.discord.conftest import NEWS_DAY
+
+    async with bot_at(fake, wco, FixedClock(NEWS_DAY), tmp_path) as bot:
+        assert embed(await subscribe(fake, {"scope": "PTC"}))["title"] == "Subscribed"
+        for path in tmp_path.glob("bot.sqlite3*"):
+            path.unlink()
+        interaction = await fake.send_command("subscribe", {"scope": "tfa"})
+        assert (await interaction.response()).type == 5
+        lost = await interaction.followup()
+        assert lost.content.startswith("**Not saved: the database is gone**\nThe database file ")
+        await fake.wait_for(lambda e: e.kind == "gateway_disconnect", timeout=10)
+        assert bot.is_closed()
+        assert str(bot.lost).startswith(f"the database file {tmp_path / 'bot.sqlite3'} was ")
+    assert "Traceback" not in caplog.text

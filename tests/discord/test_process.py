@@ -71,3 +71,19 @@ async def test_a_refused_token_is_explained(fake, tmp_path):
     assert code == 1
     assert "Discord refused the token: check DISCORD_TOKEN" in stderr
     assert "Traceback" not in stderr
+
+
+async def test_a_gateway_close_4004_says_the_token_was_refused_and_exits_1(fake, tmp_path):
+    # Regression (issue 9): the gateway refusing the token (close code 4004, e.g. a token reset
+    # after login) ended in a traceback of ConnectionClosed.
+    fake.gateway.refuse_identify = 4004
+    process = await start_bot(fake, tmp_path)
+    code = await asyncio.wait_for(process.wait(), timeout=30)
+    stderr = (await process.stderr.read()).decode()
+    assert code == 1, stderr
+    assert (
+        "Cannot start: Discord refused the token: check DISCORD_TOKEN (Developer Portal > Bot > "
+        "Reset Token), or leave it empty to use the console (the gateway closed with 4004)."
+    ) in stderr
+    assert "Traceback" not in stderr
+    assert [e for e in fake.events if e.kind == "identify_refused"]

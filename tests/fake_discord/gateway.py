@@ -75,6 +75,9 @@ class Gateway:
         self.connections: list[Connection] = []
         self.identifies = 0
         self.resumes = 0
+        # A close code to answer every IDENTIFY with (4004: a token revoked after login, which
+        # REST still accepted a moment before), or None to identify normally.
+        self.refuse_identify: int | None = None
         self._lock = asyncio.Lock()
 
     # -- the websocket handler ----------------------------------------------------------
@@ -117,9 +120,13 @@ class Gateway:
 
     async def _identify(self, conn: Connection, data: dict[str, Any]) -> None:
         intents = int(data.get("intents") or 0)
-        if not self._token_ok(data.get("token")):
+        if not self._token_ok(data.get("token")) or self.refuse_identify == 4004:
             self.recorder.record("identify_refused", reason="token")
             await conn.ws.close(code=4004, message=b"Authentication failed.")
+            return
+        if self.refuse_identify is not None:
+            self.recorder.record("identify_refused", reason=str(self.refuse_identify))
+            await conn.ws.close(code=self.refuse_identify, message=b"Refused by the fake.")
             return
         if intents & PRIVILEGED_INTENTS and not self.privileged_intents:
             self.recorder.record("identify_refused", reason="intents", intents=intents)

@@ -46,3 +46,98 @@ def test_other_files_in_the_directory_are_ignored(data_dir):
     (directory / "sub").mkdir()
     (directory / "sub" / "x.toml").write_text("garbage =")
     assert load_agenda(directory).dataset.name == "Test Forum agenda"
+
+
+DEEP_ENTRY = """
+[[meeting]]
+id = "deep"
+title = "A meeting with a field nested too deep"
+bodies = ["board"]
+kind = "session"
+timezone = "UTC"
+status = "planned"
+aliases = {value}
+"""
+
+
+@pytest.mark.parametrize(
+    "value", ["[" * 5000 + "]" * 5000, "{a = " * 5000 + "1" + "}" * 5000], ids=["array", "table"]
+)
+def test_a_5000_deep_nesting_is_a_listed_problem_not_a_recursion_error(data_dir, value):
+    # Regression (issue 9): `check` died with RecursionError in tomllib.
+    directory = data_dir(extra=DEEP_ENTRY.format(value=value))
+    with pytest.raises(DataSetError) as raised:
+        load_agenda(directory)
+    [problem] = raised.value.problems
+    where = (problem.file, problem.entry, problem.field)
+    assert where == ("extra.toml", "meeting 'deep'", "aliases")
+    assert problem.message.startswith("nests arrays or tables 5000 deep (line 9)")
+
+
+DATED_ENTRY = """
+[[meeting]]
+id = "far"
+title = "A meeting out of time"
+bodies = ["board"]
+kind = "session"
+timezone = "{zone}"
+status = "planned"
+start = {start}
+"""
+
+
+@pytest.mark.parametrize(
+    ("start", "zone", "shown"),
+    [
+        ("9999-12-31", "UTC", "9999-12-31"),
+        ("0001-01-01T00:30:00", "Asia/Tokyo", "0001-01-01T00:30:00"),
+        ("1899-12-31", "America/New_York", "1899-12-31"),
+        ('"2201"', "UTC", "'2201'"),
+        ('"0001-01"', "UTC", "'0001-01'"),
+    ],
+)
+def test_dates_out_of_range_are_listed_problems_not_overflow_errors(data_dir, start, zone, shown):
+    # Regression (issue 9): OverflowError in the time code for 9999-12-31 and for
+    # 0001-01-01T00:30:00 in Asia/Tokyo.
+    directory = data_dir(extra=DATED_ENTRY.format(start=start, zone=zone))
+    with pytest.raises(DataSetError) as raised:
+        load_agenda(directory)
+    [problem] = raised.value.problems
+    assert (problem.file, problem.entry, problem.field) == ("extra.toml", "meeting 'far'", "start")
+    assert problem.message.startswith(f"{shown} is outside the years 1900 to 2200; give ")
+
+
+def test_any_date_of_an_entry_is_bounded(data_dir):
+    directory = data_dir(
+        extra=DATED_ENTRY.format(start="2016-03-02", zone="UTC")
+        + "updated = 9999-12-31T23:59:59-05:00\nsources = [{ title = 't', "
+        "url = 'https://example.org', verified = 0001-01-01 }]\n"
+    )
+    with pytest.raises(DataSetError) as raised:
+        load_agenda(directory)
+    assert [p.field for p in raised.value.problems] == ["updated", "sources[1].verified"]
+
+
+def test_a_fifo_named_toml_is_skipped_with_a_warning_instead_of_hanging(data_dir):
+    # Regression (issue 9): `check` waited forever for a writer on a FIFO named x.toml.
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    directory = data_dir()
+    os.mkfifo(directory / "x.toml")
+    (directory / "folder.toml").mkdir()
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "check", str(directory)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=directory,
+        env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2])),
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"OK: {directory}: ")
+    assert f"Warning: folder.toml in {directory} is not a regular file; skipped" in result.stderr
+    assert f"Warning: x.toml in {directory} is not a regular file; skipped" in result.stderr

@@ -209,7 +209,7 @@ async def test_a_reminder_at_year_9999_is_refused_and_the_list_shows_in_every_zo
     await commands(runtime).timezone(MEMBER, "America/New_York")
     refused = await commands(runtime).personal.remind(MEMBER, "PTC 211", "9999-12-31 23:59")
     assert refused.is_error and refused.title == "When should I remind you?"
-    assert "between 1900 and 2200" in refused.body
+    assert "outside the years 1900 to 2200" in refused.body
     too_far = await commands(runtime).personal.remind(MEMBER, "IMSC next", "2199-12-31 23:59")
     assert too_far.title == "That is too far ahead"
     after = await commands(runtime).personal.remind(MEMBER, "PTC 211", "2016-03-05 09:00")

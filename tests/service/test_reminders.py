@@ -209,9 +209,7 @@ async def test_a_reminder_fires_once_when_due_and_is_logged(wco, database):
     try:
         await commands(runtime).subscribe(CONSOLE_CALLER, "lome", lead="1d")
         await runtime.stop()
-        runtime = await open_runtime(
-            wco, LivingClock(due - timedelta(seconds=2)), database, sender
-        )
+        runtime = await open_runtime(wco, LivingClock(due - timedelta(seconds=2)), database, sender)
         await asyncio.wait_for(sender.arrived.wait(), timeout=10)
         destination, message, attempt = sender.sent[0]
         assert destination == "console"

@@ -10,7 +10,7 @@ import pytest
 
 from bot.core import FixedClock, PlainTimes
 from bot.service import AgendaService, Feeds, Runtime
-from bot.web import Limits, Pages, WebServer, make_app
+from bot.web import ConnectionLimits, Limits, Pages, WebServer, make_app
 from schedules import Outcome, State
 from tests.conftest import NEWS_DAY
 
@@ -41,7 +41,9 @@ class Site:
 GENEROUS = Limits(1000, 1000)
 
 
-async def open_site(agenda, tmp_path, clock=None, limits=GENEROUS):
+async def open_site(
+    agenda, tmp_path, clock=None, limits=GENEROUS, connections: ConnectionLimits | None = None
+):
     service = AgendaService(agenda, clock or FixedClock(NEWS_DAY))
     runtime = await Runtime.open(
         service,
@@ -51,7 +53,7 @@ async def open_site(agenda, tmp_path, clock=None, limits=GENEROUS):
     )
     await runtime.start()
     feeds = Feeds(runtime, "http://agenda.example")
-    server = WebServer(make_app(feeds, Pages(service, feeds), limits))
+    server = WebServer(make_app(feeds, Pages(service, feeds), limits), connections)
     await server.start("127.0.0.1", 0)
     feeds.base_url = f"http://127.0.0.1:{server.port}"
     runtime.runner.feeds = feeds
