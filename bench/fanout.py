@@ -55,8 +55,9 @@ async def bench_fanout() -> None:
             web_enabled=False,
         )
         service = AgendaService(load_agenda(BUNDLED_DATA), FixedClock(DUE - timedelta(days=30)))
-        bot = build_bot(service, settings, **CLIENT_OPTIONS)
-        bot.runtime_factory = runtime_factory(service, settings, None)
+        bot = build_bot(
+            service, settings, runtime_factory(service, settings, None), **CLIENT_OPTIONS
+        )
         async with running_client(fake, bot, token="bench"):
             assert bot.runtime is not None
             # Let the log-in requests leave Discord's global window: reminders fire long after

@@ -46,10 +46,14 @@ async def main():
     clock = LivingClock(datetime(2025, 6, 1, tzinfo=UTC))
     service = AgendaService(load_library(Path(sys.argv[1])), clock)
     runtime = await Runtime.open(
-        service, NullSender(), database_url=sys.argv[2], default_zone=ZoneInfo("UTC")
+        service,
+        NullSender(),
+        database_url=sys.argv[2],
+        default_zone=ZoneInfo("UTC"),
+        site_url="http://127.0.0.1",
     )
     await runtime.start()
-    feeds = Feeds(runtime, "http://127.0.0.1")
+    feeds = runtime.feeds
     app = make_app(feeds, Pages(service, feeds), Limits(1e9, 10**9))
     server = WebServer(app, ConnectionLimits(max_per_client=10**6))  # every client is 127.0.0.1
     await server.start("127.0.0.1", 0)

@@ -12,7 +12,14 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from bot.console import Console, ConsoleSender, banner, stdin_lines, write_atomically
+from bot.console import (
+    Console,
+    ConsoleSender,
+    Terminal,
+    banner,
+    stdin_lines,
+    write_atomically,
+)
 from bot.core import (
     MAX_SPEED,
     Clock,
@@ -147,23 +154,27 @@ def _check(path: Path, settings: Settings) -> int:
 
 
 async def open_runtime(
-    service: AgendaService, settings: Settings, data_dir: Path | None, sender: ConsoleSender
+    service: AgendaService,
+    settings: Settings,
+    data_dir: Path | None,
+    sender: ConsoleSender,
+    site_url: str | None,
 ) -> Runtime:
-    return await Runtime.open(service, sender, data_dir=data_dir, **settings.runtime_options())
+    return await Runtime.open(
+        service, sender, data_dir=data_dir, site_url=site_url, **settings.runtime_options()
+    )
 
 
 async def _ask(service: AgendaService, settings: Settings, data_dir: Path, line: str) -> int:
     """One command, then exit. Reminder commands write to the database; a running bot picks
-    them up within AGENDA_RELOAD_SECONDS."""
-    sender = ConsoleSender(service.times)
-    runtime = await open_runtime(service, settings, None, sender)
-    try:
-        from bot.web import feeds_from_settings, site_address
+    them up within AGENDA_RELOAD_SECONDS. /calendar link answers with the running bot's site."""
+    from bot.web import site_address
 
-        if site_address(settings) is not None:  # the running bot's site: its addresses
-            runtime.runner.feeds = feeds_from_settings(runtime, settings)
-        console = Console(runtime.runner, sys.stdout)
-        sender.console = console
+    terminal = Terminal(sys.stdout)
+    sender = ConsoleSender(service.times, terminal)
+    runtime = await open_runtime(service, settings, None, sender, site_address(settings))
+    try:
+        console = Console(runtime.runner, terminal)
         reply = await console.answer(line)
         if reply is None:
             print('Nothing to answer: give a command, e.g. "/next".', file=sys.stderr)
@@ -175,21 +186,28 @@ async def _ask(service: AgendaService, settings: Settings, data_dir: Path, line:
 
 
 async def _console(service: AgendaService, settings: Settings, data_dir: Path) -> int:
-    sender = ConsoleSender(service.times)
-    runtime = await open_runtime(service, settings, data_dir, sender)
-    console = Console(runtime.runner, sys.stdout, times=service.times)
-    sender.console = console
+    from bot.web import listen, start_web
+
+    terminal = Terminal(sys.stdout)
+    sender = ConsoleSender(service.times, terminal)
+    listener = listen(settings)
+    site_url = listener.url if listener is not None else None
+    try:
+        runtime = await open_runtime(service, settings, data_dir, sender, site_url)
+    except BaseException:
+        if listener is not None:
+            listener.close()
+        raise
+    console = Console(runtime.runner, terminal, times=service.times, stop=runtime.fatal)
     stored_zone = await runtime.store.user_timezone("console")
     if stored_zone and isinstance(service.times, PlainTimes):
         from bot.core import resolve_zone
 
         service.times.reader_zone = resolve_zone(stored_zone)
     await runtime.start()
-    from bot.web import start_web
-
-    await start_web(runtime, settings)
+    if listener is not None:
+        await start_web(runtime, settings, listener)
     gc.freeze()  # what start-up built lives as long as the process: keep it out of GC scans
-    console.stop = runtime.fatal
     try:
         if sys.stdin.isatty():
             work = console.interactive(settings.console_history_file, banner(runtime.runner))

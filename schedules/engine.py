@@ -230,6 +230,13 @@ class ReminderEngine:
         self._sync_jobs()
         return len(added), len(removed)
 
+    def replan_if_firing(self) -> None:
+        """After the source changed: re-plan, if this process fires (a standby plans when it
+        takes over)."""
+        if self.running:
+            added, removed = self.replan()
+            log.info("re-planned: %d fire points added, %d removed", added, removed)
+
     def _remember_deadlines(self) -> list[Target]:
         """The source's targets, noting until when each one's reminders are worth sending."""
         targets = list(self.source.targets())

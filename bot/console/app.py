@@ -32,25 +32,42 @@ PROMPT = "agenda> "
 QUIT_WORDS = frozenset({"/quit", "/exit", "quit", "exit"})
 
 
+class Terminal:
+    """Where the console writes, shared by the console (its replies) and the sender (reminders,
+    printed when due, even while the user is at the prompt)."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.prompting = False
+
+    def announce(self, reply: Reply) -> None:
+        prefix = "\n" if self.prompting else ""
+        self.out.write(f"{prefix}🔔 {reply.markdown()}\n\n")
+        if self.prompting:
+            self.out.write(PROMPT)
+        self.out.flush()
+
+
 class Console:
-    """Reads command lines, answers each with the service's reply, saves attachments to files,
-    and prints reminders when they are due."""
+    """Reads command lines, answers each with the service's reply, saves attachments to files;
+    the reminders that fall due are printed on the same terminal by the ConsoleSender."""
 
     def __init__(
         self,
         runner: CommandRunner,
-        out: TextIO,
+        out: TextIO | Terminal,
         *,
         times: TimeStyle | None = None,
         save_dir: Path | None = None,
+        stop: asyncio.Event | None = None,
     ) -> None:
         self.runner = runner
-        self.out = out
+        self.terminal = out if isinstance(out, Terminal) else Terminal(out)
+        self.out = self.terminal.out
         self.times = times
         self.save_dir = save_dir or Path.cwd()
-        self.prompting = False
         self.reading = False  # waiting for the next line (not answering one)
-        self.stop: asyncio.Event | None = None  # set: leave after the line being answered
+        self.stop = stop  # set: leave after the line being answered
 
     async def answer(self, line: str) -> Reply | None:
         """The reply to one line (None for a blank one). Never raises."""
@@ -75,14 +92,6 @@ class Console:
         if reply.attachment is not None:
             text += "\n\n" + self.save(reply.attachment)
         self.out.write(text + "\n\n")
-        self.out.flush()
-
-    def announce(self, reply: Reply) -> None:
-        """A reminder, printed when due, even while the user is at the prompt."""
-        prefix = "\n" if self.prompting else ""
-        self.out.write(f"{prefix}🔔 {reply.markdown()}\n\n")
-        if self.prompting:
-            self.out.write(PROMPT)
         self.out.flush()
 
     def save(self, attachment: Attachment) -> str:
@@ -137,7 +146,7 @@ class Console:
             sys.stdin.reconfigure(errors="replace")  # bytes that are not UTF-8: go on
         try:
             while True:
-                self.prompting = self.reading = True
+                self.terminal.prompting = self.reading = True
                 try:
                     line = await off_loop(lambda: input(PROMPT))
                 except EOFError:
@@ -147,7 +156,7 @@ class Console:
                     self.out.write("\n")
                     continue
                 finally:
-                    self.prompting = self.reading = False
+                    self.terminal.prompting = self.reading = False
                 if not await self.handle(line):
                     break
         finally:
@@ -159,17 +168,15 @@ class Console:
 
 
 class ConsoleSender:
-    """Reminders for the console user are printed in the console (attached once it exists)."""
+    """Reminders for the console user are printed on the console's terminal."""
 
-    def __init__(self, times: TimeStyle) -> None:
+    def __init__(self, times: TimeStyle, terminal: Terminal) -> None:
         self.times = times
-        self.console: Console | None = None
+        self.terminal = terminal
         self._numbers = itertools.count(1)
 
     async def send(self, destination: str, message: Message, attempt: Attempt) -> Outcome:
-        if self.console is None:
-            return Outcome(State.FAILED, "the console is not open")
-        self.console.announce(message.reply)
+        self.terminal.announce(message.reply)
         return Outcome(State.SENT, message_id=f"console-{next(self._numbers)}")
 
 

@@ -3,6 +3,8 @@
 No Discord, scheduler, database or web code here, and no I/O: adapters and the service do that.
 """
 
+from . import answers
+from .answers import ANSWERS, Asked
 from .calendar import (
     MEDIA_TYPE,
     CalendarFile,
@@ -18,8 +20,11 @@ from .commands import (
     MAX_INPUT,
     CommandSpec,
     Completion,
+    OptionError,
     OptionSpec,
     OptionType,
+    command_at,
+    convert_options,
 )
 from .formatting import PlainTimes, TimeStyle, when_text
 from .library import Library
@@ -42,6 +47,7 @@ from .when import (
 )
 
 __all__ = [
+    "ANSWERS",
     "COMMANDS",
     "COMMANDS_BY_NAME",
     "MAX_INPUT",
@@ -50,6 +56,7 @@ __all__ = [
     "Agenda",
     "AgendaFilter",
     "AgendaIndex",
+    "Asked",
     "Attachment",
     "Body",
     "CalendarFile",
@@ -70,6 +77,7 @@ __all__ = [
     "Meeting",
     "NameIndex",
     "NextMeetings",
+    "OptionError",
     "OptionSpec",
     "OptionType",
     "Page",
@@ -90,9 +98,12 @@ __all__ = [
     "Topic",
     "UnknownZoneError",
     "When",
+    "answers",
     "build_agenda",
     "calendar_name",
     "clean_input",
+    "command_at",
+    "convert_options",
     "format_lead",
     "normalize",
     "parse_as_of",

@@ -3,10 +3,12 @@ checked against it, and /help is written from it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
 from .model import Kind, Status
+from .text import whole_number
 
 
 class OptionType(StrEnum):
@@ -309,3 +311,56 @@ COMMANDS: tuple[CommandSpec, ...] = (
 
 COMMANDS_BY_NAME = {command.name: command for command in COMMANDS}
 MAX_INPUT = 200  # characters of one option value; longer text is cut, never an error
+
+
+def command_at(path: str) -> CommandSpec | None:
+    """The command ("next") or subcommand ("calendar link") a path names; a command with
+    subcommands named alone stands for its default one ("calendar" is "calendar file")."""
+    name, _, sub = path.strip().partition(" ")
+    command = COMMANDS_BY_NAME.get(name)
+    if command is None or not command.subcommands:
+        return None if sub else command
+    return command.subcommand(sub or command.default or "")
+
+
+class OptionError(ValueError):
+    """An option value that cannot be used; the message says what to type instead."""
+
+
+_TRUE = frozenset({"yes", "y", "true", "1", "on", ""})
+_FALSE = frozenset({"no", "n", "false", "0", "off"})
+PAGES = 10_000  # the highest page number anyone may ask for
+
+
+def convert_options(spec: CommandSpec, given: Mapping[str, object]) -> dict[str, object]:
+    """The options of `spec` in `given` (text from the console, values from Discord), each as
+    its declared type: yes/no as a bool, a page as an int, text as text. Others are ignored.
+    Raises OptionError saying what to write instead."""
+    values: dict[str, object] = {}
+    for option in spec.options:
+        value = given.get(option.name)
+        if value is not None:
+            values[option.name] = _convert(option, value)
+    return values
+
+
+def _convert(option: OptionSpec, value: object) -> object:
+    name = option.name
+    if option.type is OptionType.BOOL:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip()
+        if text.casefold() in _TRUE:
+            return True
+        if text.casefold() in _FALSE:
+            return False
+        raise OptionError(f"{name}: '{text[:40]}' is not yes or no; write `{name}:yes`")
+    if option.type is OptionType.PAGE:
+        number = value if isinstance(value, int) and not isinstance(value, bool) else None
+        if number is None or not 1 <= number <= PAGES:
+            number = whole_number(str(value), 1, PAGES)
+        if number is None:
+            shown = str(value).strip()[:40]
+            raise OptionError(f"{name}: '{shown}' is not a page number; write `{name}:2`")
+        return number
+    return str(value)

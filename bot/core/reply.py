@@ -76,3 +76,10 @@ def error(title: str, body: str) -> Reply:
 
 def not_found(title: str, body: str) -> Reply:
     return Reply(title=title, body=body, tone=Tone.NOT_FOUND)
+
+
+NOT_RUNNING = error(
+    "Reminders and calendar feeds are not running here",
+    "Start the bot (`python -m bot`) for them, or try again in a minute if it is starting; "
+    "`/calendar file` gives a calendar meanwhile.",
+)

@@ -14,8 +14,14 @@ from discord.ext import commands
 
 from bot.core import COMMANDS_BY_NAME, CommandSpec
 from bot.core.reply import error
-from bot.service import AgendaService, Caller, ReminderCommands, Runtime, lost_reply
-from bot.storage import DatabaseLost, StorageError
+from bot.service import (
+    AgendaService,
+    Caller,
+    CommandRunner,
+    ReminderCommands,
+    Runtime,
+)
+from bot.storage import StorageError
 
 from .responses import answer
 
@@ -41,9 +47,6 @@ class AgendaTree(app_commands.CommandTree["AgendaBot"]):
             )
         elif isinstance(problem, app_commands.CheckFailure):
             reply = error("You cannot do that here", str(problem) or "You lack a permission.")
-        elif isinstance(getattr(problem, "original", None), DatabaseLost):
-            # Not a bug: the bot stops and says why (run.py); nothing to log here.
-            reply = lost_reply(problem.original)  # type: ignore[attr-defined]
         else:
             command = interaction.command.qualified_name if interaction.command else "?"
             log.error(
@@ -76,12 +79,18 @@ discord.VoiceClient.warn_dave = False
 
 
 class AgendaBot(commands.Bot):
+    """The Discord adapter: cogs over the service. `open_runtime` builds and starts the service
+    once the bot is logged in (reminders go out over its REST client); without it (checks,
+    tests) the agenda's commands answer and the others say they are not running."""
+
     def __init__(
         self,
         service: AgendaService,
         *,
+        open_runtime: Callable[[AgendaBot], Awaitable[Runtime]] | None = None,
         dev_guild: int | None = None,
         sync_commands: bool = True,
+        freeze_after_start: bool = False,
         **options: Any,
     ) -> None:
         intents = discord.Intents.none()
@@ -99,14 +108,20 @@ class AgendaBot(commands.Bot):
         self.sync_commands = sync_commands
         self.command_ids: dict[str, int] = {}
         self.runtime: Runtime | None = None
-        self.runtime_factory: Callable[[AgendaBot], Awaitable[Runtime]] | None = None
+        self._open_runtime = open_runtime
+        self._agenda_only = CommandRunner(service)
         self.ready_event = asyncio.Event()
-        self.freeze_after_start = False
+        self.freeze_after_start = freeze_after_start
         self.lost: StorageError | None = None  # why the bot stopped on its own, if it did
 
     @property
+    def runner(self) -> CommandRunner:
+        """Runs every command; before the runtime is open, the agenda's commands only."""
+        return self.runtime.runner if self.runtime is not None else self._agenda_only
+
+    @property
     def reminders(self) -> ReminderCommands | None:
-        return self.runtime.runner.reminders if self.runtime is not None else None
+        return self.runner.reminders
 
     async def on_ready(self) -> None:
         self.ready_event.set()
@@ -120,9 +135,8 @@ class AgendaBot(commands.Bot):
         await self.load_cogs()
         if self.sync_commands:
             await self.sync_tree()
-        if self.runtime_factory is not None:
-            self.runtime = await self.runtime_factory(self)
-            await self.runtime.start()
+        if self._open_runtime is not None:
+            self.runtime = await self._open_runtime(self)
         if self.freeze_after_start:
             # What start-up built lives as long as the process: keep it out of the collector's
             # scans, which otherwise stretch the slowest answers (feeds: p99 2.7 -> 1.7 ms).

@@ -60,9 +60,12 @@ def _message(interaction: discord.Interaction, reply: Reply) -> Message:
     return to_message(reply, getattr(interaction.client, "command_ids", None))
 
 
-async def answer_paged(interaction: discord.Interaction, page: Callable[[int], Reply]) -> None:
+Page = Callable[[int], Awaitable[Reply]]
+
+
+async def answer_paged(interaction: discord.Interaction, page: Page) -> None:
     """Send page 1 of a list with buttons that only the asker can press."""
-    reply = page(1)
+    reply = await page(1)
     if reply.paging is None or reply.paging.pages <= 1 or reply.is_error:
         await answer(interaction, reply)
         return
@@ -78,7 +81,7 @@ async def answer_paged(interaction: discord.Interaction, page: Callable[[int], R
 class Pager(discord.ui.View):
     """Previous / next buttons over a paged Reply; they stop working (disabled) after a while."""
 
-    def __init__(self, owner_id: int, page: Callable[[int], Reply], pages: int) -> None:
+    def __init__(self, owner_id: int, page: Page, pages: int) -> None:
         super().__init__(timeout=PAGE_TIMEOUT)
         self.owner_id = owner_id
         self.page = page
@@ -98,7 +101,7 @@ class Pager(discord.ui.View):
         return False
 
     async def _show(self, interaction: discord.Interaction, number: int) -> None:
-        reply = self.page(number)
+        reply = await self.page(number)
         if reply.paging is not None:
             self.pages = reply.paging.pages
             self.number = reply.paging.number

@@ -16,7 +16,7 @@ import yarl
 from bot.service import AgendaService, Runtime
 from bot.settings import Settings
 from bot.storage import StorageError
-from bot.web import start_web
+from bot.web import listen, start_web
 
 from .bot import AgendaBot
 from .delivery import DiscordSender
@@ -35,23 +35,46 @@ def point_at(api_base_url: str | None, gateway_url: str | None) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
-def build_bot(service: AgendaService, settings: Settings, **options: object) -> AgendaBot:
+def build_bot(
+    service: AgendaService,
+    settings: Settings,
+    open_runtime: Callable[[AgendaBot], Awaitable[Runtime]] | None = None,
+    **options: object,
+) -> AgendaBot:
     """The bot as it runs in production; tests pass client options (e.g. guild_ready_timeout)."""
     point_at(settings.discord_api_base_url, settings.discord_gateway_url)
-    return AgendaBot(service, dev_guild=settings.discord_dev_guild, **options)  # type: ignore[arg-type]
+    return AgendaBot(
+        service,
+        open_runtime=open_runtime,
+        dev_guild=settings.discord_dev_guild,
+        **options,  # type: ignore[arg-type]
+    )
 
 
 def runtime_factory(
     service: AgendaService, settings: Settings, data_dir: Path | None
 ) -> Callable[[AgendaBot], Awaitable[Runtime]]:
-    """Opened in setup_hook, once the bot is logged in: reminders go out over REST."""
+    """Builds and starts the service in setup_hook, once the bot is logged in: reminders go
+    out over its REST client. Then the web site."""
 
     async def open_runtime(bot: AgendaBot) -> Runtime:
         sender = DiscordSender(bot, settings.reminder_dm_per_second)
-        runtime = await Runtime.open(
-            service, sender, data_dir=data_dir, **settings.runtime_options()
-        )
-        runtime.after_start.append(lambda: start_web(runtime, settings))
+        listener = listen(settings)
+        try:
+            runtime = await Runtime.open(
+                service,
+                sender,
+                data_dir=data_dir,
+                site_url=listener.url if listener is not None else None,
+                **settings.runtime_options(),
+            )
+        except BaseException:
+            if listener is not None:
+                listener.close()
+            raise
+        await runtime.start()
+        if listener is not None:
+            await start_web(runtime, settings, listener)
         watcher = asyncio.create_task(_close_when_lost(bot, runtime))
 
         async def stop_watching() -> None:
@@ -105,9 +128,12 @@ async def serve(bot: AgendaBot, token: str) -> None:
 
 def run_discord(service: AgendaService, settings: Settings, data_dir: Path | None = None) -> int:
     assert settings.discord_token is not None
-    bot = build_bot(service, settings)
-    bot.runtime_factory = runtime_factory(service, settings, data_dir)
-    bot.freeze_after_start = True
+    bot = build_bot(
+        service,
+        settings,
+        runtime_factory(service, settings, data_dir),
+        freeze_after_start=True,
+    )
     try:
         asyncio.run(serve(bot, settings.discord_token.get_secret_value()))
     except StorageError as problem:

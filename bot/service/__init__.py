@@ -2,10 +2,11 @@
 
 from .agenda import AUTOCOMPLETE_LIMIT, AgendaService, OptionError
 from .caller import CONSOLE_CALLER, Caller
+from .changes import ChangeLog
 from .datafiles import BUNDLED_DATA, load_agenda, load_library
 from .feeds import Feed, Feeds
 from .reminders import Message, Reminders, Sender
-from .runner import REMINDER_COMMANDS, CommandRunner, lost_reply
+from .runner import CommandRunner, lost_reply
 from .runtime import Runtime
 from .subscriptions import ReminderCommands
 
@@ -13,9 +14,9 @@ __all__ = [
     "AUTOCOMPLETE_LIMIT",
     "BUNDLED_DATA",
     "CONSOLE_CALLER",
-    "REMINDER_COMMANDS",
     "AgendaService",
     "Caller",
+    "ChangeLog",
     "CommandRunner",
     "Feed",
     "Feeds",

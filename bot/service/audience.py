@@ -48,20 +48,29 @@ def covers(row: SubscriptionRow, meeting: Meeting, index: AgendaIndex) -> bool:
 
 
 class Audience:
+    """Who follows what: subscriptions by scope and personal reminders by meeting."""
+
     def __init__(
         self, subscriptions: Iterable[SubscriptionRow] = (), reminders: Iterable[ReminderRow] = ()
     ) -> None:
+        self.version = 0  # grows with every change, so derived views (feeds) know to rebuild
+        self.reset(subscriptions, reminders)
+
+    def reset(
+        self, subscriptions: Iterable[SubscriptionRow], reminders: Iterable[ReminderRow]
+    ) -> None:
+        """Hold exactly these subscriptions and reminders (read again from the database)."""
         self._by_scope: dict[tuple[ScopeKind, str], dict[int, SubscriptionRow]] = defaultdict(dict)
         # Per scope, how many subscriptions ask for each lead of their own: planning asks this
         # for every meeting, so it must not walk the subscriptions.
         self._leads: dict[tuple[ScopeKind, str], Counter[int]] = defaultdict(Counter)
-        self.version = 0  # grows with every change, so derived views (feeds) know to rebuild
         self._reminders: dict[int, ReminderRow] = {}
         self._reminders_of: dict[str, dict[int, ReminderRow]] = defaultdict(dict)
         for row in subscriptions:
             self.add_subscription(row)
         for reminder in reminders:
             self.add_reminder(reminder)
+        self.version += 1
 
     def __len__(self) -> int:
         return sum(len(rows) for rows in self._by_scope.values())

@@ -14,11 +14,13 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 from bot.core import Meeting, Reply, calendar_name, scope_labels, write_calendar
-from bot.core.reply import not_found
+from bot.core import feed_replies as words
+from bot.storage import Store
 
-from .audience import covers
-from .runtime import Runtime
-from .subscriptions import Caller
+from .agenda import AgendaService
+from .audience import Audience, covers
+from .caller import Caller
+from .changes import ChangeLog
 
 PERSONAL_WORDS = frozenset({"me", "mine", "my", "personal", "my subscriptions"})
 
@@ -37,10 +39,20 @@ class Feeds:
     each built once per change, and /calendar link and /calendar revoke."""
 
     def __init__(
-        self, runtime: Runtime, base_url: str, refresh: timedelta = timedelta(hours=1)
+        self,
+        agenda: AgendaService,
+        store: Store,
+        audience: Audience,
+        changes: ChangeLog,
+        base_url: str | None,
+        refresh: timedelta = timedelta(hours=1),
     ) -> None:
-        self.runtime = runtime
-        self.base_url = base_url.rstrip("/")
+        self.agenda = agenda
+        self.store = store
+        self.audience = audience
+        self.changes = changes
+        # Where users reach the site; None when no site serves the feeds (WEB_ENABLED=false).
+        self.base_url = base_url.rstrip("/") if base_url is not None else None
         self.refresh = refresh
         self._cache: dict[tuple[str, str], tuple[tuple[int, int], Feed]] = {}
 
@@ -48,7 +60,7 @@ class Feeds:
 
     def public(self, kind: str, ident: str = "") -> Feed | None:
         """The feed of the whole agenda ("all"), a body, a topic or a meeting; None if unknown."""
-        agenda = self.runtime.agenda.agenda
+        agenda = self.agenda.agenda
         known = {
             "all": True,
             "body": ident in agenda.bodies,
@@ -62,10 +74,10 @@ class Feeds:
     def _public(
         self, kind: str, ident: str
     ) -> tuple[list[Meeting], str, Callable[[Meeting], Sequence[timedelta]] | None]:
-        agenda = self.runtime.agenda.agenda
+        agenda = self.agenda.agenda
         if kind in ("body", "topic"):
             body, topic = (ident, None) if kind == "body" else (None, ident)
-            meetings = self.runtime.agenda.index.scoped(body, topic)
+            meetings = self.agenda.index.scoped(body, topic)
             return meetings, calendar_name(agenda, scope_labels(agenda, body, topic)), None
         if kind == "meeting":
             meeting = agenda.meetings[ident]
@@ -75,7 +87,7 @@ class Feeds:
     async def personal(self, token: str) -> Feed | None:
         """A subscriber's own feed: what their subscriptions cover, with their lead times as
         alarms. None for an unknown or revoked token (and nothing else is said)."""
-        owner = await self.runtime.store.feed_owner(token)
+        owner = await self.store.feed_owner(token)
         if owner is None:
             return None
         return self._cached(("personal", owner), lambda: self._personal(owner))
@@ -83,9 +95,9 @@ class Feeds:
     def _personal(
         self, owner: str
     ) -> tuple[list[Meeting], str, Callable[[Meeting], Sequence[timedelta]] | None]:
-        agenda = self.runtime.agenda.agenda
-        index = self.runtime.agenda.index
-        audience = self.runtime.reminders.audience
+        agenda = self.agenda.agenda
+        index = self.agenda.index
+        audience = self.audience
         mine = [row for row in audience.subscriptions() if row.owner == owner]
         leads: dict[str, set[timedelta]] = {}
         for meeting in agenda.meetings.values():
@@ -113,24 +125,24 @@ class Feeds:
             [], tuple[list[Meeting], str, Callable[[Meeting], Sequence[timedelta]] | None]
         ],
     ) -> Feed:
-        version = (self.runtime.generation, self.runtime.reminders.audience.version)
+        version = (self.changes.generation, self.audience.version)
         found = self._cache.get(key)
         if found is not None and found[0] == version:
             return found[1]
         meetings, name, leads = contents()
-        agenda = self.runtime.agenda.agenda
+        agenda = self.agenda.agenda
         written = write_calendar(
             agenda,
             meetings,
             name=name,
             alarm_leads=leads,
-            changes=self.runtime.changes,
+            changes=self.changes.changes,
             refresh=self.refresh,
         )
         stamps = [agenda.dataset.updated]
         for meeting in written.included:
             stamps.append(meeting.updated or agenda.dataset.updated)
-            change = self.runtime.changes.get(meeting.id)
+            change = self.changes.changes.get(meeting.id)
             if change is not None:
                 stamps.append(change.at)
         etag = '"' + hashlib.sha256(written.content).hexdigest()[:32] + '"'
@@ -140,7 +152,7 @@ class Feeds:
             # The content changed with no newer date in the data (a subscription, a meeting
             # removed): Last-Modified must still move, or If-Modified-Since clients keep a stale
             # copy. It becomes the real moment of the rebuild, to the second.
-            clock = self.runtime.agenda.clock
+            clock = self.agenda.clock
             now = clock.to_real(clock.now()).replace(microsecond=0)
             modified = max(now, previous.last_modified + timedelta(seconds=1))
         http_date = format_datetime(modified.astimezone(UTC), usegmt=True)
@@ -151,62 +163,34 @@ class Feeds:
     # -- /calendar link, /calendar revoke --------------------------------------------------------
 
     async def link(self, caller: Caller, scope: str | None = None) -> Reply:
+        if self.base_url is None:
+            return words.NOT_SERVED
         text = (scope or "").strip()
         if text.casefold() in PERSONAL_WORDS:
-            token = await self.runtime.store.new_feed_token(
-                caller.owner, self.runtime.agenda.clock.now()
-            )
+            token = await self.store.new_feed_token(caller.owner, self.agenda.clock.now())
             https, webcal = self.addresses(f"/feeds/me/{token}.ics")
-            return Reply(
-                "Your personal calendar feed",
-                f"Add this address to your calendar application:\n{webcal}\n{https}\n\n"
-                "It shows the meetings your subscriptions cover, with your lead times as "
-                "alarms. Keep it private: anyone with it sees them. `/calendar revoke` turns "
-                "off every address of your feed.",
-            )
+            return words.personal_link(webcal, https)
         if not text or text.casefold() == "all":
             kind, ident, what = "all", "", "the whole agenda"
         else:
-            found_kind, resolution = self.runtime.agenda.index.find_scope(text)
+            found_kind, resolution = self.agenda.index.find_scope(text)
             if resolution.found is None:
-                return not_found(
-                    f"Nothing called '{text[:80]}'",
-                    "Try `/calendar link` for the whole agenda, a body (`PTC`), a "
-                    "topic (`3d printing`), or `me` for your own feed.",
-                )
+                return words.unknown_scope(text[:80])
             kind, ident = found_kind, resolution.found
-            what = self._label(kind, ident)
+            what = words.scope_label(self.agenda.agenda, kind, ident)
         path = (
             f"/meetings/{ident}.ics"
             if kind == "meeting"
             else ("/feeds/agenda.ics" if kind == "all" else f"/feeds/{kind}/{ident}.ics")
         )
         https, webcal = self.addresses(path)
-        return Reply(
-            f"Calendar feed: {what}",
-            f"Subscribe in your calendar application (it keeps it up to date):\n{webcal}\n{https}",
-        )
+        return words.link(what, webcal, https)
 
     async def revoke(self, caller: Caller) -> Reply:
-        count = await self.runtime.store.revoke_feed_tokens(
-            caller.owner, self.runtime.agenda.clock.now()
-        )
-        if not count:
-            return not_found("No personal feed to turn off", "`/calendar link me` makes one.")
-        return Reply(
-            "Personal feed turned off",
-            f"{count} address{'es' if count != 1 else ''} of your feed no longer work. "
-            "`/calendar link me` makes a new one.",
-        )
+        count = await self.store.revoke_feed_tokens(caller.owner, self.agenda.clock.now())
+        return words.revoked(count) if count else words.NOTHING_TO_REVOKE
 
     def addresses(self, path: str) -> tuple[str, str]:
-        https = f"{self.base_url}{path}"
-        return https, "webcal://" + https.split("://", 1)[1]
-
-    def _label(self, kind: str, ident: str) -> str:
-        agenda = self.runtime.agenda.agenda
-        if kind == "body":
-            return agenda.bodies[ident].label
-        if kind == "topic":
-            return agenda.topics[ident].name
-        return agenda.meetings[ident].title
+        """The https (or http) and webcal addresses of a path of the site."""
+        https = f"{self.base_url or ''}{path}"
+        return https, "webcal://" + https.split("://", 1)[-1]

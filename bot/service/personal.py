@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.core import Meeting, Reply, Status, TimeStyle, clean_input
 from bot.core import reminding as words
 from bot.storage import ReminderRow
-from schedules import fire_instant
+from schedules import ReminderEngine, fire_instant
 
 from .caller import Caller
 from .reminder_words import ReminderWords
@@ -27,10 +27,12 @@ class PersonalReminders:
     def __init__(
         self,
         reminders: Reminders,
+        engine: ReminderEngine,
         words: ReminderWords,
         zone_of: Callable[[Caller], Awaitable[ZoneInfo]],
     ) -> None:
         self.reminders = reminders
+        self.engine = engine
         self.words = words
         self.zone_of = zone_of
 
@@ -93,7 +95,7 @@ class PersonalReminders:
         minutes = int(lead.total_seconds() // 60) if lead is not None else None
         row = await self.reminders.store.add_reminder(caller.owner, meeting.id, minutes, at, now)
         self.reminders.audience.add_reminder(row)
-        self.reminders.replan()
+        self.engine.replan_if_firing()
         return row
 
     # -- /remind cancel --------------------------------------------------------------------------
@@ -105,7 +107,7 @@ class PersonalReminders:
             return words.no_such_reminder(clean_input(reminder, 40))
         await self.reminders.store.remove_reminder(row.id, caller.owner)
         self.reminders.audience.remove_reminder(row.id)
-        self.reminders.replan()
+        self.engine.replan_if_firing()
         return words.reminder_cancelled_reply(self._what(row), row.id)
 
     def complete(self, caller: Caller, typed: str, limit: int = 25) -> list[tuple[str, str]]:

@@ -7,10 +7,9 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from functools import partial
 from typing import Protocol
 
-from bot.core import Meeting, Precision, Reply, Status, TimeStyle
+from bot.core import Meeting, Precision, Reply, TimeStyle
 from bot.core.reminding import change_reply, reminder_reply
 from bot.storage import Delivery, Store
 from schedules import (
@@ -19,7 +18,6 @@ from schedules import (
     FirePoint,
     Ledger,
     Outcome,
-    ReminderEngine,
     State,
     Target,
 )
@@ -52,7 +50,8 @@ class Sender(Protocol):
 
 
 class Reminders:
-    """Implements schedules.Source for the agenda; owns the audience index."""
+    """The agenda as the reminder engine sees it (schedules.Source): targets, leads, who gets
+    each fire point (the audience index of subscriptions), and delivery through the sender."""
 
     def __init__(
         self,
@@ -68,19 +67,12 @@ class Reminders:
         self.sender = sender
         self.audience = Audience()
         self.all_day_start = all_day_start
-        self.engine: ReminderEngine | None = None
 
     async def load(self) -> None:
         """Read every subscription and personal reminder; what changes after the revision read
         first is found by the next look (Runtime.reload_subscriptions_if_changed)."""
         self.store.revision_seen = await self.store.revision()
-        self.audience = Audience(await self.store.subscriptions(), await self.store.reminders())
-
-    def replan(self) -> None:
-        """After a change of subscriptions or reminders (when this process fires them)."""
-        if self.engine is not None and self.engine.running:
-            added, removed = self.engine.replan()
-            log.info("re-planned: %d fire points added, %d removed", added, removed)
+        self.audience.reset(await self.store.subscriptions(), await self.store.reminders())
 
     # -- schedules.Source ------------------------------------------------------------------------
 
@@ -166,7 +158,7 @@ class Reminders:
         meeting = self.agenda.agenda.meetings.get(meeting_id)
         if meeting is None:
             return None
-        return await self._send_notice(meeting, change, to, (), attempt)
+        return await self.send_notice(meeting, change, to, (), attempt)
 
     def _subject(self, point: FirePoint) -> tuple[Meeting | None, timedelta | None]:
         meetings = self.agenda.agenda.meetings
@@ -177,27 +169,7 @@ class Reminders:
 
     # -- notices of change -----------------------------------------------------------------------
 
-    async def notify(self, changes: Sequence[tuple[Meeting, str, int]]) -> int:
-        """Tell every follower of each changed meeting, once per change and destination.
-        `serial` counts the meeting's changes, so that moving it back and forth is told each
-        time, and a retry of the same change never twice."""
-        assert self.engine is not None
-        sent = 0
-        for meeting, change, serial in changes:
-            routes = self.audience.routes(meeting, self.agenda.index, None, (), None)
-            key = f"{NOTICE_PREFIX}{meeting.id}:{change}:{serial}"
-            for destination, mentions in sorted(routes.items()):
-                outcome = await self.engine.send_once(
-                    key,
-                    Destination(destination),
-                    partial(
-                        self._send_notice, meeting, change, destination, tuple(sorted(mentions))
-                    ),
-                )
-                sent += outcome is not None and outcome.state is State.SENT
-        return sent
-
-    async def _send_notice(
+    async def send_notice(
         self, meeting: Meeting, change: str, to: str, mentions: tuple[str, ...], attempt: Attempt
     ) -> Outcome:
         reply = change_reply(meeting, change, self.agenda.clock.now(), self.sender.times)
@@ -213,52 +185,3 @@ def _precision(meeting: Meeting) -> TargetPrecision:
     if precision is Precision.TBA:
         return TargetPrecision.NONE
     return TargetPrecision.ROUGH
-
-
-def fingerprint(meeting: Meeting) -> str:
-    """What subscribers are told about: status, date at its precision, zone, venue."""
-    when = meeting.when
-    return "|".join(
-        str(part)
-        for part in (
-            meeting.status.value,
-            when.precision.value,
-            when.first_day,
-            when.last_day,
-            when.start_time,
-            when.end_time,
-            when.zone.key,
-            meeting.venue,
-        )
-    )
-
-
-def classify(old: str | None, meeting: Meeting) -> str | None:
-    """The change a subscriber hears about, or None when nothing they care about changed."""
-    new = fingerprint(meeting)
-    if old == new:
-        return None
-    if old is None:
-        return "added"
-    status, precision, first, last, start, end, zone, venue = old.split("|", 7)
-    if meeting.status is Status.CANCELLED and status != Status.CANCELLED.value:
-        return "cancelled"
-    if meeting.status is Status.POSTPONED and status != Status.POSTPONED.value:
-        return "postponed"
-    if status in (Status.CANCELLED.value, Status.POSTPONED.value) and meeting.status not in (
-        Status.CANCELLED,
-        Status.POSTPONED,
-    ):
-        return "reinstated"
-    when = meeting.when
-    dated_now = when.precision.has_day
-    if dated_now and precision not in (Precision.EXACT.value, Precision.DAY.value):
-        return "dated"
-    if (first, last, start, end, zone) != tuple(
-        str(x)
-        for x in (when.first_day, when.last_day, when.start_time, when.end_time, when.zone.key)
-    ):
-        return "moved"
-    if venue != meeting.venue:
-        return "venue"
-    return None  # other status changes (tentative -> confirmed -> held) need no message

@@ -1,4 +1,5 @@
-"""Everything the bot runs on, put together once: storage, the engine, commands, the watcher."""
+"""The composition root: everything the bot runs on, built once and in order (storage, the
+reminder engine, change notices, feeds, commands), then started, watched and stopped."""
 
 from __future__ import annotations
 
@@ -7,14 +8,13 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.core import Agenda, Change, DataSetError, Library
+from bot.core import Agenda, DataSetError, Library
 from bot.storage import (
     DatabaseLost,
-    Snapshot,
     StorageError,
     Store,
     async_url,
@@ -24,8 +24,10 @@ from bot.storage import (
 from schedules import LEASE, RETRY_FIRST, Ledger, ReminderEngine
 
 from .agenda import AgendaService
+from .changes import Announcer, ChangeLog
 from .datafiles import load_library
-from .reminders import Reminders, Sender, classify, fingerprint
+from .feeds import Feeds
+from .reminders import Reminders, Sender
 from .runner import CommandRunner
 from .subscriptions import ReminderCommands
 
@@ -34,25 +36,27 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Runtime:
-    """Everything the bot runs on: the agenda, the database, reminders and their engine, the
-    command runner, and the watcher of the data files."""
+    """The bot's service, built once by `open`: the agenda, the database, reminders and their
+    engine, change notices, feeds, the command runner, and the watcher of the data files.
+    Adapters receive it built; none changes what it holds."""
 
     agenda: AgendaService
     store: Store
     reminders: Reminders
     engine: ReminderEngine
+    announcer: Announcer
+    feeds: Feeds
     runner: CommandRunner
+    changes: ChangeLog
     data_dir: Path | None = None
     reload_every: float = 0.0
     cache_dir: Path | None = None
-    changes: dict[str, Change] = field(default_factory=dict)  # seen by the bot, for feeds
-    generation: int = 0  # grows whenever the agenda (or what we know of it) changes
+    # What adapters started on top of the runtime (the web site), stopped before it.
     on_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     # Set when the database can no longer be used (its file deleted or replaced): the adapter
     # stops the bot and says why (`lost`).
     fatal: asyncio.Event = field(default_factory=asyncio.Event)
     lost: DatabaseLost | None = None
-    after_start: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
     _watcher: asyncio.Task[None] | None = None
     _stop_watching: asyncio.Event = field(default_factory=asyncio.Event)
     _signature: tuple[tuple[str, int, int], ...] = ()
@@ -71,7 +75,11 @@ class Runtime:
         cache_dir: Path | None = None,
         lease: timedelta = LEASE,
         retry_first: float = RETRY_FIRST,
+        site_url: str | None = None,
+        feed_refresh: timedelta = timedelta(hours=1),
     ) -> Runtime:
+        """Build everything, in order, each part given only what it uses. `site_url` is where
+        users reach the web site (None: feeds are not served)."""
         url = async_url(database_url)
         store = await Store.open(url)
         try:
@@ -86,9 +94,25 @@ class Runtime:
         engine = ReminderEngine(
             reminders, ledger, agenda.clock, lease=lease, retry_first=retry_first
         )
-        reminders.engine = engine
-        runner = CommandRunner(agenda, ReminderCommands(reminders, default_zone))
-        runtime = cls(agenda, store, reminders, engine, runner, data_dir, reload_every, cache_dir)
+        changes = ChangeLog()
+        announcer = Announcer(agenda, store, reminders, engine, changes)
+        feeds = Feeds(agenda, store, reminders.audience, changes, site_url, feed_refresh)
+        commands = ReminderCommands(reminders, engine, default_zone)
+        runner = CommandRunner(agenda, commands, feeds)
+        runtime = cls(
+            agenda,
+            store,
+            reminders,
+            engine,
+            announcer,
+            feeds,
+            runner,
+            changes,
+            data_dir,
+            reload_every,
+            cache_dir,
+        )
+        engine.on_lead = announcer.announce
         if watch is not None:
             watch.on_lost.append(runtime._database_lost)
         return runtime
@@ -104,7 +128,6 @@ class Runtime:
 
     async def start(self) -> None:
         """Recover, plan, tell followers what changed while we were away, watch the data."""
-        self.engine.on_lead = self._announce_changes
         if not await self.engine.start_or_stand_by():
             log.warning(
                 "another bot process already sends the reminders of this database "
@@ -112,12 +135,10 @@ class Runtime:
                 "process stops, then takes over (within %.0f s)",
                 self.engine.heartbeat_seconds * 4,
             )
-        await self._announce_changes()
+        await self.announcer.announce()
         if self.data_dir is not None and self.reload_every > 0:
             self._signature = _signature(self.data_dir)
             self._watcher = asyncio.create_task(self._watch())
-        for hook in self.after_start:  # adapters on top of the runtime (the web site)
-            await hook()
 
     async def stop_watching(self) -> None:
         """Stop looking at the data files, after a reload under way has finished."""
@@ -140,43 +161,8 @@ class Runtime:
     async def replace_agenda(self, agenda: Agenda | Library) -> None:
         """A new data set: swap it in, re-plan every fire point, tell followers of changes."""
         self.agenda.replace_agenda(agenda)
-        self.reminders.replan()
-        await self._announce_changes()
-
-    async def _announce_changes(self) -> None:
-        """Compare the agenda with what followers were last told: tell them what changed, count
-        the change for calendar SEQUENCEs, remember the new state."""
-        known = await self.store.snapshots()
-        # Calendars want the real moment of a change (LAST-MODIFIED), also when living --as-of.
-        clock = self.agenda.clock
-        now = int(clock.to_real(clock.now()).timestamp())
-        current: dict[str, Snapshot] = {}
-        changes = []
-        for meeting in self.agenda.agenda.meetings.values():
-            before = known.get(meeting.id)
-            printed = fingerprint(meeting)
-            if before is None or before.fingerprint == printed:
-                current[meeting.id] = before or Snapshot(printed)
-                if known and before is None:
-                    changes.append((meeting, "added", 0))
-                continue
-            current[meeting.id] = Snapshot(printed, before.changes + 1, now)
-            change = classify(before.fingerprint, meeting)
-            if change is not None:
-                changes.append((meeting, change, before.changes + 1))
-        if not self.leading:  # the process that sends reminders tells of changes, once
-            current = {key: known.get(key, value) for key, value in current.items()}
-        elif changes:
-            sent = await self.reminders.notify(changes)
-            log.info("%d meetings changed; %d notices sent", len(changes), sent)
-        if self.leading and known != current:
-            await self.store.save_snapshots(current)
-        self.changes = {
-            key: Change(value.changes, datetime.fromtimestamp(value.changed, UTC))
-            for key, value in current.items()
-            if value.changes and value.changed is not None
-        }
-        self.generation += 1
+        self.engine.replan_if_firing()
+        await self.announcer.announce()
 
     async def _watch(self) -> None:
         while True:
@@ -196,7 +182,7 @@ class Runtime:
         if await self.store.revision() == self.store.revision_seen:
             return False
         await self.reminders.load()
-        self.reminders.replan()
+        self.engine.replan_if_firing()
         log.info("subscriptions changed in the database; reloaded and re-planned")
         return True
 

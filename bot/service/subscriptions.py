@@ -18,7 +18,7 @@ from bot.core import (
 )
 from bot.core import subscribing as words
 from bot.storage import Delivery, ScopeKind
-from schedules import FirePoint
+from schedules import FirePoint, ReminderEngine
 
 from .agenda import AgendaService
 from .audience import CONSOLE, route_of
@@ -39,18 +39,21 @@ class _Refused(Exception):
 class ReminderCommands:
     """/subscribe, /unsubscribe, /remind, /reminders and /timezone for every adapter."""
 
-    def __init__(self, reminders: Reminders, default_zone: ZoneInfo) -> None:
+    def __init__(
+        self, reminders: Reminders, engine: ReminderEngine, default_zone: ZoneInfo
+    ) -> None:
         self.reminders = reminders
+        self.engine = engine
         self.default_zone = default_zone
         self.words = ReminderWords(reminders, default_zone)
-        self.personal = PersonalReminders(reminders, self.words, self.zone_of)
+        self.personal = PersonalReminders(reminders, engine, self.words, self.zone_of)
 
     @property
     def _agenda(self) -> AgendaService:
         return self.reminders.agenda
 
     def _replan(self) -> None:
-        self.reminders.replan()
+        self.engine.replan_if_firing()
 
     # -- /subscribe, /unsubscribe ----------------------------------------------------------------
 

@@ -3,15 +3,16 @@
 from .app import ClientBuckets, Limits, WebServer, make_app
 from .guard import ConnectionLimits
 from .pages import Pages
-from .start import feeds_from_settings, site_address, start_web
+from .start import Listener, listen, site_address, start_web
 
 __all__ = [
     "ClientBuckets",
     "ConnectionLimits",
     "Limits",
+    "Listener",
     "Pages",
     "WebServer",
-    "feeds_from_settings",
+    "listen",
     "make_app",
     "site_address",
     "start_web",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -200,18 +201,22 @@ class WebServer:
         self._runner: web.AppRunner | None = None
         self.port = 0
 
-    async def start(self, host: str, port: int) -> None:
+    async def start(
+        self, host: str | None = None, port: int = 0, *, sock: socket.socket | None = None
+    ) -> None:
+        """Listen on `host` and `port`, or on a socket opened before (`listen`)."""
         runner = web.AppRunner(self.app, **HANDLER_OPTIONS)  # type: ignore[arg-type]
         await runner.setup()
         self.guard = ConnectionGuard(self.connections)
+        site = GuardedSite(runner, host, port, self.guard, HANDLER_OPTIONS, sock)
         try:
-            await GuardedSite(runner, host, port, self.guard, HANDLER_OPTIONS).start()
+            await site.start()
         except BaseException:
             await runner.cleanup()  # a port that cannot be opened leaves nothing behind
             raise
         self._runner = runner
         self.port = runner.addresses[0][1] if runner.addresses else port
-        log.info("agenda site and feeds on http://%s:%s/", host, self.port)
+        log.info("agenda site and feeds on %s/", site.name)
 
     async def stop(self) -> None:
         if self._runner is not None:

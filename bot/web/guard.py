@@ -22,6 +22,7 @@ import contextlib
 import ipaddress
 import logging
 import resource
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -279,24 +280,30 @@ class GuardedHandler(RequestHandler):
 
 
 class GuardedSite(web.BaseSite):
-    """Listens on a host and port like aiohttp's TCPSite, with `GuardedHandler` connections."""
+    """Listens like aiohttp's TCPSite (a host and port) or SockSite (a socket opened before),
+    with `GuardedHandler` connections."""
 
     def __init__(
         self,
         runner: web.AppRunner,
-        host: str,
+        host: str | None,
         port: int,
         guard: ConnectionGuard,
         options: dict[str, Any],
+        sock: socket.socket | None = None,
     ) -> None:
         super().__init__(runner, backlog=BACKLOG)
         self.host = host
         self.port = port
+        self.sock = sock
         self.guard = guard
         self.options = options
 
     @property
     def name(self) -> str:
+        if self.sock is not None:
+            host, port = self.sock.getsockname()[:2]
+            return f"http://{host}:{port}"
         return f"http://{self.host}:{self.port}"
 
     async def start(self) -> None:
@@ -309,4 +316,9 @@ class GuardedSite(web.BaseSite):
         def connection() -> GuardedHandler:
             return GuardedHandler(server, guard, loop=loop, **options)
 
-        self._server = await loop.create_server(connection, self.host, self.port, backlog=BACKLOG)
+        if self.sock is not None:
+            self._server = await loop.create_server(connection, sock=self.sock, backlog=BACKLOG)
+        else:
+            self._server = await loop.create_server(
+                connection, self.host, self.port, backlog=BACKLOG
+            )

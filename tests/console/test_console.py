@@ -78,7 +78,7 @@ async def test_an_unexpected_error_is_an_apology_not_a_traceback(mini_service, c
     def broken(*_args, **_kwargs):
         raise RuntimeError("boom")
 
-    mini_service.next_meeting = broken
+    mini_service.asked = broken  # what every agenda command is answered from
     reply = await Console(CommandRunner(mini_service), io.StringIO()).answer("/next")
     assert reply.title == "Sorry, that went wrong on my side"
     assert "command failed: '/next'" in caplog.text

@@ -33,9 +33,9 @@ def settings(tmp_path, **values) -> Settings:
 async def bot_at(fake, agenda, clock, tmp_path, *, reminders=True, **values):
     """The production bot (factory, cogs, sync, runtime) against the fake; closed on exit."""
     configured = settings(tmp_path, **values)
-    bot = build_bot(AgendaService(agenda, clock), configured, **CLIENT_OPTIONS)
-    if reminders:
-        bot.runtime_factory = runtime_factory(bot.service, configured, None)
+    service = AgendaService(agenda, clock)
+    opener = runtime_factory(service, configured, None) if reminders else None
+    bot = build_bot(service, configured, opener, **CLIENT_OPTIONS)
     async with running_client(fake, bot, token="fake-token"):
         yield bot
     fake.assert_no_unknown_routes()

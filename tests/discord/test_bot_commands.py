@@ -161,7 +161,7 @@ async def test_an_unexpected_error_is_an_apology_and_is_logged(fake, bot, caplog
     def broken(*_args, **_kwargs):
         raise RuntimeError("boom")
 
-    bot.service.next_meeting = broken
+    bot.service.asked = broken  # what every agenda command is answered from
     reply = await (await fake.send_command("next")).response()
     assert reply.ephemeral
     assert embed(reply)["title"] == "Sorry, that went wrong on my side"

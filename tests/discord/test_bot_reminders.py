@@ -215,7 +215,8 @@ async def test_a_database_file_deleted_under_the_discord_bot_stops_it_with_a_rea
         interaction = await fake.send_command("subscribe", {"scope": "tfa"})
         assert (await interaction.response()).type == 5
         lost = await interaction.followup()
-        assert lost.content.startswith("**Not saved: the database is gone**\nThe database file ")
+        assert embed(lost)["title"] == "Not saved: the database is gone"
+        assert embed(lost)["description"].startswith("The database file ")
         await fake.wait_for(lambda e: e.kind == "gateway_disconnect", timeout=10)
         assert bot.is_closed()
         assert str(bot.lost).startswith(f"the database file {tmp_path / 'bot.sqlite3'} was ")

@@ -300,17 +300,17 @@ async def test_a_moved_meeting_is_announced_once_and_its_reminders_move(wco, dat
 async def test_the_console_prints_a_reminder_when_it_is_due(wco, database):
     import io
 
-    from bot.console import Console, ConsoleSender
+    from bot.console import Console, ConsoleSender, Terminal
 
     due = datetime(2015, 11, 16, tzinfo=UTC)
     service = AgendaService(wco, LivingClock(due - timedelta(seconds=2)))
-    sender = ConsoleSender(PlainTimes())
+    out = io.StringIO()
+    terminal = Terminal(out)
+    sender = ConsoleSender(PlainTimes(), terminal)
     runtime = await Runtime.open(
         service, sender, database_url=database, default_zone=ZoneInfo("UTC")
     )
-    out = io.StringIO()
-    console = Console(runtime.runner, out)
-    sender.console = console
+    console = Console(runtime.runner, terminal)
     await runtime.start()
     printed = asyncio.Event()
     runtime.engine.on_fired = lambda point: _set(printed)

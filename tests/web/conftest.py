@@ -10,7 +10,8 @@ import pytest
 
 from bot.core import FixedClock, PlainTimes
 from bot.service import AgendaService, Feeds, Runtime
-from bot.web import ConnectionLimits, Limits, Pages, WebServer, make_app
+from bot.settings import Settings
+from bot.web import ConnectionLimits, Limits, Pages, WebServer, listen, make_app
 from schedules import Outcome, State
 from tests.conftest import NEWS_DAY
 
@@ -45,18 +46,18 @@ async def open_site(
     agenda, tmp_path, clock=None, limits=GENEROUS, connections: ConnectionLimits | None = None
 ):
     service = AgendaService(agenda, clock or FixedClock(NEWS_DAY))
+    listener = listen(Settings(_env_file=None, web_port=0))
     runtime = await Runtime.open(
         service,
         NullSender(),
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}",
         default_zone=ZoneInfo("UTC"),
+        site_url=listener.url,
     )
     await runtime.start()
-    feeds = Feeds(runtime, "http://agenda.example")
+    feeds = runtime.feeds
     server = WebServer(make_app(feeds, Pages(service, feeds), limits), connections)
-    await server.start("127.0.0.1", 0)
-    feeds.base_url = f"http://127.0.0.1:{server.port}"
-    runtime.runner.feeds = feeds
+    await server.start(sock=listener.sock)
     runtime.on_stop.append(server.stop)
     return Site(runtime, feeds, server, aiohttp.ClientSession())
 

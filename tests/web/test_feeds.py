@@ -218,13 +218,13 @@ async def test_a_port_in_use_is_reported_and_the_bot_goes_on(site, caplog):
     import socket
 
     from bot.settings import Settings
-    from bot.web import start_web
+    from bot.web import listen
 
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         settings = Settings(_env_file=None, web_port=taken.getsockname()[1])
-        assert await start_web(site.runtime, settings) is None
+        assert listen(settings) is None
     assert "the web server could not listen on 127.0.0.1:" in caplog.text
 
 

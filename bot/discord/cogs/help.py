@@ -7,7 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord import autocomplete
-from bot.discord.bot import AgendaBot, description, spec_options
+from bot.discord.bot import AgendaBot, caller_of, description, spec_options
 from bot.discord.responses import answer
 
 
@@ -19,7 +19,8 @@ class Help(commands.Cog):
     @app_commands.describe(**spec_options("help"))
     @app_commands.autocomplete(command=autocomplete.commands)
     async def help(self, interaction: discord.Interaction, command: str | None = None) -> None:
-        await answer(interaction, self.bot.service.help(command))
+        reply = await self.bot.runner.run("help", {"command": command}, caller_of(interaction))
+        await answer(interaction, reply)
 
 
 async def setup(bot: AgendaBot) -> None:

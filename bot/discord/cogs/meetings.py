@@ -7,7 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord import autocomplete
-from bot.discord.bot import AgendaBot, description, spec_choices, spec_options
+from bot.discord.bot import AgendaBot, caller_of, description, spec_choices, spec_options
 from bot.discord.responses import answer, answer_paged
 from bot.discord.times import DISCORD_TIMES
 
@@ -32,23 +32,30 @@ class Meetings(commands.Cog):
         status: str | None = None,
         past: bool = False,
     ) -> None:
-        service = self.bot.service
+        options = {"body": body, "kind": kind, "topic": topic, "status": status, "past": past}
+        who, run = caller_of(interaction), self.bot.runner.run
         await answer_paged(
             interaction,
-            lambda page: service.agenda_list(body, kind, topic, status, past, page, DISCORD_TIMES),
+            lambda page: run("agenda", {**options, "page": page}, who, DISCORD_TIMES),
         )
 
     @app_commands.command(name="next", description=description("next"))
     @app_commands.describe(**spec_options("next"))
     @app_commands.autocomplete(body=autocomplete.bodies)
     async def next_meeting(self, interaction: discord.Interaction, body: str | None = None) -> None:
-        await answer(interaction, self.bot.service.next_meeting(body, DISCORD_TIMES))
+        reply = await self.bot.runner.run(
+            "next", {"body": body}, caller_of(interaction), DISCORD_TIMES
+        )
+        await answer(interaction, reply)
 
     @app_commands.command(name="meeting", description=description("meeting"))
     @app_commands.describe(**spec_options("meeting"))
     @app_commands.autocomplete(meeting=autocomplete.meetings)
     async def meeting(self, interaction: discord.Interaction, meeting: str) -> None:
-        await answer(interaction, self.bot.service.meeting(meeting, DISCORD_TIMES))
+        reply = await self.bot.runner.run(
+            "meeting", {"meeting": meeting}, caller_of(interaction), DISCORD_TIMES
+        )
+        await answer(interaction, reply)
 
 
 async def setup(bot: AgendaBot) -> None:

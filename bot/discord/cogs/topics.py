@@ -7,7 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord import autocomplete
-from bot.discord.bot import AgendaBot, description, spec_options
+from bot.discord.bot import AgendaBot, caller_of, description, spec_options
 from bot.discord.responses import answer, answer_paged
 from bot.discord.times import DISCORD_TIMES
 
@@ -18,21 +18,28 @@ class Topics(commands.Cog):
 
     @app_commands.command(name="topics", description=description("topics"))
     async def topics(self, interaction: discord.Interaction) -> None:
-        await answer_paged(interaction, self.bot.service.topics)
+        who, run = caller_of(interaction), self.bot.runner.run
+        await answer_paged(interaction, lambda page: run("topics", {"page": page}, who))
 
     @app_commands.command(name="topic", description=description("topic"))
     @app_commands.describe(**spec_options("topic"))
     @app_commands.autocomplete(topic=autocomplete.topics)
     async def topic(self, interaction: discord.Interaction, topic: str) -> None:
-        await answer(interaction, self.bot.service.topic(topic, DISCORD_TIMES))
+        reply = await self.bot.runner.run(
+            "topic", {"topic": topic}, caller_of(interaction), DISCORD_TIMES
+        )
+        await answer(interaction, reply)
 
     @app_commands.command(name="search", description=description("search"))
     @app_commands.describe(**spec_options("search"))
     async def search(
         self, interaction: discord.Interaction, query: app_commands.Range[str, 1, 200]
     ) -> None:
-        service = self.bot.service
-        await answer_paged(interaction, lambda page: service.search(query, page, DISCORD_TIMES))
+        who, run = caller_of(interaction), self.bot.runner.run
+        await answer_paged(
+            interaction,
+            lambda page: run("search", {"query": query, "page": page}, who, DISCORD_TIMES),
+        )
 
 
 async def setup(bot: AgendaBot) -> None:
