@@ -82,6 +82,27 @@ class BodyEntry(Entry):
     sources: list[SourceEntry] = []
 
 
+class HistoryEntry(Entry):
+    """A later revision of a meeting: when it became known, only what it changed, where from."""
+
+    known: date | AwareDatetime
+    title: Text | None = None
+    kind: Kind | None = None
+    sessions: list[PositiveInt] | None = None
+    start: date | datetime | str | int | None = None
+    end: date | datetime | str | int | None = None
+    timezone: Text | None = None
+    venue: Text | None = None
+    status: Status | None = None
+    topics: list[Slug] | None = None
+    aliases: list[Text] | None = None
+    summary: LongText | None = None
+    confidence: LongText | None = None
+    outcome: LongText | None = None
+    sources: list[SourceEntry] = []
+    note: LongText = ""
+
+
 class MeetingEntry(Entry):
     id: Slug
     title: Text
@@ -97,9 +118,12 @@ class MeetingEntry(Entry):
     aliases: list[Text] = []
     summary: LongText = ""
     confidence: LongText = ""
+    outcome: LongText = ""
+    announced: date | AwareDatetime | None = None
     revision: NonNegativeInt = 0
     updated: AwareDatetime | None = None
     sources: list[SourceEntry] = []
+    history: list[HistoryEntry] = []
 
 
 class TopicEntry(Entry):
@@ -124,8 +148,11 @@ def explain(detail: Mapping[str, Any], model: type[BaseModel]) -> tuple[str, str
         field += f"[{index + 1}]" if index is not None else f".{part}"
     kind = detail.get("type", "")
     if kind == "extra_forbidden":
+        inner = location
+        if len(inner) > 2 and inner[0] == "history":  # history[n].field
+            model, inner = HistoryEntry, inner[2:]
         known = list(model.model_fields)
-        if len(location) > 1 and location[0] == "sources":
+        if len(inner) > 1 and inner[0] == "sources":
             known = list(SourceEntry.model_fields)
         return field, f"unknown field{did_you_mean(location[-1], known)}"
     if kind == "missing":

@@ -6,8 +6,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from .when import When
+
+if TYPE_CHECKING:
+    from .revisions import MeetingRecord
 
 
 class Kind(StrEnum):
@@ -64,6 +68,46 @@ class Source:
     verified: date | None = None
 
 
+class Origin(StrEnum):
+    """Where a revision comes from."""
+
+    DATA = "data"  # the data files (read-only to the bot)
+    EDITOR = "editor"  # /manage, in Discord or the console
+    FEED = "feed"  # a followed calendar
+
+
+# What a revision may set; the first revision of a meeting sets at least REQUIRED.
+REVISED = (
+    "title",
+    "bodies",
+    "kind",
+    "sessions",
+    "when",
+    "venue",
+    "status",
+    "topics",
+    "aliases",
+    "summary",
+    "confidence",
+    "outcome",
+)
+REQUIRED = ("title", "bodies", "kind", "when", "status")
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """What became known about a meeting at one instant: the fields it set (names of REVISED,
+    values as Meeting holds them), its sources, and for an edit who made it and why."""
+
+    known: datetime  # aware
+    sets: Mapping[str, object]
+    sources: tuple[Source, ...] = ()
+    by: str = ""  # "discord:<id>", "console", "" for the data files
+    why: str = ""
+    origin: Origin = Origin.DATA
+    ident: str = ""  # stable: "<meeting>#<n>" in the data files, "db:<id>" in the database
+
+
 @dataclass(frozen=True, slots=True)
 class Body:
     id: str
@@ -102,13 +146,21 @@ class Meeting:
     aliases: tuple[str, ...] = ()
     summary: str = ""
     confidence: str = ""
+    # How often it changed (the calendar SEQUENCE) and when the latest change became known.
     revision: int = 0
     updated: datetime | None = None
     sources: tuple[Source, ...] = ()
+    outcome: str = ""  # what was reported after it: shown once it has ended
+    known: datetime | None = None  # when it was first announced
+    history: tuple[Revision, ...] = ()  # every revision known, oldest first
 
     @property
     def names(self) -> tuple[str, ...]:
         return (self.title, *self.aliases)
+
+    def outcome_at(self, now: datetime) -> str:
+        """The outcome, once the meeting has ended (reported after it, never before)."""
+        return self.outcome if self.when.has_ended(now) else ""
 
     @property
     def is_live(self) -> bool:
@@ -132,6 +184,7 @@ class Topic:
     bodies: tuple[str, ...] = ()
     meetings: tuple[str, ...] = ()  # every related meeting, chronological (derived at load)
     confidence: str = ""
+    listed: tuple[str, ...] = ()  # the meetings the topic itself names
     updated: datetime | None = None
     sources: tuple[Source, ...] = ()
 
@@ -163,13 +216,17 @@ class Ladders:
 
 @dataclass(frozen=True)
 class Agenda:
-    """A validated data set. Meetings are kept in chronological order (TBA last)."""
+    """A validated data set as known at one instant (`known_at`; None: everything known).
+    Meetings are kept in chronological order (TBA last); `records` holds every meeting's
+    revisions, from which the agenda at any instant is folded (`revisions.view_at`)."""
 
     dataset: Dataset
     bodies: Mapping[str, Body]
     meetings: Mapping[str, Meeting]
     topics: Mapping[str, Topic]
     ladders: Ladders
+    records: Mapping[str, MeetingRecord] = field(default_factory=dict)
+    known_at: datetime | None = None
 
     def body_label(self, body_id: str) -> str:
         body = self.bodies.get(body_id)

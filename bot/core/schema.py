@@ -7,28 +7,26 @@ with its file, entry and field.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from . import when as dates
+from .chronicle import read_meeting, sources_of
 from .entries import (
     BodyEntry,
     DatasetEntry,
     Entry,
     MeetingEntry,
-    SourceEntry,
     TopicEntry,
     explain,
 )
 from .lookup import did_you_mean
-from .model import Agenda, Body, Dataset, Kind, Ladders, Meeting, Source, Status, Topic
-from .when import LocalTimeError, Precision, UnknownZoneError, When, parse_lead, resolve_zone
+from .model import Agenda, Body, Dataset, Kind, Ladders, Topic
+from .revisions import MeetingRecord, view_at
+from .when import parse_lead
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +61,6 @@ _TABLES: dict[str, type[Entry]] = {
     "topic": TopicEntry,
 }
 _KNOWN_TOP_LEVEL = (*_TABLES, "ladders")
-_MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")  # ASCII digits, as int() reads them
-_YEAR = re.compile(r"^([0-9]{4})$")
 
 
 class _Builder:
@@ -163,7 +159,7 @@ class _Builder:
                 parent=entry.parent,
                 external=entry.external,
                 summary=entry.summary,
-                sources=_sources(entry.sources, verified),
+                sources=sources_of(entry.sources, verified),
             )
         files = {entry.id: file for file, entry in self.entries["body"]}
         for body in bodies.values():
@@ -182,72 +178,33 @@ class _Builder:
                 parent = bodies[parent].parent
         return bodies
 
-    def build_meetings(self, dataset: Dataset | None, verified: date | None) -> list[Meeting]:
-        meetings = []
+    def build_meetings(
+        self, dataset: Dataset | None, verified: date | None
+    ) -> dict[str, MeetingRecord]:
+        records: dict[str, MeetingRecord] = {}
         for file, entry in self.entries["meeting"]:
             label = _entry_label("meeting", 0, entry.id)
             self.reference(file, label, "bodies", "body", entry.bodies)
             self.reference(file, label, "topics", "topic", entry.topics)
-            when = self.when(file, label, entry)
-            if when is None:
-                continue
-            if entry.status is Status.HELD and when.precision is Precision.TBA:
-                self.problem(
-                    file,
-                    label,
-                    "status",
-                    "a held meeting happened: give at least its year in 'start'",
-                )
-            meetings.append(
-                Meeting(
-                    id=entry.id,
-                    title=entry.title,
-                    bodies=tuple(entry.bodies),
-                    kind=entry.kind,
-                    when=when,
-                    status=entry.status,
-                    venue=entry.venue or "",
-                    sessions=tuple(entry.sessions),
-                    topics=tuple(entry.topics),
-                    aliases=tuple(entry.aliases),
-                    summary=entry.summary,
-                    confidence=entry.confidence,
-                    revision=entry.revision,
-                    updated=entry.updated or (dataset.updated if dataset else None),
-                    sources=_sources(entry.sources, verified),
-                )
-            )
-        meetings.sort(key=lambda m: (m.when.sort_key(), m.title, m.id))
-        return meetings
+            for number, later in enumerate(entry.history, start=1):
+                if later.topics:
+                    self.reference(file, label, f"history[{number}].topics", "topic", later.topics)
 
-    def when(self, file: str, label: str, entry: MeetingEntry) -> When | None:
-        try:
-            zone = resolve_zone(entry.timezone)
-        except UnknownZoneError as error:
-            self.problem(file, label, "timezone", str(error))
-            return None
-        try:
-            return _when(entry.start, entry.end, zone)
-        except _FieldError as error:
-            self.problem(file, label, error.field, str(error))
-        except LocalTimeError as error:
-            self.problem(file, label, "start", str(error))
-        return None
+            def report(field: str, message: str, file: str = file, label: str = label) -> None:
+                self.problem(file, label, field, message)
 
-    def build_topics(
-        self, meetings: list[Meeting], dataset: Dataset | None, verified: date | None
-    ) -> dict[str, Topic]:
-        by_topic: dict[str, list[str]] = {}
-        for meeting in meetings:
-            for topic_id in meeting.topics:
-                by_topic.setdefault(topic_id, []).append(meeting.id)
-        order = {meeting.id: index for index, meeting in enumerate(meetings)}
+            default_known = dataset.updated if dataset else None
+            record = read_meeting(entry, default_known, verified, report)
+            if record is not None:
+                records[entry.id] = record
+        return records
+
+    def build_topics(self, dataset: Dataset | None, verified: date | None) -> dict[str, Topic]:
         topics: dict[str, Topic] = {}
         for file, entry in self.entries["topic"]:
             label = _entry_label("topic", 0, entry.id)
             self.reference(file, label, "bodies", "body", entry.bodies)
             self.reference(file, label, "meetings", "meeting", entry.meetings)
-            related = set(by_topic.get(entry.id, [])) | {m for m in entry.meetings if m in order}
             topics[entry.id] = Topic(
                 id=entry.id,
                 name=entry.name,
@@ -256,10 +213,10 @@ class _Builder:
                 keywords=tuple(entry.keywords),
                 involved=tuple(entry.involved),
                 bodies=tuple(entry.bodies),
-                meetings=tuple(sorted(related, key=order.__getitem__)),
                 confidence=entry.confidence,
+                listed=tuple(entry.meetings),
                 updated=entry.updated or (dataset.updated if dataset else None),
-                sources=_sources(entry.sources, verified),
+                sources=sources_of(entry.sources, verified),
             )
         return topics
 
@@ -321,83 +278,21 @@ def build_agenda(
     dataset_entry, dataset = builder.build_dataset()
     verified = dataset_entry.sources_verified if dataset_entry else None
     bodies = builder.build_bodies(verified)
-    meetings = builder.build_meetings(dataset, verified)
-    topics = builder.build_topics(meetings, dataset, verified)
+    records = builder.build_meetings(dataset, verified)
+    topics = builder.build_topics(dataset, verified)
     ladders = builder.build_ladders()
     if builder.problems or dataset is None:
         # Grouped by file, in the order found within each file.
         raise DataSetError(sorted(builder.problems, key=lambda problem: problem.file))
-    return Agenda(
+    agenda = Agenda(
         dataset=dataset,
         bodies=bodies,
-        meetings={meeting.id: meeting for meeting in meetings},
+        meetings={},
         topics=dict(sorted(topics.items(), key=lambda item: item[1].name.casefold())),
         ladders=ladders,
+        records=records,
     )
-
-
-class _FieldError(ValueError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-def _when(start: object, end: object, zone: ZoneInfo) -> When:
-    if start is None or (isinstance(start, str) and start.strip().upper() == "TBA"):
-        if end is not None:
-            raise _FieldError("end", "an end is only allowed with a day or a time in 'start'")
-        return When.tba(zone)
-    if isinstance(start, datetime):
-        if start.tzinfo is not None:
-            raise _FieldError(
-                "start",
-                "give the venue's local time without an offset "
-                "(2016-03-02T10:00:00) and the zone in 'timezone'",
-            )
-        if end is not None and not (isinstance(end, datetime) and end.tzinfo is None):
-            raise _FieldError("end", "with a time in 'start', 'end' must be a local date-time too")
-        try:
-            return When.exact(start, end if isinstance(end, datetime) else None, zone)
-        except LocalTimeError as error:
-            raise _FieldError("start" if _bad_wall(start, zone) else "end", str(error)) from None
-        except ValueError as error:
-            raise _FieldError("end", str(error)) from None
-    if isinstance(start, date):
-        if end is not None and (not isinstance(end, date) or isinstance(end, datetime)):
-            raise _FieldError("end", "with a day in 'start', 'end' must be a date (the last day)")
-        try:
-            return When.days(start, end, zone)
-        except ValueError as error:
-            raise _FieldError("end", str(error)) from None
-    if end is not None:
-        raise _FieldError("end", "an end is only allowed with a day or a time in 'start'")
-    text = str(start).strip()
-    if isinstance(start, int) and not isinstance(start, bool):
-        text = str(start)
-    match = _YEAR.match(text) or _MONTH.match(text)
-    if match and (problem := dates.year_problem(int(match[1]), f"'{start}'")):
-        raise _FieldError("start", problem)
-    if match := _YEAR.match(text):
-        return When.year(int(match[1]), zone)
-    if (match := _MONTH.match(text)) and 1 <= int(match[2]) <= 12:
-        return When.month(int(match[1]), int(match[2]), zone)
-    raise _FieldError(
-        "start",
-        f"'{start}' is not a date; write a date (2016-03-02), a local time (2016-03-02T10:00:00), "
-        'a month ("2016-11"), a year ("2016") or "TBA"',
-    )
-
-
-def _bad_wall(wall: datetime, zone: ZoneInfo) -> bool:
-    try:
-        When.exact(wall, None, zone)
-    except LocalTimeError:
-        return True
-    return False
-
-
-def _sources(entries: list[SourceEntry], verified: date | None) -> tuple[Source, ...]:
-    return tuple(Source(s.title, s.url, s.verified or verified) for s in entries)
+    return view_at(agenda, None)
 
 
 def _entry_label(table: str, index: int, raw_id: object) -> str:

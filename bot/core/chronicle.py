@@ -1,0 +1,166 @@
+"""A meeting of the data files read into its revisions: the entry itself is what was announced
+(known at `announced`, else its `updated`, else the data set's), each `[[meeting.history]]`
+entry a later revision setting only what changed. Every step is checked as the meeting it makes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .entries import HistoryEntry, MeetingEntry, SourceEntry
+from .model import Origin, Revision, Source, Status
+from .revisions import MeetingRecord
+from .spans import DateFieldError, when_of
+from .when import LocalTimeError, Precision, UnknownZoneError, When, resolve_zone
+
+Report = Callable[[str, str], None]  # (field, message)
+# Fields a history entry sets as they are written (the dates are read together, below).
+_PLAIN = ("title", "kind", "venue", "status", "summary", "confidence", "outcome")
+_LISTS = ("sessions", "topics", "aliases")
+
+
+def known_instant(value: date | datetime) -> datetime:
+    """When something became known: a day means from its start (UTC), so that `--as-of` that
+    day sees it."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    return datetime.combine(value, time(0), tzinfo=UTC)
+
+
+@dataclass
+class _Dates:
+    """A meeting's dates as written, so that a later revision may change one part of them."""
+
+    start: object
+    end: object
+    zone: ZoneInfo
+
+
+def read_meeting(
+    entry: MeetingEntry,
+    default_known: datetime | None,
+    verified: date | None,
+    report: Report,
+) -> MeetingRecord | None:
+    """The entry's revisions, or None after reporting every problem found."""
+    try:
+        zone = resolve_zone(entry.timezone)
+    except UnknownZoneError as problem:
+        report("timezone", str(problem))
+        return None
+    dates = _Dates(entry.start, entry.end, zone)
+    when = _when(dates, report, "")
+    if when is None:
+        return None
+    announced = (
+        known_instant(entry.announced)
+        if entry.announced is not None
+        else (entry.updated or default_known)
+    )
+    if announced is None:  # no data set to take it from: reported as such elsewhere
+        return None
+    first = Revision(
+        known=announced.astimezone(UTC),
+        sets={
+            "title": entry.title,
+            "bodies": tuple(entry.bodies),
+            "kind": entry.kind,
+            "sessions": tuple(entry.sessions),
+            "when": when,
+            "venue": entry.venue or "",
+            "status": entry.status,
+            "topics": tuple(entry.topics),
+            "aliases": tuple(entry.aliases),
+            "summary": entry.summary,
+            "confidence": entry.confidence,
+            "outcome": entry.outcome,
+        },
+        sources=sources_of(entry.sources, verified),
+        ident=f"{entry.id}#0",
+    )
+    revisions = [first]
+    ok = _check(when, entry.status, report, "")
+    for number, later in enumerate(entry.history, start=1):
+        where = f"history[{number}]."
+        revision = _revision(entry.id, number, later, dates, verified, report, where)
+        if revision is None:
+            ok = False
+            continue
+        if revision.known < first.known:
+            report(
+                f"{where}known",
+                "a change cannot be known before the meeting was announced "
+                f"({first.known:%Y-%m-%d}); move 'announced' earlier",
+            )
+            ok = False
+        revisions.append(revision)
+    if not ok:
+        return None
+    record = MeetingRecord.of(entry.id, revisions, entry.revision)
+    for number, version in enumerate(record.versions[1:], start=1):
+        ok = _check(version.when, version.status, report, f"history[{number}].") and ok
+    return record if ok else None
+
+
+def _revision(
+    meeting_id: str,
+    number: int,
+    later: HistoryEntry,
+    dates: _Dates,
+    verified: date | None,
+    report: Report,
+    where: str,
+) -> Revision | None:
+    given = later.model_fields_set
+    sets: dict[str, Any] = {name: getattr(later, name) for name in _PLAIN if name in given}
+    sets.update({name: tuple(getattr(later, name) or ()) for name in _LISTS if name in given})
+    if "venue" in sets:
+        sets["venue"] = sets["venue"] or ""
+    if given & {"start", "end", "timezone"}:
+        if "timezone" in given:
+            try:
+                dates.zone = resolve_zone(later.timezone or "")
+            except UnknownZoneError as problem:
+                report(f"{where}timezone", str(problem))
+                return None
+        if "start" in given:  # a new start replaces the whole span
+            dates.start, dates.end = later.start, later.end
+        elif "end" in given:
+            dates.end = later.end
+        when = _when(dates, report, where)
+        if when is None:
+            return None
+        sets["when"] = when
+    return Revision(
+        known=known_instant(later.known),
+        sets=sets,
+        sources=sources_of(later.sources, verified),
+        why=later.note,
+        origin=Origin.DATA,
+        ident=f"{meeting_id}#{number}",
+    )
+
+
+def _when(dates: _Dates, report: Report, where: str) -> When | None:
+    try:
+        return when_of(dates.start, dates.end, dates.zone)
+    except DateFieldError as problem:
+        report(f"{where}{problem.field}", str(problem))
+    except LocalTimeError as problem:
+        report(f"{where}start", str(problem))
+    return None
+
+
+def _check(when: When, status: Status, report: Report, where: str) -> bool:
+    if status is Status.HELD and when.precision is Precision.TBA:
+        report(f"{where}status", "a held meeting happened: give at least its year in 'start'")
+        return False
+    return True
+
+
+def sources_of(entries: list[SourceEntry], verified: date | None) -> tuple[Source, ...]:
+    return tuple(Source(s.title, s.url, s.verified or verified) for s in entries)

@@ -1,0 +1,160 @@
+"""The agenda as a list of what became known, and when: each meeting is the fold of its
+revisions, and the agenda seen at an instant folds only the revisions known by then. A meeting
+announced later does not exist yet; a date firmed up later is not known yet.
+
+Revisions come from the data files, editors and followed calendars alike; this module does not
+care which.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from .model import REQUIRED, Agenda, Meeting, Revision, Topic
+
+
+@dataclass(frozen=True)
+class MeetingRecord:
+    """Every revision of one meeting, oldest first, and the meeting after each of them."""
+
+    id: str
+    revisions: tuple[Revision, ...]
+    versions: tuple[Meeting, ...]
+    base: int = 0  # changes counted before the first revision
+
+    @classmethod
+    def of(cls, meeting_id: str, revisions: Iterable[Revision], base: int = 0) -> MeetingRecord:
+        """Fold `revisions` (any order: they are sorted by when they became known). `base`
+        counts changes made before the first revision (a data file's own `revision`).
+        Raises ValueError if the first revision does not set every REQUIRED field."""
+        ordered = tuple(sorted(revisions, key=lambda r: r.known))
+        versions: list[Meeting] = []
+        current: Meeting | None = None
+        for revision in ordered:
+            current = apply(meeting_id, current, revision, base)
+            versions.append(current)
+        return cls(meeting_id, ordered, tuple(versions), base)
+
+    @property
+    def latest(self) -> Meeting:
+        return self.versions[-1]
+
+    @property
+    def first_known(self) -> datetime:
+        return self.revisions[0].known
+
+    def at(self, instant: datetime | None) -> Meeting | None:
+        """The meeting as known at `instant` (None: everything known); None before it was
+        announced."""
+        if instant is None:
+            return self.versions[-1]
+        position = bisect_right([r.known for r in self.revisions], instant)
+        return self.versions[position - 1] if position else None
+
+
+def apply(meeting_id: str, current: Meeting | None, revision: Revision, base: int = 0) -> Meeting:
+    """The meeting after `revision`: its fields replaced, the revision counted if it changed
+    anything, its sources added, and the instant it became known recorded."""
+    sets: dict[str, Any] = dict(revision.sets)
+    if current is None:
+        missing = [name for name in REQUIRED if name not in sets]
+        if missing:
+            raise ValueError(f"the first revision must set {', '.join(missing)}")
+        return Meeting(
+            id=meeting_id,
+            **sets,
+            revision=base,
+            updated=revision.known,
+            sources=_merged((), revision.sources),
+            known=revision.known,
+            history=(revision,),
+        )
+    changed = any(getattr(current, name) != value for name, value in sets.items())
+    return replace(
+        current,
+        **sets,
+        revision=current.revision + changed,
+        updated=revision.known,
+        sources=_merged(current.sources, revision.sources),
+        history=(*current.history, revision),
+    )
+
+
+def changes_of(history: Sequence[Revision], index: int) -> dict[str, tuple[Any, Any]]:
+    """What revision `index` of a history changed: {field: (before, after)}; `before` is None
+    for the first revision (what was announced)."""
+    before: dict[str, Any] = {}
+    for revision in history[:index]:
+        before.update(revision.sets)
+    return {
+        name: (before.get(name), value)
+        for name, value in history[index].sets.items()
+        if before.get(name) != value
+    }
+
+
+def view_at(agenda: Agenda, instant: datetime | None) -> Agenda:
+    """The agenda as known at `instant`: each meeting folded from the revisions known by then,
+    those not yet announced left out, and each topic's meetings among those known."""
+    meetings = [m for m in (r.at(instant) for r in agenda.records.values()) if m is not None]
+    meetings.sort(key=lambda m: (m.when.sort_key(), m.title, m.id))
+    return replace(
+        agenda,
+        meetings={m.id: m for m in meetings},
+        topics=topics_of(agenda.topics.values(), meetings),
+        known_at=instant,
+    )
+
+
+def topics_of(topics: Iterable[Topic], meetings: Sequence[Meeting]) -> dict[str, Topic]:
+    """Each topic with the meetings related to it (those naming it, and those it names), in
+    the order of `meetings`."""
+    order = {meeting.id: index for index, meeting in enumerate(meetings)}
+    naming: dict[str, set[str]] = {}
+    for meeting in meetings:
+        for topic_id in meeting.topics:
+            naming.setdefault(topic_id, set()).add(meeting.id)
+    return {
+        topic.id: replace(
+            topic,
+            meetings=tuple(
+                sorted(
+                    naming.get(topic.id, set()) | {m for m in topic.listed if m in order},
+                    key=order.__getitem__,
+                )
+            ),
+        )
+        for topic in topics
+    }
+
+
+def epochs(records: Mapping[str, MeetingRecord]) -> list[datetime]:
+    """Every instant at which something became known, in order: between two of them the agenda
+    does not change."""
+    return sorted({r.known for record in records.values() for r in record.revisions})
+
+
+def with_revisions(agenda: Agenda, added: Mapping[str, Sequence[Revision]]) -> Agenda:
+    """The agenda with more revisions (editors', followed calendars'): existing meetings get
+    them after their own, new meetings are made of them. Everything is known (known_at None).
+    Raises ValueError naming a meeting whose revisions do not make a meeting."""
+    if not added:
+        return agenda
+    records = dict(agenda.records)
+    for meeting_id, revisions in added.items():
+        earlier = records.get(meeting_id)
+        own = earlier.revisions if earlier is not None else ()
+        base = earlier.base if earlier is not None else 0
+        try:
+            records[meeting_id] = MeetingRecord.of(meeting_id, (*own, *revisions), base)
+        except ValueError as problem:
+            raise ValueError(f"meeting '{meeting_id}': {problem}") from None
+    return view_at(replace(agenda, records=records), None)
+
+
+def _merged(sources: tuple[Any, ...], more: Iterable[Any]) -> tuple[Any, ...]:
+    return sources + tuple(s for s in more if s not in sources)
