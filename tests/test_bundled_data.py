@@ -1,10 +1,12 @@
 """The bundled WCO data set holds what the news item and the reference say, at their precision."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
 from bot.core import Kind, Precision, Status
+from bot.core.revisions import epochs, view_at
+from tests.conftest import NEWS_DAY
 
 
 @pytest.mark.parametrize(
@@ -77,3 +79,52 @@ def test_news_item_subjects_are_topics(wco, wco_service):
 
 def test_the_policy_committee_is_the_policy_commission(wco_service):
     assert wco_service.index.find_body("Policy Committee").found == "policy-commission"
+
+
+# What became known when: the bundled meetings are dated by their sources, so the agenda seen on
+# the news item's day holds what the item and the earlier context announced, and nothing later.
+NEWS_ITEM = datetime(2015, 10, 23, tzinfo=UTC)  # the start of the day, as `--as-of 2015-10-23`
+AFTER_THE_PTC = datetime(2016, 3, 10, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("instant", [NEWS_ITEM, NEWS_DAY])
+def test_nothing_announced_after_the_news_item_is_known_on_its_day(wco, instant):
+    seen = view_at(wco, instant)
+    for later in ("tfa-eif", "ptc-213-214", "council-127-128", "ec-35", "pc-75", "pc-76"):
+        assert later not in seen.meetings, later
+    for meeting in seen.meetings.values():
+        assert meeting.history[0].known <= instant, meeting.id
+    news_item = {"ptc-211-212", "ptc-ec-joint-2016", "pc-74", "aeo-global-3", "rtfw-wca-2015"}
+    context = {"aeo-global-1", "pc-72", "ptc-207-208", "rtfw-eur-2015", "council-125-126"}
+    assert news_item | context | {"ptc-209-210"} <= set(seen.meetings)
+    for held in context | {"ptc-209-210"}:
+        assert seen.meetings[held].status_at(instant) is Status.HELD, held
+
+
+def test_no_outcome_is_known_before_its_meeting_ended(wco):
+    # Every instant at which the bundled agenda changes, and the news item's day.
+    for instant in [NEWS_ITEM, NEWS_DAY, AFTER_THE_PTC, *epochs(wco.records)]:
+        for meeting in view_at(wco, instant).meetings.values():
+            if meeting.outcome:
+                assert meeting.when.has_ended(instant), (meeting.id, instant)
+                assert meeting.status is Status.HELD, (meeting.id, instant)
+
+
+def test_the_news_item_gave_the_ptc_2_to_4_march_and_the_rest_by_year_or_not_at_all(wco):
+    seen = view_at(wco, NEWS_ITEM).meetings
+    ptc = seen["ptc-211-212"]
+    assert (ptc.when.first_day, ptc.when.last_day) == (date(2016, 3, 2), date(2016, 3, 4))
+    assert ptc.status is Status.CONFIRMED and not ptc.outcome
+    assert seen["aeo-global-3"].when.precision is Precision.YEAR
+    assert seen["aeo-global-3"].venue == ""
+    assert seen["pc-74"].when.precision is Precision.TBA
+    assert "Punta Cana" not in seen["pc-74"].venue + " ".join(seen["pc-74"].aliases)
+    assert not seen["pc-74"].outcome
+
+
+def test_after_it_met_the_ptc_is_held_on_its_real_days_with_an_outcome(wco):
+    ptc = view_at(wco, AFTER_THE_PTC).meetings["ptc-211-212"]
+    assert (ptc.when.first_day, ptc.when.last_day) == (date(2016, 3, 2), date(2016, 3, 3))
+    assert ptc.status_at(AFTER_THE_PTC) is Status.HELD
+    assert "Globally Networked Customs Handbook" in ptc.outcome_at(AFTER_THE_PTC)
+    assert len(ptc.history) == 2
