@@ -94,8 +94,13 @@ def quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def generate(target: Path, meetings: int = 10_000, topics: int = 1_000, seed: int = 7) -> Path:
+def generate(
+    target: Path, meetings: int = 10_000, topics: int = 1_000, seed: int = 7, revisions: int = 1
+) -> Path:
+    """`revisions` > 1: each meeting is announced a while before it starts and changes
+    `revisions - 1` times after (dates, venue, status), each change known on a later day."""
     rng = random.Random(seed)
+    changes = random.Random(seed + 1)  # apart, so that the rest is the same with or without
     target.mkdir(parents=True, exist_ok=True)
     (target / "agenda.toml").write_text(
         '[dataset]\nname = "Synthetic agenda"\norganisation = "Bench"\n'
@@ -169,8 +174,10 @@ def generate(target: Path, meetings: int = 10_000, topics: int = 1_000, seed: in
             f"topics = [{', '.join(quote(t) for t in chosen)}]",
             f"summary = {quote(summary)}",
             f'sources = [{{ title = "Minutes {i}", url = "https://example.org/m/{i}" }}]',
-            "",
         ]
+        if revisions > 1:
+            lines += _history(changes, day, revisions - 1, bool(when))
+        lines.append("")
     (target / "meetings.toml").write_text("\n".join(lines), encoding="utf-8")
     (target / "ladders.toml").write_text(
         '[ladders]\ndefault = ["1d"]\nconference = ["30d", "7d", "1d"]\nsession = ["7d", "1d"]\n'
@@ -178,3 +185,22 @@ def generate(target: Path, meetings: int = 10_000, topics: int = 1_000, seed: in
         encoding="utf-8",
     )
     return target
+
+
+def _history(rng: random.Random, day: date, count: int, dated: bool) -> list[str]:
+    """An announcement 30 to 400 days before the meeting, then `count` later changes."""
+    known = day - timedelta(days=rng.randrange(30, 400))
+    lines = [f"announced = {known.isoformat()}"]
+    for number in range(count):
+        known += timedelta(days=rng.randrange(1, 20))
+        lines += ["", "[[meeting.history]]", f"known = {known.isoformat()}"]
+        choice = number % 3
+        if choice == 0 and dated:
+            moved = day + timedelta(days=rng.randrange(-3, 4))
+            lines.append(f"start = {moved.isoformat()}")
+        elif choice == 1:
+            lines.append(f'venue = "City {rng.randrange(300)}, room {number}"')
+        else:
+            lines.append(f'summary = "Revised summary {number}."')
+        lines.append(f'note = "change {number + 1}"')
+    return lines

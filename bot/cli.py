@@ -74,6 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "ask":
             return asyncio.run(_ask(service, settings, data_dir, args.line))
+        if args.command == "export-data":
+            return asyncio.run(_export_data(service, settings, Path(args.directory)))
         if settings.discord_token is not None:
             from bot.discord import run_discord
 
@@ -115,6 +117,12 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--body", help="only this body's meetings")
     export.add_argument("--topic", help="only meetings on this topic")
     export.add_argument("--alarms", action="store_true", help="add reminders (VALARM)")
+    export_data = commands.add_parser(
+        "export-data",
+        parents=[common],
+        help="write the agenda, with every revision (editors' too), as a data directory",
+    )
+    export_data.add_argument("directory", help="where to write the data files")
     check = commands.add_parser("check", help="validate a data directory and exit")
     check.add_argument("path", nargs="?", help="directory (default: AGENDA_DATA_DIR)")
     return parser
@@ -233,6 +241,39 @@ async def _until_fatal(console: Console, runtime: Runtime, work: Awaitable[int])
         session.cancel()
     await asyncio.wait({session})
     return EXIT_FAILED if session.cancelled() else session.result()
+
+
+async def _export_data(service: AgendaService, settings: Settings, directory: Path) -> int:
+    """The data files' revisions and the database's, written as data files."""
+    from bot.core.data_out import data_files
+    from bot.service import revisions_by_meeting
+    from bot.storage import Edits, Store, async_url
+
+    store = await Store.open(async_url(settings.database_url))
+    try:
+        stored = await Edits(store.engine).all()
+    finally:
+        await store.close()
+    service.set_revisions(revisions_by_meeting(stored))
+    everything = service.everything
+
+    def write() -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        for name, text in data_files(everything).items():
+            write_atomically(directory / name, text.encode("utf-8"))
+
+    try:
+        await asyncio.to_thread(write)
+    except OSError as problem:
+        print(f"Cannot write {directory}: {problem.strerror or problem}", file=sys.stderr)
+        return EXIT_FAILED
+    revisions = sum(len(r.revisions) for r in everything.records.values())
+    print(
+        f"Wrote {directory}: {len(everything.records)} meetings, {revisions} revisions "
+        f"({len(stored)} from the database). Check it with: python -m bot check {directory}",
+        file=sys.stderr,
+    )
+    return EXIT_OK
 
 
 def _export(service: AgendaService, args: argparse.Namespace) -> int:

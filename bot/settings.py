@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.core import MAX_SPEED, parse_as_of, resolve_zone
 from bot.service import BUNDLED_DATA
@@ -94,6 +94,14 @@ class Settings(BaseSettings):
     web_max_connections_per_client: int = Field(
         32, ge=1, description="Connections open at once from one address (IPv6: a /64)"
     )
+    editor_guilds: Annotated[list[int], NoDecode] = Field(
+        default_factory=list,
+        description="Guild ids where members with Manage Server may change the agenda (/manage)",
+    )
+    editor_roles: Annotated[list[int], NoDecode] = Field(
+        default_factory=list,
+        description="Role ids whose members may change the agenda, in those guilds",
+    )
     log_level: LogLevel = "WARNING"
 
     @field_validator("discord_token", mode="before")
@@ -112,6 +120,14 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("editor_guilds", "editor_roles", mode="before")
+    @classmethod
+    def _ids(cls, value: object) -> object:
+        """Comma-separated ids: "123, 456"."""
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @field_validator("agenda_as_of", mode="before")
     @classmethod

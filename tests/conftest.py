@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from bot.core import Agenda, FixedClock
+from bot.core import Agenda, FixedClock, Revision
+from bot.core.revisions import view_at, with_revisions
 from bot.service import BUNDLED_DATA, AgendaService, load_agenda
 
 settings.register_profile(
@@ -28,6 +29,20 @@ MINI_DAY = datetime(2016, 3, 1, 12, 0, tzinfo=UTC)
 @pytest.fixture(scope="session")
 def wco() -> Agenda:
     return load_agenda(BUNDLED_DATA)
+
+
+@pytest.fixture(scope="session")
+def wco_as_announced(wco: Agenda) -> Agenda:
+    """The bundled agenda as known on the news item's day."""
+    return view_at(wco, NEWS_DAY)
+
+
+def revised(agenda: Agenda, meeting_id: str, known: datetime = NEWS_DAY, **sets: object) -> Agenda:
+    """`agenda` with one more revision of a meeting, known at `known`, setting `sets` (the
+    way a data-file edit, an editor or a followed calendar changes it)."""
+    changed, problems = with_revisions(agenda, {meeting_id: [Revision(known, sets)]})
+    assert not problems, problems
+    return changed
 
 
 @pytest.fixture(scope="session")

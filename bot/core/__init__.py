@@ -29,7 +29,19 @@ from .commands import (
 from .formatting import PlainTimes, TimeStyle, when_text
 from .library import Library
 from .lookup import NameIndex, Resolution
-from .model import Agenda, Body, Dataset, Kind, Ladders, Meeting, Source, Status, Topic
+from .model import (
+    Agenda,
+    Body,
+    Dataset,
+    Kind,
+    Ladders,
+    Meeting,
+    Origin,
+    Revision,
+    Source,
+    Status,
+    Topic,
+)
 from .queries import AgendaFilter, AgendaIndex, NextMeetings, Page
 from .render import Renderer
 from .reply import Attachment, Field, Paging, Reply, Tone
@@ -80,6 +92,7 @@ __all__ = [
     "OptionError",
     "OptionSpec",
     "OptionType",
+    "Origin",
     "Page",
     "Paging",
     "PlainTimes",
@@ -88,6 +101,7 @@ __all__ = [
     "Renderer",
     "Reply",
     "Resolution",
+    "Revision",
     "SearchIndex",
     "SearchResult",
     "Source",

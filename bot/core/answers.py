@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 
 from .calendar import MEDIA_TYPE, CalendarFile, calendar_name, scope_labels, write_calendar
 from .commands import COMMANDS_BY_NAME, MAX_INPUT, OptionError
 from .formatting import TimeStyle
+from .histories import changes_reply, history_reply
 from .library import Library
 from .lookup import Resolution
 from .model import Kind, Status
@@ -24,18 +25,34 @@ from .queries import AgendaFilter, Page
 from .render import Renderer
 from .reply import Attachment, Reply, error
 from .text import clean_input, normalize
+from .versions import VersionTable
+from .when import parse_lead
 
 E = TypeVar("E", bound=StrEnum)
+CHANGES_SPAN = timedelta(days=7)  # what /changes shows without `since`
 
 
 @dataclass(frozen=True, slots=True)
 class Asked:
-    """What a command is answered from: the data set with its indexes, now, the adapter's way
-    of showing times."""
+    """What a command is answered from: the agenda as known now (built when first needed),
+    now, the adapter's way of showing times; and, where the service has them, every version of
+    every meeting (lists at any instant without folding the agenda) and the whole agenda (its
+    bodies and topics, for names)."""
 
-    library: Library
+    view: Library | Callable[[], Library]
     now: datetime
     times: TimeStyle
+    versions: VersionTable | None = None
+    whole: Library | None = None
+
+    @property
+    def library(self) -> Library:
+        return self.view if isinstance(self.view, Library) else self.view()
+
+    @property
+    def names(self) -> Library:
+        """Where bodies and topics are looked up by name: they do not change over time."""
+        return self.whole or self.library
 
     @property
     def render(self) -> Renderer:
@@ -51,28 +68,31 @@ def agenda(
     past: bool = False,
     page: int = 1,
 ) -> Reply:
+    names = asked.names
+    render = Renderer(names.agenda, asked.times)
     try:
         where = AgendaFilter(
-            body=_body_id(asked, body),
+            body=_body_id(names, body),
             kind=_choice(Kind, kind, "kind"),
-            topic=_topic_id(asked, topic),
+            topic=_topic_id(names, topic),
             status=_choice(Status, status, "status"),
         )
     except _Unresolved as missing:
-        return asked.render.unresolved(missing.what, missing.resolution, f"/{missing.what}")
+        return render.unresolved(missing.what, missing.resolution, f"/{missing.what}")
     except OptionError as problem:
         return error("That filter does not work", str(problem))
-    index, now = asked.library.index, asked.now
-    found = index.past(now, where, page) if past else index.upcoming(now, where, page)
+    now = asked.now
+    lists = asked.versions or asked.library.index
+    found = lists.past(now, where, page) if past else lists.upcoming(now, where, page)
     command = _command_text(
         "agenda", body=body, kind=kind, topic=topic, status=status, past="yes" if past else None
     )
-    return asked.render.agenda_list(found, where, past, now, command)
+    return render.agenda_list(found, where, past, now, command)
 
 
 def next_meeting(asked: Asked, body: str | None = None) -> Reply:
     try:
-        body_id = _body_id(asked, body)
+        body_id = _body_id(asked.names, body)
     except _Unresolved as missing:
         return asked.render.unresolved(missing.what, missing.resolution, "/next")
     found = asked.library.index.next(asked.now, body_id)
@@ -124,8 +144,8 @@ def calendar_file(
 ) -> CalendarFile | Reply:
     """The calendar file, or a Reply explaining why the filter does not work."""
     try:
-        body_id = _body_id(asked, body)
-        topic_id = _topic_id(asked, topic)
+        body_id = _body_id(asked.names, body)
+        topic_id = _topic_id(asked.names, topic)
     except _Unresolved as missing:
         return asked.render.unresolved(missing.what, missing.resolution, "/calendar")
     agenda = asked.library.agenda
@@ -172,6 +192,49 @@ def help_reply(asked: Asked, command: str | None = None) -> Reply:
     return asked.render.help(spec)
 
 
+def history(asked: Asked, meeting: str = "", page: int = 1) -> Reply:
+    text = clean_input(meeting, MAX_INPUT)
+    if not text:
+        return error("Which meeting?", "Give a name, for example `/history PTC 211`.")
+    resolution = asked.library.index.find_meeting(text, asked.now)
+    if resolution.found is None:
+        return asked.render.unresolved("meeting", resolution, "/history")
+    found = asked.library.agenda.meetings[resolution.found]
+    return history_reply(asked.library.agenda, found, page, asked.times, asked.now)
+
+
+def changes(asked: Asked, since: str | None = None, page: int = 1) -> Reply:
+    try:
+        start = _since(since, asked.now)
+    except ValueError as problem:
+        return error("Since when?", str(problem))
+    found = [
+        (meeting, index)
+        for meeting in asked.library.agenda.meetings.values()
+        for index, revision in enumerate(meeting.history)
+        if start <= revision.known <= asked.now
+    ]
+    found.sort(key=lambda item: (item[0].history[item[1]].known, item[0].id), reverse=True)
+    return changes_reply(asked.library.agenda, found, start, asked.now, page, asked.times)
+
+
+def _since(text: str | None, now: datetime) -> datetime:
+    """A date ("2016-03-01", from its start, UTC) or a span back from now ("30d", "2w")."""
+    value = clean_input(text or "", 40)
+    if not value:
+        return now - CHANGES_SPAN
+    try:
+        return datetime.combine(date.fromisoformat(value), time(0), tzinfo=UTC)
+    except ValueError:
+        pass
+    try:
+        return now - parse_lead(value)
+    except ValueError:
+        raise ValueError(
+            f"'{value}' is neither a date nor a span; write `since:2016-03-01` or `since:30d`"
+        ) from None
+
+
 ANSWERS: dict[str, Callable[..., Any]] = {
     "agenda": agenda,
     "next": next_meeting,
@@ -181,6 +244,8 @@ ANSWERS: dict[str, Callable[..., Any]] = {
     "search": search,
     "calendar file": calendar,
     "help": help_reply,
+    "history": history,
+    "changes": changes,
 }
 
 
@@ -194,21 +259,21 @@ class _Unresolved(Exception):
         self.resolution = resolution
 
 
-def _body_id(asked: Asked, text: str | None) -> str | None:
+def _body_id(library: Library, text: str | None) -> str | None:
     cleaned = clean_input(text or "", MAX_INPUT)
     if not cleaned or normalize(cleaned) == "all":
         return None
-    resolution = asked.library.index.find_body(cleaned)
+    resolution = library.index.find_body(cleaned)
     if resolution.found is None:
         raise _Unresolved("body", resolution)
     return resolution.found
 
 
-def _topic_id(asked: Asked, text: str | None) -> str | None:
+def _topic_id(library: Library, text: str | None) -> str | None:
     cleaned = clean_input(text or "", MAX_INPUT)
     if not cleaned:
         return None
-    resolution = asked.library.index.find_topic(cleaned)
+    resolution = library.index.find_topic(cleaned)
     if resolution.found is None:
         raise _Unresolved("topic", resolution)
     return resolution.found

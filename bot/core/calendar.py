@@ -21,6 +21,7 @@ from ics.alarm import DisplayAlarm
 from ics.grammar.parse import ContentLine
 
 from .formatting import day_text
+from .histories import latest_change_text
 from .model import Agenda, Meeting, Status
 from .when import Precision, format_lead
 
@@ -164,6 +165,11 @@ def _description(agenda: Agenda, meeting: Meeting) -> str:
             f"Dates are local to the venue ({meeting.when.zone.key}); first day "
             f"{day_text(meeting.when.first_day)}."
         )
+    if meeting.outcome:  # in the agenda as known at an instant only once it was reported
+        parts.append(f"Outcome: {meeting.outcome}")
+    changed = latest_change_text(agenda, meeting)
+    if changed:
+        parts.append(changed)
     if meeting.confidence:
         parts.append(f"How sure we are: {meeting.confidence}")
     if meeting.sources:

@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .entries import HistoryEntry, MeetingEntry, SourceEntry
-from .model import Origin, Revision, Source, Status
+from .model import Revision, Source, Status
 from .revisions import MeetingRecord
 from .spans import DateFieldError, when_of
 from .when import LocalTimeError, Precision, UnknownZoneError, When, resolve_zone
@@ -139,8 +139,9 @@ def _revision(
         known=known_instant(later.known),
         sets=sets,
         sources=sources_of(later.sources, verified),
+        by=later.by,
         why=later.note,
-        origin=Origin.DATA,
+        origin=later.origin,
         ident=f"{meeting_id}#{number}",
     )
 
@@ -155,9 +156,17 @@ def _when(dates: _Dates, report: Report, where: str) -> When | None:
     return None
 
 
-def _check(when: When, status: Status, report: Report, where: str) -> bool:
+def state_problem(when: When, status: Status) -> str | None:
+    """Why a meeting cannot be in this state (the data files' rule, and editors'), or None."""
     if status is Status.HELD and when.precision is Precision.TBA:
-        report(f"{where}status", "a held meeting happened: give at least its year in 'start'")
+        return "a held meeting happened: give at least its year in 'start'"
+    return None
+
+
+def _check(when: When, status: Status, report: Report, where: str) -> bool:
+    problem = state_problem(when, status)
+    if problem is not None:
+        report(f"{where}status", problem)
         return False
     return True
 

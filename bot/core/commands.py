@@ -84,6 +84,16 @@ _BODY = OptionSpec(
 )
 _TOPIC = OptionSpec("topic", "a topic (3D printing, API/PNR, RKC)", completion=Completion.TOPIC)
 _PAGE = OptionSpec("page", "which page of the list", OptionType.PAGE)
+_START = 'when: 2016-03-09, 2016-03-09 10:00, a month 2016-11, a year 2016, or "TBA"'
+_END = "the last day, or the end time (with a day or a time in start)"
+_SOURCE = "where this comes from: an http(s) address"
+_REASON = OptionSpec("reason", "why, in a few words")
+_ZONE = OptionSpec(
+    "timezone", "the venue's IANA zone (Europe/Brussels)", completion=Completion.ZONE
+)
+_EDIT_MEETING = OptionSpec("meeting", "the meeting", required=True, completion=Completion.MEETING)
+_EDIT_SOURCE = OptionSpec("source", _SOURCE)
+_EDIT_BODY = OptionSpec("body", "the body it belongs to", required=True, completion=Completion.BODY)
 
 COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
@@ -299,6 +309,111 @@ COMMANDS: tuple[CommandSpec, ...] = (
         ),
         ("/timezone Europe/Brussels", "/timezone America/Cancun where:server"),
         main="zone",
+    ),
+    CommandSpec(
+        "history",
+        "Every change to one meeting: when it became known, what changed, the source",
+        (
+            OptionSpec("meeting", "the meeting", required=True, completion=Completion.MEETING),
+            _PAGE,
+        ),
+        ("/history PTC 211", "/history policy commission"),
+        main="meeting",
+    ),
+    CommandSpec(
+        "changes",
+        "What changed in the agenda recently (the last 7 days, or since a date)",
+        (OptionSpec("since", "a date (2016-03-01) or a span back (30d)"), _PAGE),
+        ("/changes", "/changes since:2016-01-01", "/changes since:30d"),
+        main="since",
+    ),
+    CommandSpec(
+        "manage",
+        "Change the agenda (editors only): add, move, cancel, postpone, confirm, undo",
+        subcommands=(
+            CommandSpec(
+                "add",
+                "Add a meeting to the agenda",
+                (
+                    OptionSpec("title", "its title", required=True),
+                    _EDIT_BODY,
+                    OptionSpec("kind", "kind of meeting", OptionType.CHOICE, True, KINDS),
+                    OptionSpec("start", _START, required=True),
+                    OptionSpec("source", _SOURCE, required=True),
+                    OptionSpec("end", _END),
+                    OptionSpec("venue", "where it is held"),
+                    _ZONE,
+                    OptionSpec("topics", "topics, separated by commas"),
+                    OptionSpec(
+                        "status",
+                        "its status (planned by default)",
+                        OptionType.CHOICE,
+                        choices=STATUSES,
+                    ),
+                    _REASON,
+                ),
+                (
+                    "/manage add title:TFA Committee, 1st Meeting body:TFA Working Group "
+                    "kind:session start:2017-05 source:https://example.org",
+                ),
+                main="title",
+                parent="manage",
+            ),
+            CommandSpec(
+                "change",
+                "Change a meeting's date, venue, status, title or topics",
+                (
+                    _EDIT_MEETING,
+                    OptionSpec("source", _SOURCE, required=True),
+                    OptionSpec("reason", "why it changed, in a few words", required=True),
+                    OptionSpec("start", _START),
+                    OptionSpec("end", _END),
+                    OptionSpec("venue", "the new venue"),
+                    _ZONE,
+                    OptionSpec("status", "the new status", OptionType.CHOICE, choices=STATUSES),
+                    OptionSpec("title", "the new title"),
+                    OptionSpec("topics", "the new topics, separated by commas"),
+                ),
+                (
+                    "/manage change PTC 211 start:2016-03-09 end:2016-03-11 "
+                    "source:https://example.org reason:moved a week",
+                ),
+                main="meeting",
+                parent="manage",
+            ),
+            CommandSpec(
+                "cancel",
+                "Cancel a meeting",
+                (_EDIT_MEETING, OptionSpec("reason", "why", required=True), _EDIT_SOURCE),
+                ("/manage cancel PTC 211 reason:called off",),
+                main="meeting",
+                parent="manage",
+            ),
+            CommandSpec(
+                "postpone",
+                "Postpone a meeting (no new date yet)",
+                (_EDIT_MEETING, OptionSpec("reason", "why", required=True), _EDIT_SOURCE),
+                ("/manage postpone PTC 211 reason:no quorum",),
+                main="meeting",
+                parent="manage",
+            ),
+            CommandSpec(
+                "confirm",
+                "Confirm a meeting (or bring back a postponed one)",
+                (_EDIT_MEETING, _REASON, _EDIT_SOURCE),
+                ("/manage confirm PTC 211",),
+                main="meeting",
+                parent="manage",
+            ),
+            CommandSpec(
+                "undo",
+                "Undo the latest edit of a meeting",
+                (_EDIT_MEETING,),
+                ("/manage undo PTC 211",),
+                main="meeting",
+                parent="manage",
+            ),
+        ),
     ),
     CommandSpec(
         "help",

@@ -19,7 +19,7 @@ from pydantic import (
 )
 
 from .lookup import did_you_mean
-from .model import Kind, Status
+from .model import Kind, Origin, Status
 from .text import whole_number
 from .when import year_problem
 
@@ -101,6 +101,8 @@ class HistoryEntry(Entry):
     outcome: LongText | None = None
     sources: list[SourceEntry] = []
     note: LongText = ""
+    by: Annotated[str, StringConstraints(max_length=40)] = ""  # an editor: "discord:<id>"
+    origin: Origin = Origin.DATA
 
 
 class MeetingEntry(Entry):

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from .commands import COMMANDS, CommandSpec
 from .formatting import TimeStyle, date_long, place, relative_text, when_text
+from .histories import latest_change_text
 from .lookup import Resolution
 from .model import Agenda, Meeting, Source, Topic
 from .queries import AgendaFilter, NextMeetings, Page
@@ -96,6 +97,9 @@ class Renderer:
         fields.append(Field("Body", f"{self._bodies_long(meeting)}\nKind: {kind}"))
         status = meeting.status_at(now)
         fields.append(Field("Status", status.value))
+        outcome = meeting.outcome_at(now)
+        if outcome:
+            fields.append(Field("Outcome", outcome))
         if meeting.topics:
             fields.append(
                 Field(
@@ -113,6 +117,9 @@ class Renderer:
             fields.append(
                 Field("Also matching", ", ".join(f"{m.title} (`/meeting {m.id}`)" for m in others))
             )
+        changed = latest_change_text(self.agenda, meeting)
+        if changed:
+            fields.append(Field("Latest change", f"{changed} `/history {meeting.id}`"))
         footer = f"id {meeting.id}"
         if meeting.revision:
             footer += f" · revision {meeting.revision}"

@@ -10,6 +10,7 @@ class Tone(StrEnum):
     INFO = "info"
     NOT_FOUND = "not found"  # shown only to the asker (ephemeral in Discord)
     ERROR = "error"  # likewise; says what to type instead
+    PREVIEW = "preview"  # what an edit would do, shown to its editor to confirm
 
 
 @dataclass(frozen=True, slots=True)

@@ -138,13 +138,14 @@ def epochs(records: Mapping[str, MeetingRecord]) -> list[datetime]:
     return sorted({r.known for record in records.values() for r in record.revisions})
 
 
-def with_revisions(agenda: Agenda, added: Mapping[str, Sequence[Revision]]) -> Agenda:
+def with_revisions(
+    agenda: Agenda, added: Mapping[str, Sequence[Revision]]
+) -> tuple[Agenda, list[str]]:
     """The agenda with more revisions (editors', followed calendars'): existing meetings get
-    them after their own, new meetings are made of them. Everything is known (known_at None).
-    Raises ValueError naming a meeting whose revisions do not make a meeting."""
-    if not added:
-        return agenda
+    them after their own, new meetings are made of them; everything known (known_at None). A
+    meeting whose revisions do not make one is left as it was, and named in the problems."""
     records = dict(agenda.records)
+    problems = []
     for meeting_id, revisions in added.items():
         earlier = records.get(meeting_id)
         own = earlier.revisions if earlier is not None else ()
@@ -152,8 +153,8 @@ def with_revisions(agenda: Agenda, added: Mapping[str, Sequence[Revision]]) -> A
         try:
             records[meeting_id] = MeetingRecord.of(meeting_id, (*own, *revisions), base)
         except ValueError as problem:
-            raise ValueError(f"meeting '{meeting_id}': {problem}") from None
-    return view_at(replace(agenda, records=records), None)
+            problems.append(f"meeting '{meeting_id}': {problem}")
+    return view_at(replace(agenda, records=records), None), problems
 
 
 def _merged(sources: tuple[Any, ...], more: Iterable[Any]) -> tuple[Any, ...]:

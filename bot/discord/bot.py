@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import discord
@@ -31,6 +31,7 @@ EXTENSIONS = (
     "bot.discord.cogs.topics",
     "bot.discord.cogs.calendar",
     "bot.discord.cogs.reminders",
+    "bot.discord.cogs.manage",
     "bot.discord.cogs.help",
 )
 
@@ -89,6 +90,8 @@ class AgendaBot(commands.Bot):
         *,
         open_runtime: Callable[[AgendaBot], Awaitable[Runtime]] | None = None,
         dev_guild: int | None = None,
+        editor_guilds: Sequence[int] = (),
+        editor_roles: Sequence[int] = (),
         sync_commands: bool = True,
         freeze_after_start: bool = False,
         **options: Any,
@@ -105,6 +108,8 @@ class AgendaBot(commands.Bot):
         )
         self.service = service
         self.dev_guild = dev_guild
+        self.editor_guilds = frozenset(editor_guilds)  # where /manage is, for Manage Server
+        self.editor_roles = frozenset(editor_roles)  # or for these roles there
         self.sync_commands = sync_commands
         self.command_ids: dict[str, int] = {}
         self.runtime: Runtime | None = None
@@ -152,6 +157,8 @@ class AgendaBot(commands.Bot):
     async def sync_tree(self) -> str:
         """Commands to the development guild at every start; globally only when they changed
         (global syncs are rate limited and take time to reach every client)."""
+        for editors in sorted(self.editor_guilds - {self.dev_guild}):  # /manage lives there
+            self._remember(await self.tree.sync(guild=discord.Object(id=editors)))
         if self.dev_guild is not None:
             guild = discord.Object(id=self.dev_guild)
             self.tree.copy_global_to(guild=guild)
@@ -171,17 +178,25 @@ class AgendaBot(commands.Bot):
         return "global"
 
     def _remember(self, synced: list[app_commands.AppCommand]) -> None:
-        self.command_ids = {command.name: command.id for command in synced}
+        self.command_ids.update({command.name: command.id for command in synced})
 
 
 def caller_of(interaction: discord.Interaction) -> Caller:
-    """Who runs a command, and where, as the service knows callers."""
+    """Who runs a command, and where, as the service knows callers. Editing is a right of the
+    deployment: Manage Server, or an editor role, in a guild listed in EDITOR_GUILDS."""
     in_guild = interaction.guild_id is not None
+    manager = in_guild and interaction.permissions.manage_guild
+    bot = interaction.client
+    editor = False
+    if isinstance(bot, AgendaBot) and interaction.guild_id in bot.editor_guilds:
+        roles = {role.id for role in getattr(interaction.user, "roles", ())}
+        editor = manager or bool(roles & bot.editor_roles)
     return Caller(
         owner=f"discord:{interaction.user.id}",
         guild_id=str(interaction.guild_id) if in_guild else None,
         channel_id=str(interaction.channel_id) if interaction.channel_id else None,
-        can_manage=in_guild and interaction.permissions.manage_guild,
+        can_manage=manager,
+        can_edit=editor,
     )
 
 

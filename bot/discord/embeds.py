@@ -17,7 +17,12 @@ FIELD_COUNT_LIMIT = 25
 FOOTER_LIMIT = 2048
 TOTAL_LIMIT = 6000  # all embeds of one message together
 CONTENT_LIMIT = 2000
-COLOURS = {Tone.INFO: 0x1F6FB2, Tone.NOT_FOUND: 0xE67E22, Tone.ERROR: 0xC0392B}
+COLOURS = {
+    Tone.INFO: 0x1F6FB2,
+    Tone.NOT_FOUND: 0xE67E22,
+    Tone.ERROR: 0xC0392B,
+    Tone.PREVIEW: 0x7F8C8D,
+}
 SHORTENED = "Shortened to fit in Discord; the console (`python -m bot`) shows it whole."
 
 

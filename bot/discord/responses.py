@@ -56,6 +56,28 @@ async def answer_after(
     )
 
 
+async def send_private(
+    interaction: discord.Interaction,
+    reply: Reply,
+    view: discord.ui.View | None = None,
+    *,
+    edit: bool = False,
+) -> None:
+    """After a private acknowledgement: the reply (with buttons), or, pressed on those buttons,
+    the same message edited into the reply (buttons gone)."""
+    embeds = list(_message(interaction, reply).embeds)
+    if edit:
+        await interaction.edit_original_response(embeds=embeds, view=view)
+        return
+    none = discord.AllowedMentions.none()
+    if view is None:
+        await interaction.followup.send(embeds=embeds, ephemeral=True, allowed_mentions=none)
+    else:
+        await interaction.followup.send(
+            embeds=embeds, view=view, ephemeral=True, allowed_mentions=none
+        )
+
+
 def _message(interaction: discord.Interaction, reply: Reply) -> Message:
     return to_message(reply, getattr(interaction.client, "command_ids", None))
 

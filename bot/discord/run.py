@@ -47,6 +47,8 @@ def build_bot(
         service,
         open_runtime=open_runtime,
         dev_guild=settings.discord_dev_guild,
+        editor_guilds=settings.editor_guilds,
+        editor_roles=settings.editor_roles,
         **options,  # type: ignore[arg-type]
     )
 

@@ -4,6 +4,7 @@ from .agenda import AUTOCOMPLETE_LIMIT, AgendaService, OptionError
 from .caller import CONSOLE_CALLER, Caller
 from .changes import ChangeLog
 from .datafiles import BUNDLED_DATA, load_agenda, load_library
+from .editing import AgendaEditor, revisions_by_meeting
 from .feeds import Feed, Feeds
 from .reminders import Message, Reminders, Sender
 from .runner import CommandRunner, lost_reply
@@ -14,6 +15,7 @@ __all__ = [
     "AUTOCOMPLETE_LIMIT",
     "BUNDLED_DATA",
     "CONSOLE_CALLER",
+    "AgendaEditor",
     "AgendaService",
     "Caller",
     "ChangeLog",
@@ -29,4 +31,5 @@ __all__ = [
     "load_agenda",
     "load_library",
     "lost_reply",
+    "revisions_by_meeting",
 ]

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+from bisect import bisect_right
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+
 from bot.core import (
     COMMANDS_BY_NAME,
     MAX_INPUT,
@@ -15,42 +21,106 @@ from bot.core import (
     OptionError,
     PlainTimes,
     Reply,
+    Revision,
     TimeStyle,
     answers,
     clean_input,
 )
+from bot.core.revisions import epochs, view_at, with_revisions
+from bot.core.versions import VersionTable
 from bot.core.when import suggest_zones
 
 AUTOCOMPLETE_LIMIT = 25
+_BEFORE_ANYTHING = datetime.min.replace(tzinfo=UTC)
+log = logging.getLogger(__name__)
 __all__ = ["AUTOCOMPLETE_LIMIT", "AgendaService", "OptionError"]
 
 
 class AgendaService:
-    """The agenda's commands (/agenda, /next, /meeting, /topics, /topic, /search, /calendar,
-    /help) and autocomplete, answered from the loaded data set and its indexes."""
+    """The agenda as known now, and its commands (/agenda, /next, /meeting, /topics, /topic,
+    /search, /calendar, /help) and autocomplete, answered from it and its indexes.
+
+    The agenda is made of the data files' revisions and those of editors and followed calendars
+    (`set_revisions`); at any instant it is the fold of the revisions known by then, built once
+    per instant at which something became known (and kept for the last few such instants)."""
+
+    VIEWS_KEPT = 8
 
     def __init__(
         self, agenda: Agenda | Library, clock: Clock, times: TimeStyle | None = None
     ) -> None:
-        self._loaded = agenda if isinstance(agenda, Library) else Library.build(agenda)
         self.clock = clock
         self.times: TimeStyle = times or PlainTimes()
+        self._base = agenda.agenda if isinstance(agenda, Library) else agenda
+        self._added: Mapping[str, Sequence[Revision]] = {}
+        self._combine(agenda if isinstance(agenda, Library) else None)
+
+    def _combine(self, built: Library | None = None) -> None:
+        combined, problems = with_revisions(self._base, self._added)
+        for problem in problems:
+            log.warning("a revision in the database does not fit the agenda: %s", problem)
+        # Readers see the old or the new state, never a mix: each is replaced whole.
+        self._everything = built if built is not None else Library.build(combined)
+        self._epochs = epochs(combined.records)
+        self._views: OrderedDict[int, Library] = OrderedDict()
+        self._versions: VersionTable | None = None  # built when a list first needs it
 
     @property
     def agenda(self) -> Agenda:
-        return self._loaded.agenda
+        """The agenda as known now."""
+        return self.library().agenda
 
     @property
     def index(self) -> AgendaIndex:
-        return self._loaded.index
+        return self.library().index
+
+    @property
+    def everything(self) -> Agenda:
+        """The agenda with every revision, known now or later (for /history, export-data)."""
+        return self._everything.agenda
+
+    def library(self, now: datetime | None = None) -> Library:
+        """The agenda as known at `now` (the clock's), with its indexes."""
+        position = bisect_right(self._epochs, now or self.clock.now())
+        if position == len(self._epochs):
+            return self._everything
+        view = self._views.get(position)
+        if view is None:
+            instant = self._epochs[position - 1] if position else _BEFORE_ANYTHING
+            view = Library.build(view_at(self._everything.agenda, instant))
+            self._views[position] = view
+            while len(self._views) > self.VIEWS_KEPT:
+                self._views.popitem(last=False)
+        else:
+            self._views.move_to_end(position)
+        return view
+
+    def next_change(self, now: datetime) -> datetime | None:
+        """The next instant after `now` at which something becomes known."""
+        position = bisect_right(self._epochs, now)
+        return self._epochs[position] if position < len(self._epochs) else None
 
     def replace_agenda(self, agenda: Agenda | Library) -> None:
-        """Swap in a new data set; readers see the old or the new one, never a mix."""
-        self._loaded = agenda if isinstance(agenda, Library) else Library.build(agenda)
+        """Swap in a new data set (the data files changed)."""
+        self._base = agenda.agenda if isinstance(agenda, Library) else agenda
+        self._combine(agenda if isinstance(agenda, Library) and not self._added else None)
+
+    def set_revisions(self, added: Mapping[str, Sequence[Revision]]) -> None:
+        """The revisions kept in the database (editors', followed calendars'), by meeting."""
+        self._added = added
+        self._combine(None if added else Library.build(self._base))
 
     def asked(self, times: TimeStyle | None = None) -> Asked:
-        """What the agenda's commands are answered from, now."""
-        return Asked(self._loaded, self.clock.now(), times or self.times)
+        """What the agenda's commands are answered from, now: the agenda as known now is
+        folded only if a command needs more than a list (lists come from every version)."""
+        now = self.clock.now()
+        if self._versions is None:
+            agenda = self._everything.agenda
+            listed = {t.id: set(t.listed) for t in agenda.topics.values()}
+            self._versions = VersionTable(agenda.records, listed)
+        return Asked(
+            lambda: self.library(now), now, times or self.times, self._versions, self._everything
+        )
 
     # -- commands (the core answers them: bot.core.answers) ---------------------------------------
 
@@ -101,7 +171,7 @@ class AgendaService:
         self, what: Completion, typed: str, limit: int = AUTOCOMPLETE_LIMIT
     ) -> list[tuple[str, str]]:
         """Choices (label, value) for a partly typed name: alias- and typo-tolerant, best first."""
-        loaded = self._loaded
+        loaded = self.library()
         text = clean_input(typed, MAX_INPUT)
         if what is Completion.COMMAND:
             return [(f"/{n}", n) for n in COMMANDS_BY_NAME if n.startswith(text.lstrip("/"))]

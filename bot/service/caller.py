@@ -15,10 +15,11 @@ class Caller:
     guild_id: str | None = None
     channel_id: str | None = None
     can_manage: bool = False  # Manage Server in this guild
+    can_edit: bool = False  # may change the agenda (/manage): the operator gives the right
 
     @property
     def in_console(self) -> bool:
         return self.owner == CONSOLE
 
 
-CONSOLE_CALLER = Caller(CONSOLE, can_manage=True)
+CONSOLE_CALLER = Caller(CONSOLE, can_manage=True, can_edit=True)  # the operator

@@ -61,15 +61,22 @@ class Announcer:
         for meeting in self.agenda.agenda.meetings.values():
             before = known.get(meeting.id)
             printed = fingerprint(meeting)
-            if before is None or before.fingerprint == printed:
-                current[meeting.id] = before or Snapshot(printed)
-                if known and before is None:
+            if before is None:
+                current[meeting.id] = Snapshot(printed, revision=meeting.revision)
+                if known:
                     changes.append((meeting, "added", 0))
                 continue
-            current[meeting.id] = Snapshot(printed, before.changes + 1, now)
-            change = classify(before.fingerprint, meeting)
-            if change is not None:
-                changes.append((meeting, change, before.changes + 1))
+            moved = before.fingerprint != printed
+            after = Snapshot(
+                printed,
+                unexplained(before, meeting.revision, moved),
+                now if moved else before.changed,
+                meeting.revision,
+            )
+            current[meeting.id] = after
+            change = classify(before.fingerprint, meeting) if moved else None
+            if change is not None:  # told under the meeting's new SEQUENCE: once per change
+                changes.append((meeting, change, after.revision + after.changes))
         leading = self.engine.leading
         if not leading:
             current = {key: known.get(key, value) for key, value in current.items()}
@@ -82,14 +89,14 @@ class Announcer:
             {
                 key: Change(value.changes, datetime.fromtimestamp(value.changed, UTC))
                 for key, value in current.items()
-                if value.changes and value.changed is not None
+                if value.changed is not None
             }
         )
 
     async def notify(self, changes: Sequence[tuple[Meeting, str, int]]) -> int:
         """Tell every follower of each changed meeting, once per change and destination.
-        `serial` counts the meeting's changes, so that moving it back and forth is told each
-        time, and a retry of the same change never twice."""
+        `serial` grows with each of the meeting's changes, so that moving it back and forth is
+        told each time, and a retry of the same change never twice."""
         sent = 0
         reminders = self.reminders
         for meeting, change, serial in changes:
@@ -105,6 +112,13 @@ class Announcer:
                 )
                 sent += outcome is not None and outcome.state is State.SENT
         return sent
+
+
+def unexplained(before: Snapshot, revision: int, moved: bool) -> int:
+    """The changes a meeting's revisions do not count, so that revision + these (its feed's
+    SEQUENCE) grows with every change seen and never falls: a moved meeting whose revision did
+    not grow (a data file edited in place, or history taken out of it) counts one more."""
+    return max(before.revision + before.changes + moved, revision + before.changes) - revision
 
 
 def fingerprint(meeting: Meeting) -> str:

@@ -6,12 +6,21 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from bot.core import ANSWERS, OptionError, Reply, TimeStyle, command_at, convert_options
+from bot.core import (
+    ANSWERS,
+    OptionError,
+    Reply,
+    Status,
+    TimeStyle,
+    command_at,
+    convert_options,
+)
 from bot.core.reply import NOT_RUNNING, error
 from bot.storage import DatabaseLost
 
 from .agenda import AgendaService
 from .caller import CONSOLE_CALLER, Caller
+from .editing import AgendaEditor
 from .feeds import Feeds
 from .subscriptions import ReminderCommands
 
@@ -27,15 +36,19 @@ class CommandRunner:
         agenda: AgendaService,
         reminders: ReminderCommands | None = None,
         feeds: Feeds | None = None,
+        editor: AgendaEditor | None = None,
     ) -> None:
         self.agenda = agenda
         self.reminders = reminders
         self.feeds = feeds
+        self.editor = editor
         self._handlers: dict[str, Handler] = {path: self._answer(path) for path in ANSWERS}
         if reminders is not None:
             self._handlers.update(_reminder_handlers(reminders))
         if feeds is not None:
             self._handlers.update(_feed_handlers(feeds))
+        if editor is not None:
+            self._handlers.update(_editor_handlers(editor))
 
     async def run(
         self,
@@ -43,7 +56,10 @@ class CommandRunner:
         options: Mapping[str, object],
         caller: Caller = CONSOLE_CALLER,
         times: TimeStyle | None = None,
+        *,
+        preview: bool = False,
     ) -> Reply:
+        """`preview`: for an edit of the agenda, say what it would do without doing it."""
         spec = command_at(name)
         if spec is None:
             return ANSWERS["help"](self.agenda.asked(times), name)
@@ -52,6 +68,8 @@ class CommandRunner:
         except OptionError as problem:
             return error("That option does not work", str(problem))
         handler = self._handlers.get(spec.path, _not_running)
+        if preview and spec.parent == "manage":
+            values["preview"] = True
         try:
             return await handler(caller, values, times)
         except DatabaseLost as problem:
@@ -94,6 +112,32 @@ def _reminder_handlers(commands: ReminderCommands) -> dict[str, Handler]:
         "remind cancel": cancel,
         "reminders": overview,
         "timezone": timezone,
+    }
+
+
+def _editor_handlers(editor: AgendaEditor) -> dict[str, Handler]:
+    async def add(who: Caller, values: dict[str, Any], times: TimeStyle | None) -> Reply:
+        return await editor.add(who, times=times, **values)
+
+    async def change(who: Caller, values: dict[str, Any], times: TimeStyle | None) -> Reply:
+        return await editor.change(who, times=times, **values)
+
+    def status(to: Status) -> Handler:
+        async def handle(who: Caller, values: dict[str, Any], times: TimeStyle | None) -> Reply:
+            return await editor.set_status(who, status=to, times=times, **values)
+
+        return handle
+
+    async def undo(who: Caller, values: dict[str, Any], times: TimeStyle | None) -> Reply:
+        return await editor.undo(who, times=times, **values)
+
+    return {
+        "manage add": add,
+        "manage change": change,
+        "manage cancel": status(Status.CANCELLED),
+        "manage postpone": status(Status.POSTPONED),
+        "manage confirm": status(Status.CONFIRMED),
+        "manage undo": undo,
     }
 
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from bot.core import Agenda, DataSetError, Library
 from bot.storage import (
     DatabaseLost,
+    Edits,
     StorageError,
     Store,
     async_url,
@@ -26,12 +27,14 @@ from schedules import LEASE, RETRY_FIRST, Ledger, ReminderEngine
 from .agenda import AgendaService
 from .changes import Announcer, ChangeLog
 from .datafiles import load_library
+from .editing import AgendaEditor
 from .feeds import Feeds
 from .reminders import Reminders, Sender
 from .runner import CommandRunner
 from .subscriptions import ReminderCommands
 
 log = logging.getLogger(__name__)
+LOOK_AGAIN = 86_400.0  # seconds
 
 
 @dataclass
@@ -48,6 +51,7 @@ class Runtime:
     feeds: Feeds
     runner: CommandRunner
     changes: ChangeLog
+    editor: AgendaEditor
     data_dir: Path | None = None
     reload_every: float = 0.0
     cache_dir: Path | None = None
@@ -58,7 +62,9 @@ class Runtime:
     fatal: asyncio.Event = field(default_factory=asyncio.Event)
     lost: DatabaseLost | None = None
     _watcher: asyncio.Task[None] | None = None
+    _follower: asyncio.Task[None] | None = None
     _stop_watching: asyncio.Event = field(default_factory=asyncio.Event)
+    _agenda_changed: asyncio.Event = field(default_factory=asyncio.Event)
     _signature: tuple[tuple[str, int, int], ...] = ()
 
     @classmethod
@@ -96,9 +102,16 @@ class Runtime:
         )
         changes = ChangeLog()
         announcer = Announcer(agenda, store, reminders, engine, changes)
+
+        async def applied() -> None:  # a new revision: re-plan, tell followers, bump feeds
+            engine.replan_if_firing()
+            await announcer.announce()
+
+        editor = AgendaEditor(agenda, Edits(store.engine), applied)
+        await editor.load()
         feeds = Feeds(agenda, store, reminders.audience, changes, site_url, feed_refresh)
         commands = ReminderCommands(reminders, engine, default_zone)
-        runner = CommandRunner(agenda, commands, feeds)
+        runner = CommandRunner(agenda, commands, feeds, editor)
         runtime = cls(
             agenda,
             store,
@@ -108,6 +121,7 @@ class Runtime:
             feeds,
             runner,
             changes,
+            editor,
             data_dir,
             reload_every,
             cache_dir,
@@ -136,16 +150,45 @@ class Runtime:
                 self.engine.heartbeat_seconds * 4,
             )
         await self.announcer.announce()
-        if self.data_dir is not None and self.reload_every > 0:
-            self._signature = _signature(self.data_dir)
+        if self.reload_every > 0:
+            if self.data_dir is not None:
+                self._signature = _signature(self.data_dir)
             self._watcher = asyncio.create_task(self._watch())
+        self._follower = asyncio.create_task(self._follow_revisions())
 
     async def stop_watching(self) -> None:
-        """Stop looking at the data files, after a reload under way has finished."""
-        if self._watcher is not None:
-            self._stop_watching.set()
-            await self._watcher
-            self._watcher = None
+        """Stop looking at the data files and the clock, after a reload under way finished."""
+        self._stop_watching.set()
+        for task in (self._watcher, self._follower):
+            if task is not None:
+                await task
+        self._watcher = self._follower = None
+
+    async def _follow_revisions(self) -> None:
+        """When the clock reaches the instant at which something becomes known (living --as-of
+        a past date), the agenda changes as if it had been edited: re-plan, tell followers."""
+        clock = self.agenda.clock
+        while not self._stop_watching.is_set():
+            upcoming = self.agenda.next_change(clock.now())
+            wait = LOOK_AGAIN  # the clock may be set anew; look at least daily
+            if upcoming is not None:
+                due = clock.to_real(upcoming) - clock.to_real(clock.now())
+                wait = min(wait, max(0.0, due.total_seconds()))
+            self._agenda_changed.clear()
+            stop = asyncio.ensure_future(self._stop_watching.wait())
+            changed = asyncio.ensure_future(self._agenda_changed.wait())
+            await asyncio.wait({stop, changed}, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
+            stop.cancel()
+            changed.cancel()
+            if self._stop_watching.is_set() or self._agenda_changed.is_set():
+                continue  # stopping, or new revisions: look again
+            if upcoming is None or clock.now() < upcoming:
+                continue
+            try:
+                self.engine.replan_if_firing()
+                await self.announcer.announce()
+            except Exception:
+                log.exception("following the agenda's revisions failed")
 
     async def stop(self) -> None:
         for stop in reversed(self.on_stop):  # what adapters started on top of the runtime
@@ -161,6 +204,11 @@ class Runtime:
     async def replace_agenda(self, agenda: Agenda | Library) -> None:
         """A new data set: swap it in, re-plan every fire point, tell followers of changes."""
         self.agenda.replace_agenda(agenda)
+        await self.revisions_applied()
+
+    async def revisions_applied(self) -> None:
+        """The agenda has new revisions: re-plan, tell followers once, bump the feeds."""
+        self._agenda_changed.set()
         self.engine.replan_if_firing()
         await self.announcer.announce()
 
@@ -171,8 +219,10 @@ class Runtime:
             if self._stop_watching.is_set():
                 return
             try:
-                await self.reload_if_changed()
+                if self.data_dir is not None:
+                    await self.reload_if_changed()
                 await self.reload_subscriptions_if_changed()
+                await self.reload_edits_if_changed()
             except Exception:
                 log.exception("reloading the data set or the subscriptions failed")
 
@@ -184,6 +234,15 @@ class Runtime:
         await self.reminders.load()
         self.engine.replan_if_firing()
         log.info("subscriptions changed in the database; reloaded and re-planned")
+        return True
+
+    async def reload_edits_if_changed(self) -> bool:
+        """Revisions another process stored (an editor on the other bot, `ask`): read again
+        and applied; True if there were any."""
+        if not await self.editor.edits.changed_elsewhere():
+            return False
+        await self.editor.load()
+        await self.revisions_applied()
         return True
 
     async def reload_if_changed(self) -> str:

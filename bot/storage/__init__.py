@@ -1,5 +1,6 @@
 """The bot's database: the truth about subscriptions, reminders, settings and deliveries."""
 
+from .edits import Edits, StoredRevision
 from .guard import DatabaseLost, FileWatch, async_url, ensure_writable, watch_file
 from .models import Delivery, ScopeKind
 from .store import ReminderRow, Snapshot, StorageError, Store, SubscriptionRow
@@ -7,12 +8,14 @@ from .store import ReminderRow, Snapshot, StorageError, Store, SubscriptionRow
 __all__ = [
     "DatabaseLost",
     "Delivery",
+    "Edits",
     "FileWatch",
     "ReminderRow",
     "ScopeKind",
     "Snapshot",
     "StorageError",
     "Store",
+    "StoredRevision",
     "SubscriptionRow",
     "async_url",
     "ensure_writable",

@@ -45,17 +45,33 @@ def upgrade(connection: Connection) -> None:
     command.upgrade(_config(connection), "head")
 
 
+def sqlite_file(url: URL) -> Path | None:
+    """The file a SQLite URL names, a URI filename (`file:/path?mode=ro`) included; None for
+    another database or an in-memory one."""
+    database = url.database or ""
+    if url.get_backend_name() != "sqlite" or database in ("", ":memory:"):
+        return None
+    if database.startswith("file:"):
+        if "mode=memory" in database:
+            return None
+        database = database.removeprefix("file:").partition("?")[0]
+    return Path(database)
+
+
 @contextlib.asynccontextmanager
 async def migration_lock(url: URL) -> AsyncIterator[None]:
     """On a SQLite file, an exclusive lock on `<file>.lock` around the upgrade: SQLite runs the
     schema changes outside one transaction, so two first starts would both create the tables.
     (PostgreSQL locks inside `upgrade`; an in-memory database has no other process.)"""
-    database = url.database or ""
-    in_memory = database in ("", ":memory:") or "mode=memory" in database
-    if url.get_backend_name() != "sqlite" or in_memory:
+    database = sqlite_file(url)
+    if database is None:
         yield
         return
-    descriptor = os.open(f"{database}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        descriptor = os.open(f"{database}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:  # a folder this user cannot write to: no other process migrates there
+        yield
+        return
     try:
         await asyncio.to_thread(fcntl.flock, descriptor, fcntl.LOCK_EX)
         yield

@@ -106,17 +106,19 @@ class MeetingSnapshot(Base):
 
     meeting_id: Mapped[str] = mapped_column(String(80), primary_key=True)
     fingerprint: Mapped[str] = mapped_column(Text)
-    # Changes seen since the first snapshot, and when the last one was seen (epoch seconds):
-    # calendar feeds raise SEQUENCE and LAST-MODIFIED with them.
+    # Changes seen that no revision of the meeting explains (a data file edited in place), and
+    # when the last change was seen (epoch seconds): feeds add them to SEQUENCE and LAST-MODIFIED.
     changes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     changed: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
-class Revision(Base):
-    """A counter raised in the same transaction as every write to subscriptions, reminders and
-    settings: another process (`python -m bot ask`) sees that something changed by reading it."""
+class Counter(Base):
+    """A counter raised in the same transaction as every write of what it counts ("audience":
+    subscriptions, reminders and settings; "agenda": revisions): another process (`python -m bot
+    ask`, a second bot) sees that something changed by reading it."""
 
-    __tablename__ = "revisions"
+    __tablename__ = "counters"
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -132,3 +134,20 @@ class FeedToken(Base):
     owner: Mapped[str] = mapped_column(String(40))
     created: Mapped[int] = mapped_column(BigInteger)
     revoked: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class MeetingRevision(Base):
+    """A revision of the agenda made by an editor (/manage) or a followed calendar; those of the
+    data files stay in the files. What it set and its sources are JSON (bot.core.codec)."""
+
+    __tablename__ = "meeting_revisions"
+    __table_args__ = (Index("ix_meeting_revisions_meeting", "meeting_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    meeting_id: Mapped[str] = mapped_column(String(80))
+    known: Mapped[int] = mapped_column(BigInteger)  # epoch seconds (UTC)
+    sets: Mapped[str] = mapped_column(Text)
+    sources: Mapped[str] = mapped_column(Text, default="[]")
+    by: Mapped[str] = mapped_column(String(40), default="")
+    why: Mapped[str] = mapped_column(Text, default="")
+    origin: Mapped[str] = mapped_column(String(10))

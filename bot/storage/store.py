@@ -12,7 +12,6 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from sqlalchemy import delete, event, select, update
 from sqlalchemy.engine import make_url
@@ -24,14 +23,14 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from .migrate import migration_lock, upgrade
+from .migrate import migration_lock, sqlite_file, upgrade
 from .models import (
+    Counter,
     Delivery,
     FeedToken,
     GuildSetting,
     MeetingSnapshot,
     PersonalReminder,
-    Revision,
     ScopeKind,
     Subscription,
     UserSetting,
@@ -56,11 +55,13 @@ class SubscriptionRow:
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """What followers were last told about a meeting, and how often it changed (and when)."""
+    """What followers were last told about a meeting, at which of its revisions, and how often
+    it changed without a revision saying so (and when it last changed)."""
 
     fingerprint: str
     changes: int = 0
     changed: int | None = None  # epoch seconds
+    revision: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +94,9 @@ class Store:
         try:
             parsed = make_url(url)
             sqlite = parsed.get_backend_name() == "sqlite"
-            if sqlite and parsed.database not in (None, "", ":memory:"):
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            database_file = sqlite_file(parsed)
+            if database_file is not None:
+                database_file.parent.mkdir(parents=True, exist_ok=True)
             engine = create_async_engine(url)
         except (ArgumentError, ImportError, OSError) as problem:
             raise StorageError(f"DATABASE_URL cannot be used: {problem}") from problem
@@ -154,7 +156,7 @@ class Store:
             found.leads = _leads_text(leads)
             try:
                 await session.flush()
-                revision = await _raise_revision(session)
+                revision = await raise_counter(session)
                 await session.commit()
             except IntegrityError:  # the same subscription, added at the same moment elsewhere
                 await session.rollback()
@@ -184,7 +186,7 @@ class Store:
         async with self._sessions() as session:
             rows = list(await session.scalars(select(Subscription).where(*conditions)))
             await session.execute(delete(Subscription).where(*conditions))
-            revision = await _raise_revision(session)
+            revision = await raise_counter(session)
             await session.commit()
             self._saw(revision)
             return [_subscription_row(row) for row in rows]
@@ -230,8 +232,7 @@ class Store:
         """The audience revision in the database: it grows with every write to subscriptions,
         personal reminders and settings, from any process."""
         async with self._sessions() as session:
-            value = await session.scalar(select(Revision.value).where(Revision.name == AUDIENCE))
-        return int(value or 0)
+            return await read_counter(session, AUDIENCE)
 
     def _saw(self, revision: int) -> None:
         """Our own write raised the revision: if nothing else wrote since we last looked, the
@@ -243,7 +244,7 @@ class Store:
         """Bulk insert (benchmarks, imports): dicts of Subscription columns."""
         async with self._sessions() as session:
             await session.run_sync(lambda s: s.bulk_insert_mappings(Subscription, list(rows)))
-            await _raise_revision(session)
+            await raise_counter(session)
             await session.commit()
 
     # -- personal reminders ----------------------------------------------------------------------
@@ -266,7 +267,7 @@ class Store:
             )
             session.add(row)
             await session.flush()
-            revision = await _raise_revision(session)
+            revision = await raise_counter(session)
             await session.commit()
             self._saw(revision)
             return _reminder_row(row)
@@ -283,7 +284,7 @@ class Store:
                     PersonalReminder.id == reminder_id, PersonalReminder.owner == owner
                 )
             )
-            revision = await _raise_revision(session)
+            revision = await raise_counter(session)
             await session.commit()
             self._saw(revision)
             return bool(getattr(result, "rowcount", 0))
@@ -298,7 +299,7 @@ class Store:
     async def set_user_timezone(self, owner: str, zone: str) -> None:
         async with self._sessions() as session:
             await session.merge(UserSetting(owner=owner, timezone=zone))
-            revision = await _raise_revision(session)
+            revision = await raise_counter(session)
             await session.commit()
             self._saw(revision)
 
@@ -310,7 +311,7 @@ class Store:
     async def set_guild_timezone(self, guild_id: str, zone: str) -> None:
         async with self._sessions() as session:
             await session.merge(GuildSetting(guild_id=guild_id, timezone=zone))
-            revision = await _raise_revision(session)
+            revision = await raise_counter(session)
             await session.commit()
             self._saw(revision)
 
@@ -324,9 +325,10 @@ class Store:
                     MeetingSnapshot.fingerprint,
                     MeetingSnapshot.changes,
                     MeetingSnapshot.changed,
+                    MeetingSnapshot.revision,
                 )
             )
-            return {row[0]: Snapshot(row[1], row[2], row[3]) for row in rows}
+            return {row[0]: Snapshot(*row[1:]) for row in rows}
 
     async def save_snapshots(self, snapshots: dict[str, Snapshot]) -> None:
         async with self._sessions() as session:
@@ -337,6 +339,7 @@ class Store:
                     fingerprint=value.fingerprint,
                     changes=value.changes,
                     changed=value.changed,
+                    revision=value.revision,
                 )
                 for key, value in snapshots.items()
             )
@@ -375,14 +378,19 @@ class Store:
             return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def _raise_revision(session: AsyncSession) -> int:
-    """Part of the caller's transaction: the write and the new revision commit together."""
+async def raise_counter(session: AsyncSession, name: str = AUDIENCE) -> int:
+    """Part of the caller's transaction: the write and the new count commit together."""
     value = await session.scalar(
-        update(Revision)
-        .where(Revision.name == AUDIENCE)
-        .values(value=Revision.value + 1)
-        .returning(Revision.value)
+        update(Counter)
+        .where(Counter.name == name)
+        .values(value=Counter.value + 1)
+        .returning(Counter.value)
     )
+    return int(value or 0)
+
+
+async def read_counter(session: AsyncSession, name: str) -> int:
+    value = await session.scalar(select(Counter.value).where(Counter.name == name))
     return int(value or 0)
 
 

@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot.core import Meeting, PlainTimes, Status, Topic, when_text
 from bot.core.formatting import date_long, relative_text
+from bot.core.histories import entries
 from bot.service import AgendaService, Feeds
 
 HERE = Path(__file__).resolve().parent
@@ -98,6 +99,8 @@ class Pages:
             body_https=https,
             body_webcal=webcal,
             cancelled=found.status is Status.CANCELLED,
+            outcome=found.outcome_at(now),
+            history=entries(agenda, found, UTC_TIMES),
         )
 
     async def topic(self, request: web.Request) -> web.Response:

@@ -1,16 +1,19 @@
 """One service, two adapters: every command exists in the console and in Discord, alike."""
 
 import pytest
-from discord import AppCommandOptionType
+from discord import AppCommandOptionType, Object
 
 from bot.core import COMMANDS, OptionType
 from bot.discord import build_bot, command_shapes
 from bot.settings import Settings
 
+EDITORS = 1234
+
 
 @pytest.fixture
 async def bot(wco_service):
-    bot = build_bot(wco_service, Settings(_env_file=None), sync_commands=False)
+    settings = Settings(_env_file=None, editor_guilds=[EDITORS])
+    bot = build_bot(wco_service, settings, sync_commands=False)
     await bot.load_cogs()
     yield bot
     await bot.close()
@@ -18,7 +21,9 @@ async def bot(wco_service):
 
 @pytest.fixture
 def tree(bot):
-    return {command.name: command for command in bot.tree.get_commands()}
+    """Every command, global or only in the editor guilds (/manage)."""
+    commands = [*bot.tree.get_commands(), *bot.tree.get_commands(guild=Object(EDITORS))]
+    return {command.name: command for command in commands}
 
 
 TYPES = {

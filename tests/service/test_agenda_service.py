@@ -1,10 +1,12 @@
 """The service's replies: exact text where the words matter, tone where the kind matters."""
 
+from datetime import UTC, datetime
+
 import icalendar
 import pytest
 
-from bot.core import Completion, Tone
-from bot.service import CommandRunner
+from bot.core import Completion, FixedClock, Tone
+from bot.service import AgendaService, CommandRunner
 
 
 def test_next_reply_text(mini_service):
@@ -18,10 +20,11 @@ def test_next_reply_text(mini_service):
     assert reply.footer == "As of 1 March 2016"
 
 
-def test_next_shows_a_meeting_known_only_by_its_month(wco_service):
+def test_next_shows_a_meeting_known_only_by_its_month(wco):
     # Regression (issue 8): /next RKC Management Committee said nothing was coming although its
-    # 15th meeting was known as November 2016.
-    reply = wco_service.next_meeting("RKC Management Committee")
+    # 15th meeting was known as November 2016 (announced on 1 November 2016).
+    service = AgendaService(wco, FixedClock(datetime(2016, 11, 5, tzinfo=UTC)))
+    reply = service.next_meeting("RKC Management Committee")
     assert reply.tone is Tone.INFO
     assert reply.title.endswith(": Revised Kyoto Convention Management Committee, 15th Meeting")
     assert reply.fields[0].value == (

@@ -3,7 +3,6 @@ file: no invented days, subscription edits from another process, extreme times, 
 
 import asyncio
 import sys
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 from bot.core import FixedClock, Tone, When
 from bot.service import CONSOLE_CALLER, Caller
 from bot.storage import Delivery, ScopeKind, Store
+from tests.conftest import revised
 from tests.service.test_reminders import (
     MEMBER,
     NEWS_DAY,
@@ -32,9 +32,8 @@ async def runtime(wco, database):
 
 
 def dated(agenda, meeting_id, first, last):
-    meeting = agenda.meetings[meeting_id]
-    moved = replace(meeting, when=When.days(first, last, meeting.when.zone))
-    return replace(agenda, meetings={**agenda.meetings, moved.id: moved})
+    zone = agenda.meetings[meeting_id].when.zone
+    return revised(agenda, meeting_id, when=When.days(first, last, zone))
 
 
 # -- 1. no invented days ------------------------------------------------------------------------
@@ -42,34 +41,37 @@ def dated(agenda, meeting_id, first, last):
 
 async def test_remind_before_a_meeting_known_only_by_its_year_invents_no_day(wco, database):
     # Regression: "/remind PC 75 when:1d before" answered "I will remind you here Wed 30 Dec
-    # 2015, 23:00 UTC" for a meeting known only as "2016".
+    # 2015, 23:00 UTC" for a meeting known only as "2016". On 23 October 2015 the 3rd Global
+    # AEO Conference was known so: "in 2016".
     sender = RecordingSender()
     runtime = await open_runtime(wco, FixedClock(NEWS_DAY), database, sender)
     try:
-        reply = await commands(runtime).personal.remind(CONSOLE_CALLER, "PC 75", "1d before")
+        reply = await commands(runtime).personal.remind(CONSOLE_CALLER, "aeo-global-3", "1d before")
         assert reply.tone is Tone.INFO
         assert reply.title == "Reminder kept: waiting for a date"
         assert reply.body == (
-            "**Policy Commission, 75th Session** has no day yet: 2016 (month and day not yet "
+            "**3rd WCO Global AEO Conference** has no day yet: 2016 (month and day not yet "
             "known). I will remind you here 1d before it as soon as its day is announced, and "
             "tell you when it is."
         )
         assert "Dec 2015" not in reply.body
-        assert not [p for p in runtime.engine.points if p.key == "pc-75"]
+        assert not [p for p in runtime.engine.points if p.key == "aeo-global-3"]
         listed = await commands(runtime).overview(CONSOLE_CALLER)
         assert listed.fields[-1].value == (
-            "Waiting for a date: 1d before Policy Commission, 75th Session (reminder 1)"
+            "Waiting for a date: 1d before 3rd WCO Global AEO Conference (reminder 1)"
         )
         # The day is announced: the reminder is planned and its owner is told.
-        await runtime.replace_agenda(dated(wco, "pc-75", date(2016, 6, 20), date(2016, 6, 22)))
-        leads = {p.lead for p in runtime.engine.points if p.key == "pc-75"}
-        assert leads == {timedelta(days=7), timedelta(days=1)}  # the ladder's and the reminder's
+        await runtime.replace_agenda(
+            dated(wco, "aeo-global-3", date(2016, 6, 20), date(2016, 6, 22))
+        )
+        leads = {p.lead for p in runtime.engine.points if p.key == "aeo-global-3"}
+        assert timedelta(days=1) in leads  # the reminder's, beside the ladder's
         assert [m.reply.title for _, m, _ in sender.sent] == [
-            "Date set: Policy Commission, 75th Session"
+            "Date set: 3rd WCO Global AEO Conference"
         ]
         listed = await commands(runtime).overview(CONSOLE_CALLER)
         assert listed.fields[-1].value == (
-            "Sat 18 Jun 2016, 22:00 UTC: 1d before Policy Commission, 75th Session (reminder 1)"
+            "Sun 19 Jun 2016, 05:00 UTC: 1d before 3rd WCO Global AEO Conference (reminder 1)"
         )
     finally:
         await runtime.stop()
@@ -77,19 +79,16 @@ async def test_remind_before_a_meeting_known_only_by_its_year_invents_no_day(wco
 
 async def test_reminders_list_no_fire_time_for_a_meeting_known_only_by_its_year(runtime):
     # Regression: "/subscribe Policy Commission lead:3d" then "/reminders" listed "Mon 28 Dec
-    # 2015 ... 3d before Policy Commission, 75th Session", which never fires.
-    subscribed = await commands(runtime).subscribe(CONSOLE_CALLER, "Policy Commission", "3d")
-    assert subscribed.fields[0].value.splitlines() == [
-        "Sat 5 Dec 2015, 04:00 UTC: 3d before Policy Commission, 74th Session",
-        "Thu 1 Dec 2016, 21:00 UTC: 3d before Policy Commission, 76th Session",
-    ]
-    assert subscribed.fields[1].value == (
-        "Waiting for a date: Policy Commission, 75th Session (2016, month and day not yet known)."
+    # 2015 ... 3d before Policy Commission, 75th Session", which never fires. On 23 October 2015
+    # the agenda knew the Global AEO Conference by its year.
+    subscribed = await commands(runtime).subscribe(CONSOLE_CALLER, "Global AEO Conference", "3d")
+    assert subscribed.fields[-1].value == (
+        "Waiting for a date: 3rd WCO Global AEO Conference (2016, month and day not yet known)."
     )
     listed = await commands(runtime).overview(CONSOLE_CALLER)
     value = listed.fields[0].value
-    assert "Dec 2015, 00:00 UTC: 3d before Policy Commission, 75th" not in value
-    assert "Waiting for a date: Policy Commission, 75th Session" in value
+    assert "3d before 3rd WCO Global AEO Conference" not in value
+    assert "Waiting for a date: 3rd WCO Global AEO Conference" in value
 
 
 async def test_remind_refuses_a_cancelled_meeting_and_keeps_a_postponed_one(mini, database):
@@ -99,9 +98,9 @@ async def test_remind_refuses_a_cancelled_meeting_and_keeps_a_postponed_one(mini
     try:
         refused = await commands(runtime).personal.remind(CONSOLE_CALLER, "cancelled-1", "1d")
         assert refused.is_error and refused.title == "Cancelled seminar is cancelled"
-        meeting = mini.meetings["tc-7"]
-        postponed = replace(meeting, status=Status.POSTPONED)
-        await runtime.replace_agenda(replace(mini, meetings={**mini.meetings, "tc-7": postponed}))
+        await runtime.replace_agenda(
+            revised(mini, "tc-7", datetime(2016, 2, 1, tzinfo=UTC), status=Status.POSTPONED)
+        )
         kept = await commands(runtime).personal.remind(CONSOLE_CALLER, "tc-7", "1d before")
         assert kept.title == "Reminder kept: waiting for a date"
         assert "is postponed; no new date is known yet" in kept.body

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from bot.core import FixedClock, LivingClock, PlainTimes, Tone
 from bot.service import CONSOLE_CALLER, AgendaService, Caller, Runtime
 from schedules import Outcome, State
+from tests.conftest import revised
 
 NEWS_DAY = datetime(2015, 10, 23, 12, tzinfo=UTC)
 MEMBER = Caller("discord:42", guild_id="1", channel_id="10", can_manage=False)
@@ -60,12 +61,13 @@ async def test_subscribe_to_a_body_and_see_the_next_reminders(runtime):
         "sessions 7d, 1d)."
     )
     assert reply.fields[0].name == "Next reminders"
-    # 7 days before midnight in Brussels (CET) on 2 March.
+    # 7 days before midnight in Brussels (CET) on 2 March, when both were announced to begin.
     assert reply.fields[0].value.splitlines() == [
-        "Tue 23 Feb 2016, 23:00 UTC: 7d before Permanent Technical Committee, 211th/212th Sessions",
-        "Thu 25 Feb 2016, 23:00 UTC: 7d before Joint session of the Permanent Technical "
+        "Tue 23 Feb 2016, 23:00 UTC: 7d before Joint session of the Permanent Technical "
         "Committee and the Enforcement Committee",
-        "Mon 29 Feb 2016, 23:00 UTC: 1d before Permanent Technical Committee, 211th/212th Sessions",
+        "Tue 23 Feb 2016, 23:00 UTC: 7d before Permanent Technical Committee, 211th/212th Sessions",
+        "Mon 29 Feb 2016, 23:00 UTC: 1d before Joint session of the Permanent Technical "
+        "Committee and the Enforcement Committee",
     ]
 
 
@@ -254,26 +256,17 @@ async def test_a_subscription_made_later_does_not_get_older_reminders(wco, datab
 
 
 async def test_a_moved_meeting_is_announced_once_and_its_reminders_move(wco, database):
-    from dataclasses import replace
-
-    from bot.core import When
+    from bot.core import Status, When
 
     sender = RecordingSender()
     runtime = await open_runtime(wco, FixedClock(NEWS_DAY), database, sender)
     try:
         await commands(runtime).subscribe(CONSOLE_CALLER, "PTC")
         old_points = {p.id for p in runtime.engine.points if p.key == "ptc-211-212"}
-        meeting = wco.meetings["ptc-211-212"]
-        moved = replace(
-            meeting,
-            when=When.days(
-                meeting.when.first_day + timedelta(days=7),
-                meeting.when.last_day + timedelta(days=7),
-                meeting.when.zone,
-            ),
-            revision=2,
-        )
-        changed = replace(wco, meetings={**wco.meetings, moved.id: moved})
+        when = runtime.agenda.agenda.meetings["ptc-211-212"].when
+        week = timedelta(days=7)
+        moved = When.days(when.first_day + week, when.last_day + week, when.zone)
+        changed = revised(wco, "ptc-211-212", when=moved)
         await runtime.replace_agenda(changed)
         await runtime.replace_agenda(changed)  # the same change again: no second notice
         new_points = {p.id for p in runtime.engine.points if p.key == "ptc-211-212"}
@@ -281,16 +274,7 @@ async def test_a_moved_meeting_is_announced_once_and_its_reminders_move(wco, dat
         assert [m.reply.title for _, m, _ in sender.sent] == [
             "New date: Permanent Technical Committee, 211th/212th Sessions"
         ]
-        cancelled = replace(
-            changed,
-            meetings={
-                **changed.meetings,
-                moved.id: replace(
-                    moved, status=__import__("bot.core", fromlist=["Status"]).Status.CANCELLED
-                ),
-            },
-        )
-        await runtime.replace_agenda(cancelled)
+        await runtime.replace_agenda(revised(changed, "ptc-211-212", status=Status.CANCELLED))
         assert sender.sent[-1][1].reply.title.startswith("Cancelled: Permanent Technical")
         assert not [p for p in runtime.engine.points if p.key == "ptc-211-212"]
     finally:
@@ -445,32 +429,23 @@ async def test_subscribers_get_reminders_on_time_after_a_restart_at_an_earlier_a
 
 async def test_back_and_forth_changes_and_reinstatements_are_each_told(wco, database):
     # Regression (review, 2026-11-26): A->B->A->B told only twice; un-cancelling told nothing.
-    from dataclasses import replace
-
     from bot.core import Status, When
 
     sender = RecordingSender()
     runtime = await open_runtime(wco, FixedClock(NEWS_DAY), database, sender)
     try:
         await commands(runtime).subscribe(CONSOLE_CALLER, "PTC 211")
-        meeting = wco.meetings["ptc-211-212"]
-
-        def shifted(days):
-            when = meeting.when
-            moved = replace(
-                meeting,
-                when=When.days(
-                    when.first_day + timedelta(days=days),
-                    when.last_day + timedelta(days=days),
-                    when.zone,
-                ),
-            )
-            return replace(wco, meetings={**wco.meetings, moved.id: moved})
-
-        for agenda in (shifted(7), wco, shifted(7)):
+        when = runtime.agenda.agenda.meetings["ptc-211-212"].when
+        week = timedelta(days=7)
+        shifted = revised(
+            wco,
+            "ptc-211-212",
+            when=When.days(when.first_day + week, when.last_day + week, when.zone),
+        )
+        # The data file gains a revision, loses it, gains it again; then a cancellation, undone.
+        for agenda in (shifted, wco, shifted):
             await runtime.replace_agenda(agenda)
-        cancelled = replace(meeting, status=Status.CANCELLED)
-        await runtime.replace_agenda(replace(wco, meetings={**wco.meetings, meeting.id: cancelled}))
+        await runtime.replace_agenda(revised(wco, "ptc-211-212", status=Status.CANCELLED))
         await runtime.replace_agenda(wco)
         titles = [m.reply.title.split(":")[0] for _, m, _ in sender.sent]
         assert titles == ["New date", "New date", "New date", "Cancelled", "Back on the agenda"]
@@ -487,10 +462,14 @@ async def test_subscriptions_written_by_another_process_are_picked_up(wco, datab
     try:
         assert await runtime.reload_subscriptions_if_changed() is False
         other = await Store.open(database)  # what `ask` does, in its own process
-        await other.subscribe("console", Delivery.DM, ScopeKind.MEETING, "pc-74", [120], NEWS_DAY)
+        await other.subscribe(
+            "console", Delivery.DM, ScopeKind.MEETING, "ptc-211-212", [120], NEWS_DAY
+        )
         await other.close()
         assert await runtime.reload_subscriptions_if_changed() is True
-        assert any(p.key == "pc-74" and p.lead == timedelta(hours=2) for p in runtime.engine.points)
+        assert any(
+            p.key == "ptc-211-212" and p.lead == timedelta(hours=2) for p in runtime.engine.points
+        )
         assert await runtime.reload_subscriptions_if_changed() is False
     finally:
         await runtime.stop()

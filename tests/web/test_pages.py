@@ -2,6 +2,9 @@
 
 import re
 
+from tests.conftest import revised
+from tests.web.conftest import open_site
+
 
 async def test_the_agenda_page_lists_what_is_upcoming_as_of_the_clock(site, wco):
     status, headers, body = await site.get("/")
@@ -19,14 +22,43 @@ async def test_the_agenda_page_lists_what_is_upcoming_as_of_the_clock(site, wco)
 
 
 async def test_meeting_page_shows_sources_and_subscribe_links(site):
+    status, _, body = await site.get("/meetings/ptc-211-212")
+    html = body.decode()
+    assert status == 200
+    assert "<h1>Permanent Technical Committee, 211th/212th Sessions</h1>" in html
+    assert 'href="/meetings/ptc-211-212.ics"' in html
+    assert "webcal://" in html
+    assert "How sure we are" in html
+    assert "https://www.wcoomd.org/zh-cn/media/newsroom/2015/october/" in html
+
+
+async def test_meeting_page_shows_only_what_was_known_then(site):
+    """On the news item's day, PC 74 had neither date nor place: no calendar file, no
+    December source, no outcome."""
     status, _, body = await site.get("/meetings/pc-74")
     html = body.decode()
     assert status == 200
     assert "<h1>Policy Commission, 74th Session</h1>" in html
-    assert 'href="/meetings/pc-74.ics"' in html
-    assert "webcal://" in html
-    assert "How sure we are" in html
-    assert "https://www.wcoomd.org/en/media/newsroom/2015/december/" in html
+    assert "pc-74.ics" not in html and "date TBA" in html
+    assert "2015/december" not in html and "Outcome" not in html and "Punta Cana" not in html
+
+
+async def test_meeting_page_after_the_meeting_shows_its_outcome_and_history(wco, tmp_path):
+    from datetime import UTC, datetime
+
+    from bot.core import FixedClock
+
+    site = await open_site(wco, tmp_path, FixedClock(datetime(2016, 4, 1, tzinfo=UTC)))
+    try:
+        _, _, body = await site.get("/meetings/ptc-211-212")
+    finally:
+        await site.http.close()
+        await site.runtime.stop()
+    html = body.decode()
+    assert "<h2>Outcome</h2>" in html and "Globally Networked Customs Handbook" in html
+    history = html.split("<h2>History</h2>")[1]
+    assert '<time datetime="2016-03-07">7 March 2016</time>' in history
+    assert '<time datetime="2015-10-23">23 October 2015</time>' in history
 
 
 async def test_topic_page(site):
@@ -36,9 +68,6 @@ async def test_topic_page(site):
 
 
 async def test_text_from_the_data_is_escaped(site, wco):
-    from dataclasses import replace
-
-    evil = replace(wco.meetings["pc-74"], summary="<script>alert(1)</script>")
-    await site.runtime.replace_agenda(replace(wco, meetings={**wco.meetings, evil.id: evil}))
+    await site.runtime.replace_agenda(revised(wco, "pc-74", summary="<script>alert(1)</script>"))
     _, _, body = await site.get("/meetings/pc-74")
     assert b"<script>" not in body and b"&lt;script&gt;" in body

@@ -1,4 +1,4 @@
-"""/agenda, /next and /meeting."""
+"""/agenda, /next, /meeting, and what changed: /history and /changes."""
 
 from __future__ import annotations
 
@@ -56,6 +56,25 @@ class Meetings(commands.Cog):
             "meeting", {"meeting": meeting}, caller_of(interaction), DISCORD_TIMES
         )
         await answer(interaction, reply)
+
+    @app_commands.command(name="history", description=description("history"))
+    @app_commands.describe(**spec_options("history"))
+    @app_commands.autocomplete(meeting=autocomplete.meetings)
+    async def history(self, interaction: discord.Interaction, meeting: str) -> None:
+        who, run = caller_of(interaction), self.bot.runner.run
+        await answer_paged(
+            interaction,
+            lambda page: run("history", {"meeting": meeting, "page": page}, who, DISCORD_TIMES),
+        )
+
+    @app_commands.command(name="changes", description=description("changes"))
+    @app_commands.describe(**spec_options("changes"))
+    async def changes(self, interaction: discord.Interaction, since: str | None = None) -> None:
+        who, run = caller_of(interaction), self.bot.runner.run
+        await answer_paged(
+            interaction,
+            lambda page: run("changes", {"since": since, "page": page}, who, DISCORD_TIMES),
+        )
 
 
 async def setup(bot: AgendaBot) -> None:

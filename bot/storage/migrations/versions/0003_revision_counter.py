@@ -1,4 +1,4 @@
-"""a revision counter raised by every subscription, reminder and setting write
+"""counters raised by every write of subscriptions, reminders and settings, and of revisions
 
 Revision ID: 0003
 Revises: 0002
@@ -15,14 +15,14 @@ depends_on = None
 
 
 def upgrade() -> None:
-    revisions = op.create_table(
-        "revisions",
+    counters = op.create_table(
+        "counters",
         sa.Column("name", sa.String(length=40), nullable=False),
         sa.Column("value", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("name", name=op.f("pk_revisions")),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_counters")),
     )
-    op.bulk_insert(revisions, [{"name": "audience", "value": 0}])
+    op.bulk_insert(counters, [{"name": "audience", "value": 0}, {"name": "agenda", "value": 0}])
 
 
 def downgrade() -> None:
-    op.drop_table("revisions")
+    op.drop_table("counters")

@@ -1,0 +1,97 @@
+"""Revisions as plain data (JSON in the database) and back, and dates as people type them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from .model import Kind, Origin, Revision, Source, Status
+from .spans import typed_value, when_of
+from .when import Precision, When, resolve_zone
+
+_TUPLES = ("bodies", "sessions", "topics", "aliases")
+_TEXTS = ("title", "venue", "summary", "confidence", "outcome")
+
+
+def typed_dates(when: When) -> tuple[str, str | None]:
+    """A date as an editor types it ("2016-03-02 10:00", "2016-03-02", "2016-11", "2016",
+    "TBA"), its start and its end (None without one)."""
+    first, last = when.first_day, when.last_day
+    if when.precision is Precision.TBA or first is None or last is None:
+        return "TBA", None
+    if when.precision is Precision.YEAR:
+        return f"{first.year:04d}", None
+    if when.precision is Precision.MONTH:
+        return f"{first:%Y-%m}", None
+    if when.precision is Precision.DAY:
+        return first.isoformat(), last.isoformat() if last != first else None
+    assert when.start_time is not None
+    start = f"{first.isoformat()} {when.start_time:%H:%M}"
+    end = f"{last.isoformat()} {when.end_time:%H:%M}" if when.end_time is not None else None
+    return start, end
+
+
+def when_typed(start: str | None, end: str | None, zone: str) -> When:
+    """The date an editor typed, read by the rules of the data files. Raises ValueError (or
+    spans.DateFieldError, a ValueError) saying what to write instead."""
+    return when_of(typed_value(start or ""), typed_value(end) if end else None, resolve_zone(zone))
+
+
+def sets_to_data(sets: dict[str, Any]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for name, value in sets.items():
+        if name == "when":
+            start, end = typed_dates(value)
+            data["when"] = {"start": start, "end": end, "timezone": value.zone.key}
+        elif name in ("kind", "status"):
+            data[name] = value.value
+        elif name in _TUPLES:
+            data[name] = list(value)
+        else:
+            data[name] = value
+    return data
+
+
+def sets_from_data(data: dict[str, Any]) -> dict[str, Any]:
+    sets: dict[str, Any] = {}
+    for name, value in data.items():
+        if name == "when":
+            sets["when"] = when_typed(value.get("start"), value.get("end"), value["timezone"])
+        elif name == "kind":
+            sets["kind"] = Kind(value)
+        elif name == "status":
+            sets["status"] = Status(value)
+        elif name in _TUPLES:
+            sets[name] = tuple(value)
+        elif name in _TEXTS:
+            sets[name] = str(value)
+    return sets
+
+
+def sources_to_data(sources: tuple[Source, ...]) -> list[dict[str, str]]:
+    return [{"title": s.title, "url": s.url} for s in sources]
+
+
+def sources_from_data(data: list[dict[str, str]]) -> tuple[Source, ...]:
+    return tuple(Source(item["title"], item["url"]) for item in data)
+
+
+def stored_revision(
+    known: int,
+    sets: dict[str, Any],
+    sources: list[dict[str, str]],
+    by: str,
+    why: str,
+    origin: str,
+    ident: str,
+) -> Revision:
+    """A revision from the database's columns (JSON already read)."""
+    return Revision(
+        known=datetime.fromtimestamp(known, UTC),
+        sets=sets_from_data(sets),
+        sources=sources_from_data(sources),
+        by=by,
+        why=why,
+        origin=Origin(origin),
+        ident=ident,
+    )
