@@ -39,10 +39,10 @@ _ICS_STATUS = {
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """What the bot has seen happen to a meeting beyond its data: how many changes, the last when.
-
-    A data maintainer may move a meeting without raising its `revision`; calendar applications
-    only update an event whose SEQUENCE grew, so observed changes count too."""
+    """What the bot has seen happen to a meeting beyond its revisions: how many changes, the last
+    when. SEQUENCE counts the revisions that changed the event; a data maintainer who edits a
+    meeting in place adds none, and calendar applications only update an event whose SEQUENCE
+    grew, so these changes count too."""
 
     count: int
     at: datetime

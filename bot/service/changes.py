@@ -1,5 +1,6 @@
-"""What changed in the agenda since followers were last told: notices sent once, and the count
-of each meeting's changes that calendar feeds turn into SEQUENCE and LAST-MODIFIED."""
+"""What changed in the agenda since followers were last told: notices sent once; and the changes
+no revision explains (a data file edited in place), which calendar feeds add to the revisions'
+SEQUENCE and LAST-MODIFIED."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 
 class ChangeLog:
     """What derived views (the feeds) need to know: a generation that grows whenever the agenda,
-    or what the bot knows of it, changes; and each meeting's observed changes."""
+    or what the bot knows of it, changes; and each meeting's changes no revision explains."""
 
     def __init__(self) -> None:
         self.generation = 0
@@ -89,7 +90,7 @@ class Announcer:
             {
                 key: Change(value.changes, datetime.fromtimestamp(value.changed, UTC))
                 for key, value in current.items()
-                if value.changed is not None
+                if value.changes and value.changed is not None
             }
         )
 
