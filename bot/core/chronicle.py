@@ -80,6 +80,9 @@ def read_meeting(
             "outcome": entry.outcome,
         },
         sources=sources_of(entry.sources, verified),
+        by=entry.by,
+        why=entry.note,
+        origin=entry.origin,
         ident=f"{entry.id}#0",
     )
     revisions = [first]
@@ -103,6 +106,17 @@ def read_meeting(
     record = MeetingRecord.of(entry.id, revisions, entry.revision)
     for number, version in enumerate(record.versions[1:], start=1):
         ok = _check(version.when, version.status, report, f"history[{number}].") and ok
+    pairs = zip(record.revisions, record.versions, strict=True)
+    for number, (revision, version) in enumerate(pairs):
+        if version.outcome and not version.when.has_ended(revision.known):
+            where = f"history[{number}]." if number else ""
+            report(
+                f"{where}outcome",
+                f"an outcome is what was reported after the meeting, and this is known from "
+                f"{revision.known:%Y-%m-%d}, before it ended: give it in a [[meeting.history]] "
+                "entry known after the meeting",
+            )
+            ok = False
     return record if ok else None
 
 

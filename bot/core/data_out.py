@@ -72,6 +72,7 @@ def _meeting(record: MeetingRecord) -> str:
     if record.base:
         entry["revision"] = record.base
     entry["sources"] = _sources(first.sources)
+    entry |= _authorship(first)
     text = _entry("meeting", entry)
     for revision in later:
         text += _history(revision)
@@ -81,13 +82,16 @@ def _meeting(record: MeetingRecord) -> str:
 def _history(revision: Revision) -> str:
     entry: dict[str, Value] = {"known": revision.known, **_sets(revision.sets)}
     entry["sources"] = _sources(revision.sources)
-    entry["note"] = revision.why
-    entry["by"] = revision.by
-    if revision.origin is not Origin.DATA:
-        entry["origin"] = revision.origin.value
-    # A revision that empties a text says so: "" is its new value, not "unchanged".
-    emptied = {name for name in _CLEARABLE if revision.sets.get(name) == ""}
+    entry |= _authorship(revision)
+    # A revision that empties a text or a list says so: "" or [] is its new value, not
+    # "unchanged".
+    emptied = {name for name in revision.sets if name in _CLEARABLE or name in _LISTS}
     return "[[meeting.history]]\n" + _pairs(entry, emptied) + "\n"
+
+
+def _authorship(revision: Revision) -> dict[str, Value]:
+    origin = {"origin": revision.origin.value} if revision.origin is not Origin.DATA else {}
+    return {"note": revision.why, "by": revision.by, **origin}
 
 
 def _sets(sets: Any) -> dict[str, Value]:

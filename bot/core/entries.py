@@ -125,6 +125,10 @@ class MeetingEntry(Entry):
     revision: NonNegativeInt = 0
     updated: AwareDatetime | None = None
     sources: list[SourceEntry] = []
+    # Who announced it, for a meeting an editor or a followed calendar added (export-data).
+    note: LongText = ""
+    by: Annotated[str, StringConstraints(max_length=40)] = ""
+    origin: Origin = Origin.DATA
     history: list[HistoryEntry] = []
 
 

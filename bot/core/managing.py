@@ -6,9 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
+from pydantic import ValidationError
+
+from .entries import SourceEntry
 from .formatting import TimeStyle
 from .histories import value_text
-from .model import Agenda, Meeting, Status
+from .model import Agenda, Meeting, Source, Status
 from .reply import Field, Reply, Tone, error, not_found
 
 NOT_AN_EDITOR = error(
@@ -21,16 +24,30 @@ NOTHING_TO_CHANGE = error(
     "Give at least one of `start`, `end`, `venue`, `timezone`, `status`, `title` or `topics`.",
 )
 NOTHING_TO_UNDO = not_found(
-    "Nothing to undo", "Only edits made with `/manage` can be undone; this meeting has none."
+    "Nothing to undo",
+    "Only changes made with `/manage` to a meeting can be undone, and this one has none. A "
+    "meeting added by mistake is taken back with `/manage cancel`.",
 )
 
 
-def source_problem(url: str) -> str | None:
-    """Why a source address will not do, or None."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or any(c in url for c in " \n"):
-        return f"'{url[:80]}' is not a web address; give one starting with https://"
-    return None
+def already(meeting: Meeting) -> Reply:
+    return error(f"{meeting.title} is already {meeting.status.value}", "Nothing was changed.")
+
+
+def source_of(url: str) -> Source | None:
+    """The source an editor gave, titled by its host, if the data files would accept it."""
+    try:
+        entry = SourceEntry(title=urlsplit(url).netloc[:200] or "-", url=url)
+    except (ValidationError, ValueError):
+        return None
+    return Source(entry.title, entry.url)
+
+
+def source_problem(url: str) -> str:
+    return (
+        f"'{url[:80]}' is not a web address of at most 2,000 characters; give one starting "
+        "with https://"
+    )
 
 
 def bad_option(name: str, problem: str) -> Reply:
@@ -61,12 +78,30 @@ def change_fields(
     return tuple(fields)
 
 
-def preview(title: str, what: str, fields: Sequence[Field], reason: str) -> Reply:
+def preview(title: str, what: str, fields: Sequence[Field], reason: str, stamp: str) -> Reply:
     body = f"{what} Nothing is saved until you confirm."
     if reason:
         body += f"\nWhy: {reason}"
     return Reply(
-        f"Preview: {title}", body, tuple(fields), footer="Confirm, or leave it.", tone=Tone.PREVIEW
+        f"Preview: {title}",
+        body,
+        tuple(fields),
+        footer="Confirm, or leave it.",
+        tone=Tone.PREVIEW,
+        stamp=stamp,
+    )
+
+
+def stamp_of(meeting: Meeting | None) -> str:
+    """The state an edit is previewed on: the meeting's revisions so far (none for an addition)."""
+    return f"{meeting.id}#{len(meeting.history)}" if meeting is not None else "new"
+
+
+def changed_since_preview(meeting: Meeting) -> Reply:
+    return error(
+        f"{meeting.title} changed since your preview",
+        "Someone else changed it meanwhile, so nothing was saved. Run the command again to see "
+        "what it would do now (`/history` shows the other change).",
     )
 
 

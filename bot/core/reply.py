@@ -40,7 +40,9 @@ class Paging:
 @dataclass(frozen=True, slots=True)
 class Reply:
     """What the bot says, adapter-neutral: a title, Markdown body and fields, a tone (errors and
-    "nothing found" are shown only to the asker), paging, an attachment."""
+    "nothing found" are shown only to the asker), paging, an attachment; and for the preview of
+    an edit, the state it was made on (`stamp`), which its confirmation passes back so that only
+    what was shown is saved."""
 
     title: str
     body: str = ""
@@ -49,6 +51,7 @@ class Reply:
     tone: Tone = Tone.INFO
     paging: Paging | None = None
     attachment: Attachment | None = None
+    stamp: str = ""
 
     @property
     def is_error(self) -> bool:

@@ -24,6 +24,9 @@ class DateFieldError(ValueError):
 
 
 def when_of(start: object, end: object, zone: ZoneInfo) -> When:
+    for name, value in (("start", start), ("end", end)):
+        if isinstance(value, date) and (problem := year_problem(value)):  # datetimes too
+            raise DateFieldError(name, problem)
     if start is None or (isinstance(start, str) and start.strip().upper() == "TBA"):
         if end is not None:
             raise DateFieldError("end", "an end is only allowed with a day or a time in 'start'")

@@ -4,12 +4,13 @@ told, reminders re-planned and calendars bumped, as for any other revision."""
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 import re
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, Concatenate, ParamSpec
 
 from bot.core import (
     MAX_INPUT,
@@ -42,6 +43,7 @@ from .agenda import AgendaService
 from .caller import Caller
 
 _SPLIT = re.compile(r"\s*[,;]\s*")
+_P = ParamSpec("_P")
 
 
 class _Refused(Exception):
@@ -50,9 +52,26 @@ class _Refused(Exception):
         self.reply = reply
 
 
+def _in_turn(
+    edit: Callable[Concatenate[AgendaEditor, _P], Awaitable[Reply]],
+) -> Callable[Concatenate[AgendaEditor, _P], Awaitable[Reply]]:
+    """One edit at a time in this process, checked against the agenda as the database holds
+    it: another process's edits are read first, so that new ids and the status rules see them."""
+
+    @functools.wraps(edit)
+    async def in_turn(self: AgendaEditor, *args: _P.args, **kwargs: _P.kwargs) -> Reply:
+        async with self._turn:
+            if await self.edits.changed_elsewhere():
+                await self.load()
+            return await edit(self, *args, **kwargs)
+
+    return in_turn
+
+
 class AgendaEditor:
     """Editors' changes to the agenda, for every adapter; `preview` says what an edit would do
-    without saving it (Discord shows it with a confirm button)."""
+    without saving it (Discord shows it with a confirm button), and `expect` (the preview's
+    stamp) refuses to save it if the meeting changed since it was shown."""
 
     def __init__(
         self, agenda: AgendaService, edits: Edits, applied: Callable[[], Awaitable[None]]
@@ -60,6 +79,7 @@ class AgendaEditor:
         self.agenda = agenda
         self.edits = edits
         self.applied = applied  # after an edit: notices, re-planning, feeds
+        self._turn = asyncio.Lock()
 
     async def load(self) -> None:
         """Read every stored revision into the agenda."""
@@ -67,6 +87,7 @@ class AgendaEditor:
 
     # -- the commands ----------------------------------------------------------------------------
 
+    @_in_turn
     async def add(
         self,
         caller: Caller,
@@ -83,6 +104,7 @@ class AgendaEditor:
         reason: str | None = None,
         times: TimeStyle | None = None,
         preview: bool = False,
+        expect: str | None = None,
     ) -> Reply:
         try:
             self._editor(caller)
@@ -97,6 +119,13 @@ class AgendaEditor:
                 "venue": clean_input(venue or "", MAX_INPUT),
                 "status": _choice(Status, status or "planned", "status"),
                 "topics": self._topics(topics) if topics else (),
+                # The rest as a data file's meeting entry leaves it, so that export-data
+                # writes back the same revision.
+                "sessions": (),
+                "aliases": (),
+                "summary": "",
+                "confidence": "",
+                "outcome": "",
             }
             sources = (_source(source),)
         except _Refused as refused:
@@ -108,12 +137,15 @@ class AgendaEditor:
         fields = words.change_fields(self.agenda.agenda, None, sets, self._times(times))
         why = clean_input(reason or "", MAX_INPUT) or "added"
         if preview:
-            return words.preview(name, "This meeting would be added.", fields, why)
+            return words.preview(
+                name, "This meeting would be added.", fields, why, words.stamp_of(None)
+            )
         await self._save(meeting_id, sets, sources, caller, why)
         return words.done(
             f"Added: {name}", f"It is on the agenda as `{meeting_id}`.", fields, meeting_id
         )
 
+    @_in_turn
     async def change(
         self,
         caller: Caller,
@@ -129,6 +161,7 @@ class AgendaEditor:
         topics: str | None = None,
         times: TimeStyle | None = None,
         preview: bool = False,
+        expect: str | None = None,
     ) -> Reply:
         try:
             self._editor(caller)
@@ -148,8 +181,9 @@ class AgendaEditor:
             why = _text(reason, "reason")
         except _Refused as refused:
             return refused.reply
-        return await self._edit(caller, found, sets, sources, why, times, preview)
+        return await self._edit(caller, found, sets, sources, why, times, preview, expect)
 
+    @_in_turn
     async def set_status(
         self,
         caller: Caller,
@@ -159,24 +193,29 @@ class AgendaEditor:
         source: str | None = None,
         times: TimeStyle | None = None,
         preview: bool = False,
+        expect: str | None = None,
     ) -> Reply:
         """/manage cancel, postpone and confirm."""
         try:
             self._editor(caller)
             found = self._meeting(meeting)
+            if found.status is status:
+                return words.already(found)
             sets = {"status": _transition(found, status)}
             sources = (_source(source),) if source else ()
             why = clean_input(reason or "", MAX_INPUT) or status.value
         except _Refused as refused:
             return refused.reply
-        return await self._edit(caller, found, sets, sources, why, times, preview)
+        return await self._edit(caller, found, sets, sources, why, times, preview, expect)
 
+    @_in_turn
     async def undo(
         self,
         caller: Caller,
         meeting: str,
         times: TimeStyle | None = None,
         preview: bool = False,
+        expect: str | None = None,
     ) -> Reply:
         """Revert the latest edit (an undo included) by a new revision setting back what it
         changed."""
@@ -194,7 +233,7 @@ class AgendaEditor:
         if not sets:
             return words.NOTHING_TO_UNDO
         why = f"undo: {history[last].why}" if history[last].why else "undo"
-        return await self._edit(caller, found, sets, (), why, times, preview)
+        return await self._edit(caller, found, sets, (), why, times, preview, expect)
 
     # -- applying --------------------------------------------------------------------------------
 
@@ -207,7 +246,10 @@ class AgendaEditor:
         why: str,
         times: TimeStyle | None,
         preview: bool,
+        expect: str | None,
     ) -> Reply:
+        if expect is not None and expect != words.stamp_of(meeting):
+            return words.changed_since_preview(meeting)
         sets = {name: value for name, value in sets.items() if getattr(meeting, name) != value}
         if not sets:
             return words.NOTHING_TO_CHANGE
@@ -216,7 +258,8 @@ class AgendaEditor:
             return words.bad_option("change", f"{problem[:1].upper()}{problem[1:]}.")
         fields = words.change_fields(self.agenda.agenda, meeting, sets, self._times(times))
         if preview:
-            return words.preview(meeting.title, "This would change:", fields, why)
+            stamp = words.stamp_of(meeting)
+            return words.preview(meeting.title, "This would change:", fields, why, stamp)
         await self._save(meeting.id, sets, sources, caller, why)
         return words.done(f"Changed: {meeting.title}", "Saved.", fields, meeting.id)
 
@@ -355,7 +398,7 @@ def _transition(meeting: Meeting, status: Status) -> Status:
 
 def _source(url: str | None) -> Source:
     address = (url or "").strip()
-    problem = words.source_problem(address)
-    if problem is not None:
-        raise _Refused(words.bad_option("source", problem))
-    return Source(urlsplit(address).netloc, address)
+    source = words.source_of(address)
+    if source is None:
+        raise _Refused(words.bad_option("source", words.source_problem(address)))
+    return source

@@ -58,8 +58,10 @@ class CommandRunner:
         times: TimeStyle | None = None,
         *,
         preview: bool = False,
+        expect: str | None = None,
     ) -> Reply:
-        """`preview`: for an edit of the agenda, say what it would do without doing it."""
+        """`preview`: for an edit of the agenda, say what it would do without doing it;
+        `expect`: confirming a preview, its stamp (nothing is saved if the meeting changed)."""
         spec = command_at(name)
         if spec is None:
             return ANSWERS["help"](self.agenda.asked(times), name)
@@ -68,8 +70,8 @@ class CommandRunner:
         except OptionError as problem:
             return error("That option does not work", str(problem))
         handler = self._handlers.get(spec.path, _not_running)
-        if preview and spec.parent == "manage":
-            values["preview"] = True
+        if spec.parent == "manage":
+            values.update(preview=preview, expect=expect)
         try:
             return await handler(caller, values, times)
         except DatabaseLost as problem:

@@ -27,6 +27,21 @@ from tests.conftest import MINI_DATA
 from tests.service.test_editing import same_agenda
 
 MEETINGS = ["board-12", "tc-7", "tc-joint", "summit-2016", "tc-8", "tc-next", "deadline"]
+ADDED = "added-by-an-editor"  # its first edit adds it, as /manage add does
+ADDED_FIRST = {
+    "title": "Added meeting",
+    "bodies": ("board",),
+    "kind": Kind.WORKSHOP,
+    "when": When.tba(ZoneInfo("UTC")),
+    "venue": "",
+    "status": Status.PLANNED,
+    "topics": (),
+    "sessions": (),
+    "aliases": (),
+    "summary": "",
+    "confidence": "",
+    "outcome": "",
+}
 START = datetime(2016, 2, 1, 10, tzinfo=UTC)  # after every meeting of the mini set was known
 
 
@@ -59,28 +74,35 @@ sets = st.one_of(
     texts.map(lambda t: {"title": t}),
     texts.map(lambda t: {"outcome": t}),
     st.just({"topics": ("drones",)}),
+    st.just({"topics": ()}),  # a list emptied
+    st.just({"outcome": ""}),  # a text emptied
 )
 edits = st.lists(
-    st.tuples(st.sampled_from(MEETINGS), sets, st.integers(0, 400 * 24), texts),
+    st.tuples(st.sampled_from([*MEETINGS, ADDED]), sets, st.integers(0, 400 * 24), texts),
     max_size=12,
 )
 
 
 def revisions_of(generated):
-    """The edits an editor could make: those leaving a meeting in a state the rules refuse (a
-    held meeting without a date) are refused, as the editor's commands refuse them."""
+    """The revisions the rules let through: those leaving a meeting in a state the rules refuse
+    (a held meeting without a date; an outcome known before the meeting ended) are left out,
+    as the editor's commands and `check` refuse them."""
     added: dict[str, list[Revision]] = {}
-    states = {m.id: (m.when, m.status) for m in mini().meetings.values()}
+    states = {m.id: (m.when, m.status, m.outcome) for m in mini().meetings.values()}
     in_order = sorted(enumerate(generated), key=lambda item: item[1][2])  # as they are folded
     for number, (meeting_id, values, hours, why) in in_order:
-        when, status = states[meeting_id]
+        known = START + timedelta(hours=hours)
+        if meeting_id not in states:  # the first edit adds it
+            values = {**ADDED_FIRST, **values}
+        when, status, outcome = states.get(meeting_id, (None, None, None))
         when, status = values.get("when", when), values.get("status", status)
-        if state_problem(when, status) is not None:
+        outcome = values.get("outcome", outcome)
+        if state_problem(when, status) is not None or (outcome and not when.has_ended(known)):
             continue
-        states[meeting_id] = (when, status)
+        states[meeting_id] = (when, status, outcome)
         added.setdefault(meeting_id, []).append(
             Revision(
-                known=START + timedelta(hours=hours),
+                known=known,
                 sets=values,
                 sources=(Source("Minutes", f"https://example.org/{number}"),),
                 by="discord:5",

@@ -141,3 +141,27 @@ def test_a_fifo_named_toml_is_skipped_with_a_warning_instead_of_hanging(data_dir
     assert result.stdout.startswith(f"OK: {directory}: ")
     assert f"Warning: folder.toml in {directory} is not a regular file; skipped" in result.stderr
     assert f"Warning: x.toml in {directory} is not a regular file; skipped" in result.stderr
+
+
+EARLY_OUTCOME = """
+[[meeting]]
+id = "early"
+title = "A meeting reported on before it met"
+bodies = ["board"]
+kind = "session"
+start = 2016-06-01
+timezone = "Europe/Brussels"
+status = "planned"
+announced = 2016-01-10
+outcome = "The board adopted the budget."
+"""
+
+
+def test_an_outcome_known_before_its_meeting_ended_is_a_listed_problem(data_dir):
+    # Regression (review of issue 11): the calendar file showed the outcome of a meeting that
+    # had not met yet, although /meeting hid it.
+    with pytest.raises(DataSetError) as raised:
+        load_agenda(data_dir(extra=EARLY_OUTCOME))
+    [problem] = raised.value.problems
+    assert (problem.entry, problem.field) == ("meeting 'early'", "outcome")
+    assert "known from 2016-01-10, before it ended" in problem.message

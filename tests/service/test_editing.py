@@ -206,6 +206,8 @@ def same_agenda(one, other):
         assert [r.known for r in meeting.history] == [r.known for r in theirs.history]
         assert [r.why for r in meeting.history] == [r.why for r in theirs.history]
         assert [r.by for r in meeting.history] == [r.by for r in theirs.history]
+        assert [r.origin for r in meeting.history] == [r.origin for r in theirs.history]
+        assert [r.sets for r in meeting.history] == [r.sets for r in theirs.history]
     return True
 
 
@@ -248,3 +250,94 @@ async def test_a_revision_that_becomes_known_as_time_runs_on_is_told_and_planned
         }
     finally:
         await runtime.stop()
+
+
+# -- regressions (review of issue 11) ------------------------------------------------------------
+
+
+def new_board_meeting(venue):
+    return {
+        "title": "Board Retreat",
+        "body": "board",
+        "kind": "session",
+        "start": "2016-06",
+        "venue": venue,
+        "source": SOURCE,
+    }
+
+
+async def test_two_additions_at_once_get_two_meetings(edited):
+    # Regression: both got the id board-retreat; the second became a revision of the first.
+    runtime, _ = edited
+    one, two = await asyncio.gather(
+        runtime.runner.run("manage add", new_board_meeting("Ghent"), EDITOR),
+        runtime.runner.run("manage add", new_board_meeting("Bruges"), EDITOR),
+    )
+    assert one.title == two.title == "Added: Board Retreat"
+    added = {m.id: m.venue for m in runtime.agenda.agenda.meetings.values() if "retreat" in m.id}
+    assert added == {"board-retreat": "Ghent", "board-retreat-2": "Bruges"}
+
+
+async def test_a_process_that_has_not_reloaded_yet_keeps_cancelled_final(mini, database):
+    # Regression: a second process confirmed a meeting the first had just cancelled.
+    first = await open_runtime(mini, FixedClock(MINI_DAY), database)
+    second = await open_runtime(mini, FixedClock(MINI_DAY), database)
+    try:
+        await first.runner.run("manage cancel", {"meeting": "tc-joint", "reason": "off"}, EDITOR)
+        refused = await second.runner.run("manage confirm", {"meeting": "tc-joint"}, EDITOR)
+        assert refused.is_error and refused.title.endswith("cannot become confirmed")
+        assert second.agenda.agenda.meetings["tc-joint"].status.value == "cancelled"
+    finally:
+        await second.stop()
+        await first.stop()
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ({"start": "0001-01-01"}, "0001-01-01 is outside the years 1900 to 2200"),
+        ({"start": "9999-12-31 23:59"}, "9999-12-31T23:59:00 is outside the years 1900 to 2200"),
+        ({"end": "2300-01-01"}, "2300-01-01 is outside the years 1900 to 2200"),
+        ({"source": "https://example.org/" + "x" * 2000}, "is not a web address of at most"),
+        ({"source": "https://" + "h" * 300 + ".org/"}, None),  # titled by its host, cut to 200
+    ],
+)
+async def test_editors_dates_and_sources_follow_the_data_files_rules(edited, options, expected):
+    # Regression: 0001-01-01 was "Sorry, that went wrong" (OverflowError); 9999 and a 2,000+
+    # character source were saved, and export-data then wrote files that `check` refused.
+    runtime, _ = edited
+    reply = await runtime.runner.run("manage change", {**MOVE, **options}, EDITOR)
+    if expected is None:
+        assert reply.title.startswith("Changed"), reply
+        source = runtime.agenda.agenda.meetings["board-12"].sources[-1]
+        assert len(source.title) == 200
+    else:
+        assert reply.is_error and expected in reply.body, reply
+
+
+async def test_confirming_what_is_already_confirmed_says_so(edited):
+    runtime, _ = edited
+    reply = await runtime.runner.run("manage confirm", {"meeting": "deadline"}, EDITOR)
+    title = runtime.agenda.agenda.meetings["deadline"].title
+    assert (reply.title, reply.body) == (f"{title} is already confirmed", "Nothing was changed.")
+
+
+async def test_a_confirmed_preview_saves_only_what_it_showed(edited):
+    # Regression: Discord's Confirm ran the command again, so an undo previewed before someone
+    # else's edit reverted that other edit.
+    runtime, _ = edited
+    await runtime.runner.run("manage change", MOVE, EDITOR)
+    shown = await runtime.runner.run("manage undo", {"meeting": "board-12"}, EDITOR, preview=True)
+    venue = {**MOVE, "start": None, "end": None, "venue": "Ghent", "reason": "new venue"}
+    await runtime.runner.run("manage change", venue, EDITOR)
+    refused = await runtime.runner.run(
+        "manage undo", {"meeting": "board-12"}, EDITOR, expect=shown.stamp
+    )
+    assert refused.is_error and refused.title.endswith("changed since your preview")
+    meeting = runtime.agenda.agenda.meetings["board-12"]
+    assert (meeting.venue, meeting.when.first_day.isoformat()) == ("Ghent", "2016-03-11")
+    again = await runtime.runner.run("manage undo", {"meeting": "board-12"}, EDITOR, preview=True)
+    saved = await runtime.runner.run(
+        "manage undo", {"meeting": "board-12"}, EDITOR, expect=again.stamp
+    )
+    assert saved.title.startswith("Changed")

@@ -30,14 +30,12 @@ class Manage(app_commands.Group):
     async def _edit(self, interaction: discord.Interaction, path: str, **options: object) -> None:
         who, runner = caller_of(interaction), self.bot.runner
 
-        async def preview() -> Reply:
-            return await runner.run(path, options, who, DISCORD_TIMES, preview=True)
-
-        async def save() -> Reply:
-            return await runner.run(path, options, who, DISCORD_TIMES)
-
         await interaction.response.defer(ephemeral=True, thinking=True)
-        shown = await preview()
+        shown = await runner.run(path, options, who, DISCORD_TIMES, preview=True)
+
+        async def save() -> Reply:  # what was shown, or nothing if the meeting changed since
+            return await runner.run(path, options, who, DISCORD_TIMES, expect=shown.stamp)
+
         view = Confirm(interaction.user.id, save) if shown.tone is Tone.PREVIEW else None
         await send_private(interaction, shown, view)
 
