@@ -186,3 +186,40 @@ async def test_instants_stored_as_datetimes_are_converted_to_epoch_seconds(datab
         assert record.finished_at == finished
     finally:
         await store.close()
+
+
+async def test_a_database_of_the_last_release_upgrades_and_keeps_what_followers_were_told(
+    database_url,
+):
+    # The last release's schema is 0002: its snapshots keep their counts, and the counters
+    # that tell other processes of new subscriptions and edits start from nothing.
+    import sqlalchemy as sa
+    from alembic import command
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from bot.storage.migrate import _config
+
+    snapshots = sa.table(
+        "meeting_snapshots",
+        sa.column("meeting_id"),
+        sa.column("fingerprint"),
+        sa.column("changes"),
+        sa.column("changed"),
+    )
+    engine = create_async_engine(database_url)
+    async with engine.begin() as connection:
+        await connection.run_sync(lambda sync: command.upgrade(_config(sync), "0002"))
+        await connection.execute(
+            sa.insert(snapshots).values(
+                meeting_id="pc-74", fingerprint="planned|tba", changes=2, changed=1_450_000_000
+            )
+        )
+    await engine.dispose()
+    store = await Store.open(database_url)
+    try:
+        assert await store.snapshots() == {"pc-74": Snapshot("planned|tba", 2, 1_450_000_000, 0)}
+        assert await store.revision() == 0
+        await store.subscribe("console", Delivery.DM, ScopeKind.ALL, None, [60], NOW)
+        assert await store.revision() == 1
+    finally:
+        await store.close()
