@@ -76,6 +76,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_ask(service, settings, data_dir, args.line))
         if args.command == "export-data":
             return asyncio.run(_export_data(service, settings, Path(args.directory)))
+        if args.command == "import":
+            return asyncio.run(_import(service, settings, args))
         if settings.discord_token is not None:
             from bot.discord import run_discord
 
@@ -123,6 +125,14 @@ def _parser() -> argparse.ArgumentParser:
         help="write the agenda, with every revision (editors' too), as a data directory",
     )
     export_data.add_argument("directory", help="where to write the data files")
+    imports = commands.add_parser(
+        "import", parents=[common], help="add the events of an iCalendar file to the agenda, once"
+    )
+    imports.add_argument("file", help="the .ics file")
+    imports.add_argument("--body", help="the body its meetings belong to (default: its own)")
+    imports.add_argument(
+        "--dry-run", action="store_true", help="only show what would be added or changed"
+    )
     check = commands.add_parser("check", help="validate a data directory and exit")
     check.add_argument("path", nargs="?", help="directory (default: AGENDA_DATA_DIR)")
     return parser
@@ -243,19 +253,46 @@ async def _until_fatal(console: Console, runtime: Runtime, work: Awaitable[int])
     return EXIT_FAILED if session.cancelled() else session.result()
 
 
+async def _import(service: AgendaService, settings: Settings, args: argparse.Namespace) -> int:
+    """One .ics file's events added or changed, as the operator; a running bot picks them up
+    within AGENDA_RELOAD_SECONDS."""
+    path = Path(args.file)
+    try:
+        content = await asyncio.to_thread(path.read_bytes)
+    except OSError as problem:
+        print(f"Cannot read {path}: {problem.strerror or problem}", file=sys.stderr)
+        return EXIT_FAILED
+    terminal = Terminal(sys.stdout)
+    sender = ConsoleSender(service.times, terminal)
+    runtime = await open_runtime(service, settings, None, sender, None)
+    try:
+        reply = await runtime.follower.import_file(content, path.name, args.body, args.dry_run)
+    finally:
+        await runtime.store.close()
+    Console(runtime.runner, terminal).show(reply)
+    return EXIT_OK if reply.tone is Tone.INFO else EXIT_FAILED
+
+
 async def _export_data(service: AgendaService, settings: Settings, directory: Path) -> int:
-    """The data files' revisions and the database's, written as data files."""
+    """The data files' revisions and the database's (with the calendars followed, and the
+    bodies made for them), written as data files."""
+    from dataclasses import replace
+
     from bot.core.data_out import data_files
     from bot.service import revisions_by_meeting
-    from bot.storage import Edits, Store, async_url
+    from bot.service.following import feed_bodies, feed_specs
+    from bot.storage import Edits, FollowedFeeds, Store, async_url
 
     store = await Store.open(async_url(settings.database_url))
     try:
         stored = await Edits(store.engine).all()
+        followed = await FollowedFeeds(store.engine).all()
     finally:
         await store.close()
+    service.set_bodies(feed_bodies(followed))
     service.set_revisions(revisions_by_meeting(stored))
-    everything = service.everything
+    listed = {spec.url: spec for spec in (*service.everything.follows, *feed_specs(followed))}
+    everything = replace(service.everything, follows=tuple(listed.values()))
 
     def write() -> None:
         directory.mkdir(parents=True, exist_ok=True)

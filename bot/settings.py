@@ -11,7 +11,8 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.core import MAX_SPEED, parse_as_of, resolve_zone
-from bot.service import BUNDLED_DATA
+from bot.core.importing import Window
+from bot.service import BUNDLED_DATA, FollowSettings
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 
@@ -94,6 +95,21 @@ class Settings(BaseSettings):
     web_max_connections_per_client: int = Field(
         32, ge=1, description="Connections open at once from one address (IPv6: a /64)"
     )
+    feed_poll_minutes: int = Field(
+        60, ge=1, le=10080, description="How often each followed calendar is read (/follow)"
+    )
+    feed_timeout_seconds: float = Field(
+        20.0, gt=0, le=300, description="Seconds one reading of a followed calendar may take"
+    )
+    feed_max_bytes: int = Field(
+        5_000_000, ge=1000, description="Largest followed calendar read, in bytes"
+    )
+    feed_window_days: int = Field(
+        400,
+        ge=1,
+        le=3660,
+        description="How far ahead recurring events of followed calendars are read",
+    )
     editor_guilds: Annotated[list[int], NoDecode] = Field(
         default_factory=list,
         description="Guild ids where members with Manage Server may change the agenda (/manage)",
@@ -166,4 +182,10 @@ class Settings(BaseSettings):
             "cache_dir": self.agenda_cache_dir,
             "lease": timedelta(seconds=self.reminder_lease_seconds),
             "retry_first": self.reminder_retry_seconds,
+            "follow": FollowSettings(
+                every=timedelta(minutes=self.feed_poll_minutes),
+                timeout=self.feed_timeout_seconds,
+                max_bytes=self.feed_max_bytes,
+                window=Window(ahead=timedelta(days=self.feed_window_days)),
+            ),
         }

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from .model import Kind, Origin, Revision, Source, Status
 from .spans import typed_value, when_of
-from .when import Precision, When, resolve_zone
+from .when import Precision, When, repeated, resolve_zone
 
 _TUPLES = ("bodies", "sessions", "topics", "aliases")
 _TEXTS = ("title", "venue", "summary", "confidence", "outcome")
@@ -25,10 +26,17 @@ def typed_dates(when: When) -> tuple[str, str | None]:
         return f"{first:%Y-%m}", None
     if when.precision is Precision.DAY:
         return first.isoformat(), last.isoformat() if last != first else None
-    assert when.start_time is not None
-    start = f"{first.isoformat()} {when.start_time:%H:%M}"
-    end = f"{last.isoformat()} {when.end_time:%H:%M}" if when.end_time is not None else None
+    assert when.start_utc is not None and when.end_utc is not None
+    start = _typed_time(when.start_utc, when.zone)
+    end = _typed_time(when.end_utc, when.zone) if when.end_time is not None else None
     return start, end
+
+
+def _typed_time(instant: datetime, zone: ZoneInfo) -> str:
+    """A local time; with its offset where the wall time happens twice, to say which."""
+    local = instant.astimezone(zone)
+    offset = local.strftime("%z") if repeated(local.replace(tzinfo=None), zone) else ""
+    return f"{local:%Y-%m-%d %H:%M}" + (f"{offset[:3]}:{offset[3:]}" if offset else "")
 
 
 def when_typed(start: str | None, end: str | None, zone: str) -> When:

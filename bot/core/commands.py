@@ -93,6 +93,9 @@ _ZONE = OptionSpec(
 )
 _EDIT_MEETING = OptionSpec("meeting", "the meeting", required=True, completion=Completion.MEETING)
 _EDIT_SOURCE = OptionSpec("source", _SOURCE)
+_FEED_URL = OptionSpec(
+    "url", "the calendar's address (https://, http:// or webcal://)", required=True
+)
 _EDIT_BODY = OptionSpec("body", "the body it belongs to", required=True, completion=Completion.BODY)
 
 COMMANDS: tuple[CommandSpec, ...] = (
@@ -414,6 +417,38 @@ COMMANDS: tuple[CommandSpec, ...] = (
                 parent="manage",
             ),
         ),
+    ),
+    CommandSpec(
+        "follow",
+        "Follow another organisation's calendar (iCalendar): its events join the agenda",
+        (
+            _FEED_URL,
+            OptionSpec(
+                "body",
+                "the body its meetings belong to (else one named after the calendar)",
+                completion=Completion.BODY,
+            ),
+            OptionSpec("kind", "kind of meeting (session)", OptionType.CHOICE, choices=KINDS),
+            OptionSpec("topics", "topics of its meetings, separated by commas"),
+        ),
+        (
+            "/follow https://indico.example.org/category/3/events.ics body:PTC",
+            "/follow webcal://example.org/board.ics kind:workshop topics:tfa",
+        ),
+        main="url",
+    ),
+    CommandSpec(
+        "unfollow",
+        "Stop following a calendar; the meetings it brought stay as last read",
+        (_FEED_URL,),
+        ("/unfollow https://indico.example.org/category/3/events.ics",),
+        main="url",
+    ),
+    CommandSpec(
+        "following",
+        "The calendars the agenda follows: last and next reading, events, errors",
+        (),
+        ("/following",),
     ),
     CommandSpec(
         "help",

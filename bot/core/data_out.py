@@ -7,10 +7,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from .model import Agenda, Body, Origin, Revision, Source, Topic
 from .revisions import MeetingRecord
-from .when import Precision, When, format_lead
+from .when import Precision, When, format_lead, repeated
 
 Value = str | int | bool | date | datetime | list[Any] | dict[str, Any]
 _PLAIN = ("title", "kind", "venue", "status", "summary", "confidence", "outcome")
@@ -34,13 +35,27 @@ def data_files(agenda: Agenda) -> dict[str, str]:
         kind.value: [format_lead(x) for x in leads]
         for kind, leads in agenda.ladders.by_kind.items()
     }
-    return {
+    files = {
         "agenda.toml": _table("dataset", head),
         "bodies.toml": "".join(_entry("body", _body(b)) for b in agenda.bodies.values()),
         "topics.toml": "".join(_entry("topic", _topic(t)) for t in agenda.topics.values()),
         "meetings.toml": "".join(_meeting(r) for r in _chronological(agenda.records.values())),
         "ladders.toml": _table("ladders", ladders),
     }
+    if agenda.follows:
+        files["feeds.toml"] = "".join(
+            _entry(
+                "feed",
+                {
+                    "url": feed.url,
+                    "body": feed.body or "",
+                    "kind": feed.kind.value,
+                    "topics": list(feed.topics),
+                },
+            )
+            for feed in agenda.follows
+        )
+    return files
 
 
 def when_values(when: When) -> dict[str, Value]:
@@ -58,11 +73,17 @@ def when_values(when: When) -> dict[str, Value]:
         if last != first:
             values["end"] = last
     else:
-        assert when.start_time is not None
-        values["start"] = datetime.combine(first, when.start_time)
+        assert when.start_utc is not None and when.end_utc is not None
+        values["start"] = _local_time(when.start_utc, when.zone)
         if when.end_time is not None:
-            values["end"] = datetime.combine(last, when.end_time)
+            values["end"] = _local_time(when.end_utc, when.zone)
     return values
+
+
+def _local_time(instant: datetime, zone: ZoneInfo) -> datetime:
+    """The venue's wall time; the instant itself where that wall time happens twice."""
+    wall = instant.astimezone(zone).replace(tzinfo=None)
+    return instant if repeated(wall, zone) else wall
 
 
 def _meeting(record: MeetingRecord) -> str:

@@ -132,6 +132,15 @@ class MeetingEntry(Entry):
     history: list[HistoryEntry] = []
 
 
+class FeedEntry(Entry):
+    """A calendar the agenda follows (as `/follow` does), listed in the data files."""
+
+    url: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    body: Slug | None = None
+    kind: Kind = Kind.SESSION
+    topics: list[Slug] = []
+
+
 class TopicEntry(Entry):
     id: Slug
     name: Text

@@ -214,6 +214,17 @@ class Ladders:
         return self.by_kind.get(kind, self.default)
 
 
+@dataclass(frozen=True, slots=True)
+class FeedSpec:
+    """A calendar the data files say to follow: its address (http or https, as fetched), and
+    what its meetings get (a body of the data set, else one named after the calendar)."""
+
+    url: str
+    body: str | None = None
+    kind: Kind = Kind.SESSION
+    topics: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class Agenda:
     """A validated data set as known at one instant (`known_at`; None: everything known).
@@ -227,6 +238,7 @@ class Agenda:
     ladders: Ladders
     records: Mapping[str, MeetingRecord] = field(default_factory=dict)
     known_at: datetime | None = None
+    follows: tuple[FeedSpec, ...] = ()  # calendars the data files say to follow
 
     def body_label(self, body_id: str) -> str:
         body = self.bodies.get(body_id)

@@ -19,12 +19,14 @@ from .entries import (
     BodyEntry,
     DatasetEntry,
     Entry,
+    FeedEntry,
     MeetingEntry,
     TopicEntry,
     explain,
 )
+from .following import feed_address
 from .lookup import did_you_mean
-from .model import Agenda, Body, Dataset, Kind, Ladders, Topic
+from .model import Agenda, Body, Dataset, FeedSpec, Kind, Ladders, Topic
 from .revisions import MeetingRecord, view_at
 from .when import parse_lead
 
@@ -59,6 +61,7 @@ _TABLES: dict[str, type[Entry]] = {
     "body": BodyEntry,
     "meeting": MeetingEntry,
     "topic": TopicEntry,
+    "feed": FeedEntry,
 }
 _KNOWN_TOP_LEVEL = (*_TABLES, "ladders")
 
@@ -220,6 +223,24 @@ class _Builder:
             )
         return topics
 
+    def build_follows(self) -> tuple[FeedSpec, ...]:
+        follows: dict[str, FeedSpec] = {}
+        for index, (file, entry) in enumerate(self.entries["feed"]):
+            label = _entry_label("feed", index, None)
+            if entry.body is not None:
+                self.reference(file, label, "body", "body", [entry.body])
+            self.reference(file, label, "topics", "topic", entry.topics)
+            address = feed_address(entry.url)
+            if address is None:
+                self.problem(
+                    file, label, "url", "must be an https://, http:// or webcal:// address"
+                )
+            elif address in follows:
+                self.problem(file, label, "url", "this calendar is listed twice")
+            else:
+                follows[address] = FeedSpec(address, entry.body, entry.kind, tuple(entry.topics))
+        return tuple(follows.values())
+
     def build_ladders(self) -> Ladders:
         default = DEFAULT_LADDER
         by_kind: dict[Kind, tuple[timedelta, ...]] = {}
@@ -281,6 +302,7 @@ def build_agenda(
     records = builder.build_meetings(dataset, verified)
     topics = builder.build_topics(dataset, verified)
     ladders = builder.build_ladders()
+    follows = builder.build_follows()
     if builder.problems or dataset is None:
         # Grouped by file, in the order found within each file.
         raise DataSetError(sorted(builder.problems, key=lambda problem: problem.file))
@@ -291,6 +313,7 @@ def build_agenda(
         topics=dict(sorted(topics.items(), key=lambda item: item[1].name.casefold())),
         ladders=ladders,
         records=records,
+        follows=follows,
     )
     return view_at(agenda, None)
 

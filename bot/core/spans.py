@@ -4,15 +4,21 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from .when import LocalTimeError, When, year_problem
+from .when import LocalTimeError, When, localize, repeated, year_problem
 
 _MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")  # ASCII digits, as int() reads them
 _YEAR = re.compile(r"^([0-9]{4})$")
 _DAY = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
-_TIME = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})[ T]([0-9]{1,2}):([0-9]{2})$")
+_TIME = re.compile(
+    r"^([0-9]{4})-([0-9]{2})-([0-9]{2})[ T]([0-9]{1,2}):([0-9]{2})(?:([+-])([0-9]{2}):([0-9]{2}))?$"
+)
+_OFFSET_ONLY_TWICE = (
+    "give the venue's local time without an offset (2016-03-02T10:00:00) and the zone in "
+    "'timezone'; an offset says which is meant only of a time that happens twice there"
+)
 
 
 class DateFieldError(ValueError):
@@ -32,12 +38,8 @@ def when_of(start: object, end: object, zone: ZoneInfo) -> When:
             raise DateFieldError("end", "an end is only allowed with a day or a time in 'start'")
         return When.tba(zone)
     if isinstance(start, datetime):
-        if start.tzinfo is not None:
-            raise DateFieldError(
-                "start",
-                "give the venue's local time without an offset "
-                "(2016-03-02T10:00:00) and the zone in 'timezone'",
-            )
+        if start.tzinfo is not None or (isinstance(end, datetime) and end.tzinfo is not None):
+            return _twice(start, end, zone)
         if end is not None and not (isinstance(end, datetime) and end.tzinfo is None):
             raise DateFieldError(
                 "end", "with a time in 'start', 'end' must be a local date-time too"
@@ -76,6 +78,30 @@ def when_of(start: object, end: object, zone: ZoneInfo) -> When:
     )
 
 
+def _twice(start: datetime, end: object, zone: ZoneInfo) -> When:
+    """A time with an offset: allowed where the wall time happens twice (clocks go back), to
+    say which of the two is meant."""
+    if end is not None and not isinstance(end, datetime):
+        raise DateFieldError("end", "with a time in 'start', 'end' must be a local date-time too")
+    instants = []
+    for name, value in (("start", start), ("end", end)):
+        if value is None:
+            continue
+        if value.tzinfo is None:
+            try:
+                instants.append(localize(value, zone))
+            except LocalTimeError as error:
+                raise DateFieldError(name, str(error)) from None
+        elif repeated(value.astimezone(zone).replace(tzinfo=None), zone):
+            instants.append(value)
+        else:
+            raise DateFieldError(name, _OFFSET_ONLY_TWICE)
+    try:
+        return When.at(instants[0], instants[1] if len(instants) > 1 else None, zone)
+    except ValueError as error:
+        raise DateFieldError("end", str(error)) from None
+
+
 def _bad_wall(wall: datetime, zone: ZoneInfo) -> bool:
     try:
         When.exact(wall, None, zone)
@@ -93,8 +119,13 @@ def typed_value(text: str) -> date | datetime | str | None:
         return None
     try:
         if match := _TIME.match(value):
-            year, month, day, hour, minute = (int(part) for part in match.groups())
-            return datetime(year, month, day, hour, minute)
+            year, month, day, hour, minute = (int(part) for part in match.groups()[:5])
+            sign, hours, minutes = match.groups()[5:]
+            if sign is None:
+                return datetime(year, month, day, hour, minute)
+            offset = timedelta(hours=int(hours), minutes=int(minutes))
+            zone = timezone(-offset if sign == "-" else offset)
+            return datetime(year, month, day, hour, minute, tzinfo=zone)
         if match := _DAY.match(value):
             year, month, day = (int(part) for part in match.groups())
             return date(year, month, day)

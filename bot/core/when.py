@@ -95,11 +95,25 @@ def localize(wall: datetime, zone: ZoneInfo) -> datetime:
                 f"{wall:%Y-%m-%d %H:%M} does not exist in {zone.key} (clocks skip it for daylight "
                 "saving); give a time outside the gap"
             )
+        offsets = " or ".join(_offset(moment) for moment in (first, second))
         raise LocalTimeError(
-            f"{wall:%Y-%m-%d %H:%M} happens twice in {zone.key} (clocks go back); give a time "
-            "outside the repeated hour"
+            f"{wall:%Y-%m-%d %H:%M} happens twice in {zone.key} (clocks go back); say which "
+            f"with its offset ({wall:%Y-%m-%d %H:%M}{offsets}), or give another time"
         )
     return first
+
+
+def _offset(moment: datetime) -> str:
+    text = moment.strftime("%z")
+    return f"{text[:3]}:{text[3:]}"
+
+
+def repeated(wall: datetime, zone: ZoneInfo) -> bool:
+    """The wall time happens twice in `zone` (clocks go back over it)."""
+    first = wall.replace(tzinfo=zone, fold=0)
+    if first.utcoffset() == wall.replace(tzinfo=zone, fold=1).utcoffset():
+        return False
+    return first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == wall
 
 
 def day_start(day: date, zone: ZoneInfo) -> datetime:
@@ -141,6 +155,26 @@ class When:
             (end or start).date(),
             start.time(),
             end.time() if end is not None else None,
+            start_utc,
+            end_utc,
+        )
+
+    @classmethod
+    def at(cls, start: datetime, end: datetime | None, zone: ZoneInfo) -> When:
+        """From aware instants (a calendar feed's), shown in `zone`: no wall time to read, so
+        a time that happens twice there is the one meant."""
+        start_utc = start.astimezone(UTC)
+        end_utc = end.astimezone(UTC) if end is not None else start_utc
+        if end_utc < start_utc:
+            raise ValueError("the end is before the start")
+        local_start, local_end = start_utc.astimezone(zone), end_utc.astimezone(zone)
+        return cls(
+            Precision.EXACT,
+            zone,
+            local_start.date(),
+            local_end.date(),
+            local_start.time(),
+            local_end.time() if end is not None else None,
             start_utc,
             end_utc,
         )

@@ -32,6 +32,7 @@ EXTENSIONS = (
     "bot.discord.cogs.calendar",
     "bot.discord.cogs.reminders",
     "bot.discord.cogs.manage",
+    "bot.discord.cogs.following",
     "bot.discord.cogs.help",
 )
 

@@ -6,6 +6,7 @@ from .changes import ChangeLog
 from .datafiles import BUNDLED_DATA, load_agenda, load_library
 from .editing import AgendaEditor, revisions_by_meeting
 from .feeds import Feed, Feeds
+from .following import Follower, FollowSettings
 from .reminders import Message, Reminders, Sender
 from .runner import CommandRunner, lost_reply
 from .runtime import Runtime
@@ -22,6 +23,8 @@ __all__ = [
     "CommandRunner",
     "Feed",
     "Feeds",
+    "FollowSettings",
+    "Follower",
     "Message",
     "OptionError",
     "ReminderCommands",

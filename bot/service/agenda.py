@@ -6,6 +6,7 @@ import logging
 from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from bot.core import (
@@ -14,6 +15,7 @@ from bot.core import (
     Agenda,
     AgendaIndex,
     Asked,
+    Body,
     CalendarFile,
     Clock,
     Completion,
@@ -53,14 +55,19 @@ class AgendaService:
         self.times: TimeStyle = times or PlainTimes()
         self._base = agenda.agenda if isinstance(agenda, Library) else agenda
         self._added: Mapping[str, Sequence[Revision]] = {}
+        self._bodies: Mapping[str, Body] = {}
         self._combine(agenda if isinstance(agenda, Library) else None)
 
     def _combine(self, built: Library | None = None) -> None:
-        combined, problems = with_revisions(self._base, self._added)
+        base = self._base
+        if any(body_id not in base.bodies for body_id in self._bodies):
+            base = replace(base, bodies={**self._bodies, **base.bodies})
+            built = None
+        combined, problems = with_revisions(base, self._added)
         for problem in problems:
             log.warning("a revision in the database does not fit the agenda: %s", problem)
         # Readers see the old or the new state, never a mix: each is replaced whole.
-        self._everything = built if built is not None else Library.build(combined)
+        self._everything = built if built is not None else Library.build(combined, searched=False)
         self._epochs = epochs(combined.records)
         self._views: OrderedDict[int, Library] = OrderedDict()
         self._versions: VersionTable | None = None  # built when a list first needs it
@@ -87,7 +94,7 @@ class AgendaService:
         view = self._views.get(position)
         if view is None:
             instant = self._epochs[position - 1] if position else _BEFORE_ANYTHING
-            view = Library.build(view_at(self._everything.agenda, instant))
+            view = Library.build(view_at(self._everything.agenda, instant), searched=False)
             self._views[position] = view
             while len(self._views) > self.VIEWS_KEPT:
                 self._views.popitem(last=False)
@@ -108,7 +115,13 @@ class AgendaService:
     def set_revisions(self, added: Mapping[str, Sequence[Revision]]) -> None:
         """The revisions kept in the database (editors', followed calendars'), by meeting."""
         self._added = added
-        self._combine(None if added else Library.build(self._base))
+        self._combine(None if added else Library.build(self._base, searched=False))
+
+    def set_bodies(self, bodies: Mapping[str, Body]) -> None:
+        """Bodies made for followed calendars (those of the data files win)."""
+        if bodies != self._bodies:
+            self._bodies = bodies
+            self._combine(None)
 
     def asked(self, times: TimeStyle | None = None) -> Asked:
         """What the agenda's commands are answered from, now: the agenda as known now is

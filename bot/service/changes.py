@@ -5,7 +5,7 @@ SEQUENCE and LAST-MODIFIED."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from functools import partial
 
@@ -50,9 +50,10 @@ class Announcer:
         self.engine = engine
         self.changes = log_of_changes
 
-    async def announce(self) -> None:
+    async def announce(self, quiet: Collection[str] = ()) -> None:
         """Only the process that sends reminders tells of changes and records them; the others
-        learn the counts."""
+        learn the counts. Meetings in `quiet` are added without a notice (a calendar followed
+        just now brings all its events at once)."""
         known = await self.store.snapshots()
         # Calendars want the real moment of a change (LAST-MODIFIED), also when living --as-of.
         clock = self.agenda.clock
@@ -64,7 +65,7 @@ class Announcer:
             printed = fingerprint(meeting)
             if before is None:
                 current[meeting.id] = Snapshot(printed, revision=meeting.revision)
-                if known:
+                if known and meeting.id not in quiet:
                     changes.append((meeting, "added", 0))
                 continue
             moved = before.fingerprint != printed

@@ -7,10 +7,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-import re
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
-from typing import Any, Concatenate, ParamSpec
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from bot.core import (
     MAX_INPUT,
@@ -37,13 +36,14 @@ from bot.core.codec import (
     when_typed,
 )
 from bot.core.revisions import changes_of
-from bot.storage import Edits, StoredRevision
+from bot.storage import Edits, NewRevision, StoredRevision
 
 from .agenda import AgendaService
 from .caller import Caller
+from .naming import E, body_named, choice, topics_named
 
-_SPLIT = re.compile(r"\s*[,;]\s*")
 _P = ParamSpec("_P")
+T = TypeVar("T")
 
 
 class _Refused(Exception):
@@ -80,10 +80,27 @@ class AgendaEditor:
         self.edits = edits
         self.applied = applied  # after an edit: notices, re-planning, feeds
         self._turn = asyncio.Lock()
+        self._stored: dict[str, list[Revision]] = {}  # as last read, by meeting
 
     async def load(self) -> None:
         """Read every stored revision into the agenda."""
-        self.agenda.set_revisions(revisions_by_meeting(await self.edits.all()))
+        self._stored = revisions_by_meeting(await self.edits.all())
+        self.agenda.set_revisions(self._stored)
+
+    async def store(self, revisions: Sequence[NewRevision]) -> None:
+        """Revisions made elsewhere (a followed calendar's reading): saved and read into the
+        agenda in turn with the editors' edits, all or none."""
+        async with self._turn:
+            seen = self.edits.seen
+            stored = await self.edits.add_all(revisions)
+            if self.edits.seen != seen + 1:  # another process wrote too: read them all
+                await self.load()
+                return
+            added = dict(self._stored)
+            for meeting_id, more in revisions_by_meeting(stored).items():
+                added[meeting_id] = [*added.get(meeting_id, ()), *more]
+            self._stored = added
+            self.agenda.set_revisions(added)
 
     # -- the commands ----------------------------------------------------------------------------
 
@@ -302,21 +319,10 @@ class AgendaEditor:
         return self.agenda.agenda.meetings[resolution.found]
 
     def _body(self, text: str) -> str:
-        resolution = self.agenda.index.find_body(clean_input(text, MAX_INPUT))
-        if resolution.found is None:
-            raise _Refused(words.bad_option("body", f"No body is called '{text[:80]}'."))
-        return resolution.found
+        return _accepted(body_named(self.agenda, text))
 
     def _topics(self, text: str) -> tuple[str, ...]:
-        found = []
-        for name in _SPLIT.split(clean_input(text, MAX_INPUT)):
-            if not name:
-                continue
-            resolution = self.agenda.index.find_topic(name)
-            if resolution.found is None:
-                raise _Refused(words.bad_option("topic", f"No topic is called '{name[:80]}'."))
-            found.append(resolution.found)
-        return tuple(dict.fromkeys(found))
+        return _accepted(topics_named(self.agenda, text))
 
     @staticmethod
     def _zone(text: str) -> str:
@@ -381,13 +387,15 @@ def _when(start: str | None, end: str | None, zone: str) -> Any:
         raise _Refused(words.bad_option("date", f"{problem}.")) from None
 
 
-def _choice(enum: Any, text: str, name: str) -> Any:
-    key = normalize(text).replace(" ", "-")
-    for member in enum:
-        if member.value == key:
-            return member
-    choices = ", ".join(member.value for member in enum)
-    raise _Refused(words.bad_option(name, f"Use one of: {choices}."))
+def _choice(enum: type[E], text: str, name: str) -> E:
+    return _accepted(choice(enum, text, name))
+
+
+def _accepted(value: T | Reply) -> T:
+    """The value named, or the refusal that says what to write instead."""
+    if isinstance(value, Reply):
+        raise _Refused(value)
+    return value
 
 
 def _transition(meeting: Meeting, status: Status) -> Status:

@@ -22,6 +22,7 @@ from .agenda import AgendaService
 from .caller import CONSOLE_CALLER, Caller
 from .editing import AgendaEditor
 from .feeds import Feeds
+from .following import Follower
 from .subscriptions import ReminderCommands
 
 Handler = Callable[[Caller, dict[str, Any], TimeStyle | None], Awaitable[Reply]]
@@ -37,11 +38,13 @@ class CommandRunner:
         reminders: ReminderCommands | None = None,
         feeds: Feeds | None = None,
         editor: AgendaEditor | None = None,
+        follower: Follower | None = None,
     ) -> None:
         self.agenda = agenda
         self.reminders = reminders
         self.feeds = feeds
         self.editor = editor
+        self.follower = follower
         self._handlers: dict[str, Handler] = {path: self._answer(path) for path in ANSWERS}
         if reminders is not None:
             self._handlers.update(_reminder_handlers(reminders))
@@ -49,6 +52,8 @@ class CommandRunner:
             self._handlers.update(_feed_handlers(feeds))
         if editor is not None:
             self._handlers.update(_editor_handlers(editor))
+        if follower is not None:
+            self._handlers.update(_follower_handlers(follower))
 
     async def run(
         self,
@@ -141,6 +146,19 @@ def _editor_handlers(editor: AgendaEditor) -> dict[str, Handler]:
         "manage confirm": status(Status.CONFIRMED),
         "manage undo": undo,
     }
+
+
+def _follower_handlers(follower: Follower) -> dict[str, Handler]:
+    async def follow(who: Caller, values: dict[str, Any], times: TimeStyle | None) -> Reply:
+        return await follower.follow(who, **values)
+
+    async def unfollow(who: Caller, values: dict[str, Any], times: TimeStyle | None) -> Reply:
+        return await follower.unfollow(who, **values)
+
+    async def following(who: Caller, values: dict[str, Any], times: TimeStyle | None) -> Reply:
+        return await follower.following()
+
+    return {"follow": follow, "unfollow": unfollow, "following": following}
 
 
 def _feed_handlers(feeds: Feeds) -> dict[str, Handler]:

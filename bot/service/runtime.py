@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from pathlib import Path
@@ -16,6 +16,7 @@ from bot.core import Agenda, DataSetError, Library
 from bot.storage import (
     DatabaseLost,
     Edits,
+    FollowedFeeds,
     StorageError,
     Store,
     async_url,
@@ -29,6 +30,7 @@ from .changes import Announcer, ChangeLog
 from .datafiles import load_library
 from .editing import AgendaEditor
 from .feeds import Feeds
+from .following import Follower, FollowSettings
 from .reminders import Reminders, Sender
 from .runner import CommandRunner
 from .subscriptions import ReminderCommands
@@ -52,6 +54,7 @@ class Runtime:
     runner: CommandRunner
     changes: ChangeLog
     editor: AgendaEditor
+    follower: Follower
     data_dir: Path | None = None
     reload_every: float = 0.0
     cache_dir: Path | None = None
@@ -63,6 +66,7 @@ class Runtime:
     lost: DatabaseLost | None = None
     _watcher: asyncio.Task[None] | None = None
     _follower: asyncio.Task[None] | None = None
+    _reader: asyncio.Task[None] | None = None
     _stop_watching: asyncio.Event = field(default_factory=asyncio.Event)
     _agenda_changed: asyncio.Event = field(default_factory=asyncio.Event)
     _signature: tuple[tuple[str, int, int], ...] = ()
@@ -83,6 +87,7 @@ class Runtime:
         retry_first: float = RETRY_FIRST,
         site_url: str | None = None,
         feed_refresh: timedelta = timedelta(hours=1),
+        follow: FollowSettings | None = None,
     ) -> Runtime:
         """Build everything, in order, each part given only what it uses. `site_url` is where
         users reach the web site (None: feeds are not served)."""
@@ -103,15 +108,26 @@ class Runtime:
         changes = ChangeLog()
         announcer = Announcer(agenda, store, reminders, engine, changes)
 
-        async def applied() -> None:  # a new revision: re-plan, tell followers, bump feeds
+        async def applied(quiet: Collection[str] = ()) -> None:
+            """New revisions: re-plan, tell followers (but of `quiet` meetings), bump feeds."""
             engine.replan_if_firing()
-            await announcer.announce()
+            await announcer.announce(quiet)
 
         editor = AgendaEditor(agenda, Edits(store.engine), applied)
+        follower = Follower(
+            agenda,
+            FollowedFeeds(store.engine),
+            editor.store,
+            applied,
+            lambda: engine.leading,
+            default_zone,
+            follow,
+        )
+        await follower.load()
         await editor.load()
         feeds = Feeds(agenda, store, reminders.audience, changes, site_url, feed_refresh)
         commands = ReminderCommands(reminders, engine, default_zone)
-        runner = CommandRunner(agenda, commands, feeds, editor)
+        runner = CommandRunner(agenda, commands, feeds, editor, follower)
         runtime = cls(
             agenda,
             store,
@@ -122,6 +138,7 @@ class Runtime:
             runner,
             changes,
             editor,
+            follower,
             data_dir,
             reload_every,
             cache_dir,
@@ -155,14 +172,18 @@ class Runtime:
                 self._signature = _signature(self.data_dir)
             self._watcher = asyncio.create_task(self._watch())
         self._follower = asyncio.create_task(self._follow_revisions())
+        await self.follower.follow_listed(self.agenda.everything.follows)
+        self._reader = asyncio.create_task(self.follower.run())
 
     async def stop_watching(self) -> None:
         """Stop looking at the data files and the clock, after a reload under way finished."""
         self._stop_watching.set()
-        for task in (self._watcher, self._follower):
+        self.follower.stop()
+        for task in (self._watcher, self._follower, self._reader):
             if task is not None:
                 await task
-        self._watcher = self._follower = None
+        self._watcher = self._follower = self._reader = None
+        await self.follower.close()
 
     async def _follow_revisions(self) -> None:
         """When the clock reaches the instant at which something becomes known (living --as-of
@@ -241,6 +262,7 @@ class Runtime:
         and applied; True if there were any."""
         if not await self.editor.edits.changed_elsewhere():
             return False
+        await self.follower.load()  # a calendar read there may have brought a body
         await self.editor.load()
         await self.revisions_applied()
         return True
@@ -259,6 +281,7 @@ class Runtime:
             log.error("the changed data set was not loaded; keeping the previous one:\n%s", problem)
             return "invalid"
         await self.replace_agenda(library)
+        await self.follower.follow_listed(library.agenda.follows)
         return "reloaded"
 
 

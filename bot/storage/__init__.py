@@ -1,6 +1,7 @@
 """The bot's database: the truth about subscriptions, reminders, settings and deliveries."""
 
-from .edits import Edits, StoredRevision
+from .edits import Edits, NewRevision, StoredRevision
+from .following import FeedRow, FollowedFeeds
 from .guard import DatabaseLost, FileWatch, async_url, ensure_writable, watch_file
 from .models import Delivery, ScopeKind
 from .store import ReminderRow, Snapshot, StorageError, Store, SubscriptionRow
@@ -9,7 +10,10 @@ __all__ = [
     "DatabaseLost",
     "Delivery",
     "Edits",
+    "FeedRow",
     "FileWatch",
+    "FollowedFeeds",
+    "NewRevision",
     "ReminderRow",
     "ScopeKind",
     "Snapshot",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -11,6 +12,8 @@ from .models import MeetingRevision
 from .store import raise_counter, read_counter
 
 AGENDA = "agenda"  # the counter of these revisions
+# A revision to store: (meeting_id, known, sets, sources, by, why, origin).
+NewRevision = tuple[str, int, str, str, str, str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,23 +45,34 @@ class Edits:
         why: str,
         origin: str,
     ) -> StoredRevision:
+        (stored,) = await self.add_all([(meeting_id, known, sets, sources, by, why, origin)])
+        return stored
+
+    async def add_all(self, revisions: Sequence[NewRevision]) -> list[StoredRevision]:
+        """Several revisions in one transaction (a followed calendar's reading): all or none.
+        Each is (meeting_id, known, sets, sources, by, why, origin)."""
+        if not revisions:
+            return []
         async with self._sessions() as session:
-            row = MeetingRevision(
-                meeting_id=meeting_id,
-                known=known,
-                sets=sets,
-                sources=sources,
-                by=by,
-                why=why,
-                origin=origin,
-            )
-            session.add(row)
+            rows = [
+                MeetingRevision(
+                    meeting_id=meeting_id,
+                    known=known,
+                    sets=sets,
+                    sources=sources,
+                    by=by,
+                    why=why,
+                    origin=origin,
+                )
+                for meeting_id, known, sets, sources, by, why, origin in revisions
+            ]
+            session.add_all(rows)
             await session.flush()
             count = await raise_counter(session, AGENDA)
             await session.commit()
         if count == self.seen + 1:
             self.seen = count
-        return _stored(row)
+        return [_stored(row) for row in rows]
 
     async def all(self) -> list[StoredRevision]:
         """Every revision, oldest first; the counter read first, so that what is written

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Index,
     Integer,
     MetaData,
@@ -151,3 +152,29 @@ class MeetingRevision(Base):
     by: Mapped[str] = mapped_column(String(40), default="")
     why: Mapped[str] = mapped_column(Text, default="")
     origin: Mapped[str] = mapped_column(String(10))
+
+
+class FollowedFeed(Base):
+    """A calendar the agenda follows (/follow, or `[[feed]]` in the data files), and how its
+    last fetches went. Unfollowing keeps the row (inactive): its meetings keep their body."""
+
+    __tablename__ = "followed_feeds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")  # the calendar's, once read
+    body_id: Mapped[str] = mapped_column(String(80))
+    # The name of the body made from the calendar's own name when none was given, else "".
+    body_name: Mapped[str] = mapped_column(String(200), default="")
+    kind: Mapped[str] = mapped_column(String(20))
+    topics: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of topic ids
+    by: Mapped[str] = mapped_column(String(40), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created: Mapped[int] = mapped_column(BigInteger)  # epoch seconds, as every instant below
+    etag: Mapped[str] = mapped_column(Text, default="")
+    last_modified: Mapped[str] = mapped_column(Text, default="")
+    fetched: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    next_fetch: Mapped[int] = mapped_column(BigInteger, default=0)
+    events: Mapped[int] = mapped_column(Integer, default=0)  # seen in the last good reading
+    error: Mapped[str] = mapped_column(Text, default="")  # the last fetch's, or ""
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # in a row

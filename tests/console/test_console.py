@@ -155,7 +155,7 @@ def test_check_passes_on_the_bundled_data():
     assert result.returncode == 0
     data, discord = result.stdout.splitlines()
     assert data.startswith("OK: ") and " meetings (" in data
-    assert discord.startswith("OK: Discord bot built offline with 15 slash commands: /agenda, ")
+    assert discord.startswith("OK: Discord bot built offline with 16 slash commands: /agenda, ")
 
 
 def test_check_fails_and_lists_problems(data_dir):

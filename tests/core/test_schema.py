@@ -129,6 +129,26 @@ def test_offset_datetimes_are_refused_in_favour_of_wall_time():
     assert "give the venue's local time without an offset" in problems[0]
 
 
+@pytest.mark.parametrize("offset_hours", [2, 1])
+def test_an_offset_says_which_of_a_time_that_happens_twice_is_meant(offset_hours):
+    """30 October 2016, 02:30 happens twice in Brussels: an offset picks one (as a followed
+    calendar's event gives it), and export-data writes it so."""
+    from datetime import UTC, datetime, timedelta, timezone
+
+    start = datetime(2016, 10, 30, 2, 30, tzinfo=timezone(timedelta(hours=offset_hours)))
+    agenda = build_agenda(documents(meeting(start=start)))
+    when = agenda.meetings["ptc-1"].when
+    assert when.start_utc == start.astimezone(UTC) and when.zone.key == "Europe/Brussels"
+
+
+def test_an_offset_on_a_time_that_happens_once_is_refused():
+    from datetime import datetime, timedelta, timezone
+
+    start = datetime(2016, 10, 29, 2, 30, tzinfo=timezone(timedelta(hours=2)))
+    problems = problems_of(documents(meeting(start=start)))
+    assert "an offset says which is meant only of a time that happens twice" in problems[0]
+
+
 def test_nonexistent_local_time_is_refused():
     from datetime import datetime
 
@@ -271,3 +291,28 @@ def test_meetings_are_chronological_with_undated_last():
 
 def test_problem_text_without_entry_or_field():
     assert str(Problem("a.toml", "", "", "is not valid TOML")) == "a.toml: is not valid TOML"
+
+
+def test_feeds_to_follow_are_read_and_checked():
+    feeds = {
+        "feed": [
+            {"url": "webcal://cal.example.org/a.ics", "body": "ptc", "topics": ["tfa"]},
+            {"url": "ftp://cal.example.org/b.ics"},
+            {"url": "https://cal.example.org/c.ics", "body": "nobody"},
+            {"url": "https://cal.example.org/a.ics"},
+        ]
+    }
+    problems = problems_of(documents(meeting(), extra={"feeds.toml": feeds}))
+    assert problems == [
+        "feeds.toml: feed #2, field 'url': must be an https://, http:// or webcal:// address",
+        "feeds.toml: feed #3, field 'body': unknown body 'nobody'",
+        "feeds.toml: feed #4, field 'url': this calendar is listed twice",
+    ]
+    del feeds["feed"][1:]
+    agenda = build_agenda(documents(meeting(), extra={"feeds.toml": feeds}))
+    (spec,) = agenda.follows
+    assert (spec.url, spec.body, spec.topics) == (
+        "https://cal.example.org/a.ics",
+        "ptc",
+        ("tfa",),
+    )

@@ -30,6 +30,7 @@ async def test_commands_are_synced_once_and_unchanged_trees_are_not_synced_again
             "agenda",
             "calendar",
             "changes",
+            "following",
             "help",
             "history",
             "meeting",

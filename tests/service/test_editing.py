@@ -341,3 +341,16 @@ async def test_a_confirmed_preview_saves_only_what_it_showed(edited):
         "manage undo", {"meeting": "board-12"}, EDITOR, expect=again.stamp
     )
     assert saved.title.startswith("Changed")
+
+
+async def test_an_editor_says_which_of_a_time_that_happens_twice_is_meant(edited):
+    runtime, _ = edited
+    twice = {**MOVE, "start": "2016-10-30 02:30", "end": None}
+    refused = await runtime.runner.run("manage change", twice, EDITOR)
+    assert refused.is_error and "happens twice in Europe/Brussels" in refused.body
+    saved = await runtime.runner.run(
+        "manage change", {**twice, "start": "2016-10-30 02:30+01:00"}, EDITOR
+    )
+    assert saved.title.startswith("Changed"), saved
+    when = runtime.agenda.agenda.meetings["board-12"].when
+    assert when.start_utc == datetime(2016, 10, 30, 1, 30, tzinfo=UTC)
