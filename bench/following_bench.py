@@ -114,7 +114,7 @@ async def measure(feeds: int, events: int) -> None:
         print(f"{feeds} calendars of {events:,} events; memory before: {rss_mb():.0f} MB")
         for number in range(feeds):
             url = f"http://127.0.0.1:{port}/cal/{number}.ics"
-            await runtime.follower.feeds.follow(url, "", "", "session", "[]", "bench", 0)
+            await runtime.follower.feeds.follow(url, "", "session", "[]", "bench", 0)
         await cycle(runtime, "first reading (every event new)")
         publisher.move_one_event_in_each()
         await cycle(runtime, "one event moved in each calendar")

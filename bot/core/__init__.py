@@ -48,7 +48,7 @@ from .render import Renderer
 from .reply import Attachment, Field, Paging, Reply, Tone
 from .schema import DataSetError, Problem, build_agenda
 from .search import Hit, SearchIndex, SearchResult
-from .text import clean_input, normalize
+from .text import clean_input, normalize, slug
 from .when import (
     LocalTimeError,
     Precision,
@@ -126,6 +126,7 @@ __all__ = [
     "parse_lead",
     "resolve_zone",
     "scope_labels",
+    "slug",
     "when_text",
     "write_calendar",
 ]

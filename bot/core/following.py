@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
 from .formatting import humanize
@@ -61,15 +61,22 @@ _CHANGES = ("added", "changed", "removed")
 
 def feed_address(text: str) -> str | None:
     """A calendar's address as it is fetched: http(s), webcal read as https; None if it is
-    not one (or longer than URL_LIMIT)."""
+    not one: longer than URL_LIMIT, with a user name or password (/following shows addresses
+    to everyone), or a host or port no request could use."""
     address = text.strip()
-    parts = urlsplit(address)
+    if len(address) > URL_LIMIT or any(ch.isspace() or not ch.isprintable() for ch in address):
+        return None
+    try:
+        parts = urlsplit(address)
+        host, _ = parts.hostname, parts.port  # each raises ValueError on "[::1", ":99999"
+        if host is not None:
+            host.encode("idna")  # "exa..mple" raises UnicodeError, a ValueError
+    except ValueError:
+        return None
     scheme = parts.scheme.lower()
     if scheme == "webcal":
         scheme = "https"
-    if scheme not in ("http", "https") or not parts.hostname or len(address) > URL_LIMIT:
-        return None
-    if any(ch.isspace() or not ch.isprintable() for ch in address):
+    if scheme not in ("http", "https") or not host or "@" in parts.netloc:
         return None
     return urlunsplit((scheme, parts.netloc, parts.path or "/", parts.query, ""))
 
@@ -78,7 +85,8 @@ def bad_address(text: str) -> Reply:
     return error(
         "That calendar address does not work",
         f"'{text.strip()[:80]}' is not a calendar's web address; give one starting with "
-        "https://, http:// or webcal:// (at most 2,000 characters).",
+        "https://, http:// or webcal://, without a user name or password (at most 2,000 "
+        "characters).",
     )
 
 
@@ -139,7 +147,9 @@ def _state_text(state: FeedState, now: datetime) -> str:
     if state.fetched is None:
         lines.append("Not read yet.")
     else:
-        lines.append(f"Last read {humanize(state.fetched - now)}; {state.events} events.")
+        ago = now - state.fetched
+        said = "just now" if ago < timedelta(minutes=1) else humanize(-ago)
+        lines.append(f"Last read {said}; {state.events} events.")
     if state.next_fetch is not None:
         lines.append(f"Next reading {humanize(max(state.next_fetch, now) - now)}.")
     if state.error:

@@ -116,8 +116,8 @@ def relative_text(when: When, now: datetime, times: TimeStyle) -> str:
 
 def humanize(delta: timedelta) -> str:
     """'in 3 days', 'in 5 hours', '2 minutes ago'."""
+    future = delta.total_seconds() >= 0  # before rounding: 20 s ago is "just now"
     seconds = round(delta.total_seconds() / 60) * 60  # to the nearest minute
-    future = seconds >= 0
     seconds = abs(seconds)
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
         if seconds >= size:

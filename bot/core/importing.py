@@ -8,7 +8,7 @@ event means here: its day or time in which zone, its status, its id."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
@@ -20,11 +20,14 @@ import recurring_ical_events
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from .model import Kind, Meeting, Origin, Status
-from .text import clean_input, normalize
+from .text import clean_input, slug
 from .when import LocalTimeError, UnknownZoneError, When, localize, resolve_zone, year_problem
 
 TITLE_LIMIT = 200  # as the data files allow
 SUMMARY_LIMIT = 1000
+# Events read from one calendar at most: a few bytes of RRULE:FREQ=MINUTELY would otherwise
+# bring hundreds of thousands of meetings.
+MAX_EVENTS = 10_000
 # What a followed calendar says of a meeting: compared from one reading to the next.
 FOLLOWED = ("title", "when", "venue", "status", "summary")
 _STATUS = {
@@ -104,6 +107,7 @@ def read_calendar(
             unreadable += 1
         elif _overlaps(event.when, start, end):
             events.setdefault(event.key, event)
+            _within_limit(len(events))
     if recurring:
         for component in _occurrences(calendar, recurring, start, end):
             event = _event(component, recurring, home)
@@ -111,22 +115,39 @@ def read_calendar(
                 unreadable += 1
             else:
                 events.setdefault(event.key, event)
+                _within_limit(len(events))
     name = clean_input(str(calendar.get("X-WR-CALNAME", "")), TITLE_LIMIT)
     return ImportedCalendar(name, tuple(events.values()), unreadable)
 
 
 def _occurrences(
     calendar: icalendar.Calendar, recurring: set[str], start: datetime, end: datetime
-) -> list[Any]:
-    """The occurrences of the recurring events between `start` and `end`."""
+) -> Iterator[Any]:
+    """The occurrences of the recurring events between `start` and `end`, one at a time (in
+    the order they start), so that a rule repeating every minute stops at MAX_EVENTS."""
     series = icalendar.Calendar()
     series.subcomponents = [
         c for c in calendar.subcomponents if c.name != "VEVENT" or _uid(c) in recurring
     ]
     try:
-        return list(recurring_ical_events.of(series).between(start, end))
+        for occurrence in recurring_ical_events.of(series).after(start):
+            if _starts(occurrence) >= end:
+                return
+            yield occurrence
     except Exception as problem:  # a broken RRULE, an end before its start, ...
         raise CalendarError(f"its events cannot be read ({_said(problem)})") from None
+
+
+def _starts(occurrence: Any) -> datetime:
+    value = occurrence["DTSTART"].dt
+    if not isinstance(value, datetime):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _within_limit(events: int) -> None:
+    if events > MAX_EVENTS:
+        raise CalendarError(f"it holds more than {MAX_EVENTS:,} events within the window read")
 
 
 def _overlaps(when: When, start: datetime, end: datetime) -> bool:
@@ -141,9 +162,16 @@ def _uid(component: Any) -> str:
 def meeting_id(feed_url: str, key: str) -> str:
     """A stable meeting id for an event of a followed calendar: its host, and a digest of the
     calendar's address and the event's key (two calendars never share one)."""
-    host = "-".join(normalize(urlsplit(feed_url).hostname or "calendar").split())[:40]
     digest = hashlib.sha256(f"{feed_url}\n{key}".encode()).hexdigest()[:12]
-    return f"{host.strip('-') or 'calendar'}-{digest}"
+    return f"{slug(calendar_host(feed_url), 40) or 'calendar'}-{digest}"
+
+
+def calendar_host(address: str) -> str:
+    """The host a calendar is read from (what names it when it does not name itself)."""
+    try:
+        return urlsplit(address).hostname or address[:80]
+    except ValueError:
+        return address[:80]
 
 
 def first_sets(body: str, kind: Kind, topics: tuple[str, ...]) -> dict[str, Any]:
@@ -187,16 +215,18 @@ def owned_by(meetings: Iterable[Meeting], by: str) -> dict[str, Meeting]:
 
 
 def vanished(
-    owned: Mapping[str, Meeting], present: set[str], since: datetime, by: str
+    owned: Mapping[str, Meeting], present: set[str], within: tuple[datetime, datetime], by: str
 ) -> list[Meeting]:
-    """Meetings the calendar brought that it no longer lists, within the window read (those
-    before it simply fell out of it), and that are not already marked removed."""
+    """Meetings the calendar brought that it no longer lists, starting `within` (from now to
+    the end of the window read: a calendar that lists only what is coming drops what has
+    happened, which is not a cancellation) and not already marked removed."""
+    start, end = within
     return [
         meeting
         for meeting_id, meeting in owned.items()
         if meeting_id not in present
-        and meeting.when.end_utc is not None
-        and meeting.when.end_utc > since
+        and meeting.when.start_utc is not None
+        and start < meeting.when.start_utc < end
         and last_said(meeting, by).get("status") is not Status.CANCELLED
     ]
 
@@ -337,14 +367,14 @@ def plan(
     feed_url: str,
     by: str,
     first: Mapping[str, Any],
-    removed_since: datetime | None,
+    removed_within: tuple[datetime, datetime] | None,
 ) -> list[Planned]:
     """The revisions that bring `meetings` (every revision known: the agenda's `everything`)
     in line with `calendar` as read from `feed_url` by `by`. `first` gives what a new meeting
-    gets besides the event's fields (bodies, kind, topics: `new_meeting_sets`'s). Meetings the
-    calendar brought and no longer lists, ending after `removed_since`, are marked cancelled;
+    gets besides the event's fields (bodies, kind, topics: `first_sets`'s). Meetings the
+    calendar brought and no longer lists, starting `removed_within`, are marked cancelled;
     None (a one-off import) removes nothing."""
-    name = calendar.name or urlsplit(feed_url).hostname or feed_url
+    name = calendar.name or calendar_host(feed_url)
     planned: list[Planned] = []
     present: set[str] = set()
     for event in calendar.events:
@@ -359,8 +389,8 @@ def plan(
         if sets:
             why = f"changed in {name}"
             planned.append(Planned(found, event.title, "changed", sets, why, event.url))
-    if removed_since is not None:
-        for meeting in vanished(owned_by(meetings.values(), by), present, removed_since, by):
+    if removed_within is not None:
+        for meeting in vanished(owned_by(meetings.values(), by), present, removed_within, by):
             sets = {"status": Status.CANCELLED}
             why = f"no longer in {name}"
             planned.append(Planned(meeting.id, meeting.title, "removed", sets, why, ""))

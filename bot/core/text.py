@@ -25,6 +25,12 @@ def normalize(text: str) -> str:
     return " ".join(_NON_WORD.sub(" ", folded).split())
 
 
+def slug(text: str, limit: int) -> str:
+    """An id made from a name: normalised words joined by hyphens, at most `limit` characters
+    ('' when no letter or digit is left)."""
+    return "-".join(normalize(text).split())[:limit].strip("-")
+
+
 def tokens(text: str) -> list[str]:
     """Search tokens of a text (normalised words)."""
     return _TOKEN.findall(_ORDINAL.sub(r"\1", fold(text)))

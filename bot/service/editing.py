@@ -23,8 +23,8 @@ from bot.core import (
     TimeStyle,
     UnknownZoneError,
     clean_input,
-    normalize,
     resolve_zone,
+    slug,
 )
 from bot.core import managing as words
 from bot.core.chronicle import state_problem
@@ -348,7 +348,7 @@ class AgendaEditor:
         return _when(old_start, end or old_end, zone)
 
     def _new_id(self, title: str) -> str:
-        base = "-".join(normalize(title).split())[:70].strip("-") or "meeting"
+        base = slug(title, 70) or "meeting"
         taken = self.agenda.everything.records
         candidate, number = base, 2
         while candidate in taken:

@@ -14,21 +14,9 @@ import random
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-import aiohttp
-
-from bot.core import (
-    Body,
-    FeedSpec,
-    Kind,
-    Origin,
-    Reply,
-    Source,
-    clean_input,
-    normalize,
-)
+from bot.core import Body, FeedSpec, Kind, Origin, Reply, Source, slug
 from bot.core import following as words
 from bot.core import managing as edit_words
 from bot.core.codec import sets_to_data, sources_to_data
@@ -37,6 +25,7 @@ from bot.core.importing import (
     ImportedCalendar,
     Planned,
     Window,
+    calendar_host,
     first_sets,
     owned_by,
     plan,
@@ -46,10 +35,10 @@ from bot.storage import FeedRow, FollowedFeeds, NewRevision
 
 from .agenda import AgendaService
 from .caller import Caller
+from .fetching import CalendarFetcher, FetchError, Stopping
 from .naming import body_named, choice, topics_named
 
 log = logging.getLogger(__name__)
-USER_AGENT = "agenda-bot (calendar follower)"
 BACKOFF_LIMIT = timedelta(hours=24)
 AT_ONCE = 4  # calendars read at the same time
 
@@ -89,7 +78,7 @@ class Follower:
         self._locks: dict[str, asyncio.Lock] = {}
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
-        self._session: aiohttp.ClientSession | None = None
+        self.fetcher = CalendarFetcher(self.settings.timeout, self.settings.max_bytes)
 
     # -- the bodies calendars brought ------------------------------------------------------------
 
@@ -124,7 +113,6 @@ class Follower:
         row, new = await self.feeds.follow(
             address,
             body_id,
-            "",
             chosen.value,
             json.dumps(list(topic_ids)),
             caller.owner,
@@ -141,13 +129,14 @@ class Follower:
         return words.followed(address, outcome, every)
 
     async def follow_listed(self, specs: Sequence[FeedSpec]) -> None:
-        """Follow the calendars the data files list (`[[feed]]`); those already followed
-        stay as they are. Taking one out of the files does not unfollow it (`/unfollow` does)."""
+        """Follow the calendars the data files list (`[[feed]]`) and are not yet followed;
+        one followed before stays as it is, and one an editor unfollowed stays unfollowed.
+        Taking one out of the files does not unfollow it (`/unfollow` does)."""
         for spec in specs:
             topics = json.dumps(list(spec.topics))
             now = self._real_now()
             _, new = await self.feeds.follow(
-                spec.url, spec.body or "", "", spec.kind.value, topics, "data", now
+                spec.url, spec.body or "", spec.kind.value, topics, "data", now, again=False
             )
             if new:
                 log.info("following %s, as the data files list it", spec.url)
@@ -184,9 +173,14 @@ class Follower:
             )
         except CalendarError as problem:
             return words.unreadable(name, str(problem))
-        address = f"file:{name}"
+        # An import is known by the calendar's own name (else the file's): importing it again
+        # changes the same meetings.
+        address = f"import:{calendar.name or name}"
+        kept = await self.feeds.find(address)
         made: dict[str, Body] = {}
-        body_id = self._body_for(calendar, named, name, made)
+        body_id = (
+            named or (kept.made_id if kept else "") or self._made_body(calendar.name or name, made)
+        )
         first = first_sets(body_id, Kind.SESSION, ())
         planned = plan(self.agenda.everything.meetings, calendar, address, "import", first, None)
         reading = words.Reading.of(
@@ -194,13 +188,8 @@ class Follower:
         )
         if dry_run:
             return words.import_preview(reading, planned)
-        if made:  # kept with the calendars, as an import that is not followed
-            made_body = made[body_id]
-            now = self._real_now()
-            await self.feeds.follow(
-                address, made_body.id, made_body.name, "session", "[]", "import", now
-            )
-            await self.feeds.unfollow(address)
+        if made:
+            await self.feeds.keep_import(address, body_id, made[body_id].name, self._real_now())
             await self.load()
         await self.store(self._revisions(planned, address, calendar.name or name, "import"))
         await self.applied(())
@@ -240,7 +229,7 @@ class Follower:
         apply what changed in all of them together: one write, one rebuild of the agenda.
         For each: what the reading did; the problem, as text, if it failed (recorded, and the
         calendar tried again later: the last good reading stays); None if `when_due` and
-        another reading made it not due any more."""
+        another reading made it not due any more, or the bot is stopping."""
         async with contextlib.AsyncExitStack() as held:
             for url in sorted({row.url for row in rows}):  # one reading of a calendar at a time
                 await held.enter_async_context(self._locks.setdefault(url, asyncio.Lock()))
@@ -248,35 +237,44 @@ class Follower:
 
             async def get(row: FeedRow) -> tuple[FeedRow, _Outcome]:
                 async with limit:
-                    return await self._get(row, when_due)
+                    try:
+                        return await self._get(row, when_due)
+                    except Exception:  # one calendar's surprise must not stop the others
+                        log.exception("reading the followed calendar %s failed", row.url)
+                        return row, await self._failed(row, "it could not be read (see the log)")
 
             return await self._apply(await asyncio.gather(*(get(row) for row in rows)))
 
     async def _get(self, row: FeedRow, when_due: bool) -> tuple[FeedRow, _Outcome]:
         row = await self.feeds.get(row.id) or row  # as the reading before this one left it
         now = self._real_now()
-        if when_due and (not row.active or row.next_fetch > now):
+        if self._stop.is_set() or (when_due and (not row.active or row.next_fetch > now)):
             return row, None
         try:
-            fetched = await self._fetch(row)
-        except _FetchError as problem:
-            return row, await self._failed(row, str(problem), now)
+            fetched = await self.fetcher.fetch(row.url, row.etag, row.last_modified)
+        except Stopping:
+            return row, None
+        except FetchError as problem:
+            return row, await self._failed(row, str(problem))
         if fetched is None:  # 304: nothing changed
             await self.feeds.record(
                 row.id, fetched=now, next_fetch=self._next(now, 0), error="", failures=0
             )
-            return row, words.Reading(row.name or _host(row.url), row.events, 0, 0, 0)
-        content, etag, modified = fetched
+            return row, words.Reading(row.name or calendar_host(row.url), row.events, 0, 0, 0)
         try:
             calendar = await asyncio.to_thread(
-                read_calendar, content, self.agenda.clock.now(), self.zone, self.settings.window
+                read_calendar,
+                fetched.content,
+                self.agenda.clock.now(),
+                self.zone,
+                self.settings.window,
             )
         except CalendarError as problem:
-            return row, await self._failed(row, str(problem), now)
+            return row, await self._failed(row, str(problem))
         done = {
             "name": calendar.name,
-            "etag": etag,
-            "last_modified": modified,
+            "etag": fetched.etag,
+            "last_modified": fetched.last_modified,
             "fetched": now,
             "next_fetch": self._next(now, 0),
             "events": len(calendar.events),
@@ -289,38 +287,47 @@ class Follower:
         self, got: Sequence[tuple[FeedRow, _Outcome]]
     ) -> list[words.Reading | str | None]:
         everything = self.agenda.everything.meetings
-        since = self.agenda.clock.now() - self.settings.window.behind
+        now = self.agenda.clock.now()
+        removable = (now, now + self.settings.window.ahead)
         made: dict[str, Body] = {}
         results: list[words.Reading | str | None] = []
         revisions: list[NewRevision] = []
         quiet: set[str] = set()
-        done = []
+        done: list[tuple[FeedRow, dict[str, object]]] = []
         for row, outcome in got:
             if not isinstance(outcome, _Read):
                 results.append(outcome)
                 continue
             calendar = outcome.calendar
-            body_id = self._body_for(calendar, row.body_id or None, _host(row.url), made)
-            if body_id != row.body_id:  # the row keeps a body it made, for the next start
-                name = made[body_id].name if body_id in made else ""
-                await self.feeds.record(row.id, body_id=body_id, body_name=name)
+            name = calendar.name or calendar_host(row.url)
+            body_id = row.body_id or row.made_id
+            if not body_id:  # made once, from the calendar's name, and kept with the row
+                body_id = self._made_body(name, made)
+                await self.feeds.record(row.id, made_id=body_id, made_name=made[body_id].name)
             first = first_sets(body_id, Kind(row.kind), tuple(json.loads(row.topics)))
             by = _by(row)
-            planned = plan(everything, calendar, row.url, by, first, since)
-            name = calendar.name or _host(row.url)
+            planned = plan(everything, calendar, row.url, by, first, removable)
             revisions += self._revisions(planned, row.url, name, by)
             if row.fetched is None:  # the first reading brings its events without a notice each
                 quiet |= {p.meeting_id for p in planned if p.change == "added"}
-            done.append((row.id, outcome.done))
+            done.append((row, outcome.done))
             reading = words.Reading.of(name, len(calendar.events), planned, calendar.unreadable)
             results.append(reading)
         if made:
             await self.load()
-        if revisions:
-            await self.store(revisions)
-            await self.applied(quiet)
-        for feed_id, fields in done:  # after the revisions: a failed write is read again
-            await self.feeds.record(feed_id, **fields)
+        try:
+            if revisions:
+                await self.store(revisions)
+                await self.applied(quiet)
+        except Exception:  # nothing of these readings is recorded: each is read again later
+            log.exception("the changes of the followed calendars could not be saved")
+            problem = "its changes could not be saved (see the log)"
+            failed = {row.id: await self._failed(row, problem) for row, _ in done}
+            return [
+                failed.get(row.id, result) for (row, _), result in zip(got, results, strict=True)
+            ]
+        for row, fields in done:  # after the revisions: a failed write is read again
+            await self.feeds.record(row.id, **fields)
         return results
 
     def _revisions(
@@ -339,40 +346,10 @@ class Follower:
             rows.append((item.meeting_id, known, data, cited, by, item.why, origin))
         return rows
 
-    async def _fetch(self, row: FeedRow) -> tuple[bytes, str, str] | None:
-        """The calendar's bytes with its ETag and Last-Modified, or None for a 304."""
-        headers = {"User-Agent": USER_AGENT, "Accept": "text/calendar, */*;q=0.5"}
-        if row.etag:
-            headers["If-None-Match"] = row.etag
-        if row.last_modified:
-            headers["If-Modified-Since"] = row.last_modified
-        limit = self.settings.max_bytes
-        try:
-            async with asyncio.timeout(self.settings.timeout):
-                session = self._client()
-                async with session.get(row.url, headers=headers, max_redirects=5) as response:
-                    if response.status == 304:
-                        return None
-                    if response.status != 200:
-                        raise _FetchError(f"the server answered {response.status}")
-                    content = bytearray()
-                    async for chunk in response.content.iter_chunked(65536):
-                        content += chunk
-                        if len(content) > limit:
-                            raise _FetchError(f"it is larger than {limit:,} bytes")
-                    return (
-                        bytes(content),
-                        response.headers.get("ETag", "")[:500],
-                        response.headers.get("Last-Modified", "")[:100],
-                    )
-        except TimeoutError:
-            raise _FetchError(f"no answer within {self.settings.timeout:.0f} s") from None
-        except aiohttp.ClientError as problem:
-            raise _FetchError(clean_input(str(problem), 200) or "it could not be reached") from None
-
-    async def _failed(self, row: FeedRow, problem: str, now: int) -> str:
+    async def _failed(self, row: FeedRow, problem: str) -> str:
         failures = row.failures + 1
         log.warning("the followed calendar %s could not be read: %s", row.url, problem)
+        now = self._real_now()
         await self.feeds.record(
             row.id, error=problem[:500], failures=failures, next_fetch=self._next(now, failures)
         )
@@ -380,28 +357,26 @@ class Follower:
 
     # -- helpers ---------------------------------------------------------------------------------
 
-    def _body_for(
-        self,
-        calendar: ImportedCalendar,
-        body_id: str | None,
-        fallback: str,
-        made: dict[str, Body],
-    ) -> str:
-        """The body a calendar's meetings belong to: the one given, else one named after the
-        calendar (X-WR-CALNAME, else the host), made once (into `made`) and reused."""
-        if body_id:
-            return body_id
-        name = calendar.name or fallback
-        body = "-".join(normalize(name).split())[:80].strip("-") or "calendar"
-        if body not in self.agenda.everything.bodies:
-            made.setdefault(body, Body(body, name[:200], external=True))
+    def _made_body(self, name: str, made: dict[str, Body]) -> str:
+        """A body for a calendar followed without one, named after it (X-WR-CALNAME, else its
+        host), put in `made`; never one that exists already (a calendar called "Board" does
+        not take over our own Board)."""
+        base = slug(name, 70) or "calendar"
+        taken = self.agenda.everything.bodies.keys() | made.keys()
+        body = base
+        number = 1
+        while body in taken:
+            number += 1
+            body = f"{base}-{number}"
+        made[body] = Body(body, name[:200], external=True)
         return body
 
     def _state(self, row: FeedRow) -> words.FeedState:
-        body = self.agenda.everything.body_label(row.body_id) if row.body_id else "(its own)"
+        body_id = row.body_id or row.made_id
+        body = self.agenda.everything.body_label(body_id) if body_id else "(its own, once read)"
         return words.FeedState(
             url=row.url,
-            name=row.name or _host(row.url),
+            name=row.name or calendar_host(row.url),
             body=body,
             fetched=datetime.fromtimestamp(row.fetched, UTC) if row.fetched else None,
             next_fetch=datetime.fromtimestamp(row.next_fetch, UTC) if row.active else None,
@@ -419,23 +394,16 @@ class Follower:
         wait = min(every * 2**failures, BACKOFF_LIMIT.total_seconds())
         return now + int(wait * (1 + random.uniform(-1, 1) * self.settings.jitter))  # noqa: S311
 
-    def _client(self) -> aiohttp.ClientSession:
-        if self._stop.is_set():
-            raise _FetchError("the bot is stopping")
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession()
-        return self._session
-
     def wake(self) -> None:
         self._wake.set()
 
     def stop(self) -> None:
         """Read no more (a reading under way finishes); then `close`."""
         self._stop.set()
+        self.fetcher.stop()
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
+        await self.fetcher.close()
 
     @staticmethod
     async def _any_of(*events: asyncio.Event) -> None:
@@ -445,10 +413,6 @@ class Follower:
         finally:
             for waiter in waiters:
                 waiter.cancel()
-
-
-class _FetchError(Exception):
-    pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -461,18 +425,21 @@ _Outcome = words.Reading | str | _Read | None
 
 
 def feed_bodies(rows: Sequence[FeedRow]) -> dict[str, Body]:
-    """The bodies made for calendars followed without one (named after the calendar)."""
+    """The bodies made for calendars followed (or imported) without one."""
     return {
-        row.body_id: Body(row.body_id, row.body_name, external=True)
-        for row in rows
-        if row.body_name and row.body_id
+        row.made_id: Body(row.made_id, row.made_name, external=True) for row in rows if row.made_id
     }
 
 
 def feed_specs(rows: Sequence[FeedRow]) -> list[FeedSpec]:
     """The calendars followed now, as the data files would list them (`[[feed]]`)."""
     return [
-        FeedSpec(row.url, row.body_id or None, Kind(row.kind), tuple(json.loads(row.topics)))
+        FeedSpec(
+            row.url,
+            row.body_id or row.made_id or None,
+            Kind(row.kind),
+            tuple(json.loads(row.topics)),
+        )
         for row in rows
         if row.active
     ]
@@ -481,10 +448,6 @@ def feed_specs(rows: Sequence[FeedRow]) -> list[FeedSpec]:
 def _by(row: FeedRow) -> str:
     """Who the revisions of a followed calendar are by: the calendar itself."""
     return f"feed:{row.id}"
-
-
-def _host(url: str) -> str:
-    return urlsplit(url).hostname or url[:80]
 
 
 def _span(every: timedelta) -> str:

@@ -16,8 +16,9 @@ class FeedRow:
     id: int
     url: str
     name: str  # the calendar's own, once read
-    body_id: str
-    body_name: str
+    body_id: str  # the body given, or "": the calendar's own (made_id)
+    made_id: str
+    made_name: str
     kind: str
     topics: str  # JSON list of topic ids
     by: str
@@ -45,43 +46,67 @@ class FollowedFeeds:
         self,
         url: str,
         body_id: str,
-        body_name: str,
         kind: str,
         topics: str,
         by: str,
         now: int,
+        again: bool = True,
     ) -> tuple[FeedRow, bool]:
-        """The feed, followed from now on; False when it already was (nothing is changed)."""
+        """The feed, followed from now on; False when it already was (nothing is changed),
+        or, with `again` False, when it ever was (an editor's /unfollow stands)."""
         async with self._sessions() as session:
             row = await session.scalar(select(FollowedFeed).where(FollowedFeed.url == url))
-            if row is not None and row.active:
+            if row is not None and (row.active or not again):
                 return _row(row), False
             if row is None:
                 row = FollowedFeed(
                     url=url,
                     name="",
-                    body_id=body_id,
-                    body_name=body_name,
-                    kind=kind,
-                    topics=topics,
-                    by=by,
+                    made_id="",
+                    made_name="",
                     created=now,
-                    etag="",
-                    last_modified="",
                     events=0,
                     error="",
                     failures=0,
                 )
                 session.add(row)
-            else:  # followed again: the same row, so its meetings are its own again
-                row.kind, row.topics, row.by = kind, topics, by
-                if body_id:
-                    row.body_id, row.body_name = body_id, body_name
-                row.etag = row.last_modified = ""  # read it whole once more
+            # Followed again: the same row, so its meetings are its own again.
+            row.body_id, row.kind, row.topics, row.by = body_id, kind, topics, by
+            row.etag = row.last_modified = ""  # read it whole once more
             row.active = True
             row.next_fetch = now
             await session.commit()
             return _row(row), True
+
+    async def keep_import(self, name: str, made_id: str, made_name: str, now: int) -> None:
+        """Remember the body made for a one-off import (`name`: "import:..."), never read."""
+        async with self._sessions() as session:
+            row = await session.scalar(select(FollowedFeed).where(FollowedFeed.url == name))
+            if row is None:
+                row = FollowedFeed(
+                    url=name,
+                    name="",
+                    body_id="",
+                    kind="session",
+                    topics="[]",
+                    by="import",
+                    active=False,
+                    created=now,
+                    etag="",
+                    last_modified="",
+                    next_fetch=0,
+                    events=0,
+                    error="",
+                    failures=0,
+                )
+                session.add(row)
+            row.made_id, row.made_name = made_id, made_name
+            await session.commit()
+
+    async def find(self, url: str) -> FeedRow | None:
+        async with self._sessions() as session:
+            row = await session.scalar(select(FollowedFeed).where(FollowedFeed.url == url))
+            return _row(row) if row is not None else None
 
     async def unfollow(self, url: str) -> FeedRow | None:
         async with self._sessions() as session:
@@ -107,7 +132,7 @@ class FollowedFeeds:
 
     async def record(self, feed_id: int, **changes: Any) -> None:
         """How a fetch went: any of name, etag, last_modified, fetched, next_fetch, events,
-        error, failures (and body_id, body_name once a body is made for the calendar)."""
+        error, failures (and made_id, made_name once a body is made for the calendar)."""
         unknown = set(changes) - set(_FIELDS)
         if unknown:
             raise ValueError(f"not a field of a followed feed: {sorted(unknown)}")

@@ -163,9 +163,11 @@ class FollowedFeed(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     url: Mapped[str] = mapped_column(String(2000), unique=True)
     name: Mapped[str] = mapped_column(String(200), default="")  # the calendar's, once read
-    body_id: Mapped[str] = mapped_column(String(80))
-    # The name of the body made from the calendar's own name when none was given, else "".
-    body_name: Mapped[str] = mapped_column(String(200), default="")
+    body_id: Mapped[str] = mapped_column(String(80))  # the body given, or "": its own, made
+    # The body made for the calendar (from its name) the first time it was read without one
+    # given; kept for good, since meetings may name it even when another body is given later.
+    made_id: Mapped[str] = mapped_column(String(80), default="")
+    made_name: Mapped[str] = mapped_column(String(200), default="")
     kind: Mapped[str] = mapped_column(String(20))
     topics: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of topic ids
     by: Mapped[str] = mapped_column(String(40), default="")

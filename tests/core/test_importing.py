@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from bot.core import Status
 from bot.core.following import feed_address
-from bot.core.importing import CalendarError, meeting_id, read_calendar
+from bot.core.importing import CalendarError, Window, meeting_id, read_calendar
 
 NOW = datetime(2016, 3, 1, 12, tzinfo=UTC)
 UTC_ZONE = ZoneInfo("UTC")
@@ -166,6 +166,46 @@ def test_recurrences_are_read_within_the_window_only():
     assert len({e.key for e in read.events}) == len(read.events)
 
 
+def test_a_rule_that_repeats_every_minute_is_refused_not_read_forever():
+    flood = calendar("UID:m\nDTSTART:20160301T000000Z\nRRULE:FREQ=MINUTELY\nSUMMARY:flood")
+    with pytest.raises(CalendarError, match="more than 10,000 events within the window read"):
+        read_calendar(flood, NOW, UTC_ZONE)
+
+
+def test_a_calendar_drops_only_what_it_no_longer_lists_from_now_to_the_end_of_its_window():
+    """What has happened, or lies beyond the window read, is not taken as cancelled."""
+    from bot.core.importing import first_sets, plan
+    from bot.core.model import Kind
+
+    url = "https://cal.example.org/a.ics"
+    events = [
+        f"UID:{name}\nDTSTART;VALUE=DATE:{day}\nSUMMARY:{name}"
+        for name, day in (("past", "20160220"), ("soon", "20160320"), ("far", "20170320"))
+    ]
+    window = (NOW, NOW + timedelta(days=400))
+    first = first_sets("b", Kind.SESSION, ())
+    wide = Window(timedelta(days=1000), timedelta(days=1000))
+    read = read_calendar(calendar(*events), NOW, UTC_ZONE, wide)
+    meetings = agenda_of(plan({}, read, url, "feed:1", first, window))
+    gone = read_calendar(calendar(), NOW, UTC_ZONE)
+    removed = plan(meetings, gone, url, "feed:1", first, (NOW, NOW + timedelta(days=100)))
+    assert [p.title for p in removed] == ["soon"]
+
+
+def agenda_of(planned):
+    """The meetings the planned revisions would make (as the editor folds them)."""
+    from bot.core.model import Origin, Revision
+    from bot.core.revisions import MeetingRecord
+
+    known = NOW - timedelta(days=1)
+    return {
+        item.meeting_id: MeetingRecord.of(
+            item.meeting_id, [Revision(known, item.sets, (), "feed:1", item.why, Origin.FEED)]
+        ).latest
+        for item in planned
+    }
+
+
 @pytest.mark.parametrize(
     "content",
     [
@@ -193,7 +233,30 @@ def test_any_bytes_are_a_calendar_or_a_calendar_error(content):
         read_calendar(content, NOW, UTC_ZONE)
 
 
-@given(st.text(max_size=300))
+ADDRESS_PARTS = st.sampled_from(
+    [
+        "http://",
+        "https://",
+        "webcal://",
+        "[",
+        "]",
+        "::1",
+        ":",
+        "@",
+        "..",
+        "x.example",
+        "/a.ics",
+        "99999",
+        "é",
+        " ",
+        "?q",
+        "#f",
+    ]
+)
+
+
+@given(st.text(max_size=300) | st.lists(ADDRESS_PARTS, max_size=8).map("".join))
 def test_any_address_is_refused_or_fetchable(text):
+    """Including those urlsplit itself refuses ("http://[::1") and hosts no request can use."""
     address = feed_address(text)
     assert address is None or (address.startswith(("http://", "https://")) and len(address) <= 2000)

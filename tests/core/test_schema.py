@@ -316,3 +316,11 @@ def test_feeds_to_follow_are_read_and_checked():
         "ptc",
         ("tfa",),
     )
+
+
+def test_a_feed_address_urlsplit_refuses_is_a_listed_problem():
+    feeds = {"feed": [{"url": "http://[::1"}]}
+    problems = problems_of(documents(meeting(), extra={"feeds.toml": feeds}))
+    assert problems == [
+        "feeds.toml: feed #1, field 'url': must be an https://, http:// or webcal:// address"
+    ]

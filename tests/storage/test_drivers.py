@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from bot.storage import Delivery, ScopeKind, Snapshot, Store
+from bot.storage import Delivery, Edits, FollowedFeeds, ScopeKind, Snapshot, Store
 from bot.storage.migrate import current_heads
 from bot.storage.models import metadata as bot_metadata
 from schedules import Claim, Ledger, State
@@ -91,6 +91,33 @@ async def test_reminders_settings_snapshots_and_feed_tokens(database_url):
         assert await store.feed_owner(token + "x") is None
         assert await store.revoke_feed_tokens("discord:1", NOW) == 1
         assert await store.feed_owner(token) is None
+    finally:
+        await store.close()
+
+
+async def test_revisions_and_followed_calendars(database_url):
+    store = await Store.open(database_url)
+    try:
+        edits = Edits(store.engine)
+        many = [
+            (f"m-{n}", 1_450_000_000 + n, "{}", "[]", "feed:1", "why", "feed") for n in range(300)
+        ]
+        stored = await edits.add_all(many)
+        assert [(r.meeting_id, r.known) for r in stored] == [(m[0], m[1]) for m in many]
+        assert [r.id for r in await edits.all()] == [r.id for r in stored]
+        assert await edits.changed_elsewhere() is False
+        feeds = FollowedFeeds(store.engine)
+        row, new = await feeds.follow("https://x.example/a.ics", "", "session", "[]", "me", 5)
+        assert new and row.active and row.next_fetch == 5
+        await feeds.record(row.id, made_id="x-example", made_name="X", etag='"e"')
+        assert (await feeds.unfollow(row.url)).active is False
+        again, new = await feeds.follow(row.url, "", "session", "[]", "data", 9, again=False)
+        assert not new and not again.active  # an unfollowed calendar stays so for the data files
+        again, new = await feeds.follow(row.url, "board", "session", "[]", "me", 9)
+        assert new and (again.body_id, again.made_id, again.etag) == ("board", "x-example", "")
+        await feeds.keep_import("import:Cal", "cal", "Cal", 9)
+        kept = await feeds.find("import:Cal")
+        assert kept is not None and (kept.made_id, kept.active) == ("cal", False)
     finally:
         await store.close()
 
