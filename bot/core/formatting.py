@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -61,10 +62,12 @@ def place(zone: ZoneInfo) -> str:
     return zone.key.rsplit("/", 1)[-1].replace("_", " ")
 
 
+@lru_cache(maxsize=8192)  # pure, and strftime is most of what a long list costs
 def day_text(day: date) -> str:
     return f"{day:%a} {day.day} {day:%b %Y}"
 
 
+@lru_cache(maxsize=8192)
 def span_text(first: date, last: date) -> str:
     if first == last:
         return day_text(first)
