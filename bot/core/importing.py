@@ -175,8 +175,9 @@ def calendar_host(address: str) -> str:
 
 
 def first_sets(body: str, kind: Kind, topics: tuple[str, ...]) -> dict[str, Any]:
-    """What a meeting a calendar brings gets besides its event's fields, in its first revision
-    (all a data file's meeting entry sets, so that export-data writes it back the same)."""
+    """What a new meeting (a calendar's, an editor's) gets besides its title, date, venue,
+    status and summary, in its first revision: all a data file's meeting entry sets, so that
+    export-data writes it back the same."""
     return {
         "bodies": (body,),
         "kind": kind,

@@ -35,6 +35,7 @@ from bot.core.codec import (
     typed_dates,
     when_typed,
 )
+from bot.core.importing import first_sets
 from bot.core.revisions import changes_of
 from bot.storage import Edits, NewRevision, StoredRevision
 
@@ -130,19 +131,15 @@ class AgendaEditor:
             zone = self._zone(timezone) if timezone else self._usual_zone(body_id)
             sets: dict[str, Any] = {
                 "title": name,
-                "bodies": (body_id,),
-                "kind": _choice(Kind, kind, "kind"),
                 "when": _when(start, end, zone),
                 "venue": clean_input(venue or "", MAX_INPUT),
                 "status": _choice(Status, status or "planned", "status"),
-                "topics": self._topics(topics) if topics else (),
-                # The rest as a data file's meeting entry leaves it, so that export-data
-                # writes back the same revision.
-                "sessions": (),
-                "aliases": (),
                 "summary": "",
-                "confidence": "",
-                "outcome": "",
+                **first_sets(
+                    body_id,
+                    _choice(Kind, kind, "kind"),
+                    self._topics(topics) if topics else (),
+                ),
             }
             sources = (_source(source),)
         except _Refused as refused:
