@@ -291,7 +291,12 @@ async def _export_data(service: AgendaService, settings: Settings, directory: Pa
         await store.close()
     service.set_bodies(feed_bodies(followed))
     service.set_revisions(revisions_by_meeting(stored))
-    listed = {spec.url: spec for spec in (*service.everything.follows, *feed_specs(followed))}
+    unfollowed = {row.url for row in followed if not row.active}  # an editor's /unfollow stands
+    listed = {
+        spec.url: spec
+        for spec in (*service.everything.follows, *feed_specs(followed))
+        if spec.url not in unfollowed
+    }
     everything = replace(service.everything, follows=tuple(listed.values()))
 
     def write() -> None:

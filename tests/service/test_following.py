@@ -390,3 +390,26 @@ async def test_unfollowing_a_calendar_the_data_files_list_stands(mini, database,
         assert not row.active
     finally:
         await again.stop()
+
+
+async def test_export_data_leaves_out_a_listed_calendar_an_editor_unfollowed(
+    database, server, tmp_path
+):
+    import shutil
+
+    from bot.service import load_agenda
+    from tests.conftest import MINI_DATA
+    from tests.console.test_console import run_bot
+
+    data = tmp_path / "data"
+    shutil.copytree(MINI_DATA, data)
+    (data / "feeds.toml").write_text(f'[[feed]]\nurl = "{server.url}"\nbody = "board"\n')
+    runtime = await open_runtime(load_agenda(data), FixedClock(MINI_DAY), database)
+    try:
+        await runtime.runner.run("unfollow", {"url": server.url}, EDITOR)
+    finally:
+        await runtime.stop()
+    env = {"DATABASE_URL": database, "AGENDA_DATA_DIR": str(data)}
+    result = run_bot("export-data", str(tmp_path / "out"), env=env)
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "out" / "feeds.toml").exists()
