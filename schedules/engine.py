@@ -80,6 +80,7 @@ class ReminderEngine:
         self.ledger = ledger
         self.clock = clock
         self.stats = Stats()
+        self._recorded = asyncio.Condition()  # notified once a delivery's outcome is in the ledger
         self._concurrency = concurrency
         self._retry_first = retry_first
         self._scheduler = AsyncIOScheduler(timezone=UTC, job_defaults=JOB_DEFAULTS)
@@ -387,7 +388,15 @@ class ReminderEngine:
             self.stats.delivered += 1
         elif outcome.state is State.FAILED:
             self.stats.failed += 1
+        async with self._recorded:
+            self._recorded.notify_all()
         return outcome
+
+    async def recorded(self, until: Callable[[Stats], bool]) -> None:
+        """Returns once the outcomes recorded in the ledger make `until(stats)` true (what a
+        caller who saw a message arrive, or fail, waits on before reading the ledger)."""
+        async with self._recorded:
+            await self._recorded.wait_for(lambda: until(self.stats))
 
     def _retry_later(self, message: _Message, outcome: Outcome, attempts: int) -> Outcome:
         """Plan the next attempt of a delivery that failed for a passing reason; or give up."""

@@ -87,6 +87,8 @@ async def test_a_reminder_arrives_in_the_channel_with_exactly_its_mentions(fake,
         assert sorted(map(int, body["allowed_mentions"]["users"])) == sorted([asker, stranger])
         assert body["allowed_mentions"]["parse"] == []
         assert body["enforce_nonce"] is True and len(body["nonce"]) == 25
+        async with asyncio.timeout(10):  # the message is out; its outcome follows in the ledger
+            await bot.runtime.engine.recorded(lambda stats: stats.delivered == 1)
         log = await deferred(await fake.send_command("reminders", {"show": "log"}))
         assert "**sent** · 1d before WCO Regional Workshop" in embed(log)["fields"][0]["value"]
         assert bot.runtime.engine.stats.delivered == 1
@@ -94,7 +96,7 @@ async def test_a_reminder_arrives_in_the_channel_with_exactly_its_mentions(fake,
 
 async def test_a_closed_dm_is_logged_and_the_subscription_kept(fake, wco, tmp_path):
     clock = LivingClock(LOME_1D - timedelta(seconds=4))
-    async with bot_at(fake, wco, clock, tmp_path):
+    async with bot_at(fake, wco, clock, tmp_path) as bot:
         await subscribe(fake, {"scope": "lome", "lead": "1d"})
         fake.fail_next(
             "POST",
@@ -104,6 +106,8 @@ async def test_a_closed_dm_is_logged_and_the_subscription_kept(fake, wco, tmp_pa
             message="Cannot send messages to this user",
         )
         await fake.wait_for(lambda e: e.kind == "injected", timeout=15)
+        async with asyncio.timeout(10):
+            await bot.runtime.engine.recorded(lambda stats: stats.failed == 1)
         log = await deferred(await fake.send_command("reminders", {"show": "log"}))
         value = embed(log)["fields"][0]["value"]
         assert "**failed**" in value and "cannot send you direct messages" in value
@@ -161,6 +165,10 @@ async def test_a_burst_of_429s_delays_a_reminder_but_never_loses_it(fake, wco, t
             lambda e: e.kind == "message_create" and e["message"]["type"] == 0, timeout=30
         )
         assert route.exhausted and burst.exhausted
+        # Regression: the log was read between the message arriving and its outcome being
+        # recorded, and said "claimed".
+        async with asyncio.timeout(10):
+            await bot.runtime.engine.recorded(lambda stats: stats.delivered == 1)
         log = await deferred(await fake.send_command("reminders", {"show": "log"}))
         value = embed(log)["fields"][0]["value"]
         assert "**sent** · 1d before WCO Regional Workshop" in value
