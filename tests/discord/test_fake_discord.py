@@ -17,6 +17,7 @@ from tests.fake_discord import (
     CLIENT_OPTIONS,
     FakeDiscord,
     ImpossibleInteraction,
+    Perm,
     RejectedByFake,
     running_client,
 )
@@ -376,3 +377,86 @@ async def test_point_discord_py_here_restores_the_defaults(fake):
     assert isinstance(pointed[1], yarl.URL)  # from_client calls .with_query on it
     after = (Route.BASE, websocket.DEFAULT_GATEWAY)
     assert after == before
+
+
+# -- guild scheduled events ------------------------------------------------------------------------
+
+EVENT = {
+    "name": "PTC 211/212",
+    "description": "Spring sessions",
+    "entity_type": 3,
+    "entity_metadata": {"location": "Brussels"},
+    "privacy_level": 2,
+    "scheduled_start_time": "2099-03-01T23:00:00+00:00",
+    "scheduled_end_time": "2099-03-04T23:00:00+00:00",
+}
+
+
+async def test_scheduled_events_need_manage_events(fake, bot):
+    with pytest.raises(discord.Forbidden) as refused:
+        await bot.http.create_guild_scheduled_event(fake.guild_id, **EVENT)
+    assert refused.value.code == 50013
+    assert await bot.http.get_scheduled_events(fake.guild_id, False) == []  # listing is open
+
+
+@pytest.mark.parametrize(
+    ("changes", "error"),
+    [
+        ({"name": ""}, "name: must be between 1 and 100 in length"),
+        ({"name": "x" * 101}, "name: must be between 1 and 100 in length"),
+        ({"description": "x" * 1001}, "description: must be 1000 or fewer in length"),
+        ({"entity_metadata": {}}, "entity_metadata.location: required for EXTERNAL events"),
+        ({"scheduled_end_time": None}, "scheduled_end_time: required for EXTERNAL events"),
+        (
+            {"scheduled_start_time": "2001-01-01T00:00:00+00:00"},
+            "scheduled_start_time: Cannot schedule event in the past",
+        ),
+        ({"privacy_level": 1}, "privacy_level: only GUILD_ONLY (2) is allowed"),
+    ],
+)
+async def test_scheduled_events_are_checked_like_discord_does(fake, bot, changes, error):
+    fake.grant_bot(Perm.MANAGE_EVENTS)
+    with pytest.raises(discord.HTTPException) as refused:
+        await bot.http.create_guild_scheduled_event(fake.guild_id, **{**EVENT, **changes})
+    assert refused.value.status == 400 and refused.value.code == 50035
+    field, _, message = error.partition(": ")
+    assert f"In {field}: {message}" in refused.value.text  # as discord.py words Discord's errors
+
+
+async def test_scheduled_events_go_through_discords_statuses_and_are_dispatched(fake, bot):
+    fake.grant_bot(Perm.MANAGE_EVENTS)
+    created = await bot.http.create_guild_scheduled_event(fake.guild_id, **EVENT)
+    event_id = int(created["id"])
+    assert created["creator_id"] == str(fake.bot_user_id) and created["status"] == 1
+    await fake.wait_for(lambda e: e.kind == "dispatch" and "SCHEDULED_EVENT_CREATE" in e["event"])
+    with pytest.raises(discord.HTTPException):  # scheduled -> completed skips active
+        await bot.http.edit_scheduled_event(fake.guild_id, event_id, status=3)
+    await bot.http.edit_scheduled_event(fake.guild_id, event_id, status=2)
+    await bot.http.edit_scheduled_event(fake.guild_id, event_id, status=3)
+    assert await bot.http.get_scheduled_events(fake.guild_id, False) == []  # over: off the list
+    with pytest.raises(discord.NotFound) as gone:
+        await bot.http.delete_scheduled_event(fake.guild_id, 12345)
+    assert gone.value.code == 10070
+
+
+async def test_a_guild_holds_at_most_100_scheduled_events(fake, bot):
+    fake.grant_bot(Perm.MANAGE_EVENTS)
+    for _ in range(100):
+        await bot.http.create_guild_scheduled_event(fake.guild_id, **EVENT)
+    with pytest.raises(discord.HTTPException) as refused:
+        await bot.http.create_guild_scheduled_event(fake.guild_id, **EVENT)
+    assert refused.value.code == 30038
+
+
+async def test_interested_users_are_listed_by_page_and_dispatched(fake, bot):
+    fake.grant_bot(Perm.MANAGE_EVENTS)
+    event_id = int((await bot.http.create_guild_scheduled_event(fake.guild_id, **EVENT))["id"])
+    for name in ("asker", "stranger"):
+        await fake.scheduled_events.press_interested(event_id, fake.user(name).id)
+    page = await bot.http.get_scheduled_event_users(fake.guild_id, event_id, 1, False)
+    rest = await bot.http.get_scheduled_event_users(
+        fake.guild_id, event_id, 100, False, after=int(page[0]["user"]["id"])
+    )
+    assert [u["user"]["username"] for u in page + rest] == ["asker", "stranger"]
+    added = fake.events_of("scheduled_event_user_add")
+    assert [e["user_id"] for e in added] == [str(fake.user(n).id) for n in ("asker", "stranger")]

@@ -48,6 +48,7 @@ class Perm:
     USE_EXTERNAL_EMOJIS = 1 << 18
     CHANGE_NICKNAME = 1 << 26
     USE_APPLICATION_COMMANDS = 1 << 31
+    MANAGE_EVENTS = 1 << 33
     CREATE_PUBLIC_THREADS = 1 << 35
     SEND_MESSAGES_IN_THREADS = 1 << 38
     USE_EXTERNAL_APPS = 1 << 50
@@ -233,7 +234,9 @@ def guild_payload(world: World, *, for_gateway: bool = True) -> dict[str, Any]:
             threads=[],
             presences=[],
             stage_instances=[],
-            guild_scheduled_events=[],
+            guild_scheduled_events=[
+                e.payload() for e in world.scheduled_events.values() if e.status in (1, 2)
+            ],
             soundboard_sounds=[],
         )
     return data

@@ -29,6 +29,7 @@ from .payloads import Snowflakes
 from .records import Event, InteractionRecord, Recorder, RequestRecord
 from .rest import RestApi
 from .routing import ApiRequest, Router, error_response, json_response, parse_body
+from .scheduled_events import ScheduledEventsApi
 from .webhooks import WebhookApi
 from .world import World
 
@@ -74,6 +75,8 @@ class FakeDiscord(Actions):
         self.router = Router()
         RestApi(self).register(self.router)
         WebhookApi(self).register(self.router)
+        self.scheduled_events = ScheduledEventsApi(self)
+        self.scheduled_events.register(self.router)
         self.base_url = ""
         self._runner: web.AppRunner | None = None
         self._restore: list[Callable[[], None]] = []
@@ -316,6 +319,15 @@ class FakeDiscord(Actions):
         return rule
 
     # -- state at a glance -------------------------------------------------------------------
+
+    def grant_bot(self, permissions: int) -> None:
+        """Give the bot's role more permissions (Manage Events is not in a default invite)."""
+        bot_role = next(r for r in self.world.guild.roles.values() if r.bot_id == self.world.bot.id)
+        bot_role.permissions |= permissions
+
+    def revoke_bot(self, permissions: int) -> None:
+        for role in self.world.guild.roles.values():
+            role.permissions &= ~permissions
 
     def commands(self, guild: bool = False) -> list[dict[str, Any]]:
         return self.command_store.commands(self.world.guild.id if guild else None)

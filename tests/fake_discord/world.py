@@ -21,7 +21,9 @@ grant all, then @everyone / role / member overwrites), because discord.py does n
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from .payloads import Perm, Snowflakes, iso_now
@@ -126,6 +128,10 @@ class World:
         self.users: dict[int, FakeUser] = {}
         self.channels: dict[int, FakeChannel] = {}
         self.messages: dict[int, StoredMessage] = {}
+        self.scheduled_events: dict[int, Any] = {}  # id -> FakeScheduledEvent
+        # What Discord takes for now (events may not start in the past); tests living at another
+        # date set it to their clock.
+        self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
         self.guild = FakeGuild(GUILD_ID, "Fake Agenda Guild", owner_id=USER_IDS["owner"])
         roles = [
             FakeRole(GUILD_ID, "@everyone", Perm.EVERYONE),
