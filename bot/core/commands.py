@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from .mirroring import DEFAULT_COUNT
 from .model import Kind, Status
 from .text import whole_number
 
@@ -96,6 +97,8 @@ _EDIT_SOURCE = OptionSpec("source", _SOURCE)
 _FEED_URL = OptionSpec(
     "url", "the calendar's address (https://, http:// or webcal://)", required=True
 )
+_STATE = OptionSpec("state", "on or off", OptionType.CHOICE, True, ("on", "off"))
+ATTENDANCE_ANSWERS = ("yes", "no", "maybe")
 _EDIT_BODY = OptionSpec("body", "the body it belongs to", required=True, completion=Completion.BODY)
 
 COMMANDS: tuple[CommandSpec, ...] = (
@@ -449,6 +452,71 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "The calendars the agenda follows: last and next reading, events, errors",
         (),
         ("/following",),
+    ),
+    CommandSpec(
+        "events",
+        "The agenda in this server's Events list (Manage Server): mirror, Interested, counts",
+        subcommands=(
+            CommandSpec(
+                "status",
+                "What this server's events show, and what went wrong",
+                (),
+                ("/events status",),
+                parent="events",
+            ),
+            CommandSpec(
+                "mirror",
+                "Keep the next meetings as the server's scheduled events, or stop",
+                (
+                    _STATE,
+                    OptionSpec("count", f"how many meetings (1-100, {DEFAULT_COUNT} by default)"),
+                    OptionSpec("bodies", "only these bodies, separated by commas (PTC, Council)"),
+                ),
+                (
+                    "/events mirror on",
+                    "/events mirror on count:10 bodies:PTC",
+                    "/events mirror off",
+                ),
+                main="state",
+                parent="events",
+            ),
+            CommandSpec(
+                "interested-subscribes",
+                "Pressing Interested on an event subscribes to its meeting's reminders (DM)",
+                (_STATE,),
+                ("/events interested-subscribes on",),
+                main="state",
+                parent="events",
+            ),
+            CommandSpec(
+                "going-count",
+                "Show how many of this server go, in /meeting and on the web page",
+                (_STATE,),
+                ("/events going-count on",),
+                main="state",
+                parent="events",
+            ),
+        ),
+        default="status",
+    ),
+    CommandSpec(
+        "attending",
+        "Say whether you go to a meeting (for planning a delegation)",
+        (
+            OptionSpec("meeting", "the meeting", required=True, completion=Completion.MEETING),
+            OptionSpec(
+                "answer", "yes, no or maybe (yes)", OptionType.CHOICE, choices=ATTENDANCE_ANSWERS
+            ),
+        ),
+        ("/attending PTC 211", "/attending PTC 211 answer:maybe"),
+        main="meeting",
+    ),
+    CommandSpec(
+        "attendees",
+        "Who in this server goes to a meeting, and who is interested on its event",
+        (OptionSpec("meeting", "the meeting", required=True, completion=Completion.MEETING),),
+        ("/attendees PTC 211",),
+        main="meeting",
     ),
     CommandSpec(
         "help",

@@ -33,6 +33,7 @@ EXTENSIONS = (
     "bot.discord.cogs.reminders",
     "bot.discord.cogs.manage",
     "bot.discord.cogs.following",
+    "bot.discord.cogs.events",
     "bot.discord.cogs.help",
 )
 
@@ -99,6 +100,7 @@ class AgendaBot(commands.Bot):
     ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True  # slash commands need no message content
+        intents.guild_scheduled_events = True  # Interested presses, events deleted by hand
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,

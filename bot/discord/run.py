@@ -20,6 +20,7 @@ from bot.web import listen, start_web
 
 from .bot import AgendaBot
 from .delivery import DiscordSender
+from .scheduled_events import DiscordEventBoard
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ def runtime_factory(
                 sender,
                 data_dir=data_dir,
                 site_url=listener.url if listener is not None else None,
+                board=DiscordEventBoard(bot),
                 **settings.runtime_options(),
             )
         except BaseException:

@@ -7,6 +7,7 @@ from .datafiles import BUNDLED_DATA, load_agenda, load_library
 from .editing import AgendaEditor, revisions_by_meeting
 from .feeds import Feed, Feeds
 from .following import Follower, FollowSettings
+from .mirroring import BoardError, EventBoard, Mirror
 from .reminders import Message, Reminders, Sender
 from .runner import CommandRunner, lost_reply
 from .runtime import Runtime
@@ -18,14 +19,17 @@ __all__ = [
     "CONSOLE_CALLER",
     "AgendaEditor",
     "AgendaService",
+    "BoardError",
     "Caller",
     "ChangeLog",
     "CommandRunner",
+    "EventBoard",
     "Feed",
     "Feeds",
     "FollowSettings",
     "Follower",
     "Message",
+    "Mirror",
     "OptionError",
     "ReminderCommands",
     "Reminders",

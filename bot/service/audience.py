@@ -100,6 +100,11 @@ class Audience:
             self._reminders_of[row.meeting_id].pop(reminder_id, None)
             self.version += 1
 
+    def has_subscription(self, owner: str, scope: tuple[ScopeKind, str]) -> bool:
+        """Whether `owner` gets reminders of this scope by direct message."""
+        rows = self._by_scope.get(scope, {}).values()
+        return any(r.owner == owner and r.delivery is Delivery.DM for r in rows)
+
     def subscriptions(self) -> list[SubscriptionRow]:
         return [row for rows in self._by_scope.values() for row in rows.values()]
 

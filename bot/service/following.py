@@ -37,6 +37,7 @@ from .agenda import AgendaService
 from .caller import Caller
 from .fetching import CalendarFetcher, FetchError, Stopping
 from .naming import body_named, choice, topics_named
+from .waiting import any_set
 
 log = logging.getLogger(__name__)
 BACKOFF_LIMIT = timedelta(hours=24)
@@ -207,8 +208,7 @@ class Follower:
                 except Exception:
                     log.exception("reading the followed calendars failed")
             self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._any_of(self._stop, self._wake), timeout=wait)
+            await any_set(self._stop, self._wake, seconds=wait)
 
     async def read_due(self) -> float:
         """Read the calendars that are due; seconds until the next one is (at most a minute)."""
@@ -404,15 +404,6 @@ class Follower:
 
     async def close(self) -> None:
         await self.fetcher.close()
-
-    @staticmethod
-    async def _any_of(*events: asyncio.Event) -> None:
-        waiters = [asyncio.ensure_future(e.wait()) for e in events]
-        try:
-            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for waiter in waiters:
-                waiter.cancel()
 
 
 @dataclass(frozen=True, slots=True)

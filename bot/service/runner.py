@@ -4,10 +4,12 @@ declared type, then its handler; the agenda's commands are answered by the core.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from bot.core import (
     ANSWERS,
+    Field,
     OptionError,
     Reply,
     Status,
@@ -19,10 +21,12 @@ from bot.core.reply import NOT_RUNNING, error
 from bot.storage import DatabaseLost
 
 from .agenda import AgendaService
+from .attendance import Attendance
 from .caller import CONSOLE_CALLER, Caller
 from .editing import AgendaEditor
 from .feeds import Feeds
 from .following import Follower
+from .mirroring import Mirror
 from .subscriptions import ReminderCommands
 
 Handler = Callable[[Caller, dict[str, Any], TimeStyle | None], Awaitable[Reply]]
@@ -39,6 +43,8 @@ class CommandRunner:
         feeds: Feeds | None = None,
         editor: AgendaEditor | None = None,
         follower: Follower | None = None,
+        mirror: Mirror | None = None,
+        attendance: Attendance | None = None,
     ) -> None:
         self.agenda = agenda
         self.reminders = reminders
@@ -54,6 +60,10 @@ class CommandRunner:
             self._handlers.update(_editor_handlers(editor))
         if follower is not None:
             self._handlers.update(_follower_handlers(follower))
+        if mirror is not None:
+            self._handlers.update(_mirror_handlers(mirror))
+        if attendance is not None:
+            self._handlers.update(_attendance_handlers(attendance, self._handlers["meeting"]))
 
     async def run(
         self,
@@ -159,6 +169,47 @@ def _follower_handlers(follower: Follower) -> dict[str, Handler]:
         return await follower.following()
 
     return {"follow": follow, "unfollow": unfollow, "following": following}
+
+
+def _mirror_handlers(mirror: Mirror) -> dict[str, Handler]:
+    async def status(who: Caller, values: dict[str, Any], times: TimeStyle | None) -> Reply:
+        return await mirror.status(who)
+
+    async def switch_mirror(who: Caller, values: dict[str, Any], times: TimeStyle | None) -> Reply:
+        return await mirror.mirror(who, **values)
+
+    def switch(setting: str) -> Handler:
+        async def handle(who: Caller, values: dict[str, Any], times: TimeStyle | None) -> Reply:
+            return await mirror.switch(who, setting, values["state"])
+
+        return handle
+
+    return {
+        "events status": status,
+        "events mirror": switch_mirror,
+        "events interested-subscribes": switch("interested-subscribes"),
+        "events going-count": switch("going-count"),
+    }
+
+
+def _attendance_handlers(attendance: Attendance, meeting: Handler) -> dict[str, Handler]:
+    async def attending(who: Caller, values: dict[str, Any], times: TimeStyle | None) -> Reply:
+        return await attendance.attending(who, **values)
+
+    async def attendees(who: Caller, values: dict[str, Any], times: TimeStyle | None) -> Reply:
+        return await attendance.attendees(who, **values)
+
+    async def meeting_going(who: Caller, values: dict[str, Any], times: TimeStyle | None) -> Reply:
+        """/meeting, with how many of this server go where the server asked."""
+        reply = await meeting(who, values, times)
+        going = (
+            "" if reply.is_error else await attendance.going_line(who, values.get("meeting", ""))
+        )
+        if not going:
+            return reply
+        return replace(reply, fields=(*reply.fields, Field("Going", going)))
+
+    return {"attending": attending, "attendees": attendees, "meeting": meeting_going}
 
 
 def _feed_handlers(feeds: Feeds) -> dict[str, Handler]:

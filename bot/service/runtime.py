@@ -17,6 +17,7 @@ from bot.storage import (
     DatabaseLost,
     Edits,
     FollowedFeeds,
+    ServerEvents,
     StorageError,
     Store,
     async_url,
@@ -26,14 +27,17 @@ from bot.storage import (
 from schedules import LEASE, RETRY_FIRST, Ledger, ReminderEngine
 
 from .agenda import AgendaService
+from .attendance import Attendance
 from .changes import Announcer, ChangeLog
 from .datafiles import load_library
 from .editing import AgendaEditor
 from .feeds import Feeds
 from .following import Follower, FollowSettings
+from .mirroring import EventBoard, Mirror
 from .reminders import Reminders, Sender
 from .runner import CommandRunner
 from .subscriptions import ReminderCommands
+from .waiting import any_set
 
 log = logging.getLogger(__name__)
 LOOK_AGAIN = 86_400.0  # seconds
@@ -55,6 +59,8 @@ class Runtime:
     changes: ChangeLog
     editor: AgendaEditor
     follower: Follower
+    mirror: Mirror
+    attendance: Attendance
     data_dir: Path | None = None
     reload_every: float = 0.0
     cache_dir: Path | None = None
@@ -67,6 +73,7 @@ class Runtime:
     _watcher: asyncio.Task[None] | None = None
     _follower: asyncio.Task[None] | None = None
     _reader: asyncio.Task[None] | None = None
+    _mirroring: asyncio.Task[None] | None = None
     _stop_watching: asyncio.Event = field(default_factory=asyncio.Event)
     _agenda_changed: asyncio.Event = field(default_factory=asyncio.Event)
     _signature: tuple[tuple[str, int, int], ...] = ()
@@ -88,9 +95,11 @@ class Runtime:
         site_url: str | None = None,
         feed_refresh: timedelta = timedelta(hours=1),
         follow: FollowSettings | None = None,
+        board: EventBoard | None = None,
     ) -> Runtime:
         """Build everything, in order, each part given only what it uses. `site_url` is where
-        users reach the web site (None: feeds are not served)."""
+        users reach the web site (None: feeds are not served); `board`, servers' scheduled
+        events (None: not mirrored)."""
         url = async_url(database_url)
         store = await Store.open(url)
         try:
@@ -107,11 +116,16 @@ class Runtime:
         )
         changes = ChangeLog()
         announcer = Announcer(agenda, store, reminders, engine, changes)
+        commands = ReminderCommands(reminders, engine, default_zone)
+        events = ServerEvents(store.engine)
+        mirror = Mirror(agenda, events, commands, board, lambda: engine.leading)
 
         async def applied(quiet: Collection[str] = ()) -> None:
-            """New revisions: re-plan, tell followers (but of `quiet` meetings), bump feeds."""
+            """New revisions: re-plan, tell followers (but of `quiet` meetings), bump feeds,
+            bring servers' events in line."""
             engine.replan_if_firing()
             await announcer.announce(quiet)
+            mirror.poke()
 
         editor = AgendaEditor(agenda, Edits(store.engine), applied)
         follower = Follower(
@@ -125,9 +139,9 @@ class Runtime:
         )
         await follower.load()
         await editor.load()
+        attendance = Attendance(agenda, events, mirror)
         feeds = Feeds(agenda, store, reminders.audience, changes, site_url, feed_refresh)
-        commands = ReminderCommands(reminders, engine, default_zone)
-        runner = CommandRunner(agenda, commands, feeds, editor, follower)
+        runner = CommandRunner(agenda, commands, feeds, editor, follower, mirror, attendance)
         runtime = cls(
             agenda,
             store,
@@ -139,11 +153,19 @@ class Runtime:
             changes,
             editor,
             follower,
+            mirror,
+            attendance,
             data_dir,
             reload_every,
             cache_dir,
         )
-        engine.on_lead = announcer.announce
+
+        async def took_the_lead() -> None:
+            """A standby became the sender: tell what it missed, put servers' events in step."""
+            await announcer.announce()
+            mirror.poke()
+
+        engine.on_lead = took_the_lead
         if watch is not None:
             watch.on_lost.append(runtime._database_lost)
         return runtime
@@ -174,15 +196,17 @@ class Runtime:
         self._follower = asyncio.create_task(self._follow_revisions())
         await self.follower.follow_listed(self.agenda.everything.follows)
         self._reader = asyncio.create_task(self.follower.run())
+        self._mirroring = asyncio.create_task(self.mirror.run())
 
     async def stop_watching(self) -> None:
         """Stop looking at the data files and the clock, after a reload under way finished."""
         self._stop_watching.set()
         self.follower.stop()
-        for task in (self._watcher, self._follower, self._reader):
+        self.mirror.stop()
+        for task in (self._watcher, self._follower, self._reader, self._mirroring):
             if task is not None:
                 await task
-        self._watcher = self._follower = self._reader = None
+        self._watcher = self._follower = self._reader = self._mirroring = None
         await self.follower.close()
 
     async def _follow_revisions(self) -> None:
@@ -196,11 +220,7 @@ class Runtime:
                 due = clock.to_real(upcoming) - clock.to_real(clock.now())
                 wait = min(wait, max(0.0, due.total_seconds()))
             self._agenda_changed.clear()
-            stop = asyncio.ensure_future(self._stop_watching.wait())
-            changed = asyncio.ensure_future(self._agenda_changed.wait())
-            await asyncio.wait({stop, changed}, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
-            stop.cancel()
-            changed.cancel()
+            await any_set(self._stop_watching, self._agenda_changed, seconds=wait)
             if self._stop_watching.is_set() or self._agenda_changed.is_set():
                 continue  # stopping, or new revisions: look again
             if upcoming is None or clock.now() < upcoming:
@@ -208,6 +228,7 @@ class Runtime:
             try:
                 self.engine.replan_if_firing()
                 await self.announcer.announce()
+                self.mirror.poke()
             except Exception:
                 log.exception("following the agenda's revisions failed")
 
@@ -232,6 +253,7 @@ class Runtime:
         self._agenda_changed.set()
         self.engine.replan_if_firing()
         await self.announcer.announce()
+        self.mirror.poke()
 
     async def _watch(self) -> None:
         while True:

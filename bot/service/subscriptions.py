@@ -111,6 +111,32 @@ class ReminderCommands:
         scopes = [self.words.scope_text(r.scope_kind, r.scope_id) for r in removed]
         return words.unsubscribed_reply(_how(delivery, caller), scopes)
 
+    async def subscribe_member(self, owner: str, guild_id: str, meeting_id: str) -> bool:
+        """A member's reminders of one meeting by direct message, with the usual leads, unless
+        they have them already; whether this made the subscription."""
+        if self.reminders.audience.has_subscription(owner, (ScopeKind.MEETING, meeting_id)):
+            return False
+        row, created = await self.reminders.store.subscribe(
+            owner,
+            Delivery.DM,
+            ScopeKind.MEETING,
+            meeting_id,
+            [],
+            self._agenda.clock.now(),
+            guild_id,
+        )
+        self.reminders.audience.add_subscription(row)
+        self._replan()
+        return created
+
+    async def unsubscribe_member(self, owner: str, meeting_id: str) -> None:
+        removed = await self.reminders.store.unsubscribe(
+            Delivery.DM, ScopeKind.MEETING, meeting_id, owner
+        )
+        for row in removed:
+            self.reminders.audience.remove_subscription(row)
+        self._replan()
+
     # -- /reminders ------------------------------------------------------------------------------
 
     async def overview(

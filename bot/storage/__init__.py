@@ -4,6 +4,7 @@ from .edits import Edits, NewRevision, StoredRevision
 from .following import FeedRow, FollowedFeeds
 from .guard import DatabaseLost, FileWatch, async_url, ensure_writable, watch_file
 from .models import Delivery, ScopeKind
+from .server_events import LinkRow, MirrorRow, ServerEvents
 from .store import ReminderRow, Snapshot, StorageError, Store, SubscriptionRow
 
 __all__ = [
@@ -13,9 +14,12 @@ __all__ = [
     "FeedRow",
     "FileWatch",
     "FollowedFeeds",
+    "LinkRow",
+    "MirrorRow",
     "NewRevision",
     "ReminderRow",
     "ScopeKind",
+    "ServerEvents",
     "Snapshot",
     "StorageError",
     "Store",

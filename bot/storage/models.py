@@ -180,3 +180,55 @@ class FollowedFeed(Base):
     events: Mapped[int] = mapped_column(Integer, default=0)  # seen in the last good reading
     error: Mapped[str] = mapped_column(Text, default="")  # the last fetch's, or ""
     failures: Mapped[int] = mapped_column(Integer, default=0)  # in a row
+
+
+class EventMirror(Base):
+    """A server's settings for its scheduled events (/events), and the problem that stopped
+    its mirror, told to the channel it was turned on in once."""
+
+    __tablename__ = "event_mirrors"
+
+    guild_id: Mapped[str] = mapped_column(String(30), primary_key=True)
+    mirror: Mapped[bool] = mapped_column(Boolean, default=False)
+    count: Mapped[int] = mapped_column(Integer, default=20)
+    bodies: Mapped[str] = mapped_column(Text, default="")  # body ids, separated by commas
+    channel_id: Mapped[str] = mapped_column(String(30), default="")
+    interested: Mapped[bool] = mapped_column(Boolean, default=False)
+    going_count: Mapped[bool] = mapped_column(Boolean, default=False)
+    problem: Mapped[str] = mapped_column(Text, default="")
+
+
+class MirroredEvent(Base):
+    """A meeting's scheduled event in a server. `dismissed`: a moderator deleted it."""
+
+    __tablename__ = "mirrored_events"
+    __table_args__ = (Index("ix_mirrored_events_event", "guild_id", "event_id"),)
+
+    guild_id: Mapped[str] = mapped_column(String(30), primary_key=True)
+    meeting_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(30))
+    dismissed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class EventInterest(Base):
+    """A member interested on a meeting's event; `subscribed` when that made their
+    subscription (taking the interest back then removes it)."""
+
+    __tablename__ = "event_interest"
+
+    guild_id: Mapped[str] = mapped_column(String(30), primary_key=True)
+    meeting_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(30), primary_key=True)
+    subscribed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Attendance(Base):
+    """Whether a member goes to a meeting (/attending): yes, no or maybe."""
+
+    __tablename__ = "attendance"
+
+    guild_id: Mapped[str] = mapped_column(String(30), primary_key=True)  # "" in the console
+    meeting_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(40), primary_key=True)
+    answer: Mapped[str] = mapped_column(String(8))
+    updated: Mapped[int] = mapped_column(BigInteger)

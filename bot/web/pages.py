@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -31,12 +33,19 @@ class MeetingView:
     status: str
     bodies: str
     dated: bool
+    going: int = 0  # members going, from the servers that show the count
 
 
 class Pages:
-    def __init__(self, agenda: AgendaService, feeds: Feeds) -> None:
+    def __init__(
+        self,
+        agenda: AgendaService,
+        feeds: Feeds,
+        going: Callable[[], Awaitable[Counter[str]]] | None = None,
+    ) -> None:
         self.agenda = agenda
         self.feeds = feeds
+        self._going = going
         self.templates = Environment(
             loader=FileSystemLoader(HERE / "templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),
@@ -46,7 +55,10 @@ class Pages:
         self._css = (HERE / "static" / "site.css").read_bytes()
         self._icon = (HERE / "static" / "favicon.svg").read_bytes()
 
-    def _view(self, meeting: Meeting, now: datetime) -> MeetingView:
+    async def going(self) -> Counter[str]:
+        return await self._going() if self._going is not None else Counter()
+
+    def _view(self, meeting: Meeting, now: datetime, going: Counter[str]) -> MeetingView:
         agenda = self.agenda.agenda
         return MeetingView(
             meeting,
@@ -55,6 +67,7 @@ class Pages:
             meeting.status_at(now).value,
             " / ".join(agenda.body_label(b) for b in meeting.bodies),
             meeting.when.precision.has_day,
+            going[meeting.id],
         )
 
     def _page(self, template: str, status: int = 200, **values: object) -> web.Response:
@@ -75,10 +88,11 @@ class Pages:
         index = self.agenda.index
         upcoming = index.upcoming(now, size=10_000).items
         past = index.past(now, size=PAST_SHOWN).items
+        going = await self.going()
         return self._page(
             "index.html",
-            upcoming=[self._view(m, now) for m in upcoming],
-            past=[self._view(m, now) for m in past],
+            upcoming=[self._view(m, now, going) for m in upcoming],
+            past=[self._view(m, now, going) for m in past],
             topics=list(self.agenda.agenda.topics.values()),
         )
 
@@ -92,7 +106,7 @@ class Pages:
         https, webcal = self.feeds.addresses(f"/feeds/body/{lead}.ics")
         return self._page(
             "meeting.html",
-            view=self._view(found, now),
+            view=self._view(found, now, await self.going()),
             topics=[agenda.topics[t] for t in found.topics if t in agenda.topics],
             zone=found.when.zone.key,
             body_name=agenda.bodies[lead].label if lead in agenda.bodies else lead,
@@ -109,7 +123,8 @@ class Pages:
             return self.not_found()
         now = self.agenda.clock.now()
         agenda = self.agenda.agenda
-        meetings = [self._view(agenda.meetings[m], now) for m in found.meetings]
+        going = await self.going()
+        meetings = [self._view(agenda.meetings[m], now, going) for m in found.meetings]
         https, webcal = self.feeds.addresses(f"/feeds/topic/{found.id}.ics")
         return self._page(
             "topic.html",

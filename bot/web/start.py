@@ -80,7 +80,9 @@ async def start_web(runtime: Runtime, settings: Settings, listener: Listener) ->
         behind_proxy=settings.web_behind_proxy,
     )
     feeds = runtime.feeds
-    server = WebServer(make_app(feeds, Pages(runtime.agenda, feeds), limits), connections)
+    server = WebServer(
+        make_app(feeds, Pages(runtime.agenda, feeds, runtime.attendance.going), limits), connections
+    )
     await server.start(sock=listener.sock)
     runtime.on_stop.append(server.stop)
     return server

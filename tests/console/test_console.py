@@ -109,6 +109,21 @@ def test_the_real_process_in_console_mode_with_piped_input():
     assert "Traceback" not in result.stderr
 
 
+def test_the_console_user_says_they_go_and_is_told_events_belong_to_a_server():
+    lines = "/attending PTC 211 answer:maybe\n/attendees PTC 211\n/events mirror on\n"
+    result = run_bot("--as-of", "2015-10-23", stdin=lines + "/attending PTC 211 answer:perhaps\n")
+    assert result.returncode == 0, result.stderr
+    title = "Permanent Technical Committee, 211th/212th Sessions"
+    assert (
+        f"**Noted**\n\nYou might go to **{title}**. Going from this server so far: 0; "
+        "`/attendees ptc-211-212` lists who." in result.stdout
+    )
+    assert f"**Attendees: {title}**\n\n**Maybe (1)**\nyou (console)" in result.stdout
+    assert "**This works in a Discord server only**" in result.stdout
+    assert "answer: 'perhaps' is not one of yes, no, maybe; write `answer:yes`." in result.stdout
+    assert "Traceback" not in result.stderr
+
+
 def test_ask_answers_one_command():
     result = run_bot("ask", "/topic 3d printng", "--as-of", "2015-10-23")
     assert result.returncode == 0
@@ -155,7 +170,7 @@ def test_check_passes_on_the_bundled_data():
     assert result.returncode == 0
     data, discord = result.stdout.splitlines()
     assert data.startswith("OK: ") and " meetings (" in data
-    assert discord.startswith("OK: Discord bot built offline with 16 slash commands: /agenda, ")
+    assert discord.startswith("OK: Discord bot built offline with 19 slash commands: /agenda, ")
 
 
 def test_check_fails_and_lists_problems(data_dir):

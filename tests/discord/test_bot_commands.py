@@ -28,8 +28,11 @@ async def test_commands_are_synced_once_and_unchanged_trees_are_not_synced_again
     assert names == sorted(
         [
             "agenda",
+            "attendees",
+            "attending",
             "calendar",
             "changes",
+            "events",
             "following",
             "help",
             "history",

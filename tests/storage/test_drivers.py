@@ -5,7 +5,16 @@ from datetime import UTC, datetime, timedelta
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from bot.storage import Delivery, Edits, FollowedFeeds, ScopeKind, Snapshot, Store
+from bot.storage import (
+    Delivery,
+    Edits,
+    FollowedFeeds,
+    LinkRow,
+    ScopeKind,
+    ServerEvents,
+    Snapshot,
+    Store,
+)
 from bot.storage.migrate import current_heads
 from bot.storage.models import metadata as bot_metadata
 from schedules import Claim, Ledger, State
@@ -118,6 +127,49 @@ async def test_revisions_and_followed_calendars(database_url):
         await feeds.keep_import("import:Cal", "cal", "Cal", 9)
         kept = await feeds.find("import:Cal")
         assert kept is not None and (kept.made_id, kept.active) == ("cal", False)
+    finally:
+        await store.close()
+
+
+async def test_servers_events_interest_and_attendance(database_url):
+    store = await Store.open(database_url)
+    try:
+        events = ServerEvents(store.engine)
+        assert (await events.settings("g1")).mirror is False  # never set: the defaults
+        row = await events.save_settings("g1", mirror=True, count=5, bodies="ptc,council")
+        assert (row.mirror, row.count, row.body_ids) == (True, 5, ("ptc", "council"))
+        await events.save_settings("g2", going_count=True)
+        assert [r.guild_id for r in await events.mirroring()] == ["g1"]
+        assert await events.counting() == ["g2"]
+        await events.link("g1", "ptc-211", "900")
+        await events.link("g1", "pc-74", "901")
+        await events.link("g1", "ptc-211", "902")  # made again: the new event
+        await events.dismiss("g1", "pc-74")
+        assert await events.links("g1") == {
+            "pc-74": LinkRow("901", True),
+            "ptc-211": LinkRow("902", False),
+        }
+        assert await events.meeting_of("g1", "902") == "ptc-211"
+        await events.clear_dismissed("g1")
+        assert list(await events.links("g1")) == ["ptc-211"]
+        await events.unlink("g1")
+        assert await events.links("g1") == {}
+        await events.add_interest("g1", "ptc-211", "7", True)
+        await events.add_interest("g1", "ptc-211", "7", True)  # the same press twice
+        await events.add_interest("g1", "ptc-211", "8", False)
+        assert await events.interested("g1", "ptc-211") == {"7": True, "8": False}
+        assert await events.remove_interest("g1", "ptc-211", "7") is True
+        assert await events.remove_interest("g1", "ptc-211", "7") is None
+        await events.attend("g2", "ptc-211", "discord:1", "yes", 10)
+        await events.attend("g2", "ptc-211", "discord:2", "maybe", 11)
+        await events.attend("g2", "ptc-211", "discord:1", "no", 12)  # changed their mind
+        await events.attend("g2", "ptc-211", "discord:3", "yes", 13)
+        assert await events.attendance("g2", "ptc-211") == [
+            ("discord:2", "maybe"),
+            ("discord:1", "no"),
+            ("discord:3", "yes"),
+        ]
+        assert await events.going(["g2", "g1"]) == {("g2", "ptc-211"): 1}
     finally:
         await store.close()
 

@@ -56,7 +56,8 @@ async def open_site(
     )
     await runtime.start()
     feeds = runtime.feeds
-    server = WebServer(make_app(feeds, Pages(service, feeds), limits), connections)
+    pages = Pages(service, feeds, runtime.attendance.going)
+    server = WebServer(make_app(feeds, pages, limits), connections)
     await server.start(sock=listener.sock)
     runtime.on_stop.append(server.stop)
     return Site(runtime, feeds, server, aiohttp.ClientSession())

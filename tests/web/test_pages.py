@@ -2,6 +2,7 @@
 
 import re
 
+from bot.service import Caller
 from tests.conftest import revised
 from tests.web.conftest import open_site
 
@@ -30,6 +31,27 @@ async def test_meeting_page_shows_sources_and_subscribe_links(site):
     assert "webcal://" in html
     assert "How sure we are" in html
     assert "https://www.wcoomd.org/zh-cn/media/newsroom/2015/october/" in html
+
+
+async def test_pages_show_how_many_go_only_from_servers_that_share_the_count(site):
+    run = site.runtime.runner.run
+    for server, member in (("1", "discord:10"), ("1", "discord:11"), ("2", "discord:12")):
+        noted = await run("attending", {"meeting": "PTC 211"}, Caller(member, guild_id=server))
+        assert noted.title == "Noted"
+    _, _, body = await site.get("/meetings/ptc-211-212")
+    assert "Going" not in body.decode()  # no server asked for the count yet
+    manager = Caller("discord:10", guild_id="1", can_manage=True)
+    shared = await run("events going-count", {"state": "on"}, manager)
+    assert shared.title == "/events going-count: on"
+    _, _, body = await site.get("/meetings/ptc-211-212")
+    assert "<dt>Going</dt><dd>2 (members of servers that share the count)</dd>" in body.decode()
+    _, _, body = await site.get("/")
+    assert "· 2 going" in body.decode()
+    meeting = await run("meeting", {"meeting": "PTC 211"}, manager)
+    assert meeting.fields[-1].name == "Going"
+    assert meeting.fields[-1].value == "2 from this server (`/attendees ptc-211-212` lists who)"
+    elsewhere = await run("meeting", {"meeting": "PTC 211"}, Caller("discord:12", guild_id="2"))
+    assert elsewhere.fields[-1].name != "Going"
 
 
 async def test_meeting_page_shows_only_what_was_known_then(site):
