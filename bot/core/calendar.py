@@ -131,6 +131,8 @@ def _event(
         event.begin = when.start_utc
         if when.end_utc is not None and when.end_utc > event.begin:
             event.end = when.end_utc
+        else:  # known by its start only: clients guess (0 or 1 hour); the data set says
+            event.duration = agenda.ladders.length_of(meeting.kind)
     event.extra.append(ContentLine("SEQUENCE", value=str(sequence)))
     categories = _categories(agenda, meeting)
     if categories:

@@ -35,12 +35,14 @@ def data_files(agenda: Agenda) -> dict[str, str]:
         kind.value: [format_lead(x) for x in leads]
         for kind, leads in agenda.ladders.by_kind.items()
     }
+    durations: dict[str, Value | None] = {"default": format_lead(agenda.ladders.length)}
+    durations |= {k.value: format_lead(x) for k, x in agenda.ladders.lengths.items()}
     files = {
         "agenda.toml": _table("dataset", head),
         "bodies.toml": "".join(_entry("body", _body(b)) for b in agenda.bodies.values()),
         "topics.toml": "".join(_entry("topic", _topic(t)) for t in agenda.topics.values()),
         "meetings.toml": "".join(_meeting(r) for r in _chronological(agenda.records.values())),
-        "ladders.toml": _table("ladders", ladders),
+        "ladders.toml": _table("ladders", ladders) + "\n" + _table("durations", durations),
     }
     if agenda.follows:
         files["feeds.toml"] = "".join(

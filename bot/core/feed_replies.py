@@ -41,8 +41,12 @@ def unknown_scope(text: str) -> Reply:
 def revoked(count: int) -> Reply:
     return Reply(
         "Personal feed turned off",
-        f"{count} address{'es' if count != 1 else ''} of your feed no longer work. "
-        "`/calendar link me` makes a new one.",
+        (
+            "The address of your feed no longer works."
+            if count == 1
+            else f"The {count} addresses of your feed no longer work."
+        )
+        + " `/calendar link me` makes a new one.",
     )
 
 

@@ -24,8 +24,13 @@ class TimeStyle(Protocol):
 class PlainTimes:
     """Venue wall time, with the reader's own time beside it when their zone differs."""
 
-    def __init__(self, reader_zone: ZoneInfo | None = None) -> None:
+    def __init__(
+        self, reader_zone: ZoneInfo | None = None, reader_label: str = "your time"
+    ) -> None:
+        """`reader_label` follows the reader's time: "your time" when the zone is theirs, ""
+        when it is only UTC (a web page cannot know whose it is)."""
         self.reader_zone = reader_zone or ZoneInfo("UTC")
+        self.reader_label = reader_label
 
     def moment(self, start: datetime, end: datetime | None, zone: ZoneInfo) -> str:
         if zone.key == self.reader_zone.key:
@@ -33,7 +38,8 @@ class PlainTimes:
         text = f"{_clock_range(start, end, zone)} ({place(zone)} time)"
         if _same_offsets(start, end, zone, self.reader_zone):
             return text
-        return f"{text}; {_clock_range(start, end, self.reader_zone)} your time"
+        label = f" {self.reader_label}" if self.reader_label else ""
+        return f"{text}; {_clock_range(start, end, self.reader_zone)}{label}"
 
     def relative(self, instant: datetime, now: datetime) -> str:
         return humanize(instant - now)
@@ -78,14 +84,20 @@ def span_text(first: date, last: date) -> str:
     return f"{day_text(first)} – {day_text(last)}"
 
 
-def when_text(when: When, times: TimeStyle) -> str:
-    """The date of a meeting at its own precision; never a day that is not known."""
+def when_text(when: When, times: TimeStyle, now: datetime | None = None) -> str:
+    """The date of a meeting at its own precision; never a day that is not known. Given `now`,
+    a month or year that is over is just that ("May 2015"): its days will never be known."""
     if when.precision is Precision.TBA or when.first_day is None or when.last_day is None:
         return "date TBA"
+    over = now is not None and when.has_ended(now)
     if when.precision is Precision.YEAR:
-        return f"{when.first_day.year} (month and day not yet known)"
+        return (
+            str(when.first_day.year)
+            if over
+            else f"{when.first_day.year} (month and day not yet known)"
+        )
     if when.precision is Precision.MONTH:
-        return f"{when.first_day:%B %Y} (days not yet known)"
+        return f"{when.first_day:%B %Y}" if over else f"{when.first_day:%B %Y} (days not yet known)"
     if when.precision is Precision.DAY:
         return span_text(when.first_day, when.last_day)
     assert when.start_utc is not None
@@ -94,7 +106,7 @@ def when_text(when: When, times: TimeStyle) -> str:
 
 
 def relative_text(when: When, now: datetime, times: TimeStyle) -> str:
-    """'in 12 days', 'tomorrow', 'under way (day 2 of 3)', 'ended 4 days ago', or ''."""
+    """'in 12 days', 'tomorrow', 'under way, day 2 of 3', 'ended 4 days ago', or ''."""
     if not when.precision.has_day or when.first_day is None or when.last_day is None:
         return ""
     assert when.start_utc is not None and when.end_utc is not None
@@ -114,7 +126,7 @@ def relative_text(when: When, now: datetime, times: TimeStyle) -> str:
     length = (when.last_day - when.first_day).days + 1
     if length == 1:
         return "today"
-    return f"under way (day {(today - when.first_day).days + 1} of {length})"
+    return f"under way, day {(today - when.first_day).days + 1} of {length}"
 
 
 def humanize(delta: timedelta) -> str:

@@ -10,14 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from .model import Meeting, Status
+from .model import DEFAULT_LENGTH, Meeting, Status
 
 NAME_LIMIT = 100  # Discord: a scheduled event's name is 1-100 characters
 DESCRIPTION_LIMIT = 1000
 LOCATION_LIMIT = 100
 GUILD_EVENT_CAP = 100  # scheduled or active events a server may have at once
 DEFAULT_COUNT = 20
-INSTANT_LENGTH = timedelta(hours=1)  # an external event needs an end; a deadline has none
 HINT = "More: /meeting "  # the description's last line; names the meeting the event mirrors
 NO_VENUE = "Venue to be announced"
 
@@ -101,12 +100,18 @@ def event_status(meeting: Meeting, now: datetime) -> EventStatus:
     return EventStatus.SCHEDULED
 
 
-def event_shape(meeting: Meeting, now: datetime, body_names: Sequence[str] = ()) -> EventShape:
+def event_shape(
+    meeting: Meeting,
+    now: datetime,
+    body_names: Sequence[str] = (),
+    length: timedelta = DEFAULT_LENGTH,
+) -> EventShape:
     """The event of a meeting known to the day or the minute: all-day meetings run from the
-    venue's midnight to the midnight after their last day."""
+    venue's midnight to the midnight after their last day; one known by its start only lasts
+    `length` (the data set's `[durations]`: an external event needs an end)."""
     when = meeting.when
     assert when.start_utc is not None and when.end_utc is not None and when.precision.has_day
-    end = when.end_utc if when.end_utc > when.start_utc else when.start_utc + INSTANT_LENGTH
+    end = when.end_utc if when.end_utc > when.start_utc else when.start_utc + length
     status = meeting.status_at(now)
     facts = [f"Status: {status.value}."]
     if body_names:

@@ -203,15 +203,24 @@ class Dataset:
     as_of: date | None = None
 
 
+DEFAULT_LENGTH = timedelta(hours=1)
+
+
 @dataclass(frozen=True, slots=True)
 class Ladders:
-    """Reminder lead times per kind of meeting, longest first."""
+    """Reminder lead times per kind of meeting, longest first; and how long a meeting known by
+    its start time only is taken to last, in calendars (`[durations]`)."""
 
     default: tuple[timedelta, ...]
     by_kind: Mapping[Kind, tuple[timedelta, ...]] = field(default_factory=dict)
+    length: timedelta = DEFAULT_LENGTH
+    lengths: Mapping[Kind, timedelta] = field(default_factory=dict)
 
     def for_kind(self, kind: Kind) -> tuple[timedelta, ...]:
         return self.by_kind.get(kind, self.default)
+
+    def length_of(self, kind: Kind) -> timedelta:
+        return self.lengths.get(kind, self.length)
 
 
 @dataclass(frozen=True, slots=True)

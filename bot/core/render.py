@@ -24,7 +24,7 @@ class Renderer:
 
     def meeting_line(self, meeting: Meeting, now: datetime) -> str:
         """One line about a meeting for lists: date, place, status, how far away."""
-        parts = [when_text(meeting.when, self.times)]
+        parts = [when_text(meeting.when, self.times, now)]
         if meeting.venue:
             parts.append(meeting.venue)
         status = meeting.status_at(now)
@@ -83,7 +83,7 @@ class Renderer:
 
     def meeting(self, meeting: Meeting, now: datetime, others: Sequence[Meeting] = ()) -> Reply:
         when = meeting.when
-        date_value = when_text(when, self.times)
+        date_value = when_text(when, self.times, now)
         relative = relative_text(when, now, self.times)
         if relative:
             date_value += f" ({relative})"

@@ -26,7 +26,7 @@ from .entries import (
 )
 from .following import feed_address
 from .lookup import did_you_mean
-from .model import Agenda, Body, Dataset, FeedSpec, Kind, Ladders, Topic
+from .model import DEFAULT_LENGTH, Agenda, Body, Dataset, FeedSpec, Kind, Ladders, Topic
 from .revisions import MeetingRecord, view_at
 from .when import parse_lead
 
@@ -63,7 +63,7 @@ _TABLES: dict[str, type[Entry]] = {
     "topic": TopicEntry,
     "feed": FeedEntry,
 }
-_KNOWN_TOP_LEVEL = (*_TABLES, "ladders")
+_KNOWN_TOP_LEVEL = (*_TABLES, "ladders", "durations")
 
 
 class _Builder:
@@ -71,6 +71,7 @@ class _Builder:
         self.problems: list[Problem] = list(problems)
         self.entries: dict[str, list[tuple[str, Any]]] = {table: [] for table in _TABLES}
         self.ladders: list[tuple[str, Mapping[str, Any]]] = []
+        self.durations: list[tuple[str, Mapping[str, Any]]] = []
         self.ids: dict[str, set[str]] = {"body": set(), "meeting": set(), "topic": set()}
 
     def problem(self, file: str, entry: str, field: str, message: str) -> None:
@@ -84,11 +85,11 @@ class _Builder:
                 self.problem(
                     file, "", "", f"unknown table '{key}'{did_you_mean(key, _KNOWN_TOP_LEVEL)}"
                 )
-            elif key == "ladders":
+            elif key in ("ladders", "durations"):
                 if isinstance(value, Mapping):
-                    self.ladders.append((file, value))
+                    getattr(self, key).append((file, value))
                 else:
-                    self.problem(file, "[ladders]", "", "must be a table: [ladders]")
+                    self.problem(file, f"[{key}]", "", f"must be a table: [{key}]")
             elif key == "dataset":
                 if isinstance(value, Mapping):
                     self.read_entry(file, "dataset", 0, value)
@@ -244,27 +245,48 @@ class _Builder:
     def build_ladders(self) -> Ladders:
         default = DEFAULT_LADDER
         by_kind: dict[Kind, tuple[timedelta, ...]] = {}
-        kinds = {kind.value: kind for kind in Kind}
-        for file, table in self.ladders:
-            for key, value in table.items():
-                if key != "default" and key not in kinds:
-                    names = ["default", *kinds]
-                    self.problem(
-                        file,
-                        "[ladders]",
-                        key,
-                        f"unknown kind of meeting{did_you_mean(key, names)}; "
-                        f"use one of: {', '.join(names)}",
-                    )
+        for file, key, value in self._by_kind("ladders"):
+            leads = self.leads(file, key, value)
+            if leads is None:
+                continue
+            if key == "default":
+                default = leads
+            else:
+                by_kind[Kind(key)] = leads
+        length = DEFAULT_LENGTH
+        lengths: dict[Kind, timedelta] = {}
+        for file, key, value in self._by_kind("durations"):
+            try:
+                found = parse_lead(value) if isinstance(value, str) else None
+            except ValueError as error:
+                self.problem(file, "[durations]", key, str(error))
+                continue
+            if found is None or not found > timedelta(0):
+                self.problem(file, "[durations]", key, 'must be a length such as "2h" or "1h30m"')
+                continue
+            if key == "default":
+                length = found
+            else:
+                lengths[Kind(key)] = found
+        return Ladders(default=default, by_kind=by_kind, length=length, lengths=lengths)
+
+    def _by_kind(self, table: str) -> Iterable[tuple[str, str, object]]:
+        """(file, kind or "default", value) of every entry of [ladders] or [durations]; an
+        unknown kind is a problem."""
+        kinds = [kind.value for kind in Kind]
+        for file, entries in getattr(self, table):
+            for key, value in entries.items():
+                if key == "default" or key in kinds:
+                    yield file, key, value
                     continue
-                leads = self.leads(file, key, value)
-                if leads is None:
-                    continue
-                if key == "default":
-                    default = leads
-                else:
-                    by_kind[kinds[key]] = leads
-        return Ladders(default=default, by_kind=by_kind)
+                names = ["default", *kinds]
+                self.problem(
+                    file,
+                    f"[{table}]",
+                    key,
+                    f"unknown kind of meeting{did_you_mean(key, names)}; "
+                    f"use one of: {', '.join(names)}",
+                )
 
     def leads(self, file: str, key: str, value: object) -> tuple[timedelta, ...] | None:
         if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):

@@ -7,7 +7,9 @@ change; its ETag is a digest of its bytes, so a calendar application that alread
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,6 +24,7 @@ from .audience import Audience, covers
 from .caller import Caller
 from .changes import ChangeLog
 
+log = logging.getLogger(__name__)
 PERSONAL_WORDS = frozenset({"me", "mine", "my", "personal", "my subscriptions"})
 
 
@@ -55,6 +58,21 @@ class Feeds:
         self.base_url = base_url.rstrip("/") if base_url is not None else None
         self.refresh = refresh
         self._cache: dict[tuple[str, str], tuple[tuple[int, int], Feed]] = {}
+        # What each feed was when it last changed (ETag, Last-Modified), also before a restart.
+        self._served: dict[str, tuple[str, datetime]] = {}
+        self._saving: set[asyncio.Task[None]] = set()
+
+    async def load(self) -> None:
+        """What the feeds were when the bot last ran."""
+        self._served = {
+            key: (etag, datetime.fromtimestamp(modified, UTC))
+            for key, (etag, modified) in (await self.store.feed_states()).items()
+        }
+
+    async def flush(self) -> None:
+        """Wait for the feeds' states being saved (at stop)."""
+        while self._saving:
+            await asyncio.gather(*self._saving, return_exceptions=True)
 
     # -- feeds -----------------------------------------------------------------------------------
 
@@ -146,19 +164,39 @@ class Feeds:
             if change is not None:
                 stamps.append(change.at)
         etag = '"' + hashlib.sha256(written.content).hexdigest()[:32] + '"'
-        modified = max(stamps)
-        previous = found[1] if found is not None else None
-        if previous is not None and previous.etag != etag and modified <= previous.last_modified:
+        modified = max(stamps).astimezone(UTC).replace(microsecond=0)
+        served = self._served.get(":".join(key))
+        if served is not None and served[0] == etag:
+            modified = served[1]  # the same bytes as served before: the same date
+        elif served is not None and modified <= served[1]:
             # The content changed with no newer date in the data (a subscription, a meeting
-            # removed): Last-Modified must still move, or If-Modified-Since clients keep a stale
-            # copy. It becomes the real moment of the rebuild, to the second.
+            # removed, maybe while the bot was stopped): Last-Modified must still move, or
+            # If-Modified-Since clients keep a stale copy. It becomes the real moment of the
+            # rebuild, to the second.
             clock = self.agenda.clock
             now = clock.to_real(clock.now()).replace(microsecond=0)
-            modified = max(now, previous.last_modified + timedelta(seconds=1))
-        http_date = format_datetime(modified.astimezone(UTC), usegmt=True)
+            modified = max(now, served[1] + timedelta(seconds=1))
+        if served != (etag, modified):
+            self._remember(":".join(key), etag, modified)
+        http_date = format_datetime(modified, usegmt=True)
         feed = Feed(written.content, etag, modified, name, http_date)
         self._cache[key] = (version, feed)
         return feed
+
+    def _remember(self, key: str, etag: str, modified: datetime) -> None:
+        self._served[key] = (etag, modified)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # built outside the bot (export): nothing to keep
+            return
+        task = loop.create_task(self.store.save_feed_state(key, etag, int(modified.timestamp())))
+        self._saving.add(task)
+        task.add_done_callback(self._saved)
+
+    def _saved(self, task: asyncio.Task[None]) -> None:
+        self._saving.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("a feed's Last-Modified was not saved", exc_info=task.exception())
 
     # -- /calendar link, /calendar revoke --------------------------------------------------------
 

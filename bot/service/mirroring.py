@@ -373,7 +373,7 @@ class Mirror:
         if meeting is None or not meeting.when.precision.has_day:
             return None
         names = [agenda.bodies[b].label for b in meeting.bodies if b in agenda.bodies]
-        return event_shape(meeting, now, names)
+        return event_shape(meeting, now, names, agenda.ladders.length_of(meeting.kind))
 
     async def _apply(self, guild: str, step: Step, synced: Synced) -> None:
         assert self.board is not None

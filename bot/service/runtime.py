@@ -141,6 +141,7 @@ class Runtime:
         await editor.load()
         attendance = Attendance(agenda, events, mirror)
         feeds = Feeds(agenda, store, reminders.audience, changes, site_url, feed_refresh)
+        await feeds.load()
         runner = CommandRunner(agenda, commands, feeds, editor, follower, mirror, attendance)
         runtime = cls(
             agenda,
@@ -240,6 +241,7 @@ class Runtime:
                 log.exception("stopping %s failed", stop)
         await self.stop_watching()
         with contextlib.suppress(DatabaseLost):  # already said; nothing can be recorded
+            await self.feeds.flush()
             await self.engine.stop()
         await self.store.close()
 

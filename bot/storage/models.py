@@ -232,3 +232,14 @@ class Attendance(Base):
     owner: Mapped[str] = mapped_column(String(40), primary_key=True)
     answer: Mapped[str] = mapped_column(String(8))
     updated: Mapped[int] = mapped_column(BigInteger)
+
+
+class FeedState(Base):
+    """What a feed last was (ETag) and since when (Last-Modified, epoch seconds): kept across
+    restarts so that Last-Modified never goes backwards for a client's copy."""
+
+    __tablename__ = "feed_states"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)  # "body:ptc", "personal:…"
+    etag: Mapped[str] = mapped_column(String(80))
+    modified: Mapped[int] = mapped_column(BigInteger)

@@ -27,6 +27,7 @@ from .migrate import migration_lock, sqlite_file, upgrade
 from .models import (
     Counter,
     Delivery,
+    FeedState,
     FeedToken,
     GuildSetting,
     MeetingSnapshot,
@@ -343,6 +344,19 @@ class Store:
                 )
                 for key, value in snapshots.items()
             )
+            await session.commit()
+
+    # -- what each feed last was ----------------------------------------------------------------
+
+    async def feed_states(self) -> dict[str, tuple[str, int]]:
+        """Feed key -> (ETag, Last-Modified in epoch seconds)."""
+        async with self._sessions() as session:
+            rows = await session.execute(select(FeedState.key, FeedState.etag, FeedState.modified))
+            return {key: (etag, modified) for key, etag, modified in rows}
+
+    async def save_feed_state(self, key: str, etag: str, modified: int) -> None:
+        async with self._sessions() as session:
+            await session.merge(FeedState(key=key, etag=etag, modified=modified))
             await session.commit()
 
     # -- personal calendar feeds -----------------------------------------------------------------

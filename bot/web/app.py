@@ -120,6 +120,9 @@ def make_app(feeds: Feeds, pages: Pages, limits: Limits = Limits()) -> web.Appli
 
     async def meeting_file(request: web.Request) -> web.StreamResponse:
         ident = request.match_info["ident"]
+        undated = pages.undated(ident)
+        if undated is not None:
+            return undated
         return _feed(request, feeds.public("meeting", ident), f"{ident}.ics", download=True)
 
     async def personal_feed(request: web.Request) -> web.StreamResponse:

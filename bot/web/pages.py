@@ -19,7 +19,8 @@ from bot.service import AgendaService, Feeds
 
 HERE = Path(__file__).resolve().parent
 HTML = "text/html"
-UTC_TIMES = PlainTimes(ZoneInfo("UTC"))  # readers' zones are unknown: venue time and UTC
+# Readers' zones are unknown: venue time and UTC, which is called UTC and not "your time".
+UTC_TIMES = PlainTimes(ZoneInfo("UTC"), reader_label="")
 PAST_SHOWN = 30
 
 
@@ -62,7 +63,7 @@ class Pages:
         agenda = self.agenda.agenda
         return MeetingView(
             meeting,
-            when_text(meeting.when, UTC_TIMES),
+            when_text(meeting.when, UTC_TIMES, now),
             relative_text(meeting.when, now, UTC_TIMES),
             meeting.status_at(now).value,
             " / ".join(agenda.body_label(b) for b in meeting.bodies),
@@ -149,6 +150,24 @@ class Pages:
             body=self._icon,
             content_type="image/svg+xml",
             headers={"Cache-Control": "public, max-age=86400"},
+        )
+
+    def undated(self, ident: str) -> web.Response | None:
+        """For the calendar file of a meeting without a day: a 404 page that says so and offers
+        its body's feed, which will carry it once the day is announced. None otherwise."""
+        found = self.agenda.agenda.meetings.get(ident)
+        if found is None or found.when.precision.has_day:
+            return None
+        agenda = self.agenda.agenda
+        lead = found.bodies[0]
+        https, webcal = self.feeds.addresses(f"/feeds/body/{lead}.ics")
+        return self._page(
+            "undated.html",
+            status=404,
+            view=self._view(found, self.agenda.clock.now(), Counter()),
+            body_name=agenda.bodies[lead].label if lead in agenda.bodies else lead,
+            body_https=https,
+            body_webcal=webcal,
         )
 
     def not_found(self) -> web.Response:

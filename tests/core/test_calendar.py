@@ -194,16 +194,21 @@ def test_fold_never_splits_a_character_and_unfolds_back(line):
     assert folded.replace("\r\n ", "") == line
 
 
-def test_timed_event_without_end_is_written_without_dtend(mini):
-    # An exact start and no end: an instant, not an invented hour.
+def test_a_timed_meeting_without_an_end_lasts_the_data_sets_duration_for_its_kind(mini):
+    # Regression (issue 15): no DTEND and no DURATION, so khal showed an hour and ical.js and
+    # calcurse nothing; the length is now the data set's ([durations], 1 hour by default).
+    from dataclasses import replace
     from zoneinfo import ZoneInfo
 
-    from bot.core import When
+    from bot.core import Kind, When
 
     meeting = mini.meetings["board-12"]
     instant = When.exact(datetime(2016, 3, 4, 14), None, ZoneInfo("Europe/Brussels"))
-    changed = type(meeting)(
-        **{**{f: getattr(meeting, f) for f in meeting.__slots__}, "when": instant}
-    )
+    changed = replace(meeting, when=instant)
     event = parse(write_calendar(mini, [changed], name="x").content).walk("VEVENT")[0]
     assert "DTEND" not in event
+    assert event["DURATION"].dt == timedelta(hours=1)
+    ladders = replace(mini.ladders, lengths={Kind.SESSION: timedelta(hours=3)})
+    longer = replace(mini, ladders=ladders)
+    event = parse(write_calendar(longer, [changed], name="x").content).walk("VEVENT")[0]
+    assert event["DURATION"].dt == timedelta(hours=3)

@@ -227,6 +227,33 @@ def test_ladder_problems(ladders, expected):
     assert any(expected in problem for problem in problems), problems
 
 
+@pytest.mark.parametrize(
+    ("durations", "expected"),
+    [
+        ({"seminar": "1h"}, "field 'seminar': unknown kind of meeting"),
+        ({"session": 3}, "field 'session': must be a length such as"),
+        ({"session": "0m"}, "field 'session': "),
+        ({"session": "three hours"}, "field 'session': 'three hours' is not a lead time"),
+    ],
+)
+def test_duration_problems(durations, expected):
+    extra = {"ladders.toml": {"durations": durations}}
+    problems = problems_of(documents(meeting(), extra=extra))
+    assert any(expected in problem for problem in problems), problems
+
+
+def test_durations_default_to_an_hour_and_may_be_set_per_kind():
+    from datetime import timedelta
+
+    from bot.core import Kind
+
+    agenda = build_agenda(
+        documents(meeting(), extra={"ladders.toml": {"durations": {"session": "2h30m"}}})
+    )
+    assert agenda.ladders.length_of(Kind.SESSION) == timedelta(hours=2, minutes=30)
+    assert agenda.ladders.length_of(Kind.WORKSHOP) == timedelta(hours=1)
+
+
 def test_ladders_are_sorted_longest_first_and_default_applies_to_missing_kinds():
     from datetime import timedelta
 

@@ -13,7 +13,7 @@ def test_next_reply_text(mini_service):
     reply = mini_service.next_meeting()
     assert reply.title == "Under way: Regional workshop, Americas"
     assert reply.fields[0].value == (
-        "Mon 29 Feb – Tue 1 Mar 2016 · Cancún, Mexico · confirmed · under way (day 2 of 2)\n"
+        "Mon 29 Feb – Tue 1 Mar 2016 · Cancún, Mexico · confirmed · under way, day 2 of 2\n"
         "`/meeting workshop-west`"
     )
     assert reply.fields[1].name == "After that"

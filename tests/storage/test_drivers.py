@@ -100,6 +100,9 @@ async def test_reminders_settings_snapshots_and_feed_tokens(database_url):
         assert await store.feed_owner(token + "x") is None
         assert await store.revoke_feed_tokens("discord:1", NOW) == 1
         assert await store.feed_owner(token) is None
+        await store.save_feed_state("personal:discord:1", '"e1"', 1_450_000_000)
+        await store.save_feed_state("personal:discord:1", '"e2"', 1_450_000_001)
+        assert await store.feed_states() == {"personal:discord:1": ('"e2"', 1_450_000_001)}
     finally:
         await store.close()
 

@@ -3,6 +3,7 @@
 import hashlib
 from dataclasses import replace
 from datetime import timedelta
+from email.utils import parsedate_to_datetime
 
 import icalendar
 import pytest
@@ -41,7 +42,6 @@ async def test_the_whole_agenda_feed(site, wco, wco_as_announced):
         ("/feeds/body/ptc.ics", {"ptc-207-208", "ptc-209-210", "ptc-211-212", "ptc-ec-joint-2016"}),
         ("/feeds/topic/3d-printing.ics", {"ptc-209-210"}),
         ("/meetings/ptc-211-212.ics", {"ptc-211-212"}),
-        ("/meetings/pc-74.ics", set()),  # no date known yet: an empty calendar, which fills later
     ],
 )
 async def test_scoped_feeds(site, path, expected):
@@ -277,3 +277,40 @@ def test_clients_are_told_apart_behind_a_proxy_and_grouped_by_ipv6_prefix():
     assert key("10.0.0.1", "203.0.113.9") == "10.0.0.1"  # not trusted unless configured
     assert key("2001:db8:1:2::5") == key("2001:db8:1:2:ffff::9") == "2001:db8:1:2::/64"
     assert key("::ffff:192.0.2.7") == "192.0.2.7"
+
+
+async def test_last_modified_never_goes_backwards_after_a_restart(wco, tmp_path):
+    # Regression (issue 15): a meeting removed from the data while the bot was stopped left the
+    # feed's Last-Modified where it was, so If-Modified-Since clients got 304 and kept it.
+    site = await open_site(wco, tmp_path)
+    try:
+        _, first, body = await site.get("/feeds/body/ptc.ics")
+        assert b"ptc-211-212@" in body
+        unchanged = await site.get("/feeds/body/wto.ics")
+    finally:
+        await site.http.close()
+        await site.runtime.stop()
+    gone = "ptc-211-212"
+    without = replace(
+        wco,
+        meetings={k: v for k, v in wco.meetings.items() if k != gone},
+        records={k: v for k, v in wco.records.items() if k != gone},
+    )
+    site = await open_site(without, tmp_path)
+    try:
+        since = {"If-Modified-Since": first["Last-Modified"]}
+        status, again, body = await site.get("/feeds/body/ptc.ics", headers=since)
+        assert status == 200 and b"ptc-211-212@" not in body
+        assert again["ETag"] != first["ETag"]
+        assert parsedate_to_datetime(again["Last-Modified"]) > parsedate_to_datetime(
+            first["Last-Modified"]
+        )
+        # A feed whose bytes did not change keeps its date, and its 304, across the restart.
+        _, same, _ = await site.get("/feeds/body/wto.ics")
+        assert (same["ETag"], same["Last-Modified"]) == (
+            unchanged[1]["ETag"],
+            unchanged[1]["Last-Modified"],
+        )
+    finally:
+        await site.http.close()
+        await site.runtime.stop()

@@ -93,3 +93,35 @@ async def test_text_from_the_data_is_escaped(site, wco):
     await site.runtime.replace_agenda(revised(wco, "pc-74", summary="<script>alert(1)</script>"))
     _, _, body = await site.get("/meetings/pc-74")
     assert b"<script>" not in body and b"&lt;script&gt;" in body
+
+
+async def test_the_page_calls_utc_utc_not_your_time(mini, tmp_path):
+    # Regression (issue 15): the page said "13:00-16:30 UTC your time" to every reader, though
+    # without a script the server cannot know a reader's zone.
+    from bot.core import FixedClock
+    from tests.conftest import MINI_DAY
+
+    site = await open_site(mini, tmp_path, FixedClock(MINI_DAY))
+    try:
+        _, _, body = await site.get("/meetings/board-12")
+        html = body.decode()
+        assert (
+            "Fri 4 Mar 2016, 14:00–17:30 CET (Brussels time); Fri 4 Mar 2016, 13:00–16:30 UTC"
+            in (html)
+        )
+        assert "your time" not in html
+    finally:
+        await site.http.close()
+        await site.runtime.stop()
+
+
+async def test_the_calendar_file_of_an_undated_meeting_is_a_404_that_offers_its_bodys_feed(site):
+    # Regression (issue 15): it answered 200 with an empty VCALENDAR.
+    status, headers, body = await site.get("/meetings/pc-74.ics")
+    html = body.decode()
+    assert status == 404 and headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "<h1>Date not known yet</h1>" in html
+    assert "has no day yet (date TBA)" in html
+    assert 'href="webcal://' in html and "/feeds/body/policy-commission.ics" in html
+    dated, _, _ = await site.get("/meetings/ptc-211-212.ics")
+    assert dated == 200
