@@ -6,7 +6,7 @@ Pure: the service lists the server's events, asks `plan` what to do, and does it
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -270,9 +270,12 @@ def plan(
         elif meeting_id not in in_window:
             steps.append(Delete(event.id, meeting_id))
         else:
-            # Discord has no way back from ACTIVE: a meeting moved later keeps its event going.
+            # Discord has no way back from ACTIVE: a meeting moved later keeps its event going,
+            # and an event under way keeps its start.
             moved = shape.status is not event.status and event.status is EventStatus.SCHEDULED
             status = shape.status if moved else None
+            if event.status is EventStatus.ACTIVE:
+                shape = replace(shape, start=event.start)
             if status is not None or shape.differs(event):
                 steps.append(Edit(event.id, shape, status))
     again = {s.meeting_id for s in steps if isinstance(s, Forget)}  # e.g. a cancel undone

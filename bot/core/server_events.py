@@ -117,11 +117,26 @@ def mirror_reply(
     return Reply(title="Mirroring the agenda", body="\n".join(lines))
 
 
-def mirror_off_reply(deleted: int) -> Reply:
+def mirror_off_reply(deleted: int, problem: str = "") -> Reply:
+    if problem:
+        return error(
+            "Mirror stopped, but events remain",
+            f"{deleted} event(s) were deleted; the others could not be: {problem} "
+            "Run `/events mirror off` again to delete them.",
+        )
     return Reply(
         title="Mirror stopped",
         body=f"{deleted} event(s) of the agenda were deleted from this server's Events list. "
         "Subscriptions made by pressing Interested stay.",
+    )
+
+
+def mirror_saved_reply(count: int, scope: str) -> Reply:
+    return Reply(
+        title="Mirroring the agenda",
+        body=f"Saved: the next {count} dated meetings of {scope}. The bot's process that sends "
+        "the reminders brings this server's Events list in line within a minute; "
+        "`/events status` shows how it went.",
     )
 
 

@@ -1,13 +1,14 @@
 """The service: loads the data set and answers every command for every adapter."""
 
 from .agenda import AUTOCOMPLETE_LIMIT, AgendaService, OptionError
+from .board import BoardError, EventBoard
 from .caller import CONSOLE_CALLER, Caller
 from .changes import ChangeLog
 from .datafiles import BUNDLED_DATA, load_agenda, load_library
 from .editing import AgendaEditor, revisions_by_meeting
 from .feeds import Feed, Feeds
 from .following import Follower, FollowSettings
-from .mirroring import BoardError, EventBoard, Mirror
+from .mirroring import Mirror
 from .reminders import Message, Reminders, Sender
 from .runner import CommandRunner, lost_reply
 from .runtime import Runtime

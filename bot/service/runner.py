@@ -26,7 +26,7 @@ from .caller import CONSOLE_CALLER, Caller
 from .editing import AgendaEditor
 from .feeds import Feeds
 from .following import Follower
-from .mirroring import Mirror
+from .mirror_commands import MirrorCommands
 from .subscriptions import ReminderCommands
 
 Handler = Callable[[Caller, dict[str, Any], TimeStyle | None], Awaitable[Reply]]
@@ -43,7 +43,7 @@ class CommandRunner:
         feeds: Feeds | None = None,
         editor: AgendaEditor | None = None,
         follower: Follower | None = None,
-        mirror: Mirror | None = None,
+        mirror: MirrorCommands | None = None,
         attendance: Attendance | None = None,
     ) -> None:
         self.agenda = agenda
@@ -171,12 +171,12 @@ def _follower_handlers(follower: Follower) -> dict[str, Handler]:
     return {"follow": follow, "unfollow": unfollow, "following": following}
 
 
-def _mirror_handlers(mirror: Mirror) -> dict[str, Handler]:
+def _mirror_handlers(mirror: MirrorCommands) -> dict[str, Handler]:
     async def status(who: Caller, values: dict[str, Any], times: TimeStyle | None) -> Reply:
         return await mirror.status(who)
 
     async def switch_mirror(who: Caller, values: dict[str, Any], times: TimeStyle | None) -> Reply:
-        return await mirror.mirror(who, **values)
+        return await mirror.mirror_events(who, **values)
 
     def switch(setting: str) -> Handler:
         async def handle(who: Caller, values: dict[str, Any], times: TimeStyle | None) -> Reply:

@@ -28,12 +28,14 @@ from schedules import LEASE, RETRY_FIRST, Ledger, ReminderEngine
 
 from .agenda import AgendaService
 from .attendance import Attendance
+from .board import EventBoard
 from .changes import Announcer, ChangeLog
 from .datafiles import load_library
 from .editing import AgendaEditor
 from .feeds import Feeds
 from .following import Follower, FollowSettings
-from .mirroring import EventBoard, Mirror
+from .mirror_commands import MirrorCommands
+from .mirroring import Mirror
 from .reminders import Reminders, Sender
 from .runner import CommandRunner
 from .subscriptions import ReminderCommands
@@ -142,7 +144,9 @@ class Runtime:
         attendance = Attendance(agenda, events, mirror)
         feeds = Feeds(agenda, store, reminders.audience, changes, site_url, feed_refresh)
         await feeds.load()
-        runner = CommandRunner(agenda, commands, feeds, editor, follower, mirror, attendance)
+        runner = CommandRunner(
+            agenda, commands, feeds, editor, follower, MirrorCommands(mirror), attendance
+        )
         runtime = cls(
             agenda,
             store,

@@ -211,14 +211,15 @@ class MirroredEvent(Base):
 
 
 class EventInterest(Base):
-    """A member interested on a meeting's event; `subscribed` when that made their
-    subscription (taking the interest back then removes it)."""
+    """A member interested on a meeting's event (the event it was pressed on); `subscribed`
+    when that made their subscription (taking the interest back then removes it)."""
 
     __tablename__ = "event_interest"
 
     guild_id: Mapped[str] = mapped_column(String(30), primary_key=True)
     meeting_id: Mapped[str] = mapped_column(String(80), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(30), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(30))
     subscribed: Mapped[bool] = mapped_column(Boolean, default=False)
 
 

@@ -11,6 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from .models import Attendance, EventInterest, EventMirror, MirroredEvent
+from .store import raise_counter, read_counter
+
+MIRRORS = "mirrors"  # the counter of servers' settings: another process sees them change
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +46,12 @@ class ServerEvents:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self.seen = 0  # the settings' counter as this process last read it
+
+    async def changed_elsewhere(self) -> bool:
+        """Whether settings were saved since `mirroring` last read them (by any process)."""
+        async with self._sessions() as session:
+            return await read_counter(session, MIRRORS) != self.seen
 
     # -- settings --------------------------------------------------------------------------------
 
@@ -54,6 +63,7 @@ class ServerEvents:
     async def mirroring(self) -> list[MirrorRow]:
         """The servers whose mirror is on."""
         async with self._sessions() as session:
+            self.seen = await read_counter(session, MIRRORS)
             rows = await session.scalars(
                 select(EventMirror).where(EventMirror.mirror).order_by(EventMirror.guild_id)
             )
@@ -72,6 +82,8 @@ class ServerEvents:
             for name, value in changes.items():
                 setattr(row, name, value)
             try:
+                await session.flush()
+                await raise_counter(session, MIRRORS)
                 await session.commit()
             except IntegrityError:  # saved at the same moment elsewhere: change that one
                 await session.rollback()
@@ -128,6 +140,7 @@ class ServerEvents:
                     MirroredEvent.guild_id == guild_id, MirroredEvent.dismissed
                 )
             )
+            await raise_counter(session, MIRRORS)
             await session.commit()
 
     async def meeting_of(self, guild_id: str, event_id: str) -> str | None:
@@ -141,23 +154,55 @@ class ServerEvents:
 
     # -- interest ----------------------------------------------------------------------------------
 
-    async def interested(self, guild_id: str, meeting_id: str) -> dict[str, bool]:
-        """user id -> whether their interest made their subscription."""
+    async def interested(self, guild_id: str, meeting_id: str, event_id: str) -> dict[str, bool]:
+        """Who pressed Interested on this event of the meeting: user id -> whether that made
+        their subscription. (Presses on an earlier event of the meeting are not asked back.)"""
         async with self._sessions() as session:
             rows = await session.execute(
                 select(EventInterest.user_id, EventInterest.subscribed).where(
-                    EventInterest.guild_id == guild_id, EventInterest.meeting_id == meeting_id
+                    EventInterest.guild_id == guild_id,
+                    EventInterest.meeting_id == meeting_id,
+                    EventInterest.event_id == event_id,
                 )
             )
             return {user: subscribed for user, subscribed in rows}
 
     async def add_interest(
-        self, guild_id: str, meeting_id: str, user_id: str, subscribed: bool
+        self, guild_id: str, meeting_id: str, event_id: str, user_id: str, subscribed: bool
     ) -> None:
+        """A press on `event_id`; a subscription made by an earlier press stays its own."""
+        async with self._sessions() as session:
+            earlier = await session.get(EventInterest, (guild_id, meeting_id, user_id))
+            subscribed = subscribed or (earlier is not None and earlier.subscribed)
         row = EventInterest(
-            guild_id=guild_id, meeting_id=meeting_id, user_id=user_id, subscribed=subscribed
+            guild_id=guild_id,
+            meeting_id=meeting_id,
+            user_id=user_id,
+            event_id=event_id,
+            subscribed=subscribed,
         )
         await self._put(row)
+
+    async def hand_over(self, meeting_id: str, user_id: str) -> None:
+        """The subscription a press made now belongs to the member's other presses on the
+        meeting (in other servers): the last one taken back removes it."""
+        async with self._sessions() as session:
+            await session.execute(
+                update(EventInterest)
+                .where(EventInterest.meeting_id == meeting_id, EventInterest.user_id == user_id)
+                .values(subscribed=True)
+            )
+            await session.commit()
+
+    async def interested_anywhere(self, meeting_id: str, user_id: str) -> bool:
+        """Whether the member is interested on the meeting's event in any server."""
+        async with self._sessions() as session:
+            found = await session.scalar(
+                select(func.count()).where(
+                    EventInterest.meeting_id == meeting_id, EventInterest.user_id == user_id
+                )
+            )
+            return bool(found)
 
     async def remove_interest(self, guild_id: str, meeting_id: str, user_id: str) -> bool | None:
         """Whether the removed interest had made a subscription; None if there was none."""

@@ -208,3 +208,14 @@ def test_the_servers_cap_leaves_meetings_out_and_says_how_many():
     listed = {f"x{i}": remote(other, f"x{i}", ours=False) for i in range(98)}
     planned = plan(wanted, lambda m: None, {}, listed)
     assert planned.creates == 2 and planned.left_out == 1
+
+
+def test_an_event_under_way_keeps_its_start():
+    (a,) = shapes(meeting("a"))
+    started = replace(a, status=EventStatus.ACTIVE)
+    early = remote(started, "e1", start=a.start + timedelta(hours=5))  # made late, started
+    assert plan([started], lambda m: None, {"a": Link("e1")}, {"e1": early}).steps == ()
+    renamed = replace(started, name="Renamed")
+    assert plan([renamed], lambda m: None, {"a": Link("e1")}, {"e1": early}).steps == (
+        Edit("e1", replace(renamed, start=early.start), None),
+    )

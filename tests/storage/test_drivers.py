@@ -157,12 +157,23 @@ async def test_servers_events_interest_and_attendance(database_url):
         assert list(await events.links("g1")) == ["ptc-211"]
         await events.unlink("g1")
         assert await events.links("g1") == {}
-        await events.add_interest("g1", "ptc-211", "7", True)
-        await events.add_interest("g1", "ptc-211", "7", True)  # the same press twice
-        await events.add_interest("g1", "ptc-211", "8", False)
-        assert await events.interested("g1", "ptc-211") == {"7": True, "8": False}
+        assert await events.changed_elsewhere()  # settings saved since they were last read
+        await events.mirroring()
+        assert not await events.changed_elsewhere()
+        await events.add_interest("g1", "ptc-211", "900", "7", True)
+        await events.add_interest("g1", "ptc-211", "900", "7", True)  # the same press twice
+        await events.add_interest("g1", "ptc-211", "900", "8", False)
+        assert await events.interested("g1", "ptc-211", "900") == {"7": True, "8": False}
+        # Pressed again on the meeting's next event: the subscription stays the press's own.
+        await events.add_interest("g1", "ptc-211", "902", "7", False)
+        assert await events.interested("g1", "ptc-211", "900") == {"8": False}
+        assert await events.interested("g1", "ptc-211", "902") == {"7": True}
+        assert await events.interested_anywhere("ptc-211", "7")
+        await events.hand_over("ptc-211", "8")
+        assert await events.interested("g1", "ptc-211", "900") == {"8": True}
         assert await events.remove_interest("g1", "ptc-211", "7") is True
         assert await events.remove_interest("g1", "ptc-211", "7") is None
+        assert not await events.interested_anywhere("ptc-211", "7")
         await events.attend("g2", "ptc-211", "discord:1", "yes", 10)
         await events.attend("g2", "ptc-211", "discord:2", "maybe", 11)
         await events.attend("g2", "ptc-211", "discord:1", "no", 12)  # changed their mind

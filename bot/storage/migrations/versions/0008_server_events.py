@@ -41,11 +41,14 @@ def upgrade() -> None:
         sa.Column("guild_id", sa.String(length=30), nullable=False),
         sa.Column("meeting_id", sa.String(length=80), nullable=False),
         sa.Column("user_id", sa.String(length=30), nullable=False),
+        sa.Column("event_id", sa.String(length=30), nullable=False),
         sa.Column("subscribed", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint(
             "guild_id", "meeting_id", "user_id", name=op.f("pk_event_interest")
         ),
     )
+    counters = sa.table("counters", sa.column("name", sa.String), sa.column("value", sa.BigInteger))
+    op.bulk_insert(counters, [{"name": "mirrors", "value": 0}])
     op.create_table(
         "attendance",
         sa.Column("guild_id", sa.String(length=30), nullable=False),
@@ -58,6 +61,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM counters WHERE name = 'mirrors'")
     op.drop_table("attendance")
     op.drop_table("event_interest")
     op.drop_index("ix_mirrored_events_event", table_name="mirrored_events")
