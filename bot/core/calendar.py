@@ -7,6 +7,9 @@ ics 0.7.3 has defects; each is worked around once, here, and named after its ups
 - ics-py #215: no line folding at 75 octets.
 - Events live in a set, so their order (and that of CATEGORIES) is random.
 - A one-day all-day event is written without DTEND; we always write the exclusive end.
+- Aware times are written in UTC; a timed meeting's are rewritten in its venue's zone (TZID),
+  with that zone's VTIMEZONE (made by icalendar from the IANA data, for the years used), so that
+  calendar applications show the venue's time and follow its daylight-saving changes.
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
+import icalendar
 import ics
 from ics.alarm import DisplayAlarm
 from ics.grammar.parse import ContentLine
@@ -67,8 +71,8 @@ def write_calendar(
 ) -> CalendarFile:
     """An iCalendar file of `meetings`; those without a known day are left out and reported.
 
-    The output depends only on its inputs: DTSTAMP is each meeting's last change (RFC 5545 makes
-    it equal to LAST-MODIFIED when there is no METHOD), so the same agenda gives the same bytes.
+    The output depends only on its inputs: DTSTAMP is each meeting's last change, when this
+    instance of it was made, so the same agenda gives the same bytes (and the same ETag).
     `alarms` adds the ladder's VALARMs, or `alarm_leads`' (a subscriber's own); `changes` raises
     SEQUENCE and LAST-MODIFIED for changes the bot observed; `refresh` tells calendar
     applications how often to fetch a subscribed feed again.
@@ -80,6 +84,7 @@ def write_calendar(
     included.sort(key=lambda m: (m.when.sort_key(), m.id))
     calendar = ics.Calendar(creator=PRODID)
     calendar.extra.append(ContentLine("CALSCALE", value="GREGORIAN"))
+    calendar.extra.append(ContentLine("METHOD", value="PUBLISH"))
     # Readers show X-WR-CALNAME raw (icalendar does not unescape it): write it plain, one line.
     calendar.extra.append(ContentLine("X-WR-CALNAME", value=" ".join(name.split())))
     if refresh is not None:
@@ -92,10 +97,11 @@ def write_calendar(
         leads = lambda meeting: agenda.ladders.for_kind(meeting.kind)  # noqa: E731
     seen = changes or {}
     events = "".join(
-        _serialize(_event(agenda, meeting, leads, seen.get(meeting.id))) + "\r\n"
+        _in_venue_time(meeting, _serialize(_event(agenda, meeting, leads, seen.get(meeting.id))))
+        + "\r\n"
         for meeting in included
     )
-    text = head + events + "END:VCALENDAR\r\n"
+    text = head + _timezones(included) + events + "END:VCALENDAR\r\n"
     return CalendarFile(fold(text).encode("utf-8"), tuple(included), tuple(left_out))
 
 
@@ -148,6 +154,37 @@ def _event(
                 DisplayAlarm(trigger=-lead, display_text=f"{meeting.title} ({_in(lead)})")
             )
     return event
+
+
+def _in_venue_time(meeting: Meeting, text: str) -> str:
+    """A timed meeting's DTSTART and DTEND in its venue's zone (TZID) rather than UTC."""
+    when = meeting.when
+    if when.precision is not Precision.EXACT:
+        return text
+    for name, instant in (("DTSTART", when.start_utc), ("DTEND", when.end_utc)):
+        if instant is None:
+            continue
+        utc = f"{name}:{instant:%Y%m%dT%H%M%S}Z"
+        local = f"{name};TZID={when.zone.key}:{instant.astimezone(when.zone):%Y%m%dT%H%M%S}"
+        text = text.replace(utc, local, 1)
+    return text
+
+
+def _timezones(meetings: Sequence[Meeting]) -> str:
+    """A VTIMEZONE for each zone a timed meeting is in, covering the years of its meetings."""
+    years: dict[str, list[int]] = {}
+    for meeting in meetings:
+        when = meeting.when
+        if when.precision is Precision.EXACT and when.first_day and when.last_day:
+            years.setdefault(when.zone.key, []).extend((when.first_day.year, when.last_day.year))
+    parts = []
+    for key in sorted(years):
+        first, last = min(years[key]), max(years[key])
+        zone = icalendar.Timezone.from_tzid(
+            key, first_date=date(first, 1, 1), last_date=date(last + 1, 1, 1)
+        )
+        parts.append(zone.to_ical().decode("utf-8"))
+    return "".join(parts)
 
 
 def _summary(meeting: Meeting) -> str:

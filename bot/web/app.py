@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import gzip
 import logging
 import socket
 import time
@@ -163,25 +165,58 @@ def _feed(
     private: bool = False,
     download: bool = False,
 ) -> web.StreamResponse:
-    """The feed, or 304 when the client's copy is current; 404 (saying nothing) when unknown."""
+    """The feed (compressed when the client takes gzip: each representation has its own ETag),
+    or 304 when the client's copy is current; 404 (saying nothing) when unknown."""
     if feed is None:
         raise web.HTTPNotFound()
+    zipped = accepts_gzip(request.headers.get("Accept-Encoding", ""))
     headers = {
-        "ETag": feed.etag,
+        "ETag": _gzip_tag(feed.etag) if zipped else feed.etag,
         "Last-Modified": feed.http_date,
         "Cache-Control": f"{'private' if private else 'public'}, max-age=300",
         "Content-Disposition": f'{"attachment" if download else "inline"}; filename="{filename}"',
+        "Vary": "Accept-Encoding",
     }
     if _not_modified(request, feed):
         return web.Response(status=304, headers=headers)
+    if zipped:
+        headers["Content-Encoding"] = "gzip"
+        return web.Response(body=_gzipped(feed.content), headers={**headers, "Content-Type": ICS})
     return web.Response(body=feed.content, headers={**headers, "Content-Type": ICS})
+
+
+def accepts_gzip(header: str) -> bool:
+    """Whether an Accept-Encoding header takes gzip (`gzip;q=0` refuses it)."""
+    for part in header.split(","):
+        name, _, params = part.strip().partition(";")
+        if name.strip().lower() in ("gzip", "x-gzip", "*"):
+            quality = params.strip().lower().removeprefix("q=")
+            return not params.strip() or _quality(quality) > 0
+    return False
+
+
+def _quality(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return 1.0
+
+
+def _gzip_tag(etag: str) -> str:
+    return etag[:-1] + '-gzip"'
+
+
+@functools.lru_cache(maxsize=32)
+def _gzipped(content: bytes) -> bytes:
+    """The same bytes give the same compressed bytes (mtime 0), built once per feed version."""
+    return gzip.compress(content, compresslevel=6, mtime=0)
 
 
 def _not_modified(request: web.Request, feed: Feed) -> bool:
     tags = request.headers.get("If-None-Match")
     if tags is not None:
         offered = {tag.strip().removeprefix("W/") for tag in tags.split(",")}
-        return "*" in offered or feed.etag in offered
+        return bool({"*", feed.etag, _gzip_tag(feed.etag)} & offered)
     since = request.headers.get("If-Modified-Since")
     if since is None:
         return False

@@ -4,8 +4,9 @@ against the model."""
 import os
 import subprocess
 import sys
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
@@ -90,8 +91,9 @@ def test_every_dated_meeting_is_in_the_calendar_as_the_model_says(request, agend
             assert start == meeting.when.first_day
             assert end == meeting.when.last_day + timedelta(days=1)
         else:
+            # Timed: the venue's wall time with its zone, the same instant.
             assert start == meeting.when.start_utc
-            assert start.utcoffset() == timedelta(0)
+            assert str(start.tzinfo) == meeting.when.zone.key
 
 
 @pytest.mark.parametrize(
@@ -141,13 +143,6 @@ def test_bundled_meetings_keep_their_venue_days(wco, meeting_id, first, last):
     assert days == [first]
     event = events_by_uid(calendar)[f"{meeting_id}@{wco.dataset.uid_domain}"]
     assert event["DTEND"].dt == last + timedelta(days=1)
-
-
-def test_exact_times_are_written_in_utc(mini):
-    calendar = parse(write_calendar(mini, mini.meetings.values(), name="x").content)
-    event = events_by_uid(calendar)["board-12@test-forum.invalid"]
-    assert event["DTSTART"].to_ical() == b"20160304T130000Z"
-    assert event["DTEND"].to_ical() == b"20160304T163000Z"
 
 
 def test_lines_are_folded_at_75_octets_with_crlf(mini):
@@ -212,3 +207,17 @@ def test_a_timed_meeting_without_an_end_lasts_the_data_sets_duration_for_its_kin
     longer = replace(mini, ladders=ladders)
     event = parse(write_calendar(longer, [changed], name="x").content).walk("VEVENT")[0]
     assert event["DURATION"].dt == timedelta(hours=3)
+
+
+def test_timed_meetings_are_in_their_venues_zone_with_its_vtimezone(mini):
+    calendar = parse(write_calendar(mini, mini.meetings.values(), name="x").content)
+    assert calendar["METHOD"] == "PUBLISH"
+    zones = [str(zone["TZID"]) for zone in calendar.walk("VTIMEZONE")]
+    assert zones == ["Europe/Brussels"]  # the zones of timed meetings only, once each
+    board = events_by_uid(calendar)["board-12@test-forum.invalid"]
+    start = board["DTSTART"]
+    assert start.params["TZID"] == "Europe/Brussels"
+    assert start.dt == datetime(2016, 3, 4, 14, tzinfo=ZoneInfo("Europe/Brussels"))
+    assert start.dt.astimezone(UTC) == datetime(2016, 3, 4, 13, tzinfo=UTC)
+    workshop = events_by_uid(calendar)["workshop-west@test-forum.invalid"]
+    assert workshop["DTSTART"].params["VALUE"] == "DATE"  # all-day stays dates

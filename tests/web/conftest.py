@@ -34,8 +34,10 @@ class Site:
     def base(self) -> str:
         return f"http://127.0.0.1:{self.server.port}"
 
-    async def get(self, path: str, **kwargs):
-        async with self.http.get(self.base + path, **kwargs) as response:
+    async def get(self, path: str, headers=None, **kwargs):
+        """Uncompressed unless the test asks (aiohttp's client offers gzip by itself)."""
+        headers = {"Accept-Encoding": "identity", **(headers or {})}
+        async with self.http.get(self.base + path, headers=headers, **kwargs) as response:
             return response.status, response.headers, await response.read()
 
 

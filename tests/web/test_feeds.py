@@ -1,5 +1,6 @@
 """Calendar feeds over HTTP, read back with icalendar and checked against the model."""
 
+import gzip
 import hashlib
 from dataclasses import replace
 from datetime import timedelta
@@ -314,3 +315,36 @@ async def test_last_modified_never_goes_backwards_after_a_restart(wco, tmp_path)
     finally:
         await site.http.close()
         await site.runtime.stop()
+
+
+async def test_feeds_are_gzipped_for_clients_that_take_it_with_their_own_etag(site):
+    _, plain, body = await site.get("/feeds/body/ptc.ics")
+    async with site.http.get(
+        site.base + "/feeds/body/ptc.ics",
+        headers={"Accept-Encoding": "gzip"},
+        auto_decompress=False,
+    ) as response:
+        zipped = await response.read()
+        headers = response.headers
+    assert headers["Content-Encoding"] == "gzip" and headers["Vary"] == "Accept-Encoding"
+    assert gzip.decompress(zipped) == body
+    assert headers["ETag"] == plain["ETag"][:-1] + '-gzip"' != plain["ETag"]
+    status, _, _ = await site.get(
+        "/feeds/body/ptc.ics",
+        headers={"If-None-Match": headers["ETag"], "Accept-Encoding": "gzip"},
+    )
+    assert status == 304
+    refused = {"Accept-Encoding": "gzip;q=0, identity"}
+    _, headers, _ = await site.get("/feeds/body/ptc.ics", headers=refused)
+    assert "Content-Encoding" not in headers and headers["ETag"] == plain["ETag"]
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [("gzip", True), ("deflate, gzip;q=0.5", True), ("gzip;q=0", False), ("br", False),
+     ("*", True), ("", False), ("gzip;q=abc", True)],
+)  # fmt: skip
+def test_accept_encoding(header, expected):
+    from bot.web.app import accepts_gzip
+
+    assert accepts_gzip(header) is expected
