@@ -142,6 +142,7 @@ def make_app(feeds: Feeds, pages: Pages, limits: Limits = Limits()) -> web.Appli
         ("/", pages.index),
         (r"/meetings/{ident:[a-z0-9-]+}", pages.meeting),
         (r"/topics/{ident:[a-z0-9-]+}", pages.topic),
+        (r"/bodies/{ident:[a-z0-9-]+}", pages.body),
         ("/static/site.css", pages.stylesheet),
         ("/static/favicon.svg", pages.icon),
         ("/favicon.ico", pages.icon),

@@ -41,7 +41,7 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",  # personal feed addresses carry a secret
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'self'; img-src 'self'; connect-src 'self'; "
-        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     ),
     "X-Frame-Options": "DENY",
 }

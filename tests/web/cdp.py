@@ -95,6 +95,26 @@ class Page:
             raise RuntimeError(f"page script failed: {result['exceptionDetails']}")
         return result["result"].get("value")
 
+    async def submit(self, script: str) -> None:
+        """Run a script that leaves the page (a form submitted) and wait for the next one."""
+        loaded = self.expect("Page.loadEventFired")
+        await self.evaluate(script)
+        await asyncio.wait_for(loaded, timeout=30)
+
+    async def size(self, width: int, height: int, *, mobile: bool) -> None:
+        await self.send(
+            "Emulation.setDeviceMetricsOverride",
+            width=width,
+            height=height,
+            deviceScaleFactor=1,
+            mobile=mobile,
+        )
+
+    async def colour_scheme(self, scheme: str) -> None:
+        """Emulate `prefers-color-scheme` ("dark", "light")."""
+        features = [{"name": "prefers-color-scheme", "value": scheme}]
+        await self.send("Emulation.setEmulatedMedia", features=features)
+
     async def screenshot(self, path: Path) -> Path:
         shot = await self.send("Page.captureScreenshot", format="png", captureBeyondViewport=True)
         await asyncio.to_thread(_write, path, base64.b64decode(shot["data"]))
@@ -139,13 +159,7 @@ async def browser_page(profile: Path, width: int = 412, height: int = 915) -> As
             reader = asyncio.create_task(_read(socket, {"": browser, attached["sessionId"]: page}))
             for domain in ("Page", "Runtime", "Log", "Network"):
                 await page.send(f"{domain}.enable")
-            await page.send(
-                "Emulation.setDeviceMetricsOverride",
-                width=width,
-                height=height,
-                deviceScaleFactor=1,
-                mobile=True,
-            )
+            await page.size(width, height, mobile=True)
             try:
                 yield page
             finally:

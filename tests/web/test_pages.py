@@ -125,3 +125,83 @@ async def test_the_calendar_file_of_an_undated_meeting_is_a_404_that_offers_its_
     assert 'href="webcal://' in html and "/feeds/body/policy-commission.ics" in html
     dated, _, _ = await site.get("/meetings/ptc-211-212.ics")
     assert dated == 200
+
+
+async def test_the_agenda_filters_by_body_kind_topic_and_words(site):
+    _, _, body = await site.get("/?body=ptc&kind=session")
+    html = body.decode()
+    upcoming = html.split('id="upcoming"')[1].split('id="past"')[0]
+    assert re.findall(r'class="title" href="/meetings/([a-z0-9-]+)"', upcoming) == ["ptc-211-212"]
+    assert '<option value="ptc" selected>' in html and 'href="/">Show everything</a>' in html
+    _, _, body = await site.get("/?q=mercator+programme")
+    upcoming = body.decode().split('id="upcoming"')[1].split('id="past"')[0]
+    assert "rtfw-wca-2015" in upcoming and "ptc-211-212" not in upcoming  # as /search finds
+    _, _, body = await site.get("/?body=nobody&kind=party")
+    html = body.decode()
+    assert "No body has the id &#39;nobody&#39;." in html
+    assert "&#39;party&#39; is not a kind of meeting." in html
+
+
+async def test_the_zone_chosen_is_shown_and_remembered_in_a_cookie(mini, tmp_path):
+    from bot.core import FixedClock
+    from tests.conftest import MINI_DAY
+
+    site = await open_site(mini, tmp_path, FixedClock(MINI_DAY))
+    try:
+        _, headers, body = await site.get("/meetings/board-12?tz=America/New_York")
+        assert 'tz="America/New_York"' in headers["Set-Cookie"]
+        assert "Max-Age=31536000" in headers["Set-Cookie"]
+        assert "08:00–11:30 EST (New York time)" in body.decode()
+        remembered = {"Cookie": "tz=America/New_York"}
+        _, headers, body = await site.get("/meetings/board-12", headers=remembered)
+        assert "Set-Cookie" not in headers and "(New York time)" in body.decode()
+        _, headers, body = await site.get("/meetings/board-12?tz=Mars/Olympus", headers=remembered)
+        html = body.decode()
+        assert "&#39;Mars/Olympus&#39; is not a time zone" in html and "13:00–16:30 UTC" in html
+        _, headers, _ = await site.get("/?tz=UTC", headers=remembered)
+        assert 'tz=""' in headers["Set-Cookie"] and "Max-Age=0" in headers["Set-Cookie"]
+    finally:
+        await site.http.close()
+        await site.runtime.stop()
+
+
+async def test_a_body_has_its_page_with_its_meetings_and_feed(site):
+    status, _, body = await site.get("/bodies/ptc")
+    html = body.decode()
+    assert status == 200
+    assert "<h1>Permanent Technical Committee (PTC)</h1>" in html
+    assert "/feeds/body/ptc.ics" in html and 'href="webcal://' in html
+    assert 'href="/meetings/ptc-211-212"' in html.split("<h2>Held</h2>")[0]
+    assert 'href="/meetings/ptc-209-210"' in html.split("<h2>Held</h2>")[1]
+    _, _, body = await site.get("/meetings/ptc-211-212")
+    assert 'href="/bodies/ptc"' in body.decode()
+    missing, _, _ = await site.get("/bodies/nothing-here")
+    assert missing == 404
+
+
+async def test_a_dated_meeting_offers_google_calendar_and_an_undated_one_does_not(site):
+    _, _, body = await site.get("/meetings/ptc-211-212")
+    link = re.search(r'href="(https://calendar\.google\.com/[^"]+)"', body.decode())
+    assert link is not None
+    address = link.group(1).replace("&amp;", "&")
+    assert "action=TEMPLATE" in address and "dates=20160302%2F20160305" in address
+    assert "text=Permanent%20Technical%20Committee%2C%20211th%2F212th%20Sessions" in address
+    _, _, body = await site.get("/meetings/pc-74")
+    assert "calendar.google.com" not in body.decode()
+
+
+async def test_past_meetings_are_paged(wco, tmp_path):
+    from bot.web import pages
+
+    site = await open_site(wco, tmp_path)
+    original, pages.PAST_SHOWN = pages.PAST_SHOWN, 2
+    try:
+        _, _, body = await site.get("/")
+        html = body.decode()
+        assert "Page 1 of " in html and 'href="/?past=2#past">Older</a>' in html
+        _, _, body = await site.get("/?past=2")
+        assert 'href="/?past=1#past">Newer</a>' in body.decode()
+    finally:
+        pages.PAST_SHOWN = original
+        await site.http.close()
+        await site.runtime.stop()
