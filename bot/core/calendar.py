@@ -27,7 +27,7 @@ from ics.grammar.parse import ContentLine
 from .formatting import day_text
 from .histories import latest_change_text
 from .model import Agenda, Meeting, Status
-from .when import Precision, format_lead
+from .when import Precision, format_lead, repeated
 
 PRODID = "-//agenda-bot//agenda-bot 0.1//EN"
 MEDIA_TYPE = "text/calendar; charset=utf-8"
@@ -164,9 +164,11 @@ def _in_venue_time(meeting: Meeting, text: str) -> str:
     for name, instant in (("DTSTART", when.start_utc), ("DTEND", when.end_utc)):
         if instant is None:
             continue
+        wall = instant.astimezone(when.zone).replace(tzinfo=None)
+        if repeated(wall, when.zone):
+            continue  # a wall time that happens twice means its first: the second stays in UTC
         utc = f"{name}:{instant:%Y%m%dT%H%M%S}Z"
-        local = f"{name};TZID={when.zone.key}:{instant.astimezone(when.zone):%Y%m%dT%H%M%S}"
-        text = text.replace(utc, local, 1)
+        text = text.replace(utc, f"{name};TZID={when.zone.key}:{wall:%Y%m%dT%H%M%S}", 1)
     return text
 
 

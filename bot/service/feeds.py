@@ -7,11 +7,9 @@ change; its ETag is a digest of its bytes, so a calendar application that alread
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -24,7 +22,6 @@ from .audience import Audience, covers
 from .caller import Caller
 from .changes import ChangeLog
 
-log = logging.getLogger(__name__)
 PERSONAL_WORDS = frozenset({"me", "mine", "my", "personal", "my subscriptions"})
 
 
@@ -58,9 +55,9 @@ class Feeds:
         self.base_url = base_url.rstrip("/") if base_url is not None else None
         self.refresh = refresh
         self._cache: dict[tuple[str, str], tuple[tuple[int, int], Feed]] = {}
-        # What each feed was when it last changed (ETag, Last-Modified), also before a restart.
+        # What each feed was when it last changed (ETag, Last-Modified), as recorded in the
+        # database: by this process, another one serving the same database, or before a restart.
         self._served: dict[str, tuple[str, datetime]] = {}
-        self._saving: set[asyncio.Task[None]] = set()
 
     async def load(self) -> None:
         """What the feeds were when the bot last ran."""
@@ -69,10 +66,30 @@ class Feeds:
             for key, (etag, modified) in (await self.store.feed_states()).items()
         }
 
-    async def flush(self) -> None:
-        """Wait for the feeds' states being saved (at stop)."""
-        while self._saving:
-            await asyncio.gather(*self._saving, return_exceptions=True)
+    async def served(self, kind: str, ident: str = "") -> Feed | None:
+        """A public feed as the site serves it, its date agreed in the database (see `_agreed`)."""
+        feed = self.public(kind, ident)
+        return None if feed is None else await self._agreed((kind, ident), feed)
+
+    async def _agreed(self, key: tuple[str, str], feed: Feed) -> Feed:
+        """The feed with the Last-Modified every process serving this database gives its bytes:
+        the first to serve a version records its date, the others take it; a new version's date
+        is never earlier than the last one recorded."""
+        name = ":".join(key)
+        if self._served.get(name) == (feed.etag, feed.last_modified):
+            return feed
+        etag, modified = await self.store.record_feed_state(
+            name, feed.etag, int(feed.last_modified.timestamp())
+        )
+        agreed = datetime.fromtimestamp(modified, UTC)
+        self._served[name] = (etag, agreed)
+        if etag != feed.etag or agreed == feed.last_modified:
+            return feed  # another process has already moved on to a newer version
+        changed = replace(feed, last_modified=agreed, http_date=format_datetime(agreed, True))
+        cached = self._cache.get(key)
+        if cached is not None and cached[1] is feed:
+            self._cache[key] = (cached[0], changed)
+        return changed
 
     # -- feeds -----------------------------------------------------------------------------------
 
@@ -108,7 +125,8 @@ class Feeds:
         owner = await self.store.feed_owner(token)
         if owner is None:
             return None
-        return self._cached(("personal", owner), lambda: self._personal(owner))
+        key = ("personal", owner)
+        return await self._agreed(key, self._cached(key, lambda: self._personal(owner)))
 
     def _personal(
         self, owner: str
@@ -176,27 +194,10 @@ class Feeds:
             clock = self.agenda.clock
             now = clock.to_real(clock.now()).replace(microsecond=0)
             modified = max(now, served[1] + timedelta(seconds=1))
-        if served != (etag, modified):
-            self._remember(":".join(key), etag, modified)
         http_date = format_datetime(modified, usegmt=True)
         feed = Feed(written.content, etag, modified, name, http_date)
         self._cache[key] = (version, feed)
         return feed
-
-    def _remember(self, key: str, etag: str, modified: datetime) -> None:
-        self._served[key] = (etag, modified)
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # built outside the bot (export): nothing to keep
-            return
-        task = loop.create_task(self.store.save_feed_state(key, etag, int(modified.timestamp())))
-        self._saving.add(task)
-        task.add_done_callback(self._saved)
-
-    def _saved(self, task: asyncio.Task[None]) -> None:
-        self._saving.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.warning("a feed's Last-Modified was not saved", exc_info=task.exception())
 
     # -- /calendar link, /calendar revoke --------------------------------------------------------
 

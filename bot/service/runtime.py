@@ -245,7 +245,6 @@ class Runtime:
                 log.exception("stopping %s failed", stop)
         await self.stop_watching()
         with contextlib.suppress(DatabaseLost):  # already said; nothing can be recorded
-            await self.feeds.flush()
             await self.engine.stop()
         await self.store.close()
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.sql import Executable
 
 from .models import Attendance, EventInterest, EventMirror, MirroredEvent
 from .store import raise_counter, read_counter
@@ -116,22 +117,18 @@ class ServerEvents:
         await self._put(row)
 
     async def dismiss(self, guild_id: str, meeting_id: str) -> None:
-        async with self._sessions() as session:
-            await session.execute(
-                update(MirroredEvent)
-                .where(MirroredEvent.guild_id == guild_id, MirroredEvent.meeting_id == meeting_id)
-                .values(dismissed=True)
-            )
-            await session.commit()
+        await self._run(
+            update(MirroredEvent)
+            .where(MirroredEvent.guild_id == guild_id, MirroredEvent.meeting_id == meeting_id)
+            .values(dismissed=True)
+        )
 
     async def unlink(self, guild_id: str, meeting_id: str | None = None) -> None:
         """Forget one meeting's event, or (None) every one of the server's, dismissed too."""
         conditions = [MirroredEvent.guild_id == guild_id]
         if meeting_id is not None:
             conditions.append(MirroredEvent.meeting_id == meeting_id)
-        async with self._sessions() as session:
-            await session.execute(delete(MirroredEvent).where(*conditions))
-            await session.commit()
+        await self._run(delete(MirroredEvent).where(*conditions))
 
     async def clear_dismissed(self, guild_id: str) -> None:
         async with self._sessions() as session:
@@ -186,13 +183,11 @@ class ServerEvents:
     async def hand_over(self, meeting_id: str, user_id: str) -> None:
         """The subscription a press made now belongs to the member's other presses on the
         meeting (in other servers): the last one taken back removes it."""
-        async with self._sessions() as session:
-            await session.execute(
-                update(EventInterest)
-                .where(EventInterest.meeting_id == meeting_id, EventInterest.user_id == user_id)
-                .values(subscribed=True)
-            )
-            await session.commit()
+        await self._run(
+            update(EventInterest)
+            .where(EventInterest.meeting_id == meeting_id, EventInterest.user_id == user_id)
+            .values(subscribed=True)
+        )
 
     async def interested_anywhere(self, meeting_id: str, user_id: str) -> bool:
         """Whether the member is interested on the meeting's event in any server."""
@@ -247,6 +242,11 @@ class ServerEvents:
                 .group_by(Attendance.guild_id, Attendance.meeting_id)
             )
             return {(guild, meeting): count for guild, meeting, count in rows}
+
+    async def _run(self, statement: Executable) -> None:
+        async with self._sessions() as session:
+            await session.execute(statement)
+            await session.commit()
 
     async def _put(self, row: EventInterest | Attendance | MirroredEvent) -> None:
         """Insert the row, or replace the one with its key; written twice at the same moment

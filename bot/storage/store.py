@@ -13,7 +13,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, event, select, update
+from sqlalchemy import case, delete, event, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
@@ -354,10 +356,28 @@ class Store:
             rows = await session.execute(select(FeedState.key, FeedState.etag, FeedState.modified))
             return {key: (etag, modified) for key, etag, modified in rows}
 
-    async def save_feed_state(self, key: str, etag: str, modified: int) -> None:
+    async def record_feed_state(self, key: str, etag: str, modified: int) -> tuple[str, int]:
+        """Record that a feed is now `etag`, last modified at `modified`, in one statement that
+        every process serving the database goes through: the same ETag keeps the date first
+        recorded; a new one gets `modified`, or a second past the last date if that is not later.
+        Returns what is recorded."""
+        insert = postgresql_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
+        new = insert(FeedState).values(key=key, etag=etag, modified=modified)
+        statement = new.on_conflict_do_update(
+            index_elements=[FeedState.key],
+            set_={
+                "etag": new.excluded.etag,
+                "modified": case(
+                    (FeedState.etag == new.excluded.etag, FeedState.modified),
+                    (new.excluded.modified > FeedState.modified, new.excluded.modified),
+                    else_=FeedState.modified + 1,
+                ),
+            },
+        ).returning(FeedState.etag, FeedState.modified)
         async with self._sessions() as session:
-            await session.merge(FeedState(key=key, etag=etag, modified=modified))
+            row = (await session.execute(statement)).one()
             await session.commit()
+            return str(row[0]), int(row[1])
 
     # -- personal calendar feeds -----------------------------------------------------------------
 

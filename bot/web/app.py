@@ -114,18 +114,19 @@ def make_app(feeds: Feeds, pages: Pages, limits: Limits = Limits()) -> web.Appli
     app.on_response_prepare.append(_secure)
 
     async def agenda_feed(request: web.Request) -> web.StreamResponse:
-        return _feed(request, feeds.public("all"), "agenda.ics")
+        return _feed(request, await feeds.served("all"), "agenda.ics")
 
     async def scoped_feed(request: web.Request) -> web.StreamResponse:
         kind, ident = request.match_info["kind"], request.match_info["ident"]
-        return _feed(request, feeds.public(kind, ident), f"{kind}-{ident}.ics")
+        return _feed(request, await feeds.served(kind, ident), f"{kind}-{ident}.ics")
 
     async def meeting_file(request: web.Request) -> web.StreamResponse:
         ident = request.match_info["ident"]
         undated = pages.undated(ident)
         if undated is not None:
             return undated
-        return _feed(request, feeds.public("meeting", ident), f"{ident}.ics", download=True)
+        feed = await feeds.served("meeting", ident)
+        return _feed(request, feed, f"{ident}.ics", download=True)
 
     async def personal_feed(request: web.Request) -> web.StreamResponse:
         feed = await feeds.personal(request.match_info["token"])
@@ -171,14 +172,15 @@ def _feed(
     if feed is None:
         raise web.HTTPNotFound()
     zipped = accepts_gzip(request.headers.get("Accept-Encoding", ""))
+    etag = _gzip_tag(feed.etag) if zipped else feed.etag
     headers = {
-        "ETag": _gzip_tag(feed.etag) if zipped else feed.etag,
+        "ETag": etag,
         "Last-Modified": feed.http_date,
         "Cache-Control": f"{'private' if private else 'public'}, max-age=300",
         "Content-Disposition": f'{"attachment" if download else "inline"}; filename="{filename}"',
         "Vary": "Accept-Encoding",
     }
-    if _not_modified(request, feed):
+    if _not_modified(request, feed, etag):
         return web.Response(status=304, headers=headers)
     if zipped:
         headers["Content-Encoding"] = "gzip"
@@ -187,12 +189,16 @@ def _feed(
 
 
 def accepts_gzip(header: str) -> bool:
-    """Whether an Accept-Encoding header takes gzip (`gzip;q=0` refuses it)."""
+    """Whether an Accept-Encoding header takes gzip: named (`gzip;q=0` refuses it), else by
+    `*`."""
+    qualities: dict[str, float] = {}
     for part in header.split(","):
         name, _, params = part.strip().partition(";")
-        if name.strip().lower() in ("gzip", "x-gzip", "*"):
-            quality = params.strip().lower().removeprefix("q=")
-            return not params.strip() or _quality(quality) > 0
+        quality = params.strip().lower().removeprefix("q=")
+        qualities[name.strip().lower()] = _quality(quality) if params.strip() else 1.0
+    for name in ("gzip", "x-gzip", "*"):
+        if name in qualities:
+            return qualities[name] > 0
     return False
 
 
@@ -213,11 +219,12 @@ def _gzipped(content: bytes) -> bytes:
     return gzip.compress(content, compresslevel=6, mtime=0)
 
 
-def _not_modified(request: web.Request, feed: Feed) -> bool:
+def _not_modified(request: web.Request, feed: Feed, etag: str) -> bool:
+    """Whether the client's copy is the representation about to be sent (`etag`)."""
     tags = request.headers.get("If-None-Match")
     if tags is not None:
         offered = {tag.strip().removeprefix("W/") for tag in tags.split(",")}
-        return bool({"*", feed.etag, _gzip_tag(feed.etag)} & offered)
+        return "*" in offered or etag in offered
     since = request.headers.get("If-Modified-Since")
     if since is None:
         return False

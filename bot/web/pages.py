@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -101,6 +101,7 @@ class Pages:
         reader = reader_of(request)
         chosen = filter_of(request, set(agenda.bodies), set(agenda.topics))
         upcoming, past, pages = self._listed(chosen, now)
+        chosen = replace(chosen, past_page=min(chosen.past_page, pages))  # past the last: the last
         going = await self.going()
         return self._page(
             "index.html",
@@ -127,7 +128,8 @@ class Pages:
         upcoming = list(library.index.upcoming(now, chosen.where, size=100_000).items)
         past = list(library.index.past(now, chosen.where, size=100_000).items)
         if chosen.words:
-            found = library.search.search(chosen.words).hits
+            every = len(library.agenda.meetings) + len(library.agenda.topics)
+            found = library.search.search(chosen.words, limit=max(1, every)).hits
             meetings = {hit.id for hit in found if hit.kind == "meeting"}
             upcoming = [m for m in upcoming if m.id in meetings]
             past = [m for m in past if m.id in meetings]
@@ -157,7 +159,9 @@ class Pages:
             body_https=https,
             body_webcal=webcal,
             cancelled=cancelled,
-            google=None if cancelled else google_link(found, page),
+            google=None
+            if cancelled
+            else google_link(found, page, agenda.ladders.length_of(found.kind)),
             outcome=found.outcome_at(now),
             history=entries(agenda, found, reader.times),
         )

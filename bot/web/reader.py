@@ -3,10 +3,10 @@ then remembered in a cookie), a filter (body, kind, topic, words), and which pag
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from urllib.parse import quote, urlencode
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
 from aiohttp import web
 
@@ -21,13 +21,14 @@ from bot.core import (
     resolve_zone,
 )
 from bot.core.formatting import place
-from bot.core.text import whole_number
+from bot.core.text import tokens, whole_number
 
 ZONE_COOKIE = "tz"
 ZONE_KEPT = timedelta(days=365)
 # Without a zone chosen: venue time and UTC, which is called UTC and not "your time".
 UTC_TIMES = PlainTimes(ZoneInfo("UTC"), reader_label="")
 GOOGLE = "https://calendar.google.com/calendar/render"
+_ZONES = frozenset(available_timezones()) - {"localtime", "Factory"}
 
 
 @dataclass(frozen=True)
@@ -39,21 +40,43 @@ class Reader:
 
 
 def reader_of(request: web.Request) -> Reader:
-    """The zone asked for in the address, else the one remembered, else UTC."""
+    """The zone asked for in the address, else the one remembered, else UTC. A zone that is
+    not one of the IANA names (a typo, "localtime") is said, and the remembered one kept."""
     asked = request.query.get(ZONE_COOKIE)
-    text = clean_input(asked if asked is not None else request.cookies.get(ZONE_COOKIE, ""), 60)
+    kept = _zone(request.cookies.get(ZONE_COOKIE, ""))
+    if asked is None:
+        if kept is None:  # none, or not a zone: forget it
+            return Reader(UTC_TIMES, remember="" if ZONE_COOKIE in request.cookies else None)
+        return _reading(kept, None)
+    text = clean_input(asked, 60)
     if not text or text.upper() == "UTC":
-        return Reader(UTC_TIMES, remember="" if asked is not None else None)
-    try:
-        zone = resolve_zone(text)
-    except UnknownZoneError:
+        return Reader(UTC_TIMES, remember="")
+    zone = _zone(text)
+    if zone is None:
         problem = f"'{text}' is not a time zone; use a name such as Europe/Brussels."
-        return Reader(UTC_TIMES, remember="" if asked is None else None, problem=problem)
-    times = PlainTimes(zone, reader_label=f"({place(zone)} time)")
-    return Reader(times, zone.key, zone.key if asked is not None else None)
+        reading = _reading(kept, None) if kept is not None else Reader(UTC_TIMES)
+        return replace(reading, problem=problem)
+    return _reading(zone, zone.key)
+
+
+def _zone(text: str) -> ZoneInfo | None:
+    name = clean_input(text, 60)
+    if not name or name.upper() == "UTC":
+        return None
+    try:
+        zone = resolve_zone(name)
+    except UnknownZoneError:
+        return None
+    return zone if zone.key in _ZONES else None
+
+
+def _reading(zone: ZoneInfo, remember: str | None) -> Reader:
+    return Reader(PlainTimes(zone, reader_label=f"({place(zone)} time)"), zone.key, remember)
 
 
 def remember(response: web.Response, reader: Reader) -> web.Response:
+    """The cookie set or cleared as the reader asked; the page depends on it (Vary)."""
+    response.headers["Vary"] = "Cookie"
     if reader.remember == "":
         response.del_cookie(ZONE_COOKIE, path="/")
     elif reader.remember is not None:
@@ -113,11 +136,15 @@ def filter_of(request: web.Request, bodies: set[str], topics: set[str]) -> Filte
         topic = ""
     page = whole_number(query.get("past", "1"), 1, 10_000) or 1
     words = clean_input(query.get("q", ""), 200)
+    if words and not tokens(words):
+        problems.append("Those words have nothing to look for: use letters or numbers.")
+        words = ""
     return Filter(body, kind, topic, words, page, tuple(problems))
 
 
-def google_link(meeting: Meeting, page: str | None) -> str | None:
-    """An "add to Google Calendar" address for a dated meeting (its page in the details)."""
+def google_link(meeting: Meeting, page: str | None, length: timedelta) -> str | None:
+    """An "add to Google Calendar" address for a dated meeting (its page in the details); one
+    known by its start only lasts `length`, as in the calendar files."""
     when = meeting.when
     if when.start_utc is None or when.end_utc is None or not when.precision.has_day:
         return None
@@ -126,7 +153,7 @@ def google_link(meeting: Meeting, page: str | None) -> str | None:
         last = when.last_day + timedelta(days=1)
         dates = f"{when.first_day:%Y%m%d}/{last:%Y%m%d}"
     else:
-        end = when.end_utc if when.end_utc > when.start_utc else when.start_utc
+        end = when.end_utc if when.end_utc > when.start_utc else when.start_utc + length
         dates = f"{when.start_utc:%Y%m%dT%H%M%SZ}/{end:%Y%m%dT%H%M%SZ}"
     details = meeting.summary[:500]
     if page:

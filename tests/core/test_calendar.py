@@ -221,3 +221,22 @@ def test_timed_meetings_are_in_their_venues_zone_with_its_vtimezone(mini):
     assert start.dt.astimezone(UTC) == datetime(2016, 3, 4, 13, tzinfo=UTC)
     workshop = events_by_uid(calendar)["workshop-west@test-forum.invalid"]
     assert workshop["DTSTART"].params["VALUE"] == "DATE"  # all-day stays dates
+
+
+def test_a_time_that_happens_twice_is_written_as_the_instant_it_is(mini):
+    # Regression (review): 01:30 on 1 November 2015 in New York happens twice; written as a
+    # local time with TZID it means the first, an hour early for the second.
+    from dataclasses import replace
+
+    from bot.core import When
+
+    second = datetime(2015, 11, 1, 6, 30, tzinfo=UTC)  # 01:30 EST, after clocks went back
+    meeting = replace(
+        mini.meetings["board-12"],
+        when=When.at(second, second + timedelta(hours=1), ZoneInfo("America/New_York")),
+    )
+    event = parse(write_calendar(mini, [meeting], name="x").content).walk("VEVENT")[0]
+    assert event["DTSTART"].dt == second  # in UTC, the one form that cannot be misread
+    assert "TZID" not in event["DTSTART"].params
+    assert event["DTEND"].params["TZID"] == "America/New_York"  # 02:30 happens once
+    assert event["DTEND"].dt.astimezone(UTC) == second + timedelta(hours=1)

@@ -100,9 +100,14 @@ async def test_reminders_settings_snapshots_and_feed_tokens(database_url):
         assert await store.feed_owner(token + "x") is None
         assert await store.revoke_feed_tokens("discord:1", NOW) == 1
         assert await store.feed_owner(token) is None
-        await store.save_feed_state("personal:discord:1", '"e1"', 1_450_000_000)
-        await store.save_feed_state("personal:discord:1", '"e2"', 1_450_000_001)
-        assert await store.feed_states() == {"personal:discord:1": ('"e2"', 1_450_000_001)}
+        record = store.record_feed_state
+        assert await record("all:", '"e1"', 1_450_000_000) == ('"e1"', 1_450_000_000)
+        # The same bytes keep their first date; another process's later date does not stick.
+        assert await record("all:", '"e1"', 1_450_000_500) == ('"e1"', 1_450_000_000)
+        assert await record("all:", '"e2"', 1_450_000_900) == ('"e2"', 1_450_000_900)
+        # New bytes with an earlier date (a process that had not seen e2): still later.
+        assert await record("all:", '"e3"', 1_450_000_000) == ('"e3"', 1_450_000_901)
+        assert await store.feed_states() == {"all:": ('"e3"', 1_450_000_901)}
     finally:
         await store.close()
 

@@ -71,3 +71,15 @@ async def site(wco, tmp_path):
     yield opened
     await opened.http.close()
     await opened.runtime.stop()
+
+
+@pytest.fixture
+async def mini_site(mini, tmp_path):
+    """The small test data set (a timed meeting in Brussels among them), as of its own day."""
+    from bot.core import FixedClock
+    from tests.conftest import MINI_DAY
+
+    opened = await open_site(mini, tmp_path, FixedClock(MINI_DAY))
+    yield opened
+    await opened.http.close()
+    await opened.runtime.stop()

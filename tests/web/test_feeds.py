@@ -9,7 +9,7 @@ from email.utils import parsedate_to_datetime
 import icalendar
 import pytest
 
-from bot.core import Status, When
+from bot.core import FixedClock, Status, When
 from bot.core.revisions import MeetingRecord, view_at
 from bot.service import CONSOLE_CALLER
 from tests.conftest import revised
@@ -348,3 +348,54 @@ def test_accept_encoding(header, expected):
     from bot.web.app import accepts_gzip
 
     assert accepts_gzip(header) is expected
+
+
+class AheadClock(FixedClock):
+    """A second process whose real clock runs half a minute ahead of the first's."""
+
+    def to_real(self, instant):
+        return super().to_real(instant) + timedelta(seconds=30)
+
+
+async def test_two_processes_give_the_same_bytes_the_same_date(wco, tmp_path):
+    # Regression (review): each process dated a new version from its own memory, so one ETag
+    # had two Last-Modified dates and a client holding the later one got a stale 304.
+    from tests.conftest import NEWS_DAY
+
+    first = await open_site(wco, tmp_path, FixedClock(NEWS_DAY))
+    second = await open_site(wco, tmp_path, AheadClock(NEWS_DAY))
+    path = "/feeds/body/ptc.ics"
+    try:
+        for site in (first, second):
+            await site.get(path)
+        gone = "ptc-211-212"
+        without = replace(
+            wco,
+            meetings={k: v for k, v in wco.meetings.items() if k != gone},
+            records={k: v for k, v in wco.records.items() if k != gone},
+        )
+        for site in (first, second):
+            await site.runtime.replace_agenda(without)
+        _, one, _ = await first.get(path)
+        _, other, _ = await second.get(path)
+        assert one["ETag"] == other["ETag"]
+        assert one["Last-Modified"] == other["Last-Modified"]
+    finally:
+        for site in (second, first):
+            await site.http.close()
+            await site.runtime.stop()
+
+
+async def test_a_304_is_only_for_the_representation_the_client_holds(site):
+    # Regression (review): the gzip tag matched an uncompressed request, and an explicit gzip
+    # lost to an earlier `*;q=0`.
+    from bot.web.app import accepts_gzip
+
+    _, plain, _ = await site.get("/feeds/body/ptc.ics")
+    zipped_tag = plain["ETag"][:-1] + '-gzip"'
+    status, headers, _ = await site.get(
+        "/feeds/body/ptc.ics", headers={"If-None-Match": zipped_tag}
+    )
+    assert status == 200 and headers["ETag"] == plain["ETag"]
+    assert accepts_gzip("*;q=0, gzip") and accepts_gzip("x-gzip;q=0, gzip")
+    assert not accepts_gzip("gzip;q=0, *")

@@ -95,24 +95,15 @@ async def test_text_from_the_data_is_escaped(site, wco):
     assert b"<script>" not in body and b"&lt;script&gt;" in body
 
 
-async def test_the_page_calls_utc_utc_not_your_time(mini, tmp_path):
+async def test_the_page_calls_utc_utc_not_your_time(mini_site):
     # Regression (issue 15): the page said "13:00-16:30 UTC your time" to every reader, though
     # without a script the server cannot know a reader's zone.
-    from bot.core import FixedClock
-    from tests.conftest import MINI_DAY
-
-    site = await open_site(mini, tmp_path, FixedClock(MINI_DAY))
-    try:
-        _, _, body = await site.get("/meetings/board-12")
-        html = body.decode()
-        assert (
-            "Fri 4 Mar 2016, 14:00–17:30 CET (Brussels time); Fri 4 Mar 2016, 13:00–16:30 UTC"
-            in (html)
-        )
-        assert "your time" not in html
-    finally:
-        await site.http.close()
-        await site.runtime.stop()
+    _, _, body = await mini_site.get("/meetings/board-12")
+    html = body.decode()
+    assert "Fri 4 Mar 2016, 14:00–17:30 CET (Brussels time); Fri 4 Mar 2016, 13:00–16:30 UTC" in (
+        html
+    )
+    assert "your time" not in html
 
 
 async def test_the_calendar_file_of_an_undated_meeting_is_a_404_that_offers_its_bodys_feed(site):
@@ -142,27 +133,21 @@ async def test_the_agenda_filters_by_body_kind_topic_and_words(site):
     assert "&#39;party&#39; is not a kind of meeting." in html
 
 
-async def test_the_zone_chosen_is_shown_and_remembered_in_a_cookie(mini, tmp_path):
-    from bot.core import FixedClock
-    from tests.conftest import MINI_DAY
-
-    site = await open_site(mini, tmp_path, FixedClock(MINI_DAY))
-    try:
-        _, headers, body = await site.get("/meetings/board-12?tz=America/New_York")
-        assert 'tz="America/New_York"' in headers["Set-Cookie"]
-        assert "Max-Age=31536000" in headers["Set-Cookie"]
-        assert "08:00–11:30 EST (New York time)" in body.decode()
-        remembered = {"Cookie": "tz=America/New_York"}
-        _, headers, body = await site.get("/meetings/board-12", headers=remembered)
-        assert "Set-Cookie" not in headers and "(New York time)" in body.decode()
-        _, headers, body = await site.get("/meetings/board-12?tz=Mars/Olympus", headers=remembered)
-        html = body.decode()
-        assert "&#39;Mars/Olympus&#39; is not a time zone" in html and "13:00–16:30 UTC" in html
-        _, headers, _ = await site.get("/?tz=UTC", headers=remembered)
-        assert 'tz=""' in headers["Set-Cookie"] and "Max-Age=0" in headers["Set-Cookie"]
-    finally:
-        await site.http.close()
-        await site.runtime.stop()
+async def test_the_zone_chosen_is_shown_and_remembered_in_a_cookie(mini_site):
+    site = mini_site
+    _, headers, body = await site.get("/meetings/board-12?tz=America/New_York")
+    assert 'tz="America/New_York"' in headers["Set-Cookie"]
+    assert "Max-Age=31536000" in headers["Set-Cookie"]
+    assert "08:00–11:30 EST (New York time)" in body.decode()
+    remembered = {"Cookie": "tz=America/New_York"}
+    _, headers, body = await site.get("/meetings/board-12", headers=remembered)
+    assert "Set-Cookie" not in headers and "(New York time)" in body.decode()
+    _, headers, body = await site.get("/meetings/board-12?tz=Mars/Olympus", headers=remembered)
+    html = body.decode()
+    assert "&#39;Mars/Olympus&#39; is not a time zone" in html
+    assert "(New York time)" in html  # the zone remembered stays
+    _, headers, _ = await site.get("/?tz=UTC", headers=remembered)
+    assert 'tz=""' in headers["Set-Cookie"] and "Max-Age=0" in headers["Set-Cookie"]
 
 
 async def test_a_body_has_its_page_with_its_meetings_and_feed(site):
@@ -201,7 +186,44 @@ async def test_past_meetings_are_paged(wco, tmp_path):
         assert "Page 1 of " in html and 'href="/?past=2#past">Older</a>' in html
         _, _, body = await site.get("/?past=2")
         assert 'href="/?past=1#past">Newer</a>' in body.decode()
+        # Past the last page: the last one, with links from there (regression, review).
+        _, _, body = await site.get("/?past=50")
+        html = body.decode()
+        last = int(re.search(r"Page (\d+) of (\d+)", html).group(2))
+        assert f"Page {last} of {last}" in html and f'href="/?past={last - 1}#past"' in html
     finally:
         pages.PAST_SHOWN = original
         await site.http.close()
         await site.runtime.stop()
+
+
+async def test_odd_zones_and_words_are_answered_sensibly(site):
+    # Regression (review): "localtime" was taken for a zone (the server's own); a bad zone
+    # dropped the remembered one; words with nothing to look for showed nothing, unsaid.
+    remembered = {"Cookie": "tz=America/New_York"}
+    _, headers, body = await site.get("/?tz=localtime", headers=remembered)
+    html = body.decode()
+    assert "Set-Cookie" not in headers and "&#39;localtime&#39; is not a time zone" in html
+    assert "America/New_York (your choice" in html and headers["Vary"] == "Cookie"
+    _, headers, body = await site.get("/?tz=Europe/Brussels")
+    assert 'tz="Europe/Brussels"' in headers["Set-Cookie"]
+    _, _, body = await site.get("/?q=!!&kind=session")
+    html = body.decode()
+    assert "Those words have nothing to look for" in html
+    _, _, body = await site.get("/?kind=milestone")
+    assert "Nothing in the past matches the filter." in body.decode()
+
+
+def test_google_gives_a_meeting_known_by_its_start_the_data_sets_length(mini):
+    # Regression (review): it got no length at all, though its calendar file has an hour.
+    from dataclasses import replace
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from bot.core import When
+    from bot.web.reader import google_link
+
+    start = When.exact(datetime(2016, 3, 4, 14), None, ZoneInfo("Europe/Brussels"))
+    meeting = replace(mini.meetings["board-12"], when=start)
+    link = google_link(meeting, None, timedelta(hours=1))
+    assert "dates=20160304T130000Z%2F20160304T140000Z" in link
