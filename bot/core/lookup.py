@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from .text import normalize
+from .text import STOPWORDS, normalize
 
 # Scores are rapidfuzz's 0-100 similarity; an exact (normalised) name scores 101 so it always wins.
 EXACT = 101.0
@@ -71,6 +71,11 @@ class NameIndex:
                 best[item_id] = Ranked(item_id, EXACT, key)
         words = [self._correct(word) for word in key.split()]
         candidates = self._candidates([w for w in words if w])
+        # A name matches what was typed only as far as it has the typed words: "Pacific Customs
+        # Forum" shares one word of three with "Customs Co-operation Council", and is not it.
+        typed = [w for w in key.split() if w not in STOPWORDS] or key.split()
+        found = [w for w, options in zip(key.split(), words, strict=True) if options and w in typed]
+        coverage = len(found) / len(typed)
         if candidates:
             corrected = " ".join(w[0] if w else "" for w in words).strip()
             subset = [self._names[i] for i in candidates]
@@ -78,7 +83,7 @@ class NameIndex:
                 corrected, subset, scorer=fuzz.WRatio, limit=limit * 3, score_cutoff=SUGGEST
             ):
                 # A corrected spelling is a guess: keep it just below an exact hit.
-                offer(candidates[position], min(float(score), 99.0))
+                offer(candidates[position], min(float(score), 99.0) * coverage)
         for _, score, index in process.extract(
             key, self._names, scorer=fuzz.QRatio, limit=limit, score_cutoff=70
         ):

@@ -206,7 +206,7 @@ class Renderer:
         query = resolution.query
         if names:
             listed = "\n".join(f"• {name}" for name in names)
-            text = f"Did you mean:\n{listed}"
+            text = f"Did you mean:\n{listed}\n\nOr look through everything: `/search {query}`."
         else:
             text = f"Nothing has a name close to that. Try `/search {query}`"
             text += "." if what == "body" else f" or `/{what}s`." if what == "topic" else "."

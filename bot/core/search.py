@@ -14,11 +14,8 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
 from .model import Agenda, Meeting, Topic
-from .text import tokens
+from .text import STOPWORDS, tokens
 
-STOPWORDS = frozenset(
-    ("a", "an", "and", "at", "by", "for", "from", "in", "is", "of", "on", "or", "the", "to")
-)
 _K1 = 1.2
 _B = 0.75
 MAX_RESULTS = 50
@@ -184,6 +181,7 @@ def _meeting_fields(agenda: Agenda, meeting: Meeting) -> list[tuple[str, int]]:
     parts = [(meeting.title, 3), (meeting.id.replace("-", " "), 2), (meeting.venue, 2)]
     parts += [(alias, 2) for alias in meeting.aliases]
     parts += [(meeting.summary, 1), (meeting.kind.label, 1)]
+    parts += [(meeting.confidence, 1), (meeting.outcome, 1)]  # read on its page, so searched
     parts += [(" ".join(str(n) for n in meeting.sessions), 2)]
     for body_id in meeting.bodies:
         body = agenda.bodies.get(body_id)
@@ -200,7 +198,7 @@ def _topic_fields(agenda: Agenda, topic: Topic) -> list[tuple[str, int]]:
     parts = [(topic.name, 3)]
     parts += [(alias, 2) for alias in topic.aliases]
     parts += [(keyword, 2) for keyword in topic.keywords]
-    parts += [(topic.summary, 1)]
+    parts += [(topic.summary, 1), (topic.confidence, 1)]
     parts += [(who, 1) for who in topic.involved]
     for body_id in topic.bodies:
         body = agenda.bodies.get(body_id)

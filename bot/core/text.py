@@ -19,6 +19,14 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+# Words that carry no name: left out of search terms, and not needed for a name to match.
+# The agenda is bilingual (English and French), so are these.
+STOPWORDS = frozenset(
+    {"a", "an", "and", "at", "by", "for", "from", "in", "is", "of", "on", "or", "the", "to"}
+    | {"d", "de", "des", "du", "en", "et", "l", "la", "le", "les", "sur"}
+)
+
+
 def normalize(text: str) -> str:
     """Fold, drop punctuation and ordinal suffixes: '211th PTC' -> '211 ptc'."""
     folded = _ORDINAL.sub(r"\1", fold(text))
