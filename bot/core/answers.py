@@ -21,9 +21,11 @@ from .histories import changes_reply, history_reply
 from .library import Library
 from .lookup import Resolution
 from .model import Kind, Status
+from .periods import Period, find_period
 from .queries import AgendaFilter, Page
 from .render import Renderer
 from .reply import Attachment, Reply, error
+from .search import Hit, SearchResult
 from .text import clean_input, normalize
 from .versions import VersionTable
 from .when import parse_lead
@@ -134,9 +136,35 @@ def search(asked: Asked, query: str = "", page: int = 1) -> Reply:
         return error(
             "What should I look for?", "Give some words, for example `/search future of customs`."
         )
-    result = asked.library.search.search(text)
+    period, words = find_period(text, asked.now)
+    if period is None:
+        result = asked.library.search.search(text)
+    else:
+        result = _in_period(asked, text, period, words)
     found = Page.of(result.hits, page)
-    return asked.render.search(result, found, asked.now, _command_text("search", query=text))
+    command = _command_text("search", query=text)
+    within = period.label if period is not None else ""
+    return asked.render.search(result, found, asked.now, command, within)
+
+
+def _in_period(asked: Asked, text: str, period: Period, words: str) -> SearchResult:
+    """The meetings of a period: those the other words find, best first; without other words,
+    every meeting of the period, in order."""
+    agenda = asked.library.agenda
+    held = {m.id for m in agenda.meetings.values() if period.holds(m)}
+    # Meetings whose days are known come first; one known by its month or year only may fall
+    # in the period, and follows.
+    vague = {i for i in held if not agenda.meetings[i].when.precision.has_day}
+    if not any(ch.isalnum() for ch in words):
+        ordered = [m.id for m in asked.library.index.scoped() if m.id in held]
+        ordered.sort(key=lambda i: i in vague)
+        return SearchResult(text, (), {}, tuple(Hit("meeting", i, 0.0) for i in ordered))
+    everything = len(agenda.meetings) + len(agenda.topics)
+    found = asked.library.search.search(words, limit=max(1, everything))
+    hits = sorted(
+        (h for h in found.hits if h.kind == "meeting" and h.id in held), key=lambda h: h.id in vague
+    )
+    return SearchResult(text, found.terms, found.corrected, tuple(hits))
 
 
 def calendar_file(

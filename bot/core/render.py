@@ -168,11 +168,14 @@ class Renderer:
             paging=Paging(page.number, page.pages, page.total, "/topics"),
         )
 
-    def search(self, result: SearchResult, page: Page[Hit], now: datetime, command: str) -> Reply:
-        lead = ""
+    def search(
+        self, result: SearchResult, page: Page[Hit], now: datetime, command: str, within: str = ""
+    ) -> Reply:
+        """`within`: the period the query named ("March 2016"), whose meetings only are shown."""
+        lead = f"Meetings in {within}. " if within else ""
         if result.corrected:
             fixes = ", ".join(f"'{new}' for '{old}'" for old, new in result.corrected.items())
-            lead = f"Searched {fixes}. "
+            lead += f"Searched {fixes}. "
         if not result.hits:
             return not_found(
                 f"Nothing found for '{result.query}'",
@@ -194,8 +197,9 @@ class Renderer:
                 )
         return Reply(
             title=f"Search: {result.query}",
-            body=lead + f"{len(result.hits)} match{'es' if len(result.hits) != 1 else ''}, "
-            "best first.",
+            body=lead
+            + f"{len(result.hits)} match{'es' if len(result.hits) != 1 else ''}, "
+            + ("in date order." if within and not result.terms else "best first."),
             fields=tuple(fields),
             paging=Paging(page.number, page.pages, page.total, command),
         )

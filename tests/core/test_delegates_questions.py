@@ -56,3 +56,30 @@ def test_one_shared_word_is_not_a_match(wco_service):
         "Policy Commission, 74th Session"
     )
     assert wco_service.meeting("the council").title == "WCO Council, 125th/126th Sessions"
+
+
+DATED_QUESTIONS = [
+    # The period named is a filter, the other words rank within it (as of 23 October 2015).
+    ("what's on in March 2016", "ptc-ec-joint-2016"),
+    ("réunions mars 2016", "ptc-ec-joint-2016"),
+    ("December", "wto-mc10"),  # the next December
+    ("who chaired the PTC in October 2015", "ptc-209-210"),
+    ("PTC in 2016", "ptc-211-212"),
+    ("workshop May 2015", "rtfw-eur-2015"),
+]
+
+
+@pytest.mark.parametrize(
+    ("asked", "expected"), DATED_QUESTIONS, ids=[q for q, _ in DATED_QUESTIONS]
+)
+def test_dates_in_a_question_are_dates(wco_service, asked, expected):
+    reply = wco_service.search(asked)
+    assert reply.fields, reply.markdown()
+    assert reply.fields[0].value.endswith(f"`/meeting {expected}`")
+    assert reply.body.startswith("Meetings in ")
+
+
+def test_a_period_with_nothing_in_it_says_which_period(wco_service):
+    reply = wco_service.search("PTC next month")
+    assert reply.title == "Nothing found for 'PTC next month'"
+    assert reply.body.startswith("Meetings in next month (November 2015).")
