@@ -14,6 +14,7 @@ ics 0.7.3 has defects; each is worked around once, here, and named after its ups
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -179,14 +180,17 @@ def _timezones(meetings: Sequence[Meeting]) -> str:
         when = meeting.when
         if when.precision is Precision.EXACT and when.first_day and when.last_day:
             years.setdefault(when.zone.key, []).extend((when.first_day.year, when.last_day.year))
-    parts = []
-    for key in sorted(years):
-        first, last = min(years[key]), max(years[key])
-        zone = icalendar.Timezone.from_tzid(
-            key, first_date=date(first, 1, 1), last_date=date(last + 1, 1, 1)
-        )
-        parts.append(zone.to_ical().decode("utf-8"))
-    return "".join(parts)
+    return "".join(_vtimezone(key, min(years[key]), max(years[key])) for key in sorted(years))
+
+
+@functools.lru_cache(maxsize=256)
+def _vtimezone(key: str, first: int, last: int) -> str:
+    """A zone's VTIMEZONE for the years `first` to `last` (pure; built once per feed build
+    otherwise, at about 15 ms a zone)."""
+    zone = icalendar.Timezone.from_tzid(
+        key, first_date=date(first, 1, 1), last_date=date(last + 1, 1, 1)
+    )
+    return str(zone.to_ical().decode("utf-8"))
 
 
 def _summary(meeting: Meeting) -> str:
