@@ -137,6 +137,8 @@ def search(asked: Asked, query: str = "", page: int = 1) -> Reply:
             "What should I look for?", "Give some words, for example `/search future of customs`."
         )
     period, words = find_period(text, asked.now)
+    if period is not None and not any(map(period.holds, asked.library.agenda.meetings.values())):
+        period = None  # no meeting in it at all ("the 1999 protocol"): the date is just words
     if period is None:
         result = asked.library.search.search(text)
     else:

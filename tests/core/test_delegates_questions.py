@@ -83,3 +83,10 @@ def test_a_period_with_nothing_in_it_says_which_period(wco_service):
     reply = wco_service.search("PTC next month")
     assert reply.title == "Nothing found for 'PTC next month'"
     assert reply.body.startswith("Meetings in next month (November 2015).")
+
+
+def test_a_year_without_meetings_is_just_words(wco_service):
+    # "1999": the year the Kyoto Convention was revised, and of no meeting in the agenda.
+    reply = wco_service.search("kyoto 1999")
+    assert not reply.body.startswith("Meetings in ")
+    assert reply.fields[0].name == "Topic: Revised Kyoto Convention (RKC)"
