@@ -20,6 +20,29 @@ QUESTIONS = [
     ("douane numérique", "topic:digital-customs"),
     ("commissionnaires en douane", "topic:customs-brokers"),
     ("Commission de politique générale", "meeting:pc-74"),
+    ("3d printng", "topic:3d-printing"),  # a typo
+    ("de minimis flexible", "topic:de-minimis"),
+    ("RKC management committee de minimis", "topic:de-minimis"),
+    ("API PNR Korea Japan", "topic:api-pnr"),
+    ("EU Canada PNR", "topic:api-pnr"),
+    ("selective use of brokers trade agreements", "topic:customs-brokers"),
+    ("Korea licensed brokers 95%", "topic:customs-brokers"),
+    ("IFCBA", "topic:customs-brokers"),
+    ("Brazil trade associations", "topic:public-private-partnership"),
+    ("Centers of Excellence and Expertise", "topic:public-private-partnership"),
+    ("virtual expertise networks", "topic:public-private-partnership"),
+    ("South Africa C21", "topic:future-of-customs"),
+    ("coordinated border management", "topic:future-of-customs"),
+    ("Haiti Morocco IT leadership", "topic:digital-customs"),
+    ("Achieving Excellence in Customs", "topic:performance-measurement"),
+    ("performance measurement without rankings", "topic:performance-measurement"),
+    ("trade facilitation committees", "topic:tfa"),
+    ("Van Kuik", "meeting:ptc-209-210"),  # he chaired it
+    ("Gaozhang Zhu", "meeting:ptc-209-210"),  # the WCO's own spelling of the seed's Zhangzhu Gao
+    ("joint session enforcement committee", "meeting:ptc-ec-joint-2016"),
+    ("Mercator workshop Lome", "meeting:rtfw-wca-2015"),
+    ("WTO ministerial Nairobi", "meeting:wto-mc10"),
+    ("AEO conference", "meeting:aeo-global-3"),
 ]
 
 
