@@ -88,6 +88,19 @@ def icalendar_export(agenda: Agenda) -> bytes:
     return calendar.to_ical()
 
 
+def searches(agenda: Agenda, rounds: int, rng: random.Random) -> list[str]:
+    """`rounds` queries of one to three words from topic names, a fifth with a letter dropped."""
+    topics = list(agenda.topics.values())
+    words = sorted({w for t in topics[:200] for w in t.name.lower().split() if w.isalpha()})
+    queries = []
+    for i in range(rounds):
+        picked = rng.sample(words, rng.randrange(1, 4))
+        if i % 5 == 0:
+            picked[0] = typo(rng, picked[0])
+        queries.append(" ".join(picked))
+    return queries
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--meetings", type=int, default=10_000)
@@ -137,13 +150,7 @@ def main() -> None:
         topic_queries.append(
             [topic.name, topic.name.lower(), topic.aliases[0], typo(rng, topic.name)][form]
         )
-    words = sorted({w for t in topics[:200] for w in t.name.lower().split() if w.isalpha()})
-    search_queries = []
-    for i in range(args.rounds):
-        picked = rng.sample(words, rng.randrange(1, 4))
-        if i % 5 == 0:
-            picked[0] = typo(rng, picked[0])
-        search_queries.append(" ".join(picked))
+    search_queries = searches(agenda, args.rounds, rng)
 
     print("\ncommand latency on the generated agenda (service call, reply rendered):")
     measure("/next", [next_call(i) for i in range(args.rounds)])

@@ -18,19 +18,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.agenda_bench import searches, timed
 from bench.figures import latency
 from bench.generate import generate
 from bot.core import Agenda, SearchIndex
 from bot.core.search import _meeting_fields, _topic_fields
 from bot.core.text import STOPWORDS, tokens
 from bot.service import load_agenda
-
-
-def typo(rng: random.Random, text: str) -> str:
-    if len(text) < 5:
-        return text
-    position = rng.randrange(1, len(text) - 1)
-    return text[:position] + text[position + 1 :]
 
 
 class Fts5Index:
@@ -70,12 +64,6 @@ def _columns(parts: list[tuple[str, int]]) -> tuple[str, str, str]:
     return (" ".join(by_weight[3]), " ".join(by_weight[2]), " ".join(by_weight[1]))
 
 
-def timed(action):
-    start = time.perf_counter()
-    result = action()
-    return result, time.perf_counter() - start
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--meetings", type=int, default=10_000)
@@ -87,14 +75,7 @@ def main() -> None:
         agenda = load_agenda(generate(Path(folder), args.meetings, args.topics))
     ours, ours_build = timed(lambda: SearchIndex(agenda))
     fts, fts_build = timed(lambda: Fts5Index(agenda))
-    words = sorted({w for t in list(agenda.topics.values())[:200] for w in t.name.lower().split()})
-    words = [w for w in words if w.isalpha()]
-    queries = []
-    for i in range(args.rounds):
-        picked = rng.sample(words, rng.randrange(1, 4))
-        if i % 5 == 0:
-            picked[0] = typo(rng, picked[0])
-        queries.append(" ".join(picked))
+    queries = searches(agenda, args.rounds, rng)
     print(
         f"{len(agenda.meetings)} meetings, {len(agenda.topics)} topics; "
         f"{len(queries)} queries of 1-3 words, a fifth with a letter dropped\n"

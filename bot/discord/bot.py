@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import discord
@@ -23,7 +23,8 @@ from bot.service import (
 )
 from bot.storage import StorageError
 
-from .responses import answer
+from .responses import answer, answer_after
+from .times import DISCORD_TIMES
 
 log = logging.getLogger(__name__)
 EXTENSIONS = (
@@ -201,6 +202,17 @@ def caller_of(interaction: discord.Interaction) -> Caller:
         can_manage=manager,
         can_edit=editor,
     )
+
+
+async def run_after(
+    interaction: discord.Interaction, path: str, options: Mapping[str, object], private: bool = True
+) -> None:
+    """A command that writes to the database, for the caller: acknowledged at once (Discord
+    allows three seconds), answered once it is done."""
+    bot = interaction.client
+    assert isinstance(bot, AgendaBot)
+    run = bot.runner.run(path, options, caller_of(interaction), DISCORD_TIMES)
+    await answer_after(interaction, run, private)
 
 
 def command_shapes(payloads: list[dict[str, Any]]) -> list[Any]:

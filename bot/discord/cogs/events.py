@@ -12,10 +12,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord import autocomplete
-from bot.discord.bot import AgendaBot, caller_of, description, spec_choices, spec_options
-from bot.discord.responses import answer_after
+from bot.discord.bot import AgendaBot, description, run_after, spec_choices, spec_options
 from bot.discord.scheduled_events import watch_interest
-from bot.discord.times import DISCORD_TIMES
 
 log = logging.getLogger(__name__)
 STATE_CHOICES = spec_choices("events mirror", "state")
@@ -29,19 +27,15 @@ class Events(commands.GroupCog, group_name="events", group_description=descripti
         self.bot = bot
         self._pending: set[asyncio.Task[None]] = set()
         self.presses = 0
-        self._handled = asyncio.Condition()
+        self._handled = asyncio.Event()  # set each time a press has been handled
         super().__init__()
 
     async def cog_load(self) -> None:
         watch_interest(self.bot, self._pressed)
 
-    async def _run(self, interaction: discord.Interaction, path: str, **options: object) -> None:
-        run = self.bot.runner.run(path, options, caller_of(interaction), DISCORD_TIMES)
-        await answer_after(interaction, run)
-
     @app_commands.command(name="status", description=description("events status"))
     async def status(self, interaction: discord.Interaction) -> None:
-        await self._run(interaction, "events status")
+        await run_after(interaction, "events status", {})
 
     @app_commands.command(name="mirror", description=description("events mirror"))
     @app_commands.describe(**spec_options("events mirror"))
@@ -53,7 +47,7 @@ class Events(commands.GroupCog, group_name="events", group_description=descripti
         count: str | None = None,
         bodies: str | None = None,
     ) -> None:
-        await self._run(interaction, "events mirror", state=state, count=count, bodies=bodies)
+        await run_after(interaction, "events mirror", dict(state=state, count=count, bodies=bodies))
 
     @app_commands.command(
         name="interested-subscribes", description=description("events interested-subscribes")
@@ -61,13 +55,13 @@ class Events(commands.GroupCog, group_name="events", group_description=descripti
     @app_commands.describe(**spec_options("events interested-subscribes"))
     @app_commands.choices(state=STATE_CHOICES)
     async def interested_subscribes(self, interaction: discord.Interaction, state: str) -> None:
-        await self._run(interaction, "events interested-subscribes", state=state)
+        await run_after(interaction, "events interested-subscribes", dict(state=state))
 
     @app_commands.command(name="going-count", description=description("events going-count"))
     @app_commands.describe(**spec_options("events going-count"))
     @app_commands.choices(state=STATE_CHOICES)
     async def going_count(self, interaction: discord.Interaction, state: str) -> None:
-        await self._run(interaction, "events going-count", state=state)
+        await run_after(interaction, "events going-count", dict(state=state))
 
     # -- from the gateway --------------------------------------------------------------------
 
@@ -87,19 +81,16 @@ class Events(commands.GroupCog, group_name="events", group_description=descripti
 
     async def handled(self, presses: int) -> None:
         """Returns once this many Interested presses have been handled (tests wait on it)."""
-        async with self._handled:
-            await self._handled.wait_for(lambda: self.presses >= presses)
+        while self.presses < presses:
+            self._handled.clear()
+            await self._handled.wait()
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._pending.discard(task)
         self.presses += 1
-        asyncio.get_running_loop().create_task(self._tell_handled())
+        self._handled.set()
         if not task.cancelled() and task.exception() is not None:
             log.error("an Interested press was not handled", exc_info=task.exception())
-
-    async def _tell_handled(self) -> None:
-        async with self._handled:
-            self._handled.notify_all()
 
     @commands.Cog.listener()
     async def on_scheduled_event_delete(self, event: discord.ScheduledEvent) -> None:
@@ -119,19 +110,14 @@ class Attending(commands.Cog):
     async def attending(
         self, interaction: discord.Interaction, meeting: str, answer: str | None = None
     ) -> None:
-        options = {"meeting": meeting, "answer": answer}
-        run = self.bot.runner.run("attending", options, caller_of(interaction), DISCORD_TIMES)
-        await answer_after(interaction, run)
+        await run_after(interaction, "attending", {"meeting": meeting, "answer": answer})
 
     @app_commands.command(name="attendees", description=description("attendees"))
     @app_commands.describe(**spec_options("attendees"))
     @app_commands.autocomplete(meeting=autocomplete.meetings)
     @app_commands.guild_only()
     async def attendees(self, interaction: discord.Interaction, meeting: str) -> None:
-        run = self.bot.runner.run(
-            "attendees", {"meeting": meeting}, caller_of(interaction), DISCORD_TIMES
-        )
-        await answer_after(interaction, run)
+        await run_after(interaction, "attendees", {"meeting": meeting})
 
 
 async def setup(bot: AgendaBot) -> None:

@@ -9,18 +9,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord import autocomplete
-from bot.discord.bot import AgendaBot, caller_of, description, spec_choices, spec_options
-from bot.discord.responses import answer_after
-from bot.discord.times import DISCORD_TIMES
+from bot.discord.bot import AgendaBot, description, run_after, spec_choices, spec_options
 
 KIND_CHOICES = spec_choices("follow", "kind")
-
-
-async def _run(
-    interaction: discord.Interaction[AgendaBot], path: str, options: dict[str, object]
-) -> None:
-    run = interaction.client.runner.run(path, options, caller_of(interaction), DISCORD_TIMES)
-    await answer_after(interaction, run)
 
 
 @app_commands.command(name="follow", description=description("follow"))
@@ -36,7 +27,9 @@ async def follow(
     kind: str | None = None,
     topics: str | None = None,
 ) -> None:
-    await _run(interaction, "follow", {"url": url, "body": body, "kind": kind, "topics": topics})
+    await run_after(
+        interaction, "follow", {"url": url, "body": body, "kind": kind, "topics": topics}
+    )
 
 
 @app_commands.command(name="unfollow", description=description("unfollow"))
@@ -44,7 +37,7 @@ async def follow(
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 async def unfollow(interaction: discord.Interaction[AgendaBot], url: str) -> None:
-    await _run(interaction, "unfollow", {"url": url})
+    await run_after(interaction, "unfollow", {"url": url})
 
 
 class Following(commands.Cog):
@@ -53,8 +46,7 @@ class Following(commands.Cog):
 
     @app_commands.command(name="following", description=description("following"))
     async def following(self, interaction: discord.Interaction) -> None:
-        run = self.bot.runner.run("following", {}, caller_of(interaction), DISCORD_TIMES)
-        await answer_after(interaction, run, private=False)
+        await run_after(interaction, "following", {}, private=False)
 
 
 async def setup(bot: AgendaBot) -> None:

@@ -8,9 +8,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord import autocomplete
-from bot.discord.bot import AgendaBot, caller_of, description, spec_choices, spec_options
-from bot.discord.responses import answer_after
-from bot.discord.times import DISCORD_TIMES
+from bot.discord.bot import AgendaBot, description, run_after, spec_choices, spec_options
 
 TARGET_CHOICES = spec_choices("subscribe", "target")
 SHOW_CHOICES = spec_choices("reminders", "show")
@@ -20,10 +18,6 @@ WHERE_CHOICES = spec_choices("timezone", "where")
 class Reminders(commands.Cog):
     def __init__(self, bot: AgendaBot) -> None:
         self.bot = bot
-
-    async def _run(self, interaction: discord.Interaction, path: str, **options: object) -> None:
-        run = self.bot.runner.run(path, options, caller_of(interaction), DISCORD_TIMES)
-        await answer_after(interaction, run)
 
     @app_commands.command(name="subscribe", description=description("subscribe"))
     @app_commands.describe(**spec_options("subscribe"))
@@ -36,7 +30,7 @@ class Reminders(commands.Cog):
         lead: str | None = None,
         target: str | None = None,
     ) -> None:
-        await self._run(interaction, "subscribe", scope=scope, lead=lead, target=target)
+        await run_after(interaction, "subscribe", dict(scope=scope, lead=lead, target=target))
 
     @app_commands.command(name="unsubscribe", description=description("unsubscribe"))
     @app_commands.describe(**spec_options("unsubscribe"))
@@ -45,7 +39,7 @@ class Reminders(commands.Cog):
     async def unsubscribe(
         self, interaction: discord.Interaction, scope: str | None = None, target: str | None = None
     ) -> None:
-        await self._run(interaction, "unsubscribe", scope=scope, target=target)
+        await run_after(interaction, "unsubscribe", dict(scope=scope, target=target))
 
     remind = app_commands.Group(name="remind", description=description("remind"))
 
@@ -53,19 +47,19 @@ class Reminders(commands.Cog):
     @app_commands.describe(**spec_options("remind me"))
     @app_commands.autocomplete(meeting=autocomplete.meetings)
     async def remind_me(self, interaction: discord.Interaction, meeting: str, when: str) -> None:
-        await self._run(interaction, "remind me", meeting=meeting, when=when)
+        await run_after(interaction, "remind me", dict(meeting=meeting, when=when))
 
     @remind.command(name="cancel", description=description("remind cancel"))
     @app_commands.describe(**spec_options("remind cancel"))
     @app_commands.autocomplete(reminder=autocomplete.reminders)
     async def remind_cancel(self, interaction: discord.Interaction, reminder: str) -> None:
-        await self._run(interaction, "remind cancel", reminder=reminder)
+        await run_after(interaction, "remind cancel", dict(reminder=reminder))
 
     @app_commands.command(name="reminders", description=description("reminders"))
     @app_commands.describe(**spec_options("reminders"))
     @app_commands.choices(show=SHOW_CHOICES)
     async def reminders(self, interaction: discord.Interaction, show: str | None = None) -> None:
-        await self._run(interaction, "reminders", show=show)
+        await run_after(interaction, "reminders", dict(show=show))
 
     @app_commands.command(name="timezone", description=description("timezone"))
     @app_commands.describe(**spec_options("timezone"))
@@ -74,7 +68,7 @@ class Reminders(commands.Cog):
     async def timezone(
         self, interaction: discord.Interaction, zone: str, where: str | None = None
     ) -> None:
-        await self._run(interaction, "timezone", zone=zone, where=where)
+        await run_after(interaction, "timezone", dict(zone=zone, where=where))
 
 
 async def setup(bot: AgendaBot) -> None:
