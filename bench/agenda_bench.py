@@ -89,14 +89,19 @@ def icalendar_export(agenda: Agenda) -> bytes:
 
 
 def searches(agenda: Agenda, rounds: int, rng: random.Random) -> list[str]:
-    """`rounds` queries of one to three words from topic names, a fifth with a letter dropped."""
+    """`rounds` queries of one to three words from topic names, a fifth with a letter dropped,
+    and every tenth a person's family name with a word of what they did."""
     topics = list(agenda.topics.values())
     words = sorted({w for t in topics[:200] for w in t.name.lower().split() if w.isalpha()})
+    people = list(agenda.people.values())[:200]
     queries = []
     for i in range(rounds):
         picked = rng.sample(words, rng.randrange(1, 4))
         if i % 5 == 0:
             picked[0] = typo(rng, picked[0])
+        if i % 10 == 5 and people:
+            person = people[rng.randrange(len(people))]
+            picked = [person.name.split()[1], person.roles[0].did.split()[-1]]
         queries.append(" ".join(picked))
     return queries
 

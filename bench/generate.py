@@ -95,10 +95,16 @@ def quote(text: str) -> str:
 
 
 def generate(
-    target: Path, meetings: int = 10_000, topics: int = 1_000, seed: int = 7, revisions: int = 1
+    target: Path,
+    meetings: int = 10_000,
+    topics: int = 1_000,
+    seed: int = 7,
+    revisions: int = 1,
+    people: int | None = None,
 ) -> Path:
     """`revisions` > 1: each meeting is announced a while before it starts and changes
-    `revisions - 1` times after (dates, venue, status), each change known on a later day."""
+    `revisions - 1` times after (dates, venue, status), each change known on a later day.
+    `people`: how many people with one to three roles each (a tenth of the meetings if None)."""
     rng = random.Random(seed)
     changes = random.Random(seed + 1)  # apart, so that the rest is the same with or without
     target.mkdir(parents=True, exist_ok=True)
@@ -179,6 +185,10 @@ def generate(
             lines += _history(changes, day, revisions - 1, bool(when))
         lines.append("")
     (target / "meetings.toml").write_text("\n".join(lines), encoding="utf-8")
+    count = meetings // 10 if people is None else people
+    if count and meetings:
+        text = _people(random.Random(seed + 2), count, meetings, topic_ids)
+        (target / "people.toml").write_text(text, encoding="utf-8")
     (target / "ladders.toml").write_text(
         '[ladders]\ndefault = ["1d"]\nconference = ["30d", "7d", "1d"]\nsession = ["7d", "1d"]\n'
         'workshop = ["3d", "1d"]\n',
@@ -204,3 +214,36 @@ def _history(rng: random.Random, day: date, count: int, dated: bool) -> list[str
             lines.append(f'summary = "Revised summary {number}."')
         lines.append(f'note = "change {number + 1}"')
     return lines
+
+
+NAMES = ["Ana", "Rob", "Kim", "Lena", "Omar", "Yuki", "Paulo", "Ines", "Tariq", "Mei", "Jon", "Ada"]
+FAMILIES = ["Van Dijk", "Okafor", "Tanaka", "Silva", "Haddad", "Novak", "Larsen", "Mensah", "Zhu"]
+DEEDS = ["chaired", "opened", "presented", "reported", "was elected Vice-Chair"]
+
+
+def _people(rng: random.Random, count: int, meetings: int, topic_ids: list[str]) -> str:
+    """People, each with a name, another spelling, a country and one to three roles."""
+    lines = []
+    for i in range(count):
+        name = f"{rng.choice(NAMES)} {rng.choice(FAMILIES)} {i}"
+        lines += [
+            "[[person]]",
+            f'id = "p-{i}"',
+            f"name = {quote(name)}",
+            f"aliases = [{quote(' '.join(reversed(name.split())))}]",
+            f'country = "Country {i % 150}"',
+            "",
+        ]
+        for _ in range(rng.randrange(1, 4)):
+            what = " ".join(rng.choices(WORDS, k=8))
+            lines += [
+                "[[person.roles]]",
+                f"did = {quote(rng.choice(DEEDS))}",
+                f"what = {quote(what)}",
+                f'meeting = "m-{rng.randrange(meetings)}"',
+                f"topic = {quote(rng.choice(topic_ids))}" if topic_ids else "",
+                "known = 2020-01-01",
+                'sources = [{ title = "Report", url = "https://example.org/p" }]',
+                "",
+            ]
+    return "\n".join(lines)

@@ -22,7 +22,7 @@ from bench.agenda_bench import searches, timed
 from bench.figures import latency
 from bench.generate import generate
 from bot.core import Agenda, SearchIndex
-from bot.core.search import _meeting_fields, _topic_fields
+from bot.core.search import _meeting_fields, _person_fields, _topic_fields
 from bot.core.text import STOPWORDS, tokens
 from bot.service import load_agenda
 
@@ -41,6 +41,8 @@ class Fts5Index:
             rows.append(("meeting", meeting.id, *_columns(_meeting_fields(agenda, meeting))))
         for topic in agenda.topics.values():
             rows.append(("topic", topic.id, *_columns(_topic_fields(agenda, topic))))
+        for person in agenda.people.values():
+            rows.append(("person", person.id, *_columns(_person_fields(agenda, person))))
         self.db.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?)", rows)
         self.db.commit()
 

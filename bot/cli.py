@@ -161,7 +161,7 @@ def _check(path: Path, settings: Settings) -> int:
     undated = sum(1 for m in agenda.meetings.values() if not m.when.precision.has_day)
     print(
         f"OK: {path}: {len(agenda.meetings)} meetings ({undated} without a day yet), "
-        f"{len(agenda.bodies)} bodies, {len(agenda.topics)} topics."
+        f"{len(agenda.bodies)} bodies, {len(agenda.topics)} topics, {len(agenda.people)} people."
     )
     from bot.discord import check_bot
 

@@ -1,6 +1,6 @@
 """The bundled WCO data set holds what the news item and the reference say, at their precision."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -103,7 +103,7 @@ def test_nothing_announced_after_the_news_item_is_known_on_its_day(wco, instant)
 
 def test_no_outcome_is_known_before_its_meeting_ended(wco):
     # Every instant at which the bundled agenda changes, and the news item's day.
-    for instant in [NEWS_ITEM, NEWS_DAY, AFTER_THE_PTC, *epochs(wco.records)]:
+    for instant in [NEWS_ITEM, NEWS_DAY, AFTER_THE_PTC, *epochs(wco)]:
         for meeting in view_at(wco, instant).meetings.values():
             if meeting.outcome:
                 assert meeting.when.has_ended(instant), (meeting.id, instant)
@@ -128,3 +128,41 @@ def test_after_it_met_the_ptc_is_held_on_its_real_days_with_an_outcome(wco):
     assert ptc.status_at(AFTER_THE_PTC) is Status.HELD
     assert "Globally Networked Customs Handbook" in ptc.outcome_at(AFTER_THE_PTC)
     assert len(ptc.history) == 2
+
+
+def test_people_are_known_only_once_their_roles_were_reported(wco):
+    # The October 2015 PTC's report came out on 23 October: its chair is unknown the day before.
+    assert view_at(wco, NEWS_ITEM - timedelta(seconds=1)).people == {}
+    on_the_day = view_at(wco, NEWS_ITEM).people
+    assert [r.meeting for r in on_the_day["rob-van-kuik"].roles] == ["ptc-209-210"]
+    assert "ana-hinojosa" not in on_the_day and "amina-mohamed" not in on_the_day
+    # Amina Mohamed's chair of MC10 is known from its end, midnight in Nairobi (UTC+3).
+    mc10_ended = datetime(2015, 12, 19, 21, 0, tzinfo=UTC)
+    assert mc10_ended in epochs(wco)
+    assert "amina-mohamed" not in view_at(wco, mc10_ended - timedelta(seconds=1)).people
+    assert "amina-mohamed" in view_at(wco, mc10_ended).people
+    later = view_at(wco, AFTER_THE_PTC).people
+    assert "ana-hinojosa" in later and len(later["rob-van-kuik"].roles) == 1
+
+
+def test_a_person_s_summary_says_nothing_known_only_later(wco):
+    for person in wco.people.values():
+        first = min(role.known for role in person.roles)
+        for year in range(first.year + 1, 2030):
+            assert str(year) not in person.summary, (person.id, year)
+
+
+def test_every_role_has_a_source(wco):
+    for person in wco.people.values():
+        for role in person.roles:
+            assert role.sources, (person.id, role.meeting)
+
+
+def test_no_bundled_source_claims_a_check_that_was_not_made(wco):
+    # Issue 14: the data set stamped every source "verified" on one day. No source of the
+    # bundled set has been checked since its references were gathered, so none says verified.
+    sources = [s for m in wco.meetings.values() for s in m.sources]
+    sources += [s for t in wco.topics.values() for s in t.sources]
+    sources += [s for b in wco.bodies.values() for s in b.sources]
+    sources += [s for p in wco.people.values() for r in p.roles for s in (*p.sources, *r.sources)]
+    assert sources and all(s.verified is None for s in sources)

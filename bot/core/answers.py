@@ -9,7 +9,7 @@ every adapter without knowing them one by one.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -21,12 +21,12 @@ from .histories import changes_reply, history_reply
 from .library import Library
 from .lookup import Resolution
 from .model import Kind, Status
-from .periods import Period, find_period
+from .periods import FRAMES, Period, find_period
 from .queries import AgendaFilter, Page
 from .render import Renderer
 from .reply import Attachment, Reply, error
 from .search import Hit, SearchResult
-from .text import clean_input, normalize
+from .text import clean_input, normalize, tokens
 from .versions import VersionTable
 from .when import parse_lead
 
@@ -130,28 +130,85 @@ def topic(asked: Asked, topic: str = "") -> Reply:
     return asked.render.topic(asked.library.agenda.topics[resolution.found], asked.now)
 
 
+def who(asked: Asked, person: str = "") -> Reply:
+    text = clean_input(person, MAX_INPUT)
+    if not text:
+        return error("Who?", "Give a name, for example `/who Van Kuik`.")
+    resolution = asked.library.index.find_person(text)
+    if resolution.found is None:
+        return asked.render.unresolved("person", resolution, "/who")
+    return asked.render.person(asked.library.agenda.people[resolution.found])
+
+
 def search(asked: Asked, query: str = "", page: int = 1) -> Reply:
     text = clean_input(query, MAX_INPUT)
     if not any(ch.isalnum() for ch in text):
         return error(
             "What should I look for?", "Give some words, for example `/search future of customs`."
         )
-    period, words = find_period(text, asked.now)
+    asks_who, rest = _asks_who(text)
+    period, words = find_period(rest, asked.now)
     if period is not None and not any(map(period.holds, asked.library.agenda.meetings.values())):
         period = None  # no meeting in it at all ("the 1999 protocol"): the date is just words
-    if period is None:
-        result = asked.library.search.search(text)
+    soonest = _coming(asked, rest) if period is None else None
+    if soonest is not None:
+        result = soonest
+    elif period is None:
+        result = asked.library.search.search(rest)
     else:
-        result = _in_period(asked, text, period, words)
+        result = _in_period(asked, rest, period, words, asks_who)
+    if asks_who:  # "who chaired ...": people first, then what else was found
+        people = tuple(h for h in result.hits if h.kind == "person")
+        others = tuple(h for h in result.hits if h.kind != "person")
+        result = replace(result, query=text, hits=people + others)
     found = Page.of(result.hits, page)
     command = _command_text("search", query=text)
     within = period.label if period is not None else ""
-    return asked.render.search(result, found, asked.now, command, within)
+    return asked.render.search(result, found, asked.now, command, within, bool(soonest))
 
 
-def _in_period(asked: Asked, text: str, period: Period, words: str) -> SearchResult:
+def _asks_who(text: str) -> tuple[bool, str]:
+    """Whether a question asks for people ("who chaired the PTC", "qui a présidé"), and the
+    rest of it to search for."""
+    first, _, rest = text.strip().partition(" ")
+    if normalize(first) in _WHO and any(ch.isalnum() for ch in rest):
+        return True, rest
+    return False, text
+
+
+_WHO = frozenset({"who", "whom", "qui"})
+_NEXT = frozenset({"next", "upcoming", "prochain", "prochaine", "prochains", "prochaines"})
+
+
+def _coming(asked: Asked, text: str) -> SearchResult | None:
+    """ "next PTC": the meetings not yet over that have every other word, soonest first (those
+    known by their month or year after those with a day). None if the question is not that,
+    or nothing coming has every word."""
+    typed = tokens(text)
+    if not typed or typed[0] not in _NEXT:
+        return None
+    words = " ".join(w for w in typed[1:] if w not in FRAMES)  # "prochaine réunion du CTP"
+    if not words:
+        return None
+    agenda = asked.library.agenda
+    found = asked.library.search.search(words, limit=max(1, len(agenda.meetings)), every_word=True)
+    coming = [
+        agenda.meetings[h.id]
+        for h in found.hits
+        if h.kind == "meeting" and not agenda.meetings[h.id].when.has_ended(asked.now)
+    ]
+    if not coming:
+        return None
+    coming.sort(key=lambda m: (not m.when.precision.has_day, m.when.sort_key()))
+    hits = tuple(Hit("meeting", m.id, 0.0) for m in coming)
+    return SearchResult(text, found.terms, found.corrected, hits)
+
+
+def _in_period(
+    asked: Asked, text: str, period: Period, words: str, people: bool = False
+) -> SearchResult:
     """The meetings of a period: those the other words find, best first; without other words,
-    every meeting of the period, in order."""
+    every meeting of the period, in order. With `people`, also who did something at them."""
     agenda = asked.library.agenda
     held = {m.id for m in agenda.meetings.values() if period.holds(m)}
     # Meetings whose days are known come first; one known by its month or year only may fall
@@ -161,10 +218,18 @@ def _in_period(asked: Asked, text: str, period: Period, words: str) -> SearchRes
         ordered = [m.id for m in asked.library.index.scoped() if m.id in held]
         ordered.sort(key=lambda i: i in vague)
         return SearchResult(text, (), {}, tuple(Hit("meeting", i, 0.0) for i in ordered))
-    everything = len(agenda.meetings) + len(agenda.topics)
+    everything = len(agenda.meetings) + len(agenda.topics) + len(agenda.people)
     found = asked.library.search.search(words, limit=max(1, everything))
+    acted = {
+        p.id for p in agenda.people.values() if people and any(r.meeting in held for r in p.roles)
+    }
     hits = sorted(
-        (h for h in found.hits if h.kind == "meeting" and h.id in held), key=lambda h: h.id in vague
+        (
+            h
+            for h in found.hits
+            if (h.kind == "meeting" and h.id in held) or (h.kind == "person" and h.id in acted)
+        ),
+        key=lambda h: h.kind == "meeting" and h.id in vague,
     )
     return SearchResult(text, found.terms, found.corrected, tuple(hits))
 
@@ -271,6 +336,7 @@ ANSWERS: dict[str, Callable[..., Any]] = {
     "meeting": meeting,
     "topics": topics,
     "topic": topic,
+    "who": who,
     "search": search,
     "calendar file": calendar,
     "help": help_reply,

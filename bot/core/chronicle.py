@@ -5,14 +5,14 @@ entry a later revision setting only what changed. Every step is checked as the m
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .entries import HistoryEntry, MeetingEntry, SourceEntry
-from .model import Revision, Source, Status
+from .entries import HistoryEntry, MeetingEntry, PersonEntry, SourceEntry
+from .model import Meeting, Person, Revision, Role, Source, Status
 from .revisions import MeetingRecord
 from .spans import DateFieldError, when_of
 from .when import LocalTimeError, Precision, UnknownZoneError, When, resolve_zone
@@ -43,7 +43,6 @@ class _Dates:
 def read_meeting(
     entry: MeetingEntry,
     default_known: datetime | None,
-    verified: date | None,
     report: Report,
 ) -> MeetingRecord | None:
     """The entry's revisions, or None after reporting every problem found."""
@@ -79,7 +78,7 @@ def read_meeting(
             "confidence": entry.confidence,
             "outcome": entry.outcome,
         },
-        sources=sources_of(entry.sources, verified),
+        sources=sources_of(entry.sources),
         by=entry.by,
         why=entry.note,
         origin=entry.origin,
@@ -89,7 +88,7 @@ def read_meeting(
     ok = _check(when, entry.status, report, "")
     for number, later in enumerate(entry.history, start=1):
         where = f"history[{number}]."
-        revision = _revision(entry.id, number, later, dates, verified, report, where)
+        revision = _revision(entry.id, number, later, dates, report, where)
         if revision is None:
             ok = False
             continue
@@ -125,7 +124,6 @@ def _revision(
     number: int,
     later: HistoryEntry,
     dates: _Dates,
-    verified: date | None,
     report: Report,
     where: str,
 ) -> Revision | None:
@@ -152,7 +150,7 @@ def _revision(
     return Revision(
         known=known_instant(later.known),
         sets=sets,
-        sources=sources_of(later.sources, verified),
+        sources=sources_of(later.sources),
         by=later.by,
         why=later.note,
         origin=later.origin,
@@ -185,5 +183,49 @@ def _check(when: When, status: Status, report: Report, where: str) -> bool:
     return True
 
 
-def sources_of(entries: list[SourceEntry], verified: date | None) -> tuple[Source, ...]:
-    return tuple(Source(s.title, s.url, s.verified or verified) for s in entries)
+def read_person(entry: PersonEntry, meetings: Mapping[str, Meeting], report: Report) -> Person:
+    """The entry as a Person; each role is known from its `known`, else from its meeting's end.
+    A role whose meeting is unknown or undated without `known` is reported and left out."""
+    roles = []
+    for number, role in enumerate(entry.roles, start=1):
+        meeting = meetings.get(role.meeting)
+        if meeting is None:
+            continue  # reported by the caller, which knows every meeting id
+        if role.known is not None:
+            known = known_instant(role.known)
+        elif meeting.when.end_utc is not None:
+            known = meeting.when.end_utc
+        else:
+            report(
+                f"roles[{number}].known",
+                f"meeting '{meeting.id}' has no known end; say when this became known "
+                "(known = 2015-10-23)",
+            )
+            continue
+        roles.append(
+            Role(
+                did=role.did,
+                meeting=role.meeting,
+                known=known,
+                topic=role.topic,
+                what=role.what,
+                position=role.position or "",
+                confidence=role.confidence,
+                sources=sources_of(role.sources),
+            )
+        )
+    return Person(
+        id=entry.id,
+        name=entry.name,
+        roles=tuple(roles),
+        aliases=tuple(entry.aliases),
+        country=entry.country or "",
+        delegation=entry.delegation,
+        summary=entry.summary,
+        sources=sources_of(entry.sources),
+    )
+
+
+def sources_of(entries: list[SourceEntry]) -> tuple[Source, ...]:
+    """A source is marked verified only where its entry says when someone checked it."""
+    return tuple(Source(s.title, s.url, s.verified) for s in entries)

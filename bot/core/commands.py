@@ -25,6 +25,7 @@ class Completion(StrEnum):
     MEETING = "meeting"
     BODY = "body"
     TOPIC = "topic"
+    PERSON = "person"
     COMMAND = "command"
     SCOPE = "scope"  # a body, a topic or a meeting
     ZONE = "zone"
@@ -158,8 +159,22 @@ COMMANDS: tuple[CommandSpec, ...] = (
         main="topic",
     ),
     CommandSpec(
+        "who",
+        "Someone the meetings name: who they are and what they chaired, opened or presented",
+        (
+            OptionSpec(
+                "person",
+                "a name, another spelling, or a delegation's country; typos are forgiven",
+                required=True,
+                completion=Completion.PERSON,
+            ),
+        ),
+        ("/who Van Kuik", "/who Zhangzhu Gao", "/who China"),
+        main="person",
+    ),
+    CommandSpec(
         "search",
-        "Search meetings and topics, best matches first",
+        "Search meetings, topics and people, best matches first",
         (OptionSpec("query", "words to look for", required=True), _PAGE),
         ("/search future of customs", "/search brokers korea"),
         main="query",

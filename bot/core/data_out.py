@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .model import Agenda, Body, Origin, Revision, Source, Topic
+from .model import Agenda, Body, Origin, Person, Revision, Role, Source, Topic
 from .revisions import MeetingRecord
 from .when import Precision, When, format_lead, repeated
 
@@ -44,6 +44,8 @@ def data_files(agenda: Agenda) -> dict[str, str]:
         "meetings.toml": "".join(_meeting(r) for r in _chronological(agenda.records.values())),
         "ladders.toml": _table("ladders", ladders) + "\n" + _table("durations", durations),
     }
+    if agenda.people:
+        files["people.toml"] = "".join(_person(p) for p in agenda.people.values())
     if agenda.follows:
         files["feeds.toml"] = "".join(
             _entry(
@@ -156,6 +158,33 @@ def _topic(topic: Topic) -> dict[str, Value]:
         "updated": topic.updated or "",
         "sources": _sources(topic.sources),
     }
+
+
+def _person(person: Person) -> str:
+    head: dict[str, Value | None] = {
+        "id": person.id,
+        "name": person.name,
+        "aliases": list(person.aliases),
+        "country": person.country,
+        "delegation": person.delegation or None,
+        "summary": person.summary,
+        "sources": _sources(person.sources),
+    }
+    return _entry("person", head) + "".join(_role(role) for role in person.roles)
+
+
+def _role(role: Role) -> str:
+    values: dict[str, Value | None] = {
+        "did": role.did,
+        "what": role.what,
+        "meeting": role.meeting,
+        "topic": role.topic,
+        "position": role.position,
+        "known": role.known,  # resolved: the meeting's end where the files gave none
+        "confidence": role.confidence,
+        "sources": _sources(role.sources),
+    }
+    return "[[person.roles]]\n" + _pairs(values) + "\n"
 
 
 def _sources(sources: Sequence[Source]) -> list[Any]:

@@ -68,7 +68,6 @@ class DatasetEntry(Entry):
     as_of: date | None = None
     updated: AwareDatetime
     uid_domain: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9.-]+$", max_length=200)]
-    sources_verified: date | None = None
 
 
 class BodyEntry(Entry):
@@ -155,6 +154,30 @@ class TopicEntry(Entry):
     sources: list[SourceEntry] = []
 
 
+class RoleEntry(Entry):
+    """What a person did at a meeting: `did` reads before the meeting's title ("chaired")."""
+
+    did: Text
+    meeting: Slug
+    topic: Slug | None = None
+    what: LongText = ""
+    position: Text | None = None
+    known: date | AwareDatetime | None = None  # when it became public; the meeting's end if not
+    confidence: LongText = ""
+    sources: list[SourceEntry] = []
+
+
+class PersonEntry(Entry):
+    id: Slug
+    name: Text
+    aliases: list[Text] = []
+    country: Text | None = None
+    delegation: bool = False
+    summary: LongText = ""
+    sources: list[SourceEntry] = []
+    roles: Annotated[list[RoleEntry], Field(min_length=1)]
+
+
 def explain(detail: Mapping[str, Any], model: type[BaseModel]) -> tuple[str, str]:
     location = [str(part) for part in detail.get("loc", ())]
     field = location[0] if location else ""
@@ -166,6 +189,8 @@ def explain(detail: Mapping[str, Any], model: type[BaseModel]) -> tuple[str, str
         inner = location
         if len(inner) > 2 and inner[0] == "history":  # history[n].field
             model, inner = HistoryEntry, inner[2:]
+        elif len(inner) > 2 and inner[0] == "roles":  # roles[n].field
+            model, inner = RoleEntry, inner[2:]
         known = list(model.model_fields)
         if len(inner) > 1 and inner[0] == "sources":
             known = list(SourceEntry.model_fields)

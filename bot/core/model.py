@@ -194,6 +194,45 @@ class Topic:
 
 
 @dataclass(frozen=True, slots=True)
+class Role:
+    """What someone did at a meeting ("chaired", "presented"), known from `known` on (the
+    meeting's end unless the data files say otherwise: a chair is reported after the session)."""
+
+    did: str  # a verb phrase that reads before the meeting's title: "chaired", "opened"
+    meeting: str
+    known: datetime  # aware
+    topic: str | None = None
+    what: str = ""  # what it was about: "the virtual working group's review of C21"
+    position: str = ""  # the title held then: "WCO Director of Compliance and Facilitation"
+    confidence: str = ""
+    sources: tuple[Source, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """Someone the agenda's meetings name, or a delegation speaking for its country, with what
+    they did at which meeting."""
+
+    id: str
+    name: str
+    roles: tuple[Role, ...]
+    aliases: tuple[str, ...] = ()  # other spellings: "Zhangzhu Gao" for "Gaozhang Zhu"
+    country: str = ""
+    delegation: bool = False  # a country's or organisation's delegation, not one person
+    summary: str = ""
+    sources: tuple[Source, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+    @property
+    def label(self) -> str:
+        shown = self.country and not self.delegation
+        return f"{self.name} ({self.country})" if shown else self.name
+
+
+@dataclass(frozen=True, slots=True)
 class Dataset:
     name: str
     organisation: str
@@ -248,6 +287,7 @@ class Agenda:
     records: Mapping[str, MeetingRecord] = field(default_factory=dict)
     known_at: datetime | None = None
     follows: tuple[FeedSpec, ...] = ()  # calendars the data files say to follow
+    people: Mapping[str, Person] = field(default_factory=dict)  # with the roles known
 
     def body_label(self, body_id: str) -> str:
         body = self.bodies.get(body_id)

@@ -148,6 +148,11 @@ class AgendaIndex:
         self.topics = NameIndex(
             (t.id, name) for t in agenda.topics.values() for name in (t.id, *t.names, *t.keywords)
         )
+        self.people = NameIndex(
+            (p.id, name)
+            for p in agenda.people.values()
+            for name in (p.id, *p.names, *((p.country,) if p.country else ()))
+        )
         self._sessions: dict[tuple[str, int], list[str]] = {}
         by_body: dict[str, list[Meeting]] = {body_id: [] for body_id in agenda.bodies}
         for meeting in self._chronological:
@@ -238,6 +243,9 @@ class AgendaIndex:
 
     def find_topic(self, query: str) -> Resolution:
         return decide(query, self.topics.rank(query))
+
+    def find_person(self, query: str) -> Resolution:
+        return decide(query, self.people.rank(query))
 
     def find_meeting(self, query: str, now: datetime) -> Resolution:
         """A meeting by id, title, alias, "<body> <session>" or body name (its next meeting).

@@ -9,9 +9,10 @@ from .commands import COMMANDS, CommandSpec
 from .formatting import TimeStyle, date_long, place, relative_text, when_text
 from .histories import latest_change_text
 from .lookup import Resolution
-from .model import Agenda, Meeting, Source, Topic
+from .model import Agenda, Meeting, Person, Topic
+from .people_text import PeopleText
 from .queries import AgendaFilter, NextMeetings, Page
-from .reply import Field, Paging, Reply, not_found
+from .reply import Field, Paging, Reply, not_found, sources_text
 from .search import Hit, SearchResult
 
 
@@ -100,6 +101,9 @@ class Renderer:
         outcome = meeting.outcome_at(now)
         if outcome:
             fields.append(Field("Outcome", outcome))
+        people = PeopleText(self.agenda, self.times).at_meeting(meeting.id)
+        if people:
+            fields.append(Field("People", people))
         if meeting.topics:
             fields.append(
                 Field(
@@ -149,6 +153,9 @@ class Renderer:
             fields.append(Field("Coming up", self._short_lines(coming)))
         if held:
             fields.append(Field("Discussed at", self._short_lines(reversed(held))))
+        people = PeopleText(self.agenda, self.times).on_topic(topic.id)
+        if people:
+            fields.append(Field("People", people))
         if topic.confidence:
             fields.append(Field("Not verified", topic.confidence))
         if topic.sources:
@@ -156,6 +163,9 @@ class Renderer:
         return Reply(
             title=topic.name, body=topic.summary, fields=tuple(fields), footer=f"id {topic.id}"
         )
+
+    def person(self, person: Person) -> Reply:
+        return PeopleText(self.agenda, self.times).reply(person)
 
     def topics(self, page: Page[Topic]) -> Reply:
         fields = tuple(
@@ -169,10 +179,19 @@ class Renderer:
         )
 
     def search(
-        self, result: SearchResult, page: Page[Hit], now: datetime, command: str, within: str = ""
+        self,
+        result: SearchResult,
+        page: Page[Hit],
+        now: datetime,
+        command: str,
+        within: str = "",
+        soonest: bool = False,
     ) -> Reply:
-        """`within`: the period the query named ("March 2016"), whose meetings only are shown."""
-        lead = f"Meetings in {within}. " if within else ""
+        """`within`: the period the query named ("March 2016"), whose meetings only are shown;
+        `soonest`: they are in date order ("next PTC")."""
+        lead = (
+            f"Meetings in {within}. " if within else "Meetings still to come. " if soonest else ""
+        )
         if result.corrected:
             fixes = ", ".join(f"'{new}' for '{old}'" for old, new in result.corrected.items())
             lead += f"Searched {fixes}. "
@@ -187,6 +206,9 @@ class Renderer:
             if hit.kind == "meeting":
                 meeting = self.agenda.meetings[hit.id]
                 fields.append(Field(meeting.title, self.meeting_line(meeting, now)))
+            elif hit.kind == "person":
+                person = self.agenda.people[hit.id]
+                fields.append(PeopleText(self.agenda, self.times).hit(person, result.terms))
             else:
                 topic = self.agenda.topics[hit.id]
                 fields.append(
@@ -199,7 +221,7 @@ class Renderer:
             title=f"Search: {result.query}",
             body=lead
             + f"{len(result.hits)} match{'es' if len(result.hits) != 1 else ''}, "
-            + ("in date order." if within and not result.terms else "best first."),
+            + ("in date order." if soonest or (within and not result.terms) else "best first."),
             fields=tuple(fields),
             paging=Paging(page.number, page.pages, page.total, command),
         )
@@ -278,6 +300,8 @@ class Renderer:
             return f"{meeting.title}: `/meeting {item_id}`"
         if what == "topic" and item_id in self.agenda.topics:
             return f"{self.agenda.topics[item_id].name}: `/topic {item_id}`"
+        if what == "person" and item_id in self.agenda.people:
+            return f"{self.agenda.people[item_id].label}: `/who {item_id}`"
         if what == "body" and item_id in self.agenda.bodies:
             return self.agenda.bodies[item_id].label
         return item_id
@@ -285,16 +309,6 @@ class Renderer:
 
 def _examples(command: CommandSpec) -> tuple[str, ...]:
     return command.examples or tuple(e for sub in command.subcommands for e in sub.examples)
-
-
-def sources_text(sources: Iterable[Source]) -> str:
-    lines = []
-    for source in sources:
-        line = f"• [{source.title}]({source.url})"
-        if source.verified is not None:
-            line += f" (verified {source.verified.isoformat()})"
-        lines.append(line)
-    return "\n".join(lines)
 
 
 def first_sentence(text: str, limit: int = 200) -> str:

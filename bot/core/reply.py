@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+
+from .model import Source
 
 
 class Tone(StrEnum):
@@ -87,3 +90,13 @@ NOT_RUNNING = error(
     "Start the bot (`python -m bot`) for them, or try again in a minute if it is starting; "
     "`/calendar file` gives a calendar meanwhile.",
 )
+
+
+def sources_text(sources: Iterable[Source]) -> str:
+    lines = []
+    for source in sources:
+        line = f"• [{source.title}]({source.url})"
+        if source.verified is not None:
+            line += f" (verified {source.verified.isoformat()})"
+        lines.append(line)
+    return "\n".join(lines)

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from .model import REQUIRED, Agenda, Meeting, Revision, Topic
+from .people import people_at, role_instants
 
 
 @dataclass(frozen=True)
@@ -99,14 +100,17 @@ def changes_of(history: Sequence[Revision], index: int) -> dict[str, tuple[Any, 
 
 def view_at(agenda: Agenda, instant: datetime | None) -> Agenda:
     """The agenda as known at `instant`: each meeting folded from the revisions known by then,
-    those not yet announced left out, and each topic's meetings among those known."""
+    those not yet announced left out, each topic's meetings among those known, and the people
+    with the roles known by then. `agenda` is the whole agenda (known_at None)."""
     meetings = [m for m in (r.at(instant) for r in agenda.records.values()) if m is not None]
     meetings.sort(key=lambda m: (m.when.sort_key(), m.title, m.id))
+    by_id = {m.id: m for m in meetings}
     return replace(
         agenda,
-        meetings={m.id: m for m in meetings},
+        meetings=by_id,
         topics=topics_of(agenda.topics.values(), meetings),
         known_at=instant,
+        people=people_at(agenda.people.values(), instant, by_id),
     )
 
 
@@ -132,10 +136,11 @@ def topics_of(topics: Iterable[Topic], meetings: Sequence[Meeting]) -> dict[str,
     }
 
 
-def epochs(records: Mapping[str, MeetingRecord]) -> list[datetime]:
+def epochs(agenda: Agenda) -> list[datetime]:
     """Every instant at which something became known, in order: between two of them the agenda
     does not change."""
-    return sorted({r.known for record in records.values() for r in record.revisions})
+    known = {r.known for record in agenda.records.values() for r in record.revisions}
+    return sorted(known | role_instants(agenda.people.values()))
 
 
 def with_revisions(

@@ -9,24 +9,35 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from pydantic import ValidationError
 
-from .chronicle import read_meeting, sources_of
+from .chronicle import read_meeting, read_person, sources_of
 from .entries import (
     BodyEntry,
     DatasetEntry,
     Entry,
     FeedEntry,
     MeetingEntry,
+    PersonEntry,
     TopicEntry,
     explain,
 )
 from .following import feed_address
 from .lookup import did_you_mean
-from .model import DEFAULT_LENGTH, Agenda, Body, Dataset, FeedSpec, Kind, Ladders, Topic
+from .model import (
+    DEFAULT_LENGTH,
+    Agenda,
+    Body,
+    Dataset,
+    FeedSpec,
+    Kind,
+    Ladders,
+    Person,
+    Topic,
+)
 from .revisions import MeetingRecord, view_at
 from .when import parse_lead
 
@@ -62,6 +73,7 @@ _TABLES: dict[str, type[Entry]] = {
     "meeting": MeetingEntry,
     "topic": TopicEntry,
     "feed": FeedEntry,
+    "person": PersonEntry,
 }
 _KNOWN_TOP_LEVEL = (*_TABLES, "ladders", "durations")
 
@@ -72,7 +84,12 @@ class _Builder:
         self.entries: dict[str, list[tuple[str, Any]]] = {table: [] for table in _TABLES}
         self.ladders: list[tuple[str, Mapping[str, Any]]] = []
         self.durations: list[tuple[str, Mapping[str, Any]]] = []
-        self.ids: dict[str, set[str]] = {"body": set(), "meeting": set(), "topic": set()}
+        self.ids: dict[str, set[str]] = {
+            "body": set(),
+            "meeting": set(),
+            "topic": set(),
+            "person": set(),
+        }
 
     def problem(self, file: str, entry: str, field: str, message: str) -> None:
         self.problems.append(Problem(file, entry, field, message))
@@ -110,6 +127,15 @@ class _Builder:
                 return
             self.ids[table].add(raw_id)
         model = _TABLES[table]
+        if table == "dataset" and "sources_verified" in raw:
+            self.problem(
+                file,
+                label,
+                "sources_verified",
+                "a data set no longer stamps every source as verified; remove it, and give "
+                "`verified = <date>` on each source someone has checked",
+            )
+            raw = {k: v for k, v in raw.items() if k != "sources_verified"}
         try:
             entry = model.model_validate(dict(raw))
         except ValidationError as error:
@@ -149,7 +175,7 @@ class _Builder:
         )
         return entry, dataset
 
-    def build_bodies(self, verified: date | None) -> dict[str, Body]:
+    def build_bodies(self) -> dict[str, Body]:
         bodies: dict[str, Body] = {}
         for file, entry in self.entries["body"]:
             label = _entry_label("body", 0, entry.id)
@@ -163,7 +189,7 @@ class _Builder:
                 parent=entry.parent,
                 external=entry.external,
                 summary=entry.summary,
-                sources=sources_of(entry.sources, verified),
+                sources=sources_of(entry.sources),
             )
         files = {entry.id: file for file, entry in self.entries["body"]}
         for body in bodies.values():
@@ -182,9 +208,7 @@ class _Builder:
                 parent = bodies[parent].parent
         return bodies
 
-    def build_meetings(
-        self, dataset: Dataset | None, verified: date | None
-    ) -> dict[str, MeetingRecord]:
+    def build_meetings(self, dataset: Dataset | None) -> dict[str, MeetingRecord]:
         records: dict[str, MeetingRecord] = {}
         for file, entry in self.entries["meeting"]:
             label = _entry_label("meeting", 0, entry.id)
@@ -198,12 +222,12 @@ class _Builder:
                 self.problem(file, label, field, message)
 
             default_known = dataset.updated if dataset else None
-            record = read_meeting(entry, default_known, verified, report)
+            record = read_meeting(entry, default_known, report)
             if record is not None:
                 records[entry.id] = record
         return records
 
-    def build_topics(self, dataset: Dataset | None, verified: date | None) -> dict[str, Topic]:
+    def build_topics(self, dataset: Dataset | None) -> dict[str, Topic]:
         topics: dict[str, Topic] = {}
         for file, entry in self.entries["topic"]:
             label = _entry_label("topic", 0, entry.id)
@@ -220,9 +244,25 @@ class _Builder:
                 confidence=entry.confidence,
                 listed=tuple(entry.meetings),
                 updated=entry.updated or (dataset.updated if dataset else None),
-                sources=sources_of(entry.sources, verified),
+                sources=sources_of(entry.sources),
             )
         return topics
+
+    def build_people(self, records: Mapping[str, MeetingRecord]) -> dict[str, Person]:
+        meetings = {meeting_id: record.latest for meeting_id, record in records.items()}
+        people: dict[str, Person] = {}
+        for file, entry in self.entries["person"]:
+            label = _entry_label("person", 0, entry.id)
+            for number, role in enumerate(entry.roles, start=1):
+                self.reference(file, label, f"roles[{number}].meeting", "meeting", [role.meeting])
+                if role.topic is not None:
+                    self.reference(file, label, f"roles[{number}].topic", "topic", [role.topic])
+
+            def report(field: str, message: str, file: str = file, label: str = label) -> None:
+                self.problem(file, label, field, message)
+
+            people[entry.id] = read_person(entry, meetings, report)
+        return people
 
     def build_follows(self) -> tuple[FeedSpec, ...]:
         follows: dict[str, FeedSpec] = {}
@@ -318,11 +358,11 @@ def build_agenda(
     builder = _Builder(problems)
     for file in sorted(documents):
         builder.read_document(file, documents[file])
-    dataset_entry, dataset = builder.build_dataset()
-    verified = dataset_entry.sources_verified if dataset_entry else None
-    bodies = builder.build_bodies(verified)
-    records = builder.build_meetings(dataset, verified)
-    topics = builder.build_topics(dataset, verified)
+    _, dataset = builder.build_dataset()
+    bodies = builder.build_bodies()
+    records = builder.build_meetings(dataset)
+    topics = builder.build_topics(dataset)
+    people = builder.build_people(records)
     ladders = builder.build_ladders()
     follows = builder.build_follows()
     if builder.problems or dataset is None:
@@ -336,6 +376,7 @@ def build_agenda(
         ladders=ladders,
         records=records,
         follows=follows,
+        people=dict(sorted(people.items(), key=lambda item: item[1].name.casefold())),
     )
     return view_at(agenda, None)
 

@@ -1,11 +1,12 @@
-"""Full-text search across meetings and topics, ranked by relevance (BM25 with field weights)."""
+"""Full-text search across meetings, topics and people, ranked by relevance (BM25 with field
+weights)."""
 
 from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -13,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
-from .model import Agenda, Meeting, Topic
+from .model import Agenda, Meeting, Person, Topic
 from .text import STOPWORDS, tokens
 
 _K1 = 1.2
@@ -21,11 +22,12 @@ _B = 0.75
 MAX_RESULTS = 50
 IntArray = npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float64]
+Kind = Literal["meeting", "topic", "person"]
 
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    kind: Literal["meeting", "topic"]
+    kind: Kind
     id: str
     score: float
 
@@ -40,7 +42,7 @@ class SearchResult:
 
 class SearchIndex:
     def __init__(self, agenda: Agenda) -> None:
-        self._docs: list[tuple[Literal["meeting", "topic"], str]] = []
+        self._docs: list[tuple[Kind, str]] = []
         postings = _Postings()
         for meeting in agenda.meetings.values():
             self._docs.append(("meeting", meeting.id))
@@ -48,16 +50,27 @@ class SearchIndex:
         for topic in agenda.topics.values():
             self._docs.append(("topic", topic.id))
             postings.add(_weighted(_topic_fields(agenda, topic)))
+        for person in agenda.people.values():
+            self._docs.append(("person", person.id))
+            postings.add(_weighted(_person_fields(agenda, person)))
         self._postings = postings.weights()
         self._vocabulary = sorted(self._postings)
         # A query that is exactly a document's name or alias ("kyoto convention") means it.
         self._names: dict[str, list[int]] = {}
+        items: dict[Kind, Mapping[str, Meeting | Topic | Person]] = {
+            "meeting": agenda.meetings,
+            "topic": agenda.topics,
+            "person": agenda.people,
+        }
         for doc, (kind, item_id) in enumerate(self._docs):
-            item = agenda.meetings[item_id] if kind == "meeting" else agenda.topics[item_id]
-            for name in item.names:
+            for name in items[kind][item_id].names:
                 self._names.setdefault(" ".join(tokens(name)), []).append(doc)
 
-    def search(self, query: str, limit: int = MAX_RESULTS) -> SearchResult:
+    def search(
+        self, query: str, limit: int = MAX_RESULTS, every_word: bool = False
+    ) -> SearchResult:
+        """The best `limit` documents for the query's words; with `every_word`, only those that
+        have every word (or a completion or correction of it)."""
         typed = [t for t in dict.fromkeys(tokens(query)) if t not in STOPWORDS] or tokens(query)
         corrected: dict[str, str] = {}
         terms: list[str] = []
@@ -89,7 +102,7 @@ class SearchIndex:
                 matched[doc] = max(matched[doc], wanted)
         # Documents that contain every word rank above those that contain some.
         final = scores * matched / wanted
-        candidates = np.flatnonzero(final > 0)
+        candidates = np.flatnonzero((matched >= wanted) if every_word else (final > 0))
         if len(candidates) > limit:
             cut = np.argpartition(-final[candidates], limit - 1)[:limit]
             candidates = candidates[cut]
@@ -204,4 +217,19 @@ def _topic_fields(agenda: Agenda, topic: Topic) -> list[tuple[str, int]]:
         body = agenda.bodies.get(body_id)
         if body is not None:
             parts.append((body.acronym or body.name, 1))
+    return parts
+
+
+def _person_fields(agenda: Agenda, person: Person) -> list[tuple[str, int]]:
+    """A name beats a passing mention: the name weighs as a title, other spellings as aliases."""
+    parts = [(person.name, 3), *((alias, 2) for alias in person.aliases)]
+    parts += [(person.country, 1), (person.summary, 1)]
+    for role in person.roles:
+        parts += [(role.did, 2), (role.what, 1), (role.position, 1), (role.confidence, 1)]
+        meeting = agenda.meetings.get(role.meeting)
+        if meeting is not None:
+            parts += [(name, 1) for name in meeting.names]
+        topic = agenda.topics.get(role.topic or "")
+        if topic is not None:
+            parts.append((topic.name, 1))
     return parts

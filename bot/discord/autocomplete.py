@@ -1,4 +1,5 @@
-"""Autocomplete for meeting, body, topic and command options, from the service's tolerant lookup."""
+"""Autocomplete for meeting, body, topic, person and command options, from the service's
+tolerant lookup."""
 
 from __future__ import annotations
 
@@ -35,6 +36,10 @@ async def bodies(interaction: discord.Interaction, typed: str) -> list[app_comma
 
 async def topics(interaction: discord.Interaction, typed: str) -> list[app_commands.Choice[str]]:
     return await _choices(interaction, typed, Completion.TOPIC)
+
+
+async def people(interaction: discord.Interaction, typed: str) -> list[app_commands.Choice[str]]:
+    return await _choices(interaction, typed, Completion.PERSON)
 
 
 async def commands(interaction: discord.Interaction, typed: str) -> list[app_commands.Choice[str]]:

@@ -68,7 +68,7 @@ class AgendaService:
             log.warning("a revision in the database does not fit the agenda: %s", problem)
         # Readers see the old or the new state, never a mix: each is replaced whole.
         self._everything = built if built is not None else Library.build(combined, searched=False)
-        self._epochs = epochs(combined.records)
+        self._epochs = epochs(combined)
         self._views: OrderedDict[int, Library] = OrderedDict()
         self._versions: VersionTable | None = None  # built when a list first needs it
 
@@ -161,6 +161,9 @@ class AgendaService:
     def topic(self, query: str, times: TimeStyle | None = None) -> Reply:
         return answers.topic(self.asked(times), query)
 
+    def who(self, person: str, times: TimeStyle | None = None) -> Reply:
+        return answers.who(self.asked(times), person)
+
     def search(self, query: str, page: int = 1, times: TimeStyle | None = None) -> Reply:
         return answers.search(self.asked(times), query, page)
 
@@ -222,6 +225,11 @@ class AgendaService:
                         (_cut(f"{names[r.id]} ({kind})"), r.id) for r in index.rank(text, 8)
                     ]
             return choices[:limit]
+        if what is Completion.PERSON:
+            people = loaded.agenda.people
+            if not text:
+                return [(_cut(p.label), p.id) for p in people.values()][:limit]
+            return [(_cut(people[r.id].label), r.id) for r in loaded.index.people.rank(text, limit)]
         if what is Completion.BODY:
             if not text:
                 return [(_cut(b.label), b.id) for b in loaded.agenda.bodies.values()][:limit]

@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from bot.core import Kind, Meeting, PlainTimes, Status, Topic, when_text
 from bot.core.formatting import date_long, relative_text
 from bot.core.histories import entries
+from bot.core.people import role_text, roles_at_meeting, roles_on_topic
 from bot.service import AgendaService, Feeds
 
 from .reader import UTC_TIMES, Filter, Reader, filter_of, google_link, reader_of, remember
@@ -163,6 +164,9 @@ class Pages:
             if cancelled
             else google_link(found, page, agenda.ladders.length_of(found.kind)),
             outcome=found.outcome_at(now),
+            people=[
+                (p, role_text(r)) for p, r in roles_at_meeting(agenda.people.values(), found.id)
+            ],
             history=entries(agenda, found, reader.times),
         )
 
@@ -178,6 +182,10 @@ class Pages:
             [agenda.meetings[m] for m in found.meetings],
             topic=found,
             bodies=[agenda.bodies[b].label for b in found.bodies if b in agenda.bodies],
+            people=[
+                (p, role_text(r), agenda.meetings[r.meeting])
+                for p, r in roles_on_topic(agenda.people.values(), found.id)
+            ],
             feed_https=https,
             feed_webcal=webcal,
         )

@@ -165,12 +165,22 @@ def test_export_with_an_unknown_body_says_what_to_type(tmp_path):
     assert result.stdout == ""
 
 
+def test_who_answers_in_the_console_as_of_the_news_item():
+    result = run_bot("ask", "/who Zhangzhu Gao", "--as-of", "2015-10-23")
+    assert result.returncode == 0
+    assert result.stdout.startswith("**Person: Gaozhang Zhu**\n")
+    assert "**Also written**\nZhangzhu Gao," in result.stdout
+    unknown = run_bot("ask", "/who Ana Hinojosa", "--as-of", "2015-10-23")  # known from 2016
+    assert unknown.returncode != 0
+    assert unknown.stdout.startswith("**No person matches 'Ana Hinojosa'**")
+
+
 def test_check_passes_on_the_bundled_data():
     result = run_bot("check")
     assert result.returncode == 0
     data, discord = result.stdout.splitlines()
-    assert data.startswith("OK: ") and " meetings (" in data
-    assert discord.startswith("OK: Discord bot built offline with 19 slash commands: /agenda, ")
+    assert data.startswith("OK: ") and data.endswith(" 14 topics, 18 people.")
+    assert discord.startswith("OK: Discord bot built offline with 20 slash commands: /agenda, ")
 
 
 def test_check_fails_and_lists_problems(data_dir):

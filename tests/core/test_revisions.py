@@ -85,7 +85,7 @@ def test_each_instant_shows_only_what_was_known_then():
     assert [r.why for r in latest.history] == ["", "days announced", ""]
     assert full.topics["data"].meetings == ("board-12",)
     assert at(full, date(2016, 2, 1)).topics["data"].meetings == ()  # topic added later
-    assert epochs(full.records)[0] == datetime(2015, 10, 23, tzinfo=UTC)
+    assert epochs(full)[0] == datetime(2015, 10, 23, tzinfo=UTC)
 
 
 def test_an_outcome_is_shown_only_once_the_meeting_has_ended():

@@ -296,13 +296,99 @@ def test_the_form_of_start_gives_the_precision(start, precision):
 def test_defaults_come_from_the_dataset():
     from datetime import UTC, datetime
 
-    dataset = dict(DATASET, sources_verified=date(2026, 11, 26))
     agenda = build_agenda(
-        documents(meeting(sources=[{"title": "t", "url": "https://x.org/a"}]), dataset=dataset)
+        documents(
+            meeting(
+                sources=[
+                    {"title": "t", "url": "https://x.org/a"},
+                    {"title": "u", "url": "https://x.org/b", "verified": date(2026, 11, 26)},
+                ]
+            )
+        )
     )
     found = agenda.meetings["ptc-1"]
     assert found.updated == datetime(2016, 1, 1, tzinfo=UTC)
-    assert found.sources[0].verified == date(2026, 11, 26)
+    # Verified only where the source says when someone checked it (issue 14).
+    assert [s.verified for s in found.sources] == [None, date(2026, 11, 26)]
+
+
+def test_a_data_set_cannot_stamp_every_source_verified():
+    # Regression (issue 14): `sources_verified` marked every source verified, checked or not.
+    dataset = dict(DATASET, sources_verified=date(2026, 11, 26))
+    assert problems_of(documents(meeting(), dataset=dataset)) == [
+        "agenda.toml: [dataset], field 'sources_verified': a data set no longer stamps every "
+        "source as verified; remove it, and give `verified = <date>` on each source someone has "
+        "checked"
+    ]
+
+
+def person(**changes):
+    entry = {
+        "id": "ann-chair",
+        "name": "Ann Chair",
+        "aliases": ["A. Chair"],
+        "country": "Belgium",
+        "roles": [{"did": "chaired", "meeting": "ptc-1", "topic": "tfa"}],
+    }
+    entry.update(changes)
+    return entry
+
+
+def test_a_person_loads_with_roles_known_from_the_meeting_s_end():
+    from datetime import UTC, datetime
+
+    agenda = build_agenda(documents(meeting(), extra={"people.toml": {"person": [person()]}}))
+    found = agenda.people["ann-chair"]
+    assert found.names == ("Ann Chair", "A. Chair") and found.label == "Ann Chair (Belgium)"
+    (role,) = found.roles
+    # The meeting is all-day on 2 March 2016 in Brussels: known from midnight after it.
+    assert role.known == datetime(2016, 3, 2, 23, 0, tzinfo=UTC)
+    assert (role.did, role.meeting, role.topic) == ("chaired", "ptc-1", "tfa")
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        (
+            {"roles": [{"did": "chaired", "meeting": "ptc-2"}]},
+            "people.toml: person 'ann-chair', field 'roles[1].meeting': unknown meeting 'ptc-2' "
+            "(did you mean 'ptc-1'?)",
+        ),
+        (
+            {"roles": [{"did": "chaired", "meeting": "ptc-1", "topic": "tfaa"}]},
+            "people.toml: person 'ann-chair', field 'roles[1].topic': unknown topic 'tfaa' "
+            "(did you mean 'tfa'?)",
+        ),
+        (
+            {"roles": []},
+            "people.toml: person 'ann-chair', field 'roles': list should have at least 1 item "
+            "after validation, not 0",
+        ),
+        (
+            {"roles": [{"did": "chaired", "meeting": "ptc-1", "chair": True}]},
+            "people.toml: person 'ann-chair', field 'roles[1].chair': unknown field",
+        ),
+        (
+            {"roles": [{"did": "opened", "meeting": "tba-1"}]},
+            "people.toml: person 'ann-chair', field 'roles[1].known': meeting 'tba-1' has no "
+            "known end; say when this became known (known = 2015-10-23)",
+        ),
+    ],
+)
+def test_a_person_s_problems_are_explained(changes, expected):
+    docs = documents(
+        meeting(),
+        meeting(id="tba-1", start=None),
+        extra={"people.toml": {"person": [person(**changes)]}},
+    )
+    assert problems_of(docs) == [expected]
+
+
+def test_a_person_id_is_unique():
+    docs = documents(meeting(), extra={"people.toml": {"person": [person(), person()]}})
+    assert problems_of(docs) == [
+        "people.toml: person 'ann-chair', field 'id': duplicate person id 'ann-chair'"
+    ]
 
 
 def test_meetings_are_chronological_with_undated_last():

@@ -41,7 +41,36 @@ def test_prefixes_complete(search):
 
 def test_documents_with_every_word_rank_above_those_with_some(search):
     hits = search.search("digital customs haiti").hits
-    assert (hits[0].kind, hits[0].id) == ("topic", "digital-customs")
+    # The topic and Haiti's delegation (which presented on it) have all three words.
+    assert {(h.kind, h.id) for h in hits[:2]} == {
+        ("topic", "digital-customs"),
+        ("person", "haiti-delegation"),
+    }
+    assert all(h.score < hits[1].score for h in hits[2:])
+
+
+def test_every_word_leaves_out_documents_with_some(search):
+    every = search.search("digital customs haiti", every_word=True).hits
+    # The PTC's confidence note names Haiti too; the Year of Digital Customs meetings do not.
+    assert {(h.kind, h.id) for h in every} == {
+        ("topic", "digital-customs"),
+        ("person", "haiti-delegation"),
+        ("meeting", "ptc-209-210"),
+    }
+    assert search.search("haiti cancun", every_word=True).hits == ()
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Van Kuik", ("person", "rob-van-kuik")),
+        ("Zhangzhu Gao", ("person", "gaozhang-zhu")),  # another spelling
+        ("Mikuriya", ("person", "kunio-mikuriya")),
+        ("Centers of Excellence and Expertise", ("topic", "public-private-partnership")),
+    ],
+)
+def test_people_are_searched_and_a_name_beats_a_mention(search, query, expected):
+    assert top(search, query) == [expected]
 
 
 def test_scores_are_descending(search):

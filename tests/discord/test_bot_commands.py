@@ -46,6 +46,7 @@ async def test_commands_are_synced_once_and_unchanged_trees_are_not_synced_again
             "topic",
             "topics",
             "unsubscribe",
+            "who",
         ]
     )
     async with bot_at(fake, wco, FixedClock(NEWS_DAY), tmp_path, reminders=False):
@@ -85,6 +86,19 @@ async def test_meeting_shows_dates_sources_and_a_clickable_command(fake, bot):
 async def test_topic_forgives_typos(fake, bot):
     reply = await (await fake.send_command("topic", {"topic": "3d printng"})).response()
     assert embed(reply)["title"] == "3D printing"
+
+
+async def test_who_with_another_spelling_and_its_autocomplete(fake, bot):
+    reply = await (await fake.send_command("who", {"person": "Zhangzhu Gao"})).response()
+    shown = embed(reply)
+    assert shown["title"] == "Person: Gaozhang Zhu"
+    assert shown["fields"][0] == {
+        "name": "Also written",
+        "value": "Zhangzhu Gao, Mr Zhu, Director Zhu, Gao Zhangzhu, Zhu Gaozhang",
+        "inline": False,
+    }
+    choices = await (await fake.send_autocomplete("who", "person", "van k")).response()
+    assert choices.choices[0] == {"name": "Rob Van Kuik (Netherlands)", "value": "rob-van-kuik"}
 
 
 async def test_nothing_found_is_private_and_says_what_to_type(fake, bot):

@@ -86,7 +86,27 @@ async def test_meeting_page_after_the_meeting_shows_its_outcome_and_history(wco,
 async def test_topic_page(site):
     status, _, body = await site.get("/topics/3d-printing")
     assert status == 200
-    assert "<h1>3D printing</h1>" in body.decode()
+    html = body.decode()
+    assert "<h1>3D printing</h1>" in html
+    assert (
+        "<li><strong>China&#39;s delegation</strong>: presented a study of what 3D printing means "
+        'for Customs: intellectual property, safety, and what counts as goods (<a href="/meetings/'
+        'ptc-209-210">Permanent Technical Committee, 209th/210th Sessions</a>)</li>'
+    ) in html
+
+
+async def test_meeting_page_says_who_chaired_opened_and_presented(site):
+    status, _, body = await site.get("/meetings/ptc-209-210")
+    html = body.decode()
+    assert status == 200 and "<h2>People</h2>" in html
+    assert (
+        "<li><strong>Rob Van Kuik (Netherlands)</strong>: chaired the sessions, newly elected "
+        "Chair of the Committee</li>"
+    ) in html
+    assert '<strong>IATA</strong> <span class="muted">(delegation)</span>: urged' in html
+    # The March 2016 PTC's opener is reported after the page's day (23 October 2015).
+    _, _, later = await site.get("/meetings/ptc-211-212")
+    assert "<h2>People</h2>" not in later.decode()
 
 
 async def test_text_from_the_data_is_escaped(site, wco):

@@ -1,4 +1,4 @@
-"""/topics, /topic and /search."""
+"""/topics, /topic, /who and /search."""
 
 from __future__ import annotations
 
@@ -27,6 +27,15 @@ class Topics(commands.Cog):
     async def topic(self, interaction: discord.Interaction, topic: str) -> None:
         reply = await self.bot.runner.run(
             "topic", {"topic": topic}, caller_of(interaction), DISCORD_TIMES
+        )
+        await answer(interaction, reply)
+
+    @app_commands.command(name="who", description=description("who"))
+    @app_commands.describe(**spec_options("who"))
+    @app_commands.autocomplete(person=autocomplete.people)
+    async def who(self, interaction: discord.Interaction, person: str) -> None:
+        reply = await self.bot.runner.run(
+            "who", {"person": person}, caller_of(interaction), DISCORD_TIMES
         )
         await answer(interaction, reply)
 
