@@ -1,32 +1,40 @@
-"""Web benchmark: a 1,000-meeting feed served by the bot's web server, 50 concurrent clients on
-loopback; requests per second and p50/p99 latency for full answers (200) and for 304s.
+"""Web benchmark: a 1,000-meeting feed served by the bot's web server, beside the floor (a bare
+aiohttp handler answering the same bytes and headers) and nginx (the same file, ETags, and the
+same gzip bytes made once: gzip_static), 50 concurrent clients on loopback, in one run.
 
-    python -m bench.web_bench [--meetings 1000] [--clients 50] [--seconds 5]
+    python -m bench.web_bench [--meetings 1000] [--clients 50] [--seconds 4] [--rounds 3]
 
-The server runs in its own process (the bot's runtime and site, as in production); the clients
-run here, one aiohttp session each, keep-alive. Goals: p99 under 10 ms (200) and 2 ms (304).
+Each server runs in its own process; the load comes from wrk (one thread), or, without wrk,
+from aiohttp clients in this process. For each server and each kind of answer (304 to a client
+holding the ETag; 200 with gzip; 200 without) it prints requests per second, p50/p99 latency and
+the server's CPU time per request (from /proc), as medians over `--rounds` alternating rounds,
+then our ratios to the floor and to nginx. Goals (issue 16): a 304 costs <= 1.2x the CPU of the
+bare aiohttp handler; a 200's p99 at parity with nginx, gzip on.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gzip
 import os
 import re
 import shutil
+import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
 
-from bench.figures import latency
 from bench.generate import generate
 
 ROOT = Path(__file__).resolve().parents[1]
+TICK = os.sysconf("SC_CLK_TCK")
 
-SERVER = """
+OURS = """
 import asyncio, sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -64,90 +72,282 @@ async def main():
 asyncio.run(main())
 """
 
+# The floor: the least an aiohttp server does for these answers. The bytes, their gzip and the
+# headers are made once; each request checks If-None-Match and Accept-Encoding, nothing else.
+FLOOR = """
+import asyncio, gzip, sys
+from aiohttp import web
+from bot.web.app import HANDLER_OPTIONS
 
-async def load(url: str, clients: int, seconds: float, headers: dict[str, str]) -> list[float]:
+body = open(sys.argv[1], "rb").read()
+zipped = gzip.compress(body, 6, mtime=0)
+etag, zipped_tag = '"floor"', '"floor-gzip"'
+headers = {"Cache-Control": "public, max-age=300", "Vary": "Accept-Encoding",
+           "Last-Modified": "Sun, 01 Jun 2025 00:00:00 GMT",
+           "Content-Disposition": 'inline; filename="agenda.ics"'}
+
+async def feed(request):
+    gz = "gzip" in request.headers.get("Accept-Encoding", "")
+    tag = zipped_tag if gz else etag
+    if request.headers.get("If-None-Match") == tag:
+        return web.Response(status=304, headers={**headers, "ETag": tag})
+    extra = {"ETag": tag, "Content-Type": "text/calendar; charset=utf-8"}
+    if gz:
+        extra["Content-Encoding"] = "gzip"
+    return web.Response(body=zipped if gz else body, headers={**headers, **extra})
+
+async def main():
+    app = web.Application()
+    app.router.add_get("/feeds/agenda.ics", feed)
+    runner = web.AppRunner(app, **HANDLER_OPTIONS)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    print(site._server.sockets[0].getsockname()[1], flush=True)
+    await asyncio.Event().wait()
+
+asyncio.run(main())
+"""
+
+NGINX = """
+worker_processes 1;
+{user}
+error_log {folder}/error.log;
+pid {folder}/nginx.pid;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    client_body_temp_path {folder}/tmp;
+    types {{ text/calendar ics; }}
+    gzip_static on;  # the same bytes compressed once, as ours are: agenda.ics.gz beside it
+    etag on;
+    server {{
+        listen 127.0.0.1:{port};
+        root {folder}/www;
+        location /feeds/ {{ add_header Cache-Control "public, max-age=300"; }}
+    }}
+}}
+"""
+
+
+@dataclass
+class Server:
+    name: str
+    pids: list[int]
+    url: str
+    process: asyncio.subprocess.Process
+
+    def cpu(self) -> float:
+        """CPU seconds used so far by the server's processes."""
+        total = 0
+        for pid in self.pids:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / TICK
+
+
+async def start_python(name: str, script: str, *args: str) -> Server:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        script,
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        cwd=ROOT,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )
+    assert process.stdout is not None
+    port = int((await asyncio.wait_for(process.stdout.readline(), timeout=120)).strip())
+    return Server(name, [process.pid], f"http://127.0.0.1:{port}/feeds/agenda.ics", process)
+
+
+async def start_nginx(folder: Path, body: bytes) -> Server | None:
+    nginx = shutil.which("nginx", path=f"{os.environ.get('PATH', '')}:/usr/sbin")
+    if not nginx:
+        return None
+    port = 18000 + os.getpid() % 1000
+    _nginx_folder(folder, body, port)
+    process = await asyncio.create_subprocess_exec(
+        nginx, "-c", str(folder / "nginx.conf"), "-p", str(folder), "-g", "daemon off;"
+    )
+    url = f"http://127.0.0.1:{port}/feeds/agenda.ics"
+    for _ in range(100):
+        await asyncio.sleep(0.05)  # a bench, not a test: nginx says nothing when it is up
+        if _children(process.pid):
+            try:
+                async with aiohttp.ClientSession() as http, http.get(url) as response:
+                    if response.status == 200:
+                        workers = _children(process.pid)
+                        return Server("nginx", [process.pid, *workers], url, process)
+            except aiohttp.ClientError:
+                continue
+    process.terminate()
+    return None
+
+
+def _nginx_folder(folder: Path, body: bytes, port: int) -> None:
+    (folder / "www" / "feeds").mkdir(parents=True)
+    (folder / "tmp").mkdir()
+    (folder / "www" / "feeds" / "agenda.ics").write_bytes(body)
+    (folder / "www" / "feeds" / "agenda.ics.gz").write_bytes(gzip.compress(body, 6, mtime=0))
+    # Run as root (in a container), nginx's workers would become "nobody", who cannot read a
+    # private temporary folder.
+    user = "user root;" if os.geteuid() == 0 else ""
+    (folder / "nginx.conf").write_text(NGINX.format(folder=folder, port=port, user=user))
+
+
+def _children(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in children.read_text().split()] if children.exists() else []
+
+
+@dataclass
+class Figures:
+    rate: float
+    p50: float  # ms
+    p99: float
+    cpu_us: float  # server CPU per request
+
+
+async def load(server: Server, args: argparse.Namespace, headers: dict[str, str]) -> Figures:
+    before = server.cpu()
+    if shutil.which("wrk"):
+        count, p50, p99 = await _wrk(server.url, args, headers)
+    else:
+        count, p50, p99 = await _aiohttp_load(server.url, args, headers)
+    used = server.cpu() - before
+    return Figures(count / args.seconds, p50, p99, used / max(1, count) * 1e6)
+
+
+async def _wrk(url: str, args: argparse.Namespace, headers: dict[str, str]):
+    flags = [part for k, v in headers.items() for part in ("-H", f"{k}: {v}")]
+    process = await asyncio.create_subprocess_exec(
+        "wrk",
+        "-t1",
+        f"-c{args.clients}",
+        f"-d{args.seconds:.0f}s",
+        "--latency",
+        *flags,
+        url,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    output = (await process.communicate())[0].decode()
+    found = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.MULTILINE))
+    count = re.search(r"(\d+) requests in", output)
+    return int(count[1]) if count else 0, _ms(found.get("50", "0ms")), _ms(found.get("99", "0ms"))
+
+
+def _ms(text: str) -> float:
+    value = float(re.sub(r"[a-z]+$", "", text))
+    unit = re.search(r"[a-z]+$", text)
+    return value * {"us": 0.001, "ms": 1.0, "s": 1000.0}.get(unit[0] if unit else "ms", 1.0)
+
+
+async def _aiohttp_load(url: str, args: argparse.Namespace, headers: dict[str, str]):
     samples: list[float] = []
-    deadline = time.perf_counter() + seconds
+    deadline = time.perf_counter() + args.seconds
 
     async def client() -> None:
-        async with aiohttp.ClientSession() as http:
+        async with aiohttp.ClientSession(auto_decompress=False) as http:
             while time.perf_counter() < deadline:
                 started = time.perf_counter()
                 async with http.get(url, headers=headers) as response:
                     await response.read()
                 samples.append(time.perf_counter() - started)
 
-    await asyncio.gather(*(client() for _ in range(clients)))
-    return samples
+    await asyncio.gather(*(client() for _ in range(args.clients)))
+    ordered = sorted(samples)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return len(samples), statistics.median(ordered) * 1000, p99 * 1000
 
 
-async def wrk(url: str, clients: int, seconds: float, headers: list[str]) -> str:
-    process = await asyncio.create_subprocess_exec(
-        "wrk",
-        "-t1",
-        f"-c{clients}",
-        f"-d{seconds:.0f}s",
-        "--latency",
-        *headers,
-        url,
-        stdout=asyncio.subprocess.PIPE,
-    )
-    output = (await process.communicate())[0].decode()
-    found = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.MULTILINE))
-    rate = re.search(r"Requests/sec:\s+(\S+)", output)
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    return (
-        f"{float(rate[1]) if rate else 0:8.0f} requests/s   p50 {found.get('50', '?'):>8}"
-        f"   p99 {found.get('99', '?'):>8}" + (f"   {errors[1]} errors" if errors else "")
-    )
+async def etag_of(server: Server, gzip: bool) -> str:
+    headers = {"Accept-Encoding": "gzip" if gzip else "identity"}
+    async with (
+        aiohttp.ClientSession(auto_decompress=False) as http,
+        http.get(server.url, headers=headers) as response,
+    ):
+        await response.read()
+        return response.headers["ETag"]
 
 
 async def run(args: argparse.Namespace) -> None:
     folder = Path(tempfile.mkdtemp())
     data = generate(folder / "data", args.meetings, 100)
-    server = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-c",
-        SERVER,
-        str(data),
-        f"sqlite+aiosqlite:///{folder / 'db.sqlite3'}",
-        stdout=asyncio.subprocess.PIPE,
-        cwd=ROOT,
-        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    ours = await start_python(
+        "ours", OURS, str(data), f"sqlite+aiosqlite:///{folder / 'db.sqlite3'}"
     )
+    servers = [ours]
     try:
-        assert server.stdout is not None
-        port = int((await asyncio.wait_for(server.stdout.readline(), timeout=60)).strip())
-        url = f"http://127.0.0.1:{port}/feeds/agenda.ics"
-        async with aiohttp.ClientSession() as http, http.get(url) as response:
+        async with aiohttp.ClientSession() as http, http.get(ours.url) as response:
             body = await response.read()
-            etag = response.headers["ETag"]
-        events = body.count(b"BEGIN:VEVENT")
+        (folder / "agenda.ics").write_bytes(body)
+        servers.append(await start_python("floor", FLOOR, str(folder / "agenda.ics")))
+        nginx = await start_nginx(folder / "nginx", body)
+        if nginx is not None:
+            servers.append(nginx)
+        tool = "wrk, one thread" if shutil.which("wrk") else "aiohttp clients in this process"
         print(
-            f"feed of {args.meetings} meetings ({events} dated events, {len(body):,} bytes); "
-            f"{args.clients} clients for {args.seconds:.0f} s each way"
+            f"feed of {args.meetings} meetings ({body.count(b'BEGIN:VEVENT')} events, "
+            f"{len(body):,} bytes); {args.clients} clients, {args.seconds:.0f} s per measure, "
+            f"{args.rounds} alternating rounds ({tool}); servers: "
+            + ", ".join(s.name for s in servers)
         )
-        await load(url, args.clients, 1.0, {})  # warm up
-        if shutil.which("wrk"):
-            print("  load from wrk (one thread, in its own process):")
-            for label, headers in (("200", []), ("304", ["-H", f"If-None-Match: {etag}"])):
-                print(f"  {label}  {await wrk(url, args.clients, args.seconds, headers)}")
-        else:
-            print("  load from aiohttp clients in this process (install wrk for a lighter one):")
-            full = await load(url, args.clients, args.seconds, {})
-            print(f"  200  {len(full) / args.seconds:8.0f} requests/s   {latency(full)}")
-            cached = await load(url, args.clients, args.seconds, {"If-None-Match": etag})
-            print(f"  304  {len(cached) / args.seconds:8.0f} requests/s   {latency(cached)}")
+        kinds = {
+            "304": lambda tag: {"If-None-Match": tag, "Accept-Encoding": "gzip"},
+            "200 gzip": lambda tag: {"Accept-Encoding": "gzip"},
+            "200 plain": lambda tag: {"Accept-Encoding": "identity"},
+        }
+        tags = {s.name: await etag_of(s, gzip=True) for s in servers}
+        for server in servers:  # warm up
+            await load(server, argparse.Namespace(**{**vars(args), "seconds": 1}), {})
+        results: dict[tuple[str, str], list[Figures]] = {}
+        for _ in range(args.rounds):
+            for kind, headers in kinds.items():
+                for server in servers:
+                    figures = await load(server, args, headers(tags[server.name]))
+                    results.setdefault((kind, server.name), []).append(figures)
+        medians = {key: _median(values) for key, values in results.items()}
+        for kind in kinds:
+            print(f"\n{kind}:")
+            for server in servers:
+                m = medians[(kind, server.name)]
+                print(
+                    f"  {server.name:6} {m.rate:8.0f} requests/s   p50 {m.p50:7.3f} ms   "
+                    f"p99 {m.p99:7.3f} ms   CPU {m.cpu_us:6.1f} us/request"
+                )
+            for other in servers[1:]:
+                m, o = medians[(kind, "ours")], medians[(kind, other.name)]
+                if not (o.cpu_us and o.p99):
+                    print(f"  ours / {other.name}: no figures from {other.name}")
+                    continue
+                print(
+                    f"  ours / {other.name}: CPU {m.cpu_us / o.cpu_us:.2f}x   "
+                    f"p99 {m.p99 / o.p99:.2f}x"
+                )
     finally:
-        server.terminate()
-        await server.wait()
+        for server in servers:
+            server.process.terminate()
+            await server.process.wait()
+
+
+def _median(values: list[Figures]) -> Figures:
+    return Figures(
+        statistics.median(v.rate for v in values),
+        statistics.median(v.p50 for v in values),
+        statistics.median(v.p99 for v in values),
+        statistics.median(v.cpu_us for v in values),
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--meetings", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--rounds", type=int, default=3)
     asyncio.run(run(parser.parse_args()))
 
 

@@ -21,6 +21,7 @@ CORE_FORBIDDEN = {
     "asyncio",
     "sqlite3",
     "tomllib",
+    "rtoml",
     "pydantic_settings",
     "bot.service",
     "bot.console",

@@ -74,11 +74,11 @@ class BodyEntry(Entry):
     id: Slug
     name: Text
     acronym: Text | None = None
-    aliases: list[Text] = []
+    aliases: list[Text] = Field(default_factory=list)
     parent: Slug | None = None
     external: bool = False
     summary: LongText = ""
-    sources: list[SourceEntry] = []
+    sources: list[SourceEntry] = Field(default_factory=list)
 
 
 class HistoryEntry(Entry):
@@ -98,7 +98,7 @@ class HistoryEntry(Entry):
     summary: LongText | None = None
     confidence: LongText | None = None
     outcome: LongText | None = None
-    sources: list[SourceEntry] = []
+    sources: list[SourceEntry] = Field(default_factory=list)
     note: LongText = ""
     by: Annotated[str, StringConstraints(max_length=40)] = ""  # an editor: "discord:<id>"
     origin: Origin = Origin.DATA
@@ -109,26 +109,26 @@ class MeetingEntry(Entry):
     title: Text
     bodies: Annotated[list[Slug], Field(min_length=1)]
     kind: Kind
-    sessions: list[PositiveInt] = []
+    sessions: list[PositiveInt] = Field(default_factory=list)
     start: date | datetime | str | int | None = None
     end: date | datetime | str | int | None = None
     timezone: Text
     venue: Text | None = None
     status: Status
-    topics: list[Slug] = []
-    aliases: list[Text] = []
+    topics: list[Slug] = Field(default_factory=list)
+    aliases: list[Text] = Field(default_factory=list)
     summary: LongText = ""
     confidence: LongText = ""
     outcome: LongText = ""
     announced: date | AwareDatetime | None = None
     revision: NonNegativeInt = 0
     updated: AwareDatetime | None = None
-    sources: list[SourceEntry] = []
+    sources: list[SourceEntry] = Field(default_factory=list)
     # Who announced it, for a meeting an editor or a followed calendar added (export-data).
     note: LongText = ""
     by: Annotated[str, StringConstraints(max_length=40)] = ""
     origin: Origin = Origin.DATA
-    history: list[HistoryEntry] = []
+    history: list[HistoryEntry] = Field(default_factory=list)
 
 
 class FeedEntry(Entry):
@@ -137,21 +137,21 @@ class FeedEntry(Entry):
     url: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
     body: Slug | None = None
     kind: Kind = Kind.SESSION
-    topics: list[Slug] = []
+    topics: list[Slug] = Field(default_factory=list)
 
 
 class TopicEntry(Entry):
     id: Slug
     name: Text
     summary: Annotated[LongText, StringConstraints(min_length=1)]
-    aliases: list[Text] = []
-    keywords: list[Text] = []
-    involved: list[Text] = []
-    bodies: list[Slug] = []
-    meetings: list[Slug] = []
+    aliases: list[Text] = Field(default_factory=list)
+    keywords: list[Text] = Field(default_factory=list)
+    involved: list[Text] = Field(default_factory=list)
+    bodies: list[Slug] = Field(default_factory=list)
+    meetings: list[Slug] = Field(default_factory=list)
     confidence: LongText = ""
     updated: AwareDatetime | None = None
-    sources: list[SourceEntry] = []
+    sources: list[SourceEntry] = Field(default_factory=list)
 
 
 class RoleEntry(Entry):
@@ -164,17 +164,17 @@ class RoleEntry(Entry):
     position: Text | None = None
     known: date | AwareDatetime | None = None  # when it became public; the meeting's end if not
     confidence: LongText = ""
-    sources: list[SourceEntry] = []
+    sources: list[SourceEntry] = Field(default_factory=list)
 
 
 class PersonEntry(Entry):
     id: Slug
     name: Text
-    aliases: list[Text] = []
+    aliases: list[Text] = Field(default_factory=list)
     country: Text | None = None
     delegation: bool = False
     summary: LongText = ""
-    sources: list[SourceEntry] = []
+    sources: list[SourceEntry] = Field(default_factory=list)
     roles: Annotated[list[RoleEntry], Field(min_length=1)]
 
 

@@ -128,6 +128,15 @@ def _start(meeting: Meeting) -> datetime:
     return meeting.when.start_utc
 
 
+def _find(index: NameIndex, query: str) -> Resolution:
+    """An id or a name only one item has is that item (a dict hit, as autocomplete sends ids);
+    anything else is ranked."""
+    exact = index.exact(query)
+    if len(exact) == 1:
+        return Resolution(query, exact[0])
+    return decide(query, index.rank(query))
+
+
 def _end(meeting: Meeting) -> datetime:
     assert meeting.when.end_utc is not None, "only dated meetings are on a timeline"
     return meeting.when.end_utc
@@ -239,13 +248,13 @@ class AgendaIndex:
     # -- one thing by name -----------------------------------------------------------------------
 
     def find_body(self, query: str) -> Resolution:
-        return decide(query, self.bodies.rank(query))
+        return _find(self.bodies, query)
 
     def find_topic(self, query: str) -> Resolution:
-        return decide(query, self.topics.rank(query))
+        return _find(self.topics, query)
 
     def find_person(self, query: str) -> Resolution:
-        return decide(query, self.people.rank(query))
+        return _find(self.people, query)
 
     def find_meeting(self, query: str, now: datetime) -> Resolution:
         """A meeting by id, title, alias, "<body> <session>" or body name (its next meeting).

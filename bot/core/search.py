@@ -12,7 +12,7 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
 from .model import Agenda, Meeting, Person, Topic
 from .text import STOPWORDS, tokens
@@ -55,6 +55,7 @@ class SearchIndex:
             postings.add(_weighted(_person_fields(agenda, person)))
         self._postings = postings.weights()
         self._vocabulary = sorted(self._postings)
+        self._speller = _Speller(self._vocabulary)
         # A query that is exactly a document's name or alias ("kyoto convention") means it.
         self._names: dict[str, list[int]] = {}
         items: dict[Kind, Mapping[str, Meeting | Topic | Person]] = {
@@ -87,6 +88,11 @@ class SearchIndex:
         scores = np.zeros(count)
         matched = np.zeros(count)
         for options in expansions:
+            if len(options) == 1:  # most words: one posting list, added where it is
+                ids, weights = self._postings[options[0]]
+                scores[ids] += weights
+                matched[ids] += 1
+                continue
             # A word and its completions count once per document, at the best of their weights.
             best = np.zeros(count)
             for option in options:
@@ -125,10 +131,39 @@ class SearchIndex:
                 if candidate != word:
                     found.append(candidate)
         if not found and len(word) >= 4:
-            close = process.extractOne(word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=78)
+            close = self._speller.correct(word)
             if close:
-                found.append(close[0])
+                found.append(close)
         return tuple(found)
+
+
+class _Speller:
+    """The indexed word a mistyped one stands for: one letter dropped, added, changed or two
+    swapped. Every word and each of its one-letter deletions is a key, so a lookup costs a few
+    dict probes, however large the agenda (a scan of the vocabulary grew with it). Words with
+    digits (ids, numbers, session numbers) are not corrected to: a typo there is another number.
+    """
+
+    def __init__(self, vocabulary: Iterable[str]) -> None:
+        self._by_deletion: dict[str, list[str]] = {}
+        for word in vocabulary:
+            if len(word) < 3 or not word.isalpha():
+                continue
+            for key in {word, *_deletions(word)}:
+                self._by_deletion.setdefault(key, []).append(word)
+
+    def correct(self, word: str) -> str | None:
+        """The closest word (fuzz.ratio at least 78), the first in alphabetical order on a tie."""
+        candidates: set[str] = set()
+        for key in (word, *_deletions(word)):
+            candidates.update(self._by_deletion.get(key, ()))
+        scored = [(-fuzz.ratio(word, c), c) for c in candidates]
+        best = min(scored, default=None)
+        return best[1] if best is not None and -best[0] >= 78 else None
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
 class _Postings:

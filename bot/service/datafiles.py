@@ -8,6 +8,7 @@ so any change to either means a fresh load. The cache is only ever written by th
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import logging
 import os
@@ -16,9 +17,12 @@ import re
 import stat
 import tempfile
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime, timezone
 from pathlib import Path
 from typing import Any
+
+import rtoml
 
 from bot.core import Agenda, DataSetError, Library, Problem, build_agenda
 
@@ -43,7 +47,8 @@ def load_library(
     """The agenda and its indexes, from the cache when the files are unchanged."""
     files = _read(directory, warn)
     if cache_dir is None:
-        return Library.build(_parse(files))
+        with _uncollected():
+            return Library.build(_parse(files))
     source = hashlib.sha256(str(directory.resolve()).encode()).hexdigest()[:12]
     cached = cache_dir / f"agenda-{source}-{_digest(files)}.pickle"
     if _private(cache_dir) and _private(cached):
@@ -55,7 +60,8 @@ def load_library(
                 library = pickle.load(stream)  # noqa: S301
             if isinstance(library, Library):
                 return library
-    library = Library.build(_parse(files))
+    with _uncollected():
+        library = Library.build(_parse(files))
     try:
         cache_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         if _private(cache_dir):
@@ -124,13 +130,31 @@ def _read_regular(path: Path) -> bytes | None:
         os.close(handle)
 
 
+@contextlib.contextmanager
+def _uncollected() -> Iterator[None]:
+    """Loading makes hundreds of thousands of objects that all live on; the cyclic collector
+    would walk them again and again as they pile up (a third of a cold load), for no garbage."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _parse(files: dict[str, bytes]) -> Agenda:
+    with _uncollected():
+        return _parse_all(files)
+
+
+def _parse_all(files: dict[str, bytes]) -> Agenda:
     documents: dict[str, dict[str, Any]] = {}
     problems: list[Problem] = []
     for name, content in files.items():
         try:
             text = content.decode("utf-8")
-            documents[name] = tomllib.loads(text)
+            documents[name] = _loads(text)
         except UnicodeDecodeError:
             problems.append(Problem(name, "", "", "is not UTF-8 text"))
         except tomllib.TOMLDecodeError as error:
@@ -138,6 +162,33 @@ def _parse(files: dict[str, bytes]) -> Agenda:
         except RecursionError:
             problems.append(_too_deep(name, text))
     return build_agenda(documents, problems)
+
+
+def _loads(text: str) -> dict[str, Any]:
+    """rtoml reads a file several times faster than tomllib (issue 16: most of a cold load was
+    parsing). What it refuses, including nesting deeper than its limit, is read again by
+    tomllib, whose messages (and RecursionError) the problems are made of."""
+    try:
+        document = rtoml.loads(text)
+    except rtoml.TomlParsingError:
+        return tomllib.loads(text)
+    _plain_offsets(document)
+    return document
+
+
+def _plain_offsets(node: dict[str, Any] | list[Any]) -> None:
+    """rtoml gives offsets as its own tzinfo class, which cannot be pickled (the agenda cache);
+    tomllib's `datetime.timezone` of the same offset replaces it. Nesting is shallow: rtoml
+    refuses deep documents, and tomllib reads those."""
+    keys: Iterable[Any] = node.keys() if isinstance(node, dict) else range(len(node))
+    for key in keys:
+        value = node[key]
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            offset = value.utcoffset()
+            assert offset is not None
+            node[key] = value.replace(tzinfo=UTC if not offset else timezone(offset))
+        elif isinstance(value, dict | list):
+            _plain_offsets(value)
 
 
 _HEADER = re.compile(r"^\s*\[(\[)?\s*([A-Za-z0-9_.-]+)\s*\]")

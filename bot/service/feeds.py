@@ -95,15 +95,11 @@ class Feeds:
 
     def public(self, kind: str, ident: str = "") -> Feed | None:
         """The feed of the whole agenda ("all"), a body, a topic or a meeting; None if unknown."""
-        agenda = self.agenda.agenda
-        known = {
-            "all": True,
-            "body": ident in agenda.bodies,
-            "topic": ident in agenda.topics,
-            "meeting": ident in agenda.meetings,
-        }
-        if not known.get(kind, False):
-            return None
+        if kind != "all":
+            agenda = self.agenda.agenda
+            items = {"body": agenda.bodies, "topic": agenda.topics, "meeting": agenda.meetings}
+            if ident not in items.get(kind, ()):
+                return None
         return self._cached((kind, ident), lambda: self._public(kind, ident))
 
     def _public(

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import ipaddress
 import logging
 import resource
@@ -58,6 +59,7 @@ _REFUSED = (
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def address_key(address: str) -> str:
     """Who a client is, for limits: its address, IPv6 addresses grouped by their /64."""
     try:

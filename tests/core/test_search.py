@@ -1,4 +1,7 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rapidfuzz import fuzz, process
 
 from bot.core import SearchIndex
 
@@ -86,3 +89,35 @@ def test_nothing_found_is_an_empty_result_not_an_error(search, query):
 
 def test_results_are_limited(search):
     assert len(search.search("customs", limit=3).hits) == 3
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("convension", "convention"),  # a letter changed
+        ("kyotto", "kyoto"),  # one added
+        ("printng", "printing"),  # one dropped
+        ("brokres", "brokers"),  # two swapped
+    ],
+)
+def test_one_slip_is_corrected(search, typed, meant):
+    assert search.search(typed).corrected == {typed: meant}
+
+
+def test_words_with_digits_are_not_corrected_to(search):
+    # The scan of the whole vocabulary "corrected" this to the year "2015".
+    assert search.search("x2015y").corrected == {}
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_the_speller_finds_as_close_a_word_as_a_scan_of_the_vocabulary(search, data):
+    # Regression (issue 16): a typo scanned the whole vocabulary (ids and numbers too), so
+    # /search slowed as the agenda grew. The deletion index must find as close a word.
+    words = [w for w in search._vocabulary if w.isalpha() and len(w) >= 3]
+    word = data.draw(st.sampled_from([w for w in words if len(w) >= 5]))
+    cut = data.draw(st.integers(0, len(word) - 1))
+    typed = word[:cut] + word[cut + 1 :]
+    found = search._speller.correct(typed)
+    best = process.extractOne(typed, words, scorer=fuzz.ratio)
+    assert found is not None and fuzz.ratio(typed, found) == best[1]

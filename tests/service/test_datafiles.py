@@ -165,3 +165,37 @@ def test_an_outcome_known_before_its_meeting_ended_is_a_listed_problem(data_dir)
     [problem] = raised.value.problems
     assert (problem.entry, problem.field) == ("meeting 'early'", "outcome")
     assert "known from 2016-01-10, before it ended" in problem.message
+
+
+def test_the_fast_reader_reads_what_tomllib_reads_with_plain_offsets():
+    # Issue 16: rtoml parses the files (most of a cold load was tomllib); what it gives must
+    # be what tomllib gives, offsets as datetime.timezone (rtoml's own tzinfo cannot be pickled).
+    import tomllib
+    from datetime import datetime, timezone
+
+    from bot.service.datafiles import _loads
+    from tests.conftest import MINI_DATA
+
+    for path in [*BUNDLED_DATA.glob("*.toml"), *MINI_DATA.glob("*.toml")]:
+        text = path.read_text(encoding="utf-8")
+        read = _loads(text)
+        assert read == tomllib.loads(text), path.name
+    text = "a = 2015-10-14T00:00:00+02:00\n[[m]]\nb = [{ c = 2015-01-01T00:00:00-05:30 }]\n"
+    read = _loads(text)
+    assert read == tomllib.loads(text)
+    assert type(read["a"].tzinfo) is timezone
+    assert type(read["m"][0]["b"][0]["c"].tzinfo) is timezone
+    assert isinstance(read["a"], datetime)
+
+
+def test_the_agenda_cache_stores_an_agenda_read_with_offsets(tmp_path):
+    # Regression (issue 16): with rtoml's tzinfo in the data, pickling the agenda for the
+    # cache failed and `python -m bot export` died with PicklingError.
+    from bot.service import load_library
+
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o700)
+    first = load_library(BUNDLED_DATA, cache)
+    assert list(cache.glob("agenda-*.pickle"))
+    again = load_library(BUNDLED_DATA, cache)
+    assert again.agenda.meetings == first.agenda.meetings
