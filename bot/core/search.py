@@ -182,10 +182,10 @@ class _Postings:
 
     def add(self, counts: Counter[str]) -> None:
         ids = self.term_ids
-        for term, tf in counts.items():
-            self.terms.append(ids.setdefault(term, len(ids)))
-            self.docs.append(self.size)
-            self.counts.append(tf)
+        terms = [ids.setdefault(term, len(ids)) for term in counts]
+        self.terms.extend(terms)
+        self.docs.extend(array("i", (self.size,)) * len(terms))
+        self.counts.extend(counts.values())
         self.size += 1
 
     def weights(self) -> dict[str, tuple[IntArray, FloatArray]]:
@@ -219,9 +219,10 @@ def _weighted(parts: Iterable[tuple[str, int]]) -> Counter[str]:
             by_weight.setdefault(weight, []).append(text)
     counts: Counter[str] = Counter()
     for weight, texts in by_weight.items():
-        for token in tokens(" ".join(texts)):
+        found = Counter(tokens(" ".join(texts)))  # counted in C
+        for token, times in found.items():
             if token not in STOPWORDS:
-                counts[token] += weight
+                counts[token] += times * weight
     return counts
 
 
