@@ -96,8 +96,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
 
 
-def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+def _common(default: object) -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False, argument_default=default)
     common.add_argument("--data", metavar="DIR", help="agenda data directory (AGENDA_DATA_DIR)")
     common.add_argument(
         "--as-of", metavar="DATE", help="live as if it were DATE, e.g. 2015-10-23 (AGENDA_AS_OF)"
@@ -105,11 +105,18 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--speed", type=float, metavar="X", help="time runs X times faster (AGENDA_SPEED)"
     )
+    return common
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bot",
-        parents=[common],
+        parents=[_common(None)],
         description="Agenda and reminder bot. Without DISCORD_TOKEN it runs in the console.",
     )
+    # The options may come before the command or after it: the command's own copies have no
+    # default, so that one given before it ("--as-of D ask ...") is not overwritten by None.
+    common = _common(argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("run", parents=[common], help="start the bot (the default)")
     ask = commands.add_parser("ask", parents=[common], help="answer one command and exit")

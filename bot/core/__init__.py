@@ -3,8 +3,9 @@
 No Discord, scheduler, database or web code here, and no I/O: adapters and the service do that.
 """
 
-from . import answers
-from .answers import ANSWERS, Asked
+from . import answers, searching
+from .answers import ANSWERS
+from .asked import Asked
 from .calendar import (
     MEDIA_TYPE,
     CalendarFile,
@@ -126,6 +127,7 @@ __all__ = [
     "parse_lead",
     "resolve_zone",
     "scope_labels",
+    "searching",
     "slug",
     "when_text",
     "write_calendar",

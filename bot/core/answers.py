@@ -9,56 +9,26 @@ every adapter without knowing them one by one.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from . import searching
+from .asked import Asked, command_text
 from .calendar import MEDIA_TYPE, CalendarFile, calendar_name, scope_labels, write_calendar
 from .commands import COMMANDS_BY_NAME, MAX_INPUT, OptionError
-from .formatting import TimeStyle
 from .histories import changes_reply, history_reply
 from .library import Library
 from .lookup import Resolution
 from .model import Kind, Status
-from .periods import FRAMES, Period, find_period
-from .queries import AgendaFilter, Page
+from .queries import AgendaFilter
 from .render import Renderer
 from .reply import Attachment, Reply, error
-from .search import Hit, SearchResult
-from .text import clean_input, normalize, tokens
-from .versions import VersionTable
+from .text import clean_input, normalize
 from .when import parse_lead
 
 E = TypeVar("E", bound=StrEnum)
 CHANGES_SPAN = timedelta(days=7)  # what /changes shows without `since`
-
-
-@dataclass(frozen=True, slots=True)
-class Asked:
-    """What a command is answered from: the agenda as known now (built when first needed),
-    now, the adapter's way of showing times; and, where the service has them, every version of
-    every meeting (lists at any instant without folding the agenda) and the whole agenda (its
-    bodies and topics, for names)."""
-
-    view: Library | Callable[[], Library]
-    now: datetime
-    times: TimeStyle
-    versions: VersionTable | None = None
-    whole: Library | None = None
-
-    @property
-    def library(self) -> Library:
-        return self.view if isinstance(self.view, Library) else self.view()
-
-    @property
-    def names(self) -> Library:
-        """Where bodies and topics are looked up by name: they do not change over time."""
-        return self.whole or self.library
-
-    @property
-    def render(self) -> Renderer:
-        return Renderer(self.library.agenda, self.times)
 
 
 def agenda(
@@ -86,7 +56,7 @@ def agenda(
     now = asked.now
     lists = asked.versions or asked.library.index
     found = lists.past(now, where, page) if past else lists.upcoming(now, where, page)
-    command = _command_text(
+    command = command_text(
         "agenda", body=body, kind=kind, topic=topic, status=status, past="yes" if past else None
     )
     return render.agenda_list(found, where, past, now, command)
@@ -138,100 +108,6 @@ def who(asked: Asked, person: str = "") -> Reply:
     if resolution.found is None:
         return asked.render.unresolved("person", resolution, "/who")
     return asked.render.person(asked.library.agenda.people[resolution.found])
-
-
-def search(asked: Asked, query: str = "", page: int = 1) -> Reply:
-    text = clean_input(query, MAX_INPUT)
-    if not any(ch.isalnum() for ch in text):
-        return error(
-            "What should I look for?", "Give some words, for example `/search future of customs`."
-        )
-    asks_who, rest = _asks_who(text)
-    period, words = find_period(rest, asked.now)
-    if period is not None and not any(map(period.holds, asked.library.agenda.meetings.values())):
-        period = None  # no meeting in it at all ("the 1999 protocol"): the date is just words
-    soonest = _coming(asked, rest) if period is None else None
-    if soonest is not None:
-        result = soonest
-    elif period is None:
-        result = asked.library.search.search(rest)
-    else:
-        result = _in_period(asked, rest, period, words, asks_who)
-    if asks_who:  # "who chaired ...": people first, then what else was found
-        people = tuple(h for h in result.hits if h.kind == "person")
-        others = tuple(h for h in result.hits if h.kind != "person")
-        result = replace(result, query=text, hits=people + others)
-    found = Page.of(result.hits, page)
-    command = _command_text("search", query=text)
-    within = period.label if period is not None else ""
-    return asked.render.search(result, found, asked.now, command, within, bool(soonest))
-
-
-def _asks_who(text: str) -> tuple[bool, str]:
-    """Whether a question asks for people ("who chaired the PTC", "qui a présidé"), and the
-    rest of it to search for."""
-    first, _, rest = text.strip().partition(" ")
-    if normalize(first) in _WHO and any(ch.isalnum() for ch in rest):
-        return True, rest
-    return False, text
-
-
-_WHO = frozenset({"who", "whom", "qui"})
-_NEXT = frozenset({"next", "upcoming", "prochain", "prochaine", "prochains", "prochaines"})
-
-
-def _coming(asked: Asked, text: str) -> SearchResult | None:
-    """ "next PTC": the meetings not yet over that have every other word, soonest first (those
-    known by their month or year after those with a day). None if the question is not that,
-    or nothing coming has every word."""
-    typed = tokens(text)
-    if not typed or typed[0] not in _NEXT:
-        return None
-    words = " ".join(w for w in typed[1:] if w not in FRAMES)  # "prochaine réunion du CTP"
-    if not words:
-        return None
-    agenda = asked.library.agenda
-    found = asked.library.search.search(words, limit=max(1, len(agenda.meetings)), every_word=True)
-    coming = [
-        agenda.meetings[h.id]
-        for h in found.hits
-        if h.kind == "meeting" and not agenda.meetings[h.id].when.has_ended(asked.now)
-    ]
-    if not coming:
-        return None
-    coming.sort(key=lambda m: (not m.when.precision.has_day, m.when.sort_key()))
-    hits = tuple(Hit("meeting", m.id, 0.0) for m in coming)
-    return SearchResult(text, found.terms, found.corrected, hits)
-
-
-def _in_period(
-    asked: Asked, text: str, period: Period, words: str, people: bool = False
-) -> SearchResult:
-    """The meetings of a period: those the other words find, best first; without other words,
-    every meeting of the period, in order. With `people`, also who did something at them."""
-    agenda = asked.library.agenda
-    held = {m.id for m in agenda.meetings.values() if period.holds(m)}
-    # Meetings whose days are known come first; one known by its month or year only may fall
-    # in the period, and follows.
-    vague = {i for i in held if not agenda.meetings[i].when.precision.has_day}
-    if not any(ch.isalnum() for ch in words):
-        ordered = [m.id for m in asked.library.index.scoped() if m.id in held]
-        ordered.sort(key=lambda i: i in vague)
-        return SearchResult(text, (), {}, tuple(Hit("meeting", i, 0.0) for i in ordered))
-    everything = len(agenda.meetings) + len(agenda.topics) + len(agenda.people)
-    found = asked.library.search.search(words, limit=max(1, everything))
-    acted = {
-        p.id for p in agenda.people.values() if people and any(r.meeting in held for r in p.roles)
-    }
-    hits = sorted(
-        (
-            h
-            for h in found.hits
-            if (h.kind == "meeting" and h.id in held) or (h.kind == "person" and h.id in acted)
-        ),
-        key=lambda h: h.kind == "meeting" and h.id in vague,
-    )
-    return SearchResult(text, found.terms, found.corrected, tuple(hits))
 
 
 def calendar_file(
@@ -337,7 +213,7 @@ ANSWERS: dict[str, Callable[..., Any]] = {
     "topics": topics,
     "topic": topic,
     "who": who,
-    "search": search,
+    "search": searching.search,
     "calendar file": calendar,
     "help": help_reply,
     "history": history,
@@ -387,12 +263,6 @@ def _choice(enum: type[E], text: str | None, name: str) -> E | None:
         f"'{clean_input(text, 40)}' is not a {name}; use one of: {choices} "
         f"(for example `{name}:{next(iter(enum)).value}`)"
     )
-
-
-def _command_text(name: str, **options: str | None) -> str:
-    parts = [f"/{name}"]
-    parts += [f"{key}:{value}" for key, value in options.items() if value]
-    return " ".join(parts)
 
 
 def _filename(body: str | None, topic: str | None) -> str:

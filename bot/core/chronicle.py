@@ -184,18 +184,14 @@ def _check(when: When, status: Status, report: Report, where: str) -> bool:
 
 
 def read_person(entry: PersonEntry, meetings: Mapping[str, Meeting], report: Report) -> Person:
-    """The entry as a Person; each role is known from its `known`, else from its meeting's end.
-    A role whose meeting is unknown or undated without `known` is reported and left out."""
+    """The entry as a Person. A role at an unknown meeting is left out (the caller reports it);
+    one without `known` at a meeting with no end is reported: it could never be shown."""
     roles = []
     for number, role in enumerate(entry.roles, start=1):
         meeting = meetings.get(role.meeting)
         if meeting is None:
-            continue  # reported by the caller, which knows every meeting id
-        if role.known is not None:
-            known = known_instant(role.known)
-        elif meeting.when.end_utc is not None:
-            known = meeting.when.end_utc
-        else:
+            continue
+        if role.known is None and meeting.when.end_utc is None:
             report(
                 f"roles[{number}].known",
                 f"meeting '{meeting.id}' has no known end; say when this became known "
@@ -206,7 +202,7 @@ def read_person(entry: PersonEntry, meetings: Mapping[str, Meeting], report: Rep
             Role(
                 did=role.did,
                 meeting=role.meeting,
-                known=known,
+                known=known_instant(role.known) if role.known is not None else None,
                 topic=role.topic,
                 what=role.what,
                 position=role.position or "",

@@ -180,7 +180,7 @@ def _role(role: Role) -> str:
         "meeting": role.meeting,
         "topic": role.topic,
         "position": role.position,
-        "known": role.known,  # resolved: the meeting's end where the files gave none
+        "known": role.known,  # None (left out) where the files gave none: the meeting's end
         "confidence": role.confidence,
         "sources": _sources(role.sources),
     }

@@ -195,12 +195,13 @@ class Topic:
 
 @dataclass(frozen=True, slots=True)
 class Role:
-    """What someone did at a meeting ("chaired", "presented"), known from `known` on (the
-    meeting's end unless the data files say otherwise: a chair is reported after the session)."""
+    """What someone did at a meeting ("chaired", "presented"), known from `known` on, or, if the
+    data files do not say, from the end of the meeting as known then (a chair is reported after
+    the session, and a meeting may move)."""
 
     did: str  # a verb phrase that reads before the meeting's title: "chaired", "opened"
     meeting: str
-    known: datetime  # aware
+    known: datetime | None = None  # aware
     topic: str | None = None
     what: str = ""  # what it was about: "the virtual working group's review of C21"
     position: str = ""  # the title held then: "WCO Director of Compliance and Facilitation"

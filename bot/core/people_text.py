@@ -12,7 +12,6 @@ from .reply import Field, Reply, sources_text
 from .text import tokens
 
 _LAST = datetime.max.replace(tzinfo=UTC)
-_FIRST_DEEDS = {"chaired": 0, "opened": 1}  # a meeting's people: who chaired it, who opened it
 
 
 class PeopleText:
@@ -50,10 +49,9 @@ class PeopleText:
         )
 
     def at_meeting(self, meeting_id: str) -> str:
-        """Who did what at a meeting, one line per deed, chair and opener first, people before
-        delegations: "Chaired: Rob Van Kuik (Netherlands)"; `/who` tells the rest."""
+        """Who did what at a meeting, one line per deed (in `roles_at_meeting`'s order):
+        "Chaired: Rob Van Kuik (Netherlands)"; `/who` tells the rest."""
         found = roles_at_meeting(self.agenda.people.values(), meeting_id)
-        found.sort(key=lambda item: (_FIRST_DEEDS.get(item[1].did, 2), item[0].delegation))
         by_deed: dict[str, list[str]] = {}
         for person, role in found:
             name = person.label + (f", {role.position}" if role.position else "")
@@ -70,15 +68,18 @@ class PeopleText:
             for p, r in roles_on_topic(self.agenda.people.values(), topic_id)
         )
 
-    def hit(self, person: Person, terms: Sequence[str]) -> Field:
-        """A search hit: the role with most of the words searched for (the first on a tie)."""
+    def hit(
+        self, person: Person, terms: Sequence[str], held: frozenset[str] = frozenset()
+    ) -> Field:
+        """A search hit: the role at a meeting of the period asked about (`held`), with most of
+        the words searched for (the first on a tie)."""
 
-        def shared(role: Role) -> int:
+        def fit(role: Role) -> tuple[bool, int]:
             topic = self.agenda.topics.get(role.topic or "")
             said = set(tokens(f"{role_text(role)} {topic.name if topic else ''}"))
-            return sum(1 for term in terms if term in said)
+            return role.meeting in held, sum(1 for term in terms if term in said)
 
-        role = max(person.roles, key=shared)
+        role = max(person.roles, key=fit)
         line = f"{self._dated(role.meeting)}: {role_text(role)}."
         return Field(f"{kind_label(person)}: {person.label}", f"{line}\n`/who {person.id}`")
 

@@ -63,6 +63,7 @@ class Period:
     first: date
     last: date  # inclusive
     label: str
+    relative: bool = False  # named from today ("next week"): a period even with nothing in it
 
     def holds(self, meeting: Meeting) -> bool:
         """Whether the meeting's days (as far as they are known) fall in the period."""
@@ -116,19 +117,19 @@ def _relative(name: str, today: date) -> Period:
     """A period named from today, labelled with its dates ("next month (November 2015)")."""
     if name in ("today", "tomorrow"):
         day = today + timedelta(days=1 if name == "tomorrow" else 0)
-        return Period(day, day, f"{name} ({day:%a} {day.day} {day:%b %Y})")
+        return Period(day, day, f"{name} ({day:%a} {day.day} {day:%b %Y})", relative=True)
     if name in ("this week", "next week"):
         monday = today - timedelta(days=today.weekday())
         if name == "next week":
             monday += timedelta(days=7)
-        return Period(
-            monday, monday + timedelta(days=6), f"{name} (from Mon {monday.day} {monday:%b %Y})"
-        )
+        label = f"{name} (from Mon {monday.day} {monday:%b %Y})"
+        return Period(monday, monday + timedelta(days=6), label, relative=True)
     first = today.replace(day=1)
     if name == "next month":
         first = (first + timedelta(days=32)).replace(day=1)
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
-    return Period(first, last, f"{name} ({calendar.month_name[first.month]} {first.year})")
+    label = f"{name} ({calendar.month_name[first.month]} {first.year})"
+    return Period(first, last, label, relative=True)
 
 
 def _rest(words: list[str], start: int, end: int) -> str:

@@ -158,10 +158,9 @@ class AgendaIndex:
             (t.id, name) for t in agenda.topics.values() for name in (t.id, *t.names, *t.keywords)
         )
         self.people = NameIndex(
-            (p.id, name)
-            for p in agenda.people.values()
-            for name in (p.id, *p.names, *((p.country,) if p.country else ()))
+            (p.id, name) for p in agenda.people.values() for name in (p.id, *p.names)
         )
+        self._countries = NameIndex((p.id, p.country) for p in agenda.people.values())
         self._sessions: dict[tuple[str, int], list[str]] = {}
         by_body: dict[str, list[Meeting]] = {body_id: [] for body_id in agenda.bodies}
         for meeting in self._chronological:
@@ -254,7 +253,14 @@ class AgendaIndex:
         return _find(self.topics, query)
 
     def find_person(self, query: str) -> Resolution:
-        return _find(self.people, query)
+        """By name or spelling; else by country ("Netherlands"): a name wins over a country
+        ("Morocco" is Morocco's delegation, not the Moroccan who chaired the Council)."""
+        found = _find(self.people, query)
+        if found.found is None:
+            by_country = _find(self._countries, query)
+            if by_country.found is not None:
+                return by_country
+        return found
 
     def find_meeting(self, query: str, now: datetime) -> Resolution:
         """A meeting by id, title, alias, "<body> <session>" or body name (its next meeting).

@@ -186,9 +186,10 @@ class Renderer:
         command: str,
         within: str = "",
         soonest: bool = False,
+        held: frozenset[str] = frozenset(),
     ) -> Reply:
-        """`within`: the period the query named ("March 2016"), whose meetings only are shown;
-        `soonest`: they are in date order ("next PTC")."""
+        """`within`: the period the query named ("March 2016"), whose meetings (`held`) only
+        are shown, and people's roles at them; `soonest`: in date order ("next PTC")."""
         lead = (
             f"Meetings in {within}. " if within else "Meetings still to come. " if soonest else ""
         )
@@ -208,7 +209,8 @@ class Renderer:
                 fields.append(Field(meeting.title, self.meeting_line(meeting, now)))
             elif hit.kind == "person":
                 person = self.agenda.people[hit.id]
-                fields.append(PeopleText(self.agenda, self.times).hit(person, result.terms))
+                people = PeopleText(self.agenda, self.times)
+                fields.append(people.hit(person, result.terms, held))
             else:
                 topic = self.agenda.topics[hit.id]
                 fields.append(

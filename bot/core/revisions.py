@@ -140,7 +140,7 @@ def epochs(agenda: Agenda) -> list[datetime]:
     """Every instant at which something became known, in order: between two of them the agenda
     does not change."""
     known = {r.known for record in agenda.records.values() for r in record.revisions}
-    return sorted(known | role_instants(agenda.people.values()))
+    return sorted(known | role_instants(agenda.people.values(), agenda.records))
 
 
 def with_revisions(

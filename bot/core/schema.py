@@ -153,10 +153,10 @@ class _Builder:
                 hint = did_you_mean(ref, sorted(self.ids[table]))
                 self.problem(file, label, field, f"unknown {table} '{ref}'{hint}")
 
-    def build_dataset(self) -> tuple[DatasetEntry | None, Dataset | None]:
+    def build_dataset(self) -> Dataset | None:
         if not self.entries["dataset"]:
             self.problem("(data directory)", "", "", "no [dataset] table in any file; add one")
-            return None, None
+            return None
         for file, _ in self.entries["dataset"][1:]:
             self.problem(
                 file,
@@ -173,7 +173,7 @@ class _Builder:
             updated=entry.updated,
             uid_domain=entry.uid_domain,
         )
-        return entry, dataset
+        return dataset
 
     def build_bodies(self) -> dict[str, Body]:
         bodies: dict[str, Body] = {}
@@ -358,7 +358,7 @@ def build_agenda(
     builder = _Builder(problems)
     for file in sorted(documents):
         builder.read_document(file, documents[file])
-    _, dataset = builder.build_dataset()
+    dataset = builder.build_dataset()
     bodies = builder.build_bodies()
     records = builder.build_meetings(dataset)
     topics = builder.build_topics(dataset)

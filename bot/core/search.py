@@ -68,10 +68,10 @@ class SearchIndex:
                 self._names.setdefault(" ".join(tokens(name)), []).append(doc)
 
     def search(
-        self, query: str, limit: int = MAX_RESULTS, every_word: bool = False
+        self, query: str, limit: int | None = MAX_RESULTS, every_word: bool = False
     ) -> SearchResult:
-        """The best `limit` documents for the query's words; with `every_word`, only those that
-        have every word (or a completion or correction of it)."""
+        """The best `limit` documents for the query's words (None: every one found); with
+        `every_word`, only those that have every word (or a completion or correction of it)."""
         typed = [t for t in dict.fromkeys(tokens(query)) if t not in STOPWORDS] or tokens(query)
         corrected: dict[str, str] = {}
         terms: list[str] = []
@@ -109,7 +109,7 @@ class SearchIndex:
         # Documents that contain every word rank above those that contain some.
         final = scores * matched / wanted
         candidates = np.flatnonzero((matched >= wanted) if every_word else (final > 0))
-        if len(candidates) > limit:
+        if limit is not None and len(candidates) > limit:
             cut = np.argpartition(-final[candidates], limit - 1)[:limit]
             candidates = candidates[cut]
         ranked = sorted(candidates.tolist(), key=lambda doc: (-final[doc], doc))
@@ -256,12 +256,22 @@ def _topic_fields(agenda: Agenda, topic: Topic) -> list[tuple[str, int]]:
     return parts
 
 
+# The WCO works in English and French: "qui a présidé le CTP" finds who chaired it.
+_DEEDS_IN_FRENCH = {
+    "chaired": "présidé présidée",
+    "opened": "ouvert ouverte",
+    "presented": "présenté présentée",
+    "reported": "rendu compte",
+}
+
+
 def _person_fields(agenda: Agenda, person: Person) -> list[tuple[str, int]]:
     """A name beats a passing mention: the name weighs as a title, other spellings as aliases."""
     parts = [(person.name, 3), *((alias, 2) for alias in person.aliases)]
     parts += [(person.country, 1), (person.summary, 1)]
     for role in person.roles:
-        parts += [(role.did, 2), (role.what, 1), (role.position, 1), (role.confidence, 1)]
+        parts += [(role.did, 2), (_DEEDS_IN_FRENCH.get(role.did, ""), 2)]
+        parts += [(role.what, 1), (role.position, 1), (role.confidence, 1)]
         meeting = agenda.meetings.get(role.meeting)
         if meeting is not None:
             parts += [(name, 1) for name in meeting.names]

@@ -27,6 +27,7 @@ from bot.core import (
     TimeStyle,
     answers,
     clean_input,
+    searching,
 )
 from bot.core.revisions import epochs, view_at, with_revisions
 from bot.core.versions import VersionTable
@@ -165,7 +166,7 @@ class AgendaService:
         return answers.who(self.asked(times), person)
 
     def search(self, query: str, page: int = 1, times: TimeStyle | None = None) -> Reply:
-        return answers.search(self.asked(times), query, page)
+        return searching.search(self.asked(times), query, page)
 
     def export_calendar(
         self, body: str | None = None, topic: str | None = None, alarms: bool = False

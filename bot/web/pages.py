@@ -129,8 +129,7 @@ class Pages:
         upcoming = list(library.index.upcoming(now, chosen.where, size=100_000).items)
         past = list(library.index.past(now, chosen.where, size=100_000).items)
         if chosen.words:
-            every = len(library.agenda.meetings) + len(library.agenda.topics)
-            found = library.search.search(chosen.words, limit=max(1, every)).hits
+            found = library.search.search(chosen.words, limit=None).hits
             meetings = {hit.id for hit in found if hit.kind == "meeting"}
             upcoming = [m for m in upcoming if m.id in meetings]
             past = [m for m in past if m.id in meetings]

@@ -165,6 +165,21 @@ def test_export_with_an_unknown_body_says_what_to_type(tmp_path):
     assert result.stdout == ""
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--as-of", "2015-10-23", "ask", "/next"),
+        ("ask", "/next", "--as-of", "2015-10-23"),
+    ],
+)
+def test_as_of_works_before_the_command_and_after_it(args):
+    # Regression (review of issue 14): given before `ask`, --as-of was overwritten by the
+    # command's own default and the answer was for today.
+    result = run_bot(*args)
+    assert result.returncode == 0
+    assert result.stdout.startswith("**Under way: WCO Regional Workshop on the TFA")
+
+
 def test_who_answers_in_the_console_as_of_the_news_item():
     result = run_bot("ask", "/who Zhangzhu Gao", "--as-of", "2015-10-23")
     assert result.returncode == 0

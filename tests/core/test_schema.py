@@ -335,15 +335,21 @@ def person(**changes):
 
 
 def test_a_person_loads_with_roles_known_from_the_meeting_s_end():
-    from datetime import UTC, datetime
+    from datetime import UTC, datetime, timedelta
+
+    from bot.core.revisions import epochs, view_at
 
     agenda = build_agenda(documents(meeting(), extra={"people.toml": {"person": [person()]}}))
     found = agenda.people["ann-chair"]
     assert found.names == ("Ann Chair", "A. Chair") and found.label == "Ann Chair (Belgium)"
     (role,) = found.roles
-    # The meeting is all-day on 2 March 2016 in Brussels: known from midnight after it.
-    assert role.known == datetime(2016, 3, 2, 23, 0, tzinfo=UTC)
+    assert role.known is None  # the files do not say: the meeting's end, as known then
     assert (role.did, role.meeting, role.topic) == ("chaired", "ptc-1", "tfa")
+    # The meeting is all-day on 2 March 2016 in Brussels: known from midnight after it.
+    ended = datetime(2016, 3, 2, 23, 0, tzinfo=UTC)
+    assert view_at(agenda, ended - timedelta(seconds=1)).people == {}
+    assert view_at(agenda, ended).people["ann-chair"].roles == (role,)
+    assert ended in epochs(agenda)
 
 
 @pytest.mark.parametrize(
