@@ -263,24 +263,29 @@ def _serialize(component: ics.Calendar | ics.Event) -> str:
 
 def fold(text: str) -> str:
     """ics-py #215: fold content lines longer than 75 octets (RFC 5545 section 3.1), never inside
-    a UTF-8 character, with CRLF line ends."""
-    out = []
+    a UTF-8 character, with CRLF line ends. Cut by slicing (octets are characters in ASCII, else
+    the cut backs off continuation bytes): a loop over characters took a fifth of an export."""
+    out: list[str] = []
     for line in text.split("\r\n"):
-        if len(line.encode("utf-8")) <= 75:
+        if len(line) <= 18:  # 18 characters are at most 72 octets
             out.append(line)
-            continue
-        chunk = ""
-        size = 0
-        limit = 75
-        for char in line:
-            width = len(char.encode("utf-8"))
-            if size + width > limit:
-                out.append(chunk)
-                chunk, size, limit = " ", 1, 75
-            chunk += char
-            size += width
-        out.append(chunk)
+        elif line.isascii():
+            out.append(line[:75])
+            out.extend(" " + line[i : i + 74] for i in range(75, len(line), 74))
+        else:
+            _fold_octets(line.encode("utf-8"), out)
     return "\r\n".join(out)
+
+
+def _fold_octets(line: bytes, out: list[str]) -> None:
+    start, limit = 0, 75
+    while len(line) - start > limit:
+        end = start + limit
+        while line[end] & 0xC0 == 0x80:  # a continuation byte: the cut would split a character
+            end -= 1
+        out.append(("" if start == 0 else " ") + line[start:end].decode("utf-8"))
+        start, limit = end, 74
+    out.append(("" if start == 0 else " ") + line[start:].decode("utf-8"))
 
 
 def scope_labels(agenda: Agenda, body: str | None = None, topic: str | None = None) -> list[str]:
