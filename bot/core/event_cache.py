@@ -8,8 +8,9 @@ not. An entry is found by what the event is made from:
 - the meeting's id and the alarms' lead times (None without alarms);
 and it is used only if the meeting and the change the bot observed are equal to those it was
 rendered from (a meeting is a new object after every fold of the agenda, so identity alone would
-miss). Entries are dropped least recently used first once their bytes pass `max_bytes`, so an
-agenda edited often, or many personal feeds, cannot grow it without limit.
+miss). Entries are dropped least recently used first once their size passes `max_bytes`, so an
+agenda edited often, or many personal feeds, cannot grow it without limit. An entry's size is its
+bytes plus `HELD`: the meeting it keeps for comparison may belong to an agenda since replaced.
 
 Not thread-safe: feeds and exports are built on the event loop (or in a one-shot CLI).
 """
@@ -61,10 +62,11 @@ class EventCache:
     first past `max_bytes`."""
 
     SETTINGS_KEPT = 8
+    HELD = 2048  # about what a meeting with a few revisions holds, once no agenda shares it
 
     def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
         self.max_bytes = max_bytes
-        self.size = 0  # bytes of the events held
+        self.size = 0  # bytes of the events held, plus HELD each
         self._entries: OrderedDict[_Key, _Entry] = OrderedDict()
         # A setting is hashed once per build and named by a number that is never reused, so
         # entries of a setting no longer seen can only age out, never be mistaken for current.
@@ -105,14 +107,14 @@ class EventCache:
         # A changed meeting takes its old version's place rather than adding to it.
         old = self._entries.pop(key, None)
         if old is not None:
-            self.size -= len(old.content)
-        if len(content) > self.max_bytes:
+            self.size -= len(old.content) + self.HELD
+        if len(content) + self.HELD > self.max_bytes:
             return
         self._entries[key] = _Entry(meeting, change, content)
-        self.size += len(content)
+        self.size += len(content) + self.HELD
         while self.size > self.max_bytes:
             _, dropped = self._entries.popitem(last=False)
-            self.size -= len(dropped.content)
+            self.size -= len(dropped.content) + self.HELD
 
     def clear(self) -> None:
         self._entries.clear()
