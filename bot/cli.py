@@ -63,7 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     data_dir = Path(args.data) if args.data else settings.agenda_data_dir
     try:
-        agenda = load_library(data_dir, settings.agenda_cache_dir)
+        # An export reads no search index: it is the costliest to build.
+        searched = args.command != "export"
+        agenda = load_library(data_dir, settings.agenda_cache_dir, searched=searched)
     except DataSetError as problem:
         print(f"Cannot start: the data set in {data_dir} has problems.\n{problem}", file=sys.stderr)
         print("Fix them, then check with: python -m bot check", file=sys.stderr)

@@ -23,6 +23,10 @@ class Library:
         return cls(agenda, AgendaIndex(agenda), SearchIndex(agenda) if searched else None)
 
     @property
+    def has_search(self) -> bool:
+        return self._search is not None
+
+    @property
     def search(self) -> SearchIndex:
         if self._search is None:
             object.__setattr__(self, "_search", SearchIndex(self.agenda))

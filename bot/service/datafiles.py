@@ -42,26 +42,37 @@ def load_agenda(directory: Path, warn: Warn = log.warning) -> Agenda:
 
 
 def load_library(
-    directory: Path, cache_dir: Path | None = None, warn: Warn = log.warning
+    directory: Path,
+    cache_dir: Path | None = None,
+    warn: Warn = log.warning,
+    searched: bool = True,
 ) -> Library:
-    """The agenda and its indexes, from the cache when the files are unchanged."""
+    """The agenda and its indexes, from the cache when the files are unchanged. `searched=False`
+    (an export) skips the search index if it has to build; a library cached without one gets
+    it, and is cached again, at the next load that wants it."""
     files = _read(directory, warn)
     if cache_dir is None:
         with _uncollected():
-            return Library.build(_parse(files))
+            return Library.build(_parse(files), searched)
     source = hashlib.sha256(str(directory.resolve()).encode()).hexdigest()[:12]
     cached = cache_dir / f"agenda-{source}-{_digest(files)}.pickle"
+    library: Library | None = None
     if _private(cache_dir) and _private(cached):
         with contextlib.suppress(
             OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError
         ):
             with cached.open("rb") as stream:
                 # Only a file this user wrote, in a folder only this user can write to.
-                library = pickle.load(stream)  # noqa: S301
-            if isinstance(library, Library):
-                return library
+                found = pickle.load(stream)  # noqa: S301
+            if isinstance(found, Library):
+                if not searched or found.has_search:
+                    return found
+                library = found
     with _uncollected():
-        library = Library.build(_parse(files))
+        if library is None:
+            library = Library.build(_parse(files), searched)
+        else:
+            library.search  # noqa: B018  (built now rather than at the first /search)
     try:
         cache_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         if _private(cache_dir):

@@ -4,6 +4,7 @@ import pickle
 
 import pytest
 
+import bot.core.library as library_module
 from bot.service import load_library
 from tests.conftest import MINI_DATA
 
@@ -73,3 +74,27 @@ def test_caches_of_other_data_directories_are_kept(tmp_path, data_dir):
     load_library(MINI_DATA, cache)
     load_library(data_dir(), cache)
     assert len(list(cache.glob("agenda-*.pickle"))) == 2
+
+
+def test_a_library_cached_without_search_gets_it_at_the_next_load_that_searches(
+    tmp_path, data_dir, monkeypatch
+):
+    directory = data_dir()
+    cache = tmp_path / "cache"
+    assert not load_library(directory, cache, searched=False).has_search
+    searching = load_library(directory, cache)
+    assert searching.has_search
+    assert searching.search.search("drones").hits
+    # Cached again with its index: the load after that builds none.
+    monkeypatch.setattr(library_module, "SearchIndex", _refuse)
+    assert load_library(directory, cache).has_search
+
+
+def test_an_export_load_builds_no_search_index(tmp_path, data_dir, monkeypatch):
+    monkeypatch.setattr(library_module, "SearchIndex", _refuse)
+    assert not load_library(data_dir(), None, searched=False).has_search
+    assert not load_library(data_dir(), tmp_path / "cache", searched=False).has_search
+
+
+def _refuse(agenda):
+    raise AssertionError("the search index was built")
