@@ -89,6 +89,8 @@ class ReminderEngine:
         self._scheduled: set[str] = set()  # fire points that have an APScheduler job
         self._deadlines: dict[str, datetime | None] = {}  # target key -> last useful instant
         self._horizon = horizon
+        # Agenda time at which this process began standing by (None while it never has).
+        self._watching_since: datetime | None = None
         self._fired: set[str] = set()
         self._in_progress: dict[str, FirePoint] = {}
         self._running: set[asyncio.Task[None]] = set()
@@ -137,6 +139,7 @@ class ReminderEngine:
         try:
             await self.start()
         except EngineBusy:
+            self._watching_since = self.clock.now()
             self._lease.wait_for(self._take_over)
             return False
         return True
@@ -144,7 +147,9 @@ class ReminderEngine:
     async def _begin(self) -> None:
         self._scheduler = AsyncIOScheduler(timezone=UTC, job_defaults=JOB_DEFAULTS)
         now = self.clock.now()
-        last_alive = await self._last_alive()
+        # A sender that died before its first heartbeat left no mark: what fell due while this
+        # process watched it was sent by no one, so recovery covers it.
+        last_alive = await self._last_alive() or self._watching_since
         targets = self._remember_deadlines()
         await resume_interrupted(self.ledger, self.source, self.deliver_once, now)
         await recover_missed(self.ledger, self.source, self.deliver_once, targets, last_alive, now)
