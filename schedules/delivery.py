@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from asyncio import Future
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -46,6 +47,44 @@ class Message:
     until: datetime | None
 
 
+Row = tuple[str, str, State, str | None, str | None]  # as `Ledger.finish` takes them
+Record = Callable[[str, str, State, str | None, str | None], Awaitable[None]]
+
+
+class Outcomes:
+    """Group commit of a batch's outcomes: each write takes every outcome that came in while
+    the last one was written. SQLite has one writer: a thousand single-row transactions at
+    once waited in its busy handler for seconds, and some ran out of its timeout."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self._ledger = ledger
+        self._waiting: list[tuple[Row, Future[None]]] = []
+        self._writing: asyncio.Task[None] | None = None
+
+    async def finish(
+        self, key: str, destination: str, state: State, reason: str | None, message_id: str | None
+    ) -> None:
+        """Returns once the outcome is written; raises what writing it raised."""
+        done: Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append(((key, destination, state, reason, message_id), done))
+        if self._writing is None:
+            self._writing = asyncio.create_task(self._write())
+        await done
+
+    async def _write(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                await self._ledger.finish_many([row for row, _ in batch])
+            except Exception as problem:
+                for _, done in batch:
+                    done.set_exception(problem)
+            else:
+                for _, done in batch:
+                    done.set_result(None)
+        self._writing = None
+
+
 class Delivering:
     """The engine's sending half. It needs the ledger, the clock, the stats and the scheduler
     (for retries) of the engine it is part of."""
@@ -75,8 +114,11 @@ class Delivering:
         its meeting starts), or RETRY_ATTEMPTS times without one; then it fails for good."""
         return await self._send(Message(key, destination, send, late, due, until))
 
-    async def _send(self, message: Message, claimed: Claimed | None = None) -> Outcome | None:
-        """`claimed`: the row was claimed already (in a batch); else it is claimed here."""
+    async def _send(
+        self, message: Message, claimed: Claimed | None = None, record: Record | None = None
+    ) -> Outcome | None:
+        """`claimed`: the row was claimed already (in a batch); else it is claimed here.
+        `record`: how the outcome is written (in a batch, with the others'); else on its own."""
         key, destination = message.key, message.destination
         if claimed is None:
             claimed = await self.ledger.claim(key, destination.key, late=message.late is not None)
@@ -90,7 +132,7 @@ class Delivering:
             outcome = Outcome(State.FAILED, f"internal error: {type(problem).__name__}")
         if outcome.state is State.RETRYING:
             outcome = self._retry_later(message, outcome, claimed.attempts)
-        await self.ledger.finish(
+        await (record or self.ledger.finish)(
             key, destination.key, outcome.state, outcome.reason, outcome.message_id
         )
         if outcome.state is State.SENT:

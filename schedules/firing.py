@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.triggers.date import DateTrigger
 
-from .delivery import Delivering, Message
+from .delivery import Delivering, Message, Outcomes
 from .ledger import Claim, Claimed, nonce_for
 from .plan import FirePoint
 from .source import Destination, Late, Outcome, Source
@@ -35,14 +35,16 @@ class Firing(Delivering):
     _in_progress: dict[str, FirePoint]
 
     async def _fire_points(self, points: list[FirePoint]) -> None:
+        real: dict[datetime, datetime] = {}  # points fired together mostly share one instant
         for point in points:
+            due = real.get(point.at)
+            if due is None:
+                due = real[point.at] = self.clock.to_real(point.at)
+            self.stats.lateness.append((datetime.now(UTC) - due).total_seconds())
             self._fired.add(point.id)
             # Until its fan-out ends, the point holds back LAST_ALIVE: a crash now leaves it
             # inside the window the next start recovers, where the ledger tells what was sent.
             self._in_progress[point.id] = point
-            self.stats.lateness.append(
-                (datetime.now(UTC) - self.clock.to_real(point.at)).total_seconds()
-            )
             self.stats.fired += 1
         if points:
             with self._under_way():
@@ -96,11 +98,12 @@ class Firing(Delivering):
         self, batch: list[tuple[FirePoint, Sequence[Destination]]], claimed: set[tuple[str, str]]
     ) -> None:
         gate = asyncio.Semaphore(self._concurrency)
+        outcomes = Outcomes(self.ledger)
 
         async def one(point: FirePoint, destination: Destination) -> None:
             async with gate:
                 new = Claimed(Claim.NEW, nonce_for(point.id, destination.key))
-                await self._send(self._message(point, destination, None), new)
+                await self._send(self._message(point, destination, None), new, outcomes.finish)
 
         async def whole(point: FirePoint, destinations: Sequence[Destination]) -> None:
             mine = [d for d in destinations if (point.id, d.key) in claimed]

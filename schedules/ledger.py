@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    bindparam,
     insert,
     select,
     update,
@@ -212,6 +213,31 @@ class Ledger:
                 .where(Delivery.fire_point == fire_point, Delivery.destination == destination)
                 .values(state=state, reason=reason, message_id=message_id, finished=_epoch_now())
             )
+
+    async def finish_many(
+        self, outcomes: Sequence[tuple[str, str, State, str | None, str | None]]
+    ) -> None:
+        """`finish` for many rows (fire point, destination, state, reason, message id), in one
+        transaction."""
+        if not outcomes:
+            return
+        now = _epoch_now()
+        statement = (
+            update(Delivery)
+            .where(Delivery.fire_point == bindparam("p"), Delivery.destination == bindparam("d"))
+            .values(
+                state=bindparam("s"),
+                reason=bindparam("r"),
+                message_id=bindparam("m"),
+                finished=bindparam("f"),
+            )
+        )
+        rows = [
+            {"p": point, "d": to, "s": state, "r": reason, "m": message_id, "f": now}
+            for point, to, state, reason, message_id in outcomes
+        ]
+        async with self._engine.begin() as connection:
+            await connection.execute(statement, rows)
 
     async def skip(self, fire_point: str, destination: str, reason: str) -> bool:
         """Record that a delivery will not happen (and why); False if it was already recorded."""

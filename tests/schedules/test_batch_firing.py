@@ -252,3 +252,34 @@ async def test_a_sender_that_failed_for_a_passing_reason_in_a_batch_is_retried_w
     finally:
         await engine.stop()
     assert {to: a.resumed for _, to, a in source.sent} == {"channel:m0": False, "channel:m1": True}
+
+
+async def test_the_outcomes_of_a_batch_are_written_a_few_transactions_at_a_time(tmp_path):
+    # Regression (seen in bench/reminders_bench.py): each delivery of a batch wrote its outcome
+    # in a transaction of its own; a thousand at once on SQLite waited seconds in its busy
+    # handler, some failed with "database is locked" and their fan-outs were retried.
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'plain.db'}")
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+        ledger = Ledger(engine)
+        writes = []
+        finish_many = ledger.finish_many
+
+        async def counted(outcomes):
+            writes.append(len(outcomes))
+            await finish_many(outcomes)
+
+        ledger.finish_many = counted
+        clock = FixedClock(AS_OF)
+        targets, audience = shared(1000, AS_OF + DAY + timedelta(hours=1))
+        source = RecordingSource(targets, audience=audience)
+        firing = ReminderEngine(source, ledger, clock)
+        await firing._fire_points(_plan(source, clock))
+        assert firing.stats.delivered == 1000 and firing.stats.failed == 0
+        assert sum(writes) == 1000 and len(writes) < 1000
+        assert not firing._in_progress  # no fan-out left to retry
+        records = await ledger.records([f"channel:{t.key}" for t in targets], limit=2000)
+        assert {r.state for r in records} == {State.SENT} and len(records) == 1000
+    finally:
+        await engine.dispose()
