@@ -14,7 +14,7 @@ from apscheduler.triggers.date import DateTrigger
 from .delivery import Delivering, Message, Outcomes
 from .ledger import Claim, Claimed, nonce_for
 from .plan import FirePoint
-from .source import Destination, Late, Outcome, Source
+from .source import Attempt, Destination, Late, Outcome, Source
 
 log = logging.getLogger(__name__)
 RETRY = timedelta(seconds=60)  # real time; a fan-out that failed is tried again after it
@@ -101,9 +101,8 @@ class Firing(Delivering):
         outcomes = Outcomes(self.ledger)
 
         async def one(point: FirePoint, destination: Destination) -> None:
-            async with gate:
-                new = Claimed(Claim.NEW, nonce_for(point.id, destination.key))
-                await self._send(self._message(point, destination, None), new, outcomes.finish)
+            new = Claimed(Claim.NEW, nonce_for(point.id, destination.key))
+            await self._send(self._message(point, destination, None, gate), new, outcomes.finish)
 
         async def whole(point: FirePoint, destinations: Sequence[Destination]) -> None:
             mine = [d for d in destinations if (point.id, d.key) in claimed]
@@ -164,12 +163,20 @@ class Firing(Delivering):
     ) -> Outcome | None:
         return await self._send(self._message(point, destination, late))
 
-    def _message(self, point: FirePoint, destination: Destination, late: Late | None) -> Message:
-        return Message(
-            point.id,
-            destination,
-            lambda attempt: self.source.deliver(point, destination, attempt),
-            late,
-            point.at,
-            self._deadlines.get(point.key),
-        )
+    def _message(
+        self,
+        point: FirePoint,
+        destination: Destination,
+        late: Late | None,
+        gate: asyncio.Semaphore | None = None,
+    ) -> Message:
+        """`gate` bounds the sends under way, not the outcomes waiting to be written with
+        others: held while writing, it would let through only that many outcomes a write."""
+
+        async def send(attempt: Attempt) -> Outcome:
+            if gate is None:
+                return await self.source.deliver(point, destination, attempt)
+            async with gate:
+                return await self.source.deliver(point, destination, attempt)
+
+        return Message(point.id, destination, send, late, point.at, self._deadlines.get(point.key))
