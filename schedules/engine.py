@@ -128,6 +128,7 @@ class ReminderEngine(Firing):
 
     async def _begin(self) -> None:
         self._scheduler = AsyncIOScheduler(timezone=UTC, job_defaults=JOB_DEFAULTS)
+        self._jobs.clear()  # the jobs of an earlier run went with its scheduler
         now = self.clock.now()
         # A sender that died before its first heartbeat left no mark: what fell due while this
         # process watched it was sent by no one, so recovery covers it.

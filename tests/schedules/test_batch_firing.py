@@ -283,3 +283,18 @@ async def test_the_outcomes_of_a_batch_are_written_a_few_transactions_at_a_time(
         assert {r.state for r in records} == {State.SENT} and len(records) == 1000
     finally:
         await engine.dispose()
+
+
+async def test_an_engine_started_again_after_stopping_has_a_job_for_each_instant(ledger):
+    # Regression: the index of instants outlived the scheduler of the run before, so a second
+    # start found every instant "scheduled" and added no job: nothing would have fired.
+    clock = FixedClock(AS_OF)
+    targets, audience = shared(2, AS_OF + DAY + timedelta(hours=1))
+    engine = ReminderEngine(RecordingSource(targets, audience=audience), ledger, clock)
+    await engine.start()
+    await engine.stop()
+    await engine.start()
+    try:
+        assert engine.job_count == 2 and len(_due_jobs(engine)) == 1
+    finally:
+        await engine.stop()
