@@ -1,5 +1,7 @@
-"""Running the plan: APScheduler 3.11 holds one job per fire point; the ledger makes each
-delivery happen once; fire points missed while the bot was down are sent once, late, or skipped.
+"""Running the plan: APScheduler 3.11 holds one job per instant at which fire points fall due;
+the ledger makes each delivery happen once (the rows of the points due at one instant are
+claimed in one transaction per batch); fire points missed while the bot was down are sent once,
+late, or skipped.
 
 APScheduler facts that shape this (docs/architecture.md, "Reminders"): the default misfire grace
 of 1 s drops late jobs with only a log line, and persistent job stores block the loop and drop
@@ -13,55 +15,30 @@ dies, recovering what fell due meanwhile as after a restart.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections import deque
-from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.date import DateTrigger
 
+from .delivery import RETRY_FIRST, Stats
+from .firing import Firing
+from .instants import InstantJobs
 from .lease import LEASE, Lease
-from .ledger import Claim, Ledger, State
+from .ledger import Ledger
 from .plan import FirePoint, Target, plan
 from .recovery import recover_missed, resume_interrupted
-from .source import Attempt, Clock, Destination, EngineBusy, Late, Outcome, Source
+from .source import Clock, EngineBusy, Source
 
 log = logging.getLogger(__name__)
 LAST_ALIVE = "last_alive"  # every fire point due before it has been fired
 HORIZON = timedelta(hours=6)  # real time; jobs exist for fire points due within it
-RETRY = timedelta(seconds=60)  # real time; a fan-out that failed is tried again after it
-RETRY_FIRST = 5.0  # seconds before a delivery that failed for a passing reason is tried again
-RETRY_LONGEST = 600.0  # the wait doubles with each attempt, up to this
-RETRY_ATTEMPTS = 30  # for a message without a deadline (a notice): about four hours of trying
 JOB_DEFAULTS = {"misfire_grace_time": None, "coalesce": False, "max_instances": 1}
 
-
-@dataclass
-class Stats:
-    fired: int = 0
-    delivered: int = 0
-    failed: int = 0
-    retried: int = 0
-    # seconds (real time) between when a fire point was due and when it fired; the latest ones
-    lateness: deque[float] = field(default_factory=lambda: deque(maxlen=10_000))
+__all__ = ["JOB_DEFAULTS", "RETRY_FIRST", "ReminderEngine", "Stats"]
 
 
-@dataclass(frozen=True, slots=True)
-class _Message:
-    """One message to one destination, as `send_once` was given it: enough to try it again."""
-
-    key: str
-    destination: Destination
-    send: Callable[[Attempt], Awaitable[Outcome]]
-    late: Late | None
-    due: datetime | None
-    until: datetime | None
-
-
-class ReminderEngine:
+class ReminderEngine(Firing):
     """Plans fire points from a Source, fires each when due (APScheduler), delivers it once per
     destination (the ledger), retries passing failures, and recovers what a restart missed."""
 
@@ -86,9 +63,11 @@ class ReminderEngine:
         self._scheduler = AsyncIOScheduler(timezone=UTC, job_defaults=JOB_DEFAULTS)
         self._points: dict[str, FirePoint] = {}
         self._order: list[FirePoint] = []  # self._points, by due instant
-        self._scheduled: set[str] = set()  # fire points that have an APScheduler job
+        self._jobs = InstantJobs(self._fire_instant, clock.to_real)  # those due within the horizon
         self._deadlines: dict[str, datetime | None] = {}  # target key -> last useful instant
         self._horizon = horizon
+        # Agenda time at which this process began standing by (None while it never has).
+        self._watching_since: datetime | None = None
         self._fired: set[str] = set()
         self._in_progress: dict[str, FirePoint] = {}
         self._running: set[asyncio.Task[None]] = set()
@@ -115,7 +94,12 @@ class ReminderEngine:
     @property
     def job_count(self) -> int:
         """Fire points that have a job now (those due within the horizon)."""
-        return len(self._scheduled)
+        return self._jobs.points
+
+    @property
+    def instant_jobs(self) -> int:
+        """Scheduler jobs for fire points: one per instant at which some fall due."""
+        return self._jobs.jobs
 
     @property
     def points(self) -> list[FirePoint]:
@@ -137,14 +121,18 @@ class ReminderEngine:
         try:
             await self.start()
         except EngineBusy:
+            self._watching_since = self.clock.now()
             self._lease.wait_for(self._take_over)
             return False
         return True
 
     async def _begin(self) -> None:
         self._scheduler = AsyncIOScheduler(timezone=UTC, job_defaults=JOB_DEFAULTS)
+        self._jobs.clear()  # the jobs of an earlier run went with its scheduler
         now = self.clock.now()
-        last_alive = await self._last_alive()
+        # A sender that died before its first heartbeat left no mark: what fell due while this
+        # process watched it was sent by no one, so recovery covers it.
+        last_alive = await self._last_alive() or self._watching_since
         targets = self._remember_deadlines()
         await resume_interrupted(self.ledger, self.source, self.deliver_once, now)
         await recover_missed(self.ledger, self.source, self.deliver_once, targets, last_alive, now)
@@ -186,7 +174,7 @@ class ReminderEngine:
             self._scheduler.shutdown(wait=False)
         self._points.clear()
         self._order.clear()
-        self._scheduled.clear()
+        self._jobs.clear()
         self._fired.clear()
         self._lease.wait_for(self._take_over)
         if self.on_standby is not None:
@@ -250,191 +238,34 @@ class ReminderEngine:
         self._sync_jobs()
 
     def _sync_jobs(self) -> None:
-        """One APScheduler job per fire point due within the horizon, and no other."""
+        """One APScheduler job per instant at which fire points are due within the horizon."""
         if not self._scheduler.running:
             return
         limit = datetime.now(UTC) + self._horizon
-        due: set[str] = set()
+        due: dict[datetime, set[str]] = {}
         for point in self._order:
             if self.clock.to_real(point.at) > limit:
                 break
             if point.id in self._points:  # fired points stay in the order until a re-plan
-                due.add(point.id)
-        for point_id in self._scheduled - due:
-            if self._scheduler.get_job(point_id) is not None:
-                self._scheduler.remove_job(point_id)
-        for point_id in due - self._scheduled:
-            point = self._points[point_id]
-            self._scheduler.add_job(
-                self._fire,
-                DateTrigger(self.clock.to_real(point.at)),
-                args=[point.id],
-                id=point.id,
-                name=point.id,
-                replace_existing=True,
-            )
-        self._scheduled = due
+                due.setdefault(point.at, set()).add(point.id)
+        self._jobs.sync(self._scheduler, due)
 
     def _earliest_unfired(self) -> datetime | None:
         return next((p.at for p in self._order if p.id in self._points), None)
 
+    async def _fire_instant(self, at: datetime) -> None:
+        """The job of an instant: fire every point due at it (as planned when it runs)."""
+        ids = self._jobs.take(at)
+        points = [p for i in sorted(ids) if (p := self._points.pop(i, None)) is not None]
+        await self._fire_points(points)
+
     async def _fire(self, point_id: str) -> None:
+        """Fire one point now, without its instant's job (which keeps the others)."""
         point = self._points.pop(point_id, None)
-        self._scheduled.discard(point_id)
         if point is None:
             return
-        self._fired.add(point_id)
-        # Until its fan-out ends, the point holds back LAST_ALIVE: a crash now leaves it inside
-        # the window the next start recovers, where the ledger tells what was already sent.
-        self._in_progress[point_id] = point
-        self.stats.lateness.append(
-            (datetime.now(UTC) - self.clock.to_real(point.at)).total_seconds()
-        )
-        self.stats.fired += 1
-        await self._fan_out_or_retry(point)
-
-    @contextlib.contextmanager
-    def _under_way(self) -> Iterator[None]:
-        """Marks the job running now as a delivery that `stop` lets finish."""
-        task = asyncio.current_task()
-        if task is not None:
-            self._running.add(task)
-        try:
-            yield
-        finally:
-            if task is not None:
-                self._running.discard(task)
-
-    async def _fan_out_or_retry(self, point: FirePoint) -> None:
-        with self._under_way():
-            await self._fan_out_once(point)
-
-    async def _fan_out_once(self, point: FirePoint) -> None:
-        try:
-            await self.fan_out(point)
-        except Exception:
-            # The database or the source failed mid-way: try again in a minute (deliveries
-            # already made are in the ledger), and keep holding LAST_ALIVE back meanwhile.
-            log.exception("fan-out of %s failed; retrying in %s", point.id, RETRY)
-            self._scheduler.add_job(
-                self._fan_out_or_retry,
-                DateTrigger(datetime.now(UTC) + RETRY),
-                args=[point],
-                id=f"{point.id}#retry",
-                replace_existing=True,
-            )
-            return
-        self._in_progress.pop(point.id, None)
-        if self.on_fired is not None:
-            await self.on_fired(point)
-
-    async def fan_out(self, point: FirePoint, late: Late | None = None) -> None:
-        """Deliver `point` to each of its destinations once, a bounded number at a time."""
-        destinations = await self.source.destinations(point, missed=late is not None)
-        gate = asyncio.Semaphore(self._concurrency)
-
-        async def one(destination: Destination) -> None:
-            async with gate:
-                await self.deliver_once(point, destination, late)
-
-        await asyncio.gather(*(one(d) for d in destinations))
-
-    async def deliver_once(
-        self, point: FirePoint, destination: Destination, late: Late | None = None
-    ) -> Outcome | None:
-        return await self.send_once(
-            point.id,
-            destination,
-            lambda attempt: self.source.deliver(point, destination, attempt),
-            late,
-            point.at,
-            until=self._deadlines.get(point.key),
-        )
-
-    async def send_once(
-        self,
-        key: str,
-        destination: Destination,
-        send: Callable[[Attempt], Awaitable[Outcome]],
-        late: Late | None = None,
-        due: datetime | None = None,
-        until: datetime | None = None,
-    ) -> Outcome | None:
-        """Claim (key, destination) in the ledger, send, record the outcome; None if it was
-        already done. Also for messages that are not fire points (notices of changes).
-
-        A passing failure is recorded as retrying and tried again with a growing wait (what
-        Discord asks for at least) until `until` (agenda time: a reminder is worth sending until
-        its meeting starts), or RETRY_ATTEMPTS times without one; then it fails for good."""
-        return await self._send(_Message(key, destination, send, late, due, until))
-
-    async def _send(self, message: _Message) -> Outcome | None:
-        key, destination = message.key, message.destination
-        claimed = await self.ledger.claim(key, destination.key, late=message.late is not None)
-        if claimed.claim is Claim.DONE:
-            return None
-        attempt = Attempt(claimed.nonce, claimed.claim is Claim.RESUME, message.late, message.due)
-        try:
-            outcome = await message.send(attempt)
-        except Exception as problem:  # a delivery bug must not stop the other destinations
-            log.exception("delivery of %s to %s failed", key, destination.key)
-            outcome = Outcome(State.FAILED, f"internal error: {type(problem).__name__}")
-        if outcome.state is State.RETRYING:
-            outcome = self._retry_later(message, outcome, claimed.attempts)
-        await self.ledger.finish(
-            key, destination.key, outcome.state, outcome.reason, outcome.message_id
-        )
-        if outcome.state is State.SENT:
-            self.stats.delivered += 1
-        elif outcome.state is State.FAILED:
-            self.stats.failed += 1
-        async with self._recorded:
-            self._recorded.notify_all()
-        return outcome
-
-    async def recorded(self, until: Callable[[Stats], bool]) -> None:
-        """Returns once the outcomes recorded in the ledger make `until(stats)` true (what a
-        caller who saw a message arrive, or fail, waits on before reading the ledger)."""
-        async with self._recorded:
-            await self._recorded.wait_for(lambda: until(self.stats))
-
-    def _retry_later(self, message: _Message, outcome: Outcome, attempts: int) -> Outcome:
-        """Plan the next attempt of a delivery that failed for a passing reason; or give up."""
-        reason = outcome.reason or "a passing failure"
-        if (message.until is not None and message.until <= self.clock.now()) or (
-            message.until is None and attempts >= RETRY_ATTEMPTS
-        ):
-            return Outcome(State.FAILED, f"gave up after {_times(attempts)}: {reason}")
-        wait = min(RETRY_LONGEST, self._retry_first * 2 ** (attempts - 1))
-        wait = max(wait, outcome.retry_after or 0.0)
-        self.stats.retried += 1
-        where = f"{message.key} to {message.destination.key}"
-        if self._scheduler.running:  # else the next start finds the row and tries it again
-            self._scheduler.add_job(
-                self._retry,
-                DateTrigger(datetime.now(UTC) + timedelta(seconds=wait)),
-                args=[message],
-                id=f"retry|{message.key}|{message.destination.key}",
-                name=f"retry {where}",
-                replace_existing=True,
-            )
-        log.info("%s: %s; attempt %d, next in %.1f s", where, reason, attempts, wait)
-        return Outcome(
-            State.RETRYING, f"{reason}; tried {_times(attempts)}, trying again", outcome.message_id
-        )
-
-    async def _retry(self, message: _Message) -> None:
-        with self._under_way():
-            if message.until is not None and message.until <= self.clock.now():
-                await self.ledger.finish(
-                    message.key,
-                    message.destination.key,
-                    State.FAILED,
-                    "gave up: the meeting had started before it could be delivered",
-                )
-                self.stats.failed += 1
-                return
-            await self._send(message)
+        self._jobs.discard(self._scheduler, point)
+        await self._fire_points([point])
 
     async def _last_alive(self) -> datetime | None:
         value = await self.ledger.get_state(LAST_ALIVE)
@@ -455,7 +286,3 @@ class ReminderEngine:
 
 
 _TICK = timedelta(microseconds=1)
-
-
-def _times(count: int) -> str:
-    return "once" if count == 1 else f"{count} times"

@@ -9,7 +9,7 @@ returns the message it already has instead of posting a second one.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -23,10 +23,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    bindparam,
     insert,
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -161,6 +163,42 @@ class Ledger:
             )
             return Claimed(Claim.RESUME, found[1], int(found[2]) + 1)
 
+    async def claim_batch(
+        self, pairs: Iterable[tuple[str, str]], late: bool = False
+    ) -> set[tuple[str, str]]:
+        """Claim many (fire point, destination) rows in one transaction; returns the pairs this
+        call inserted, each to be sent now (with `nonce_for` its nonce) as a NEW claim.
+
+        A row that already exists is left alone, even an open one. A batch fires points as they
+        fall due: the rows a crash left open were resumed when this process started or took
+        over, and a row open since then has a live owner (a send or a retry under way, here or
+        in a process that lost the lease mid-fan-out). So of two claimers racing over the same
+        rows, each row goes to exactly one."""
+        now = _epoch_now()
+        rows = [
+            {
+                "fire_point": fire_point,
+                "destination": destination,
+                "state": State.CLAIMED,
+                "nonce": nonce_for(fire_point, destination),
+                "late": late,
+                "attempts": 1,
+                "claimed": now,
+            }
+            for fire_point, destination in dict.fromkeys(pairs)
+        ]
+        if not rows:
+            return set()
+        dialect = postgresql if self._engine.dialect.name == "postgresql" else sqlite
+        statement = (
+            dialect.insert(Delivery)
+            .on_conflict_do_nothing(index_elements=["fire_point", "destination"])
+            .returning(Delivery.fire_point, Delivery.destination)
+        )
+        async with self._engine.begin() as connection:
+            result = await connection.execute(statement, rows)
+            return {(row[0], row[1]) for row in result}
+
     async def finish(
         self,
         fire_point: str,
@@ -175,6 +213,31 @@ class Ledger:
                 .where(Delivery.fire_point == fire_point, Delivery.destination == destination)
                 .values(state=state, reason=reason, message_id=message_id, finished=_epoch_now())
             )
+
+    async def finish_many(
+        self, outcomes: Sequence[tuple[str, str, State, str | None, str | None]]
+    ) -> None:
+        """`finish` for many rows (fire point, destination, state, reason, message id), in one
+        transaction."""
+        if not outcomes:
+            return
+        now = _epoch_now()
+        statement = (
+            update(Delivery)
+            .where(Delivery.fire_point == bindparam("p"), Delivery.destination == bindparam("d"))
+            .values(
+                state=bindparam("s"),
+                reason=bindparam("r"),
+                message_id=bindparam("m"),
+                finished=bindparam("f"),
+            )
+        )
+        rows = [
+            {"p": point, "d": to, "s": state, "r": reason, "m": message_id, "f": now}
+            for point, to, state, reason, message_id in outcomes
+        ]
+        async with self._engine.begin() as connection:
+            await connection.execute(statement, rows)
 
     async def skip(self, fire_point: str, destination: str, reason: str) -> bool:
         """Record that a delivery will not happen (and why); False if it was already recorded."""

@@ -8,7 +8,7 @@ of a lead (hours, minutes) is an exact duration.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -51,12 +51,19 @@ class FirePoint:
     at: datetime  # aware UTC: when the reminder is due
     key: str
     lead: timedelta
+    # The id, made on first use: formatting the instant costs microseconds, and firing 1,000
+    # points due together asks for each id several times.
+    _id: str | None = field(default=None, init=False, compare=False, repr=False)
 
     @property
     def id(self) -> str:
         """Stable across restarts; a moved target gets new ids (its reminders are new ones)."""
-        minutes = int(self.lead.total_seconds() // 60)
-        return f"{self.key}|{minutes}m|{self.at.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+        if self._id is None:
+            minutes = int(self.lead.total_seconds() // 60)
+            made = f"{self.key}|{minutes}m|{self.at.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+            object.__setattr__(self, "_id", made)  # frozen: only this cache is ever set
+            return made
+        return self._id
 
     @classmethod
     def from_id(cls, point_id: str) -> FirePoint | None:

@@ -1,0 +1,49 @@
+"""A standby covers what fell due while it watched a sender that died without a heartbeat."""
+
+import asyncio
+import socket
+import sys
+from datetime import UTC, datetime, timedelta
+
+from bot.core import FixedClock
+from schedules import Late, Precision, ReminderEngine, Target
+from schedules.ledger import LEADER
+from tests.schedules.conftest import RecordingSource
+
+AS_OF = datetime(2016, 2, 25, 9, 0, tzinfo=UTC)
+LEASE = timedelta(seconds=0.6)
+
+
+async def test_a_reminder_due_before_a_takeover_is_not_dropped_when_the_dead_sender_left_no_heartbeat(  # noqa: E501
+    ledger,
+):
+    # Regression: a standby taking over from a sender that died before its first heartbeat
+    # (no last_alive) recovered nothing, and planned only what fell due after the takeover:
+    # a reminder due in between was never sent (seen as a flaky takeover test on a busy machine).
+    clock = FixedClock(AS_OF)
+    target = Target("a", AS_OF + timedelta(days=1, hours=1), Precision.EXACT, "UTC")
+    source = RecordingSource([target], audience={"a": ["dm:1"]})
+    sender = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", "import sys; sys.stdin.read()", stdin=asyncio.subprocess.PIPE
+    )
+    far = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    await ledger.set_state(LEADER, f"{socket.gethostname()}:{sender.pid}:x|{far}")
+    standby = ReminderEngine(source, ledger, clock, lease=LEASE)
+    took_over = asyncio.Event()
+
+    async def lead():
+        took_over.set()
+
+    standby.on_lead = lead
+    try:
+        assert await standby.start_or_stand_by() is False
+        clock.advance(timedelta(hours=2))  # the reminder falls due while the sender is dying
+        sender.kill()
+        await sender.wait()
+        await asyncio.wait_for(took_over.wait(), timeout=10)
+    finally:
+        if sender.returncode is None:
+            sender.kill()
+            await sender.wait()
+        await standby.stop()
+    assert [(to, attempt.late) for _, to, attempt in source.sent] == [("dm:1", Late.DOWN)]
