@@ -104,10 +104,20 @@ class Firing(Delivering):
             new = Claimed(Claim.NEW, nonce_for(point.id, destination.key))
             await self._send(self._message(point, destination, None, gate), new, outcomes.finish)
 
+        async def found(point: FirePoint, destination: Destination) -> None:
+            # A row that was there before this batch: sent already (nothing to do), or left
+            # open by a process that lost the lease mid-fan-out and may never finish it. It is
+            # claimed on its own, which resumes an open row with its nonce: Discord drops the
+            # copy if the other process did send it, and nothing is lost if it did not.
+            await self._send(self._message(point, destination, None, gate))
+
         async def whole(point: FirePoint, destinations: Sequence[Destination]) -> None:
-            mine = [d for d in destinations if (point.id, d.key) in claimed]
+            sends = [
+                one(point, d) if (point.id, d.key) in claimed else found(point, d)
+                for d in destinations
+            ]
             try:
-                await asyncio.gather(*(one(point, d) for d in mine))
+                await asyncio.gather(*sends)
             except Exception:
                 self._fan_out_failed(point)
                 return

@@ -169,11 +169,10 @@ class Ledger:
         """Claim many (fire point, destination) rows in one transaction; returns the pairs this
         call inserted, each to be sent now (with `nonce_for` its nonce) as a NEW claim.
 
-        A row that already exists is left alone, even an open one. A batch fires points as they
-        fall due: the rows a crash left open were resumed when this process started or took
-        over, and a row open since then has a live owner (a send or a retry under way, here or
-        in a process that lost the lease mid-fan-out). So of two claimers racing over the same
-        rows, each row goes to exactly one."""
+        A row that already exists is left alone here: the caller claims it on its own with
+        `claim` (DONE, or RESUME of an open row with its nonce). An open row may belong to a
+        process that lost the lease mid-fan-out and will never finish it (review of issue 16:
+        skipping such rows dropped their reminders)."""
         now = _epoch_now()
         rows = [
             {

@@ -135,13 +135,15 @@ async def test_a_point_fired_alone_leaves_the_others_of_its_instant_to_their_job
         await engine.stop()
 
 
-async def test_a_batch_claim_racing_another_process_claims_each_point_once(
+async def test_a_batch_claim_racing_another_process_sends_each_point_with_one_nonce(
     database_url,  # noqa: F811 (the fixture imported above)
     monkeypatch,
 ):
     # Two processes on one database (a sender that lost its lease mid-fan-out, and the one
     # that took over) fire the same instant at once, in opposite orders and small batches, so
-    # that their claims meet in the middle.
+    # that their claims meet in the middle. A row the other process holds open is resumed (it
+    # may never finish it), so a message may go twice, always with its one nonce, which
+    # Discord keeps once.
     monkeypatch.setattr(schedules.firing, "CLAIM_BATCH", 50)
     engines = [_opened(database_url) for _ in range(2)]
     try:
@@ -156,10 +158,12 @@ async def test_a_batch_claim_racing_another_process_claims_each_point_once(
         ]
         points = _plan(sources[0], clock)
         await asyncio.gather(firing[0]._fire_points(points), firing[1]._fire_points(points[::-1]))
-        sent = Counter((p, to) for source in sources for p, to, _ in source.sent)
-        assert len(sent) == 600 and set(sent.values()) == {1}
+        nonces: dict[tuple[str, str], set[str]] = {}
+        for source in sources:
+            for point_id, to, attempt in source.sent:
+                nonces.setdefault((point_id, to), set()).add(attempt.nonce)
+        assert len(nonces) == 600 and all(len(n) == 1 for n in nonces.values())
         assert all(source.sent for source in sources)  # both claimed some: they did race
-        assert sum(e.stats.delivered for e in firing) == 600
         destinations = [f"channel:{t.key}" for t in targets]
         records = await Ledger(engines[0]).records(destinations, limit=1000)
         assert len(records) == 600 and {r.state for r in records} == {State.SENT}
@@ -298,3 +302,21 @@ async def test_an_engine_started_again_after_stopping_has_a_job_for_each_instant
         assert engine.job_count == 2 and len(_due_jobs(engine)) == 1
     finally:
         await engine.stop()
+
+
+async def test_rows_left_open_by_a_sender_that_lost_its_lease_are_sent_by_the_next(ledger):
+    # Regression (review of issue 16): the batch claim skipped rows that existed already, even
+    # open ones. A sender that lost its lease after claiming an instant's rows, and stepped
+    # down before sending them, left them open; the one that took over fired the instant,
+    # found the rows, sent nothing and called the points done: reminders dropped.
+    clock = FixedClock(AS_OF)
+    targets, audience = shared(4, AS_OF + DAY + timedelta(hours=1))
+    source = RecordingSource(targets, audience=audience)
+    points = _plan(source, clock)
+    pairs = [(p.id, f"channel:{p.key}") for p in points]
+    assert len(await ledger.claim_batch(pairs)) == 4  # the old sender's claim, never finished
+    taking_over = ReminderEngine(source, ledger, clock)
+    await taking_over._fire_points(points)
+    assert sorted(to for _, to, _ in source.sent) == sorted(to for _, to in pairs)
+    assert all(attempt.resumed for _, _, attempt in source.sent)  # with the claimed nonces
+    assert await ledger.interrupted() == []
