@@ -50,7 +50,7 @@ def covers(row: SubscriptionRow, meeting: Meeting, index: AgendaIndex) -> bool:
 
 
 class Audience:
-    """Who follows what: subscriptions by scope (as columns, see followers.ScopeRows) and
+    """Who follows what: subscriptions by scope (as columns, see followers.Subscribers) and
     personal reminders by meeting."""
 
     def __init__(
@@ -64,7 +64,7 @@ class Audience:
     ) -> None:
         """Hold exactly these subscriptions and reminders (read again from the database)."""
         self.clear(reminders)
-        for row in subscriptions:
+        for row in sorted(subscriptions, key=lambda r: r.id):  # in id order, each is appended
             self._subscribers.put(row)
 
     def clear(self, reminders: Iterable[ReminderRow] = ()) -> None:

@@ -1,9 +1,10 @@
-"""One scope's subscriptions held as columns, so that a million of them fit in tens of MB.
+"""Every subscription held as columns, so that a million of them fit in tens of MB.
 
 A row object per subscription cost about 270 bytes at a million (the object, its own owner
 string, its own copies of the channel and guild ids, its own leads tuple and integers). Here a
 subscription is an entry in each of a few arrays: its id, its owner as a number, its delivery
-as a byte, shared references to its guild, channel and leads, and its creation time.
+as a byte, shared references to its guild, channel and leads, and its creation time; each
+scope holds the positions of its subscriptions in those arrays.
 """
 
 from __future__ import annotations
@@ -156,9 +157,11 @@ class Subscribers:
     def extend(self, rows: Sequence[Sequence[Any]]) -> None:
         """Add rows read from the database, tuples of the store's SUBSCRIPTION_COLUMNS in id
         order; rows that do not come after those held are added one by one."""
-        while rows and rows[0][0] <= (self.ids[-1] if self.ids else -1):
-            self.put(_row(rows[0], self._leads_of))
-            rows = rows[1:]
+        behind = 0  # rows are in id order: only the first few can be behind those held
+        while behind < len(rows) and rows[behind][0] <= (self.ids[-1] if self.ids else -1):
+            self.put(_row(rows[behind], self._leads_of))
+            behind += 1
+        rows = rows[behind:]
         if not rows:
             return
         ids, owner, delivery, guild, channel, kind, scope_id, leads, created = zip(
