@@ -59,14 +59,27 @@ def subscription_rows(agenda_ids: tuple[list[str], list[str], list[str]], count:
 
 
 async def prepare(data: Path, database: str, count: int) -> None:
+    """The schema by the bot's own migrations, then the rows through stdlib sqlite3's
+    executemany in one transaction, with the audience counter raised as the bot does."""
+    import sqlite3
+
     from bot.service import load_agenda
     from bot.storage import Store
 
     agenda = load_agenda(data)
     ids = (list(agenda.bodies), list(agenda.topics), list(agenda.meetings))
     store = await Store.open(database)
-    await store.add_subscriptions(subscription_rows(ids, count))
     await store.close()
+    columns = COLUMNS.removeprefix("id, ").split(", ")
+    connection = sqlite3.connect(database.partition(":///")[2])
+    with connection:
+        connection.executemany(
+            f"INSERT INTO subscriptions ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' for _ in columns)})",
+            (tuple(row[c] for c in columns) for row in subscription_rows(ids, count)),
+        )
+        connection.execute("UPDATE counters SET value = value + 1 WHERE name = 'audience'")
+    connection.close()
 
 
 def floor(database_file: Path) -> None:
