@@ -6,15 +6,17 @@ change, so that planning and fan-out never query the database per meeting.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.core import AgendaIndex, Meeting
 from bot.storage import Delivery, ReminderRow, ScopeKind, SubscriptionRow
 
 from .caller import CONSOLE
+from .followers import DELIVERIES, ScopeRows, Subscribers
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +50,8 @@ def covers(row: SubscriptionRow, meeting: Meeting, index: AgendaIndex) -> bool:
 
 
 class Audience:
-    """Who follows what: subscriptions by scope and personal reminders by meeting."""
+    """Who follows what: subscriptions by scope (as columns, see followers.Subscribers) and
+    personal reminders by meeting."""
 
     def __init__(
         self, subscriptions: Iterable[SubscriptionRow] = (), reminders: Iterable[ReminderRow] = ()
@@ -60,33 +63,39 @@ class Audience:
         self, subscriptions: Iterable[SubscriptionRow], reminders: Iterable[ReminderRow]
     ) -> None:
         """Hold exactly these subscriptions and reminders (read again from the database)."""
-        self._by_scope: dict[tuple[ScopeKind, str], dict[int, SubscriptionRow]] = defaultdict(dict)
-        # Per scope, how many subscriptions ask for each lead of their own: planning asks this
-        # for every meeting, so it must not walk the subscriptions.
-        self._leads: dict[tuple[ScopeKind, str], Counter[int]] = defaultdict(Counter)
+        self.clear(reminders)
+        for row in sorted(subscriptions, key=lambda r: r.id):  # in id order, each is appended
+            self._subscribers.put(row)
+
+    def clear(self, reminders: Iterable[ReminderRow] = ()) -> None:
+        """Hold no subscription and exactly these reminders (before `extend` with every row)."""
+        self._subscribers = Subscribers()
         self._reminders: dict[int, ReminderRow] = {}
         self._reminders_of: dict[str, dict[int, ReminderRow]] = defaultdict(dict)
-        for row in subscriptions:
-            self.add_subscription(row)
         for reminder in reminders:
             self.add_reminder(reminder)
         self.version += 1
 
+    def take(self, other: Audience) -> None:
+        """Hold what `other` holds, at once (others keep a reference to this index)."""
+        self._subscribers, self._reminders = other._subscribers, other._reminders
+        self._reminders_of = other._reminders_of
+        self.version = max(self.version, other.version) + 1
+
+    def extend(self, rows: Sequence[Sequence[Any]]) -> None:
+        """Add rows read from the database: tuples of the store's SUBSCRIPTION_COLUMNS."""
+        self._subscribers.extend(rows)
+        self.version += 1
+
     def __len__(self) -> int:
-        return sum(len(rows) for rows in self._by_scope.values())
+        return len(self._subscribers)
 
     def add_subscription(self, row: SubscriptionRow) -> None:
-        scope = (row.scope_kind, row.scope_id)
-        self.remove_subscription(row)
-        self._by_scope[scope][row.id] = row
-        self._leads[scope].update(row.leads)
+        self._subscribers.put(row)
         self.version += 1
 
     def remove_subscription(self, row: SubscriptionRow) -> None:
-        scope = (row.scope_kind, row.scope_id)
-        old = self._by_scope.get(scope, {}).pop(row.id, None)
-        if old is not None:
-            self._leads[scope].subtract(old.leads)
+        if self._subscribers.remove(row):
             self.version += 1
 
     def add_reminder(self, row: ReminderRow) -> None:
@@ -102,11 +111,15 @@ class Audience:
 
     def has_subscription(self, owner: str, scope: tuple[ScopeKind, str]) -> bool:
         """Whether `owner` gets reminders of this scope by direct message."""
-        rows = self._by_scope.get(scope, {}).values()
-        return any(r.owner == owner and r.delivery is Delivery.DM for r in rows)
+        return self._subscribers.has_dm(owner, scope)
 
     def subscriptions(self) -> list[SubscriptionRow]:
-        return [row for rows in self._by_scope.values() for row in rows.values()]
+        return list(self._subscribers.every_row())
+
+    def subscriptions_of(self, owner: str, channel_id: str = "") -> list[SubscriptionRow]:
+        """The subscriptions `owner` made, and (given a channel) those delivered there; only
+        these become row objects."""
+        return self._subscribers.of(owner, channel_id)
 
     def reminders(self) -> list[ReminderRow]:
         return list(self._reminders.values())
@@ -117,15 +130,21 @@ class Audience:
     def following(self, meeting: Meeting, index: AgendaIndex) -> list[SubscriptionRow]:
         """Every subscription whose scope covers the meeting."""
         found: list[SubscriptionRow] = []
-        for scope in scopes_of(meeting, index):
-            found.extend(self._by_scope.get(scope, {}).values())
+        for held in self._covering(meeting, index):
+            found.extend(self._subscribers.rows(held))
         return found
+
+    def _covering(self, meeting: Meeting, index: AgendaIndex) -> Iterator[ScopeRows]:
+        for scope in scopes_of(meeting, index):
+            held = self._subscribers.scope(scope)
+            if held is not None:
+                yield held
 
     def override_leads(self, meeting: Meeting, index: AgendaIndex) -> set[timedelta]:
         leads = {
             timedelta(minutes=minutes)
-            for scope in scopes_of(meeting, index)
-            for minutes, count in self._leads.get(scope, Counter()).items()
+            for held in self._covering(meeting, index)
+            for minutes, count in held.lead_counts.items()
             if count > 0
         }
         leads |= {
@@ -150,15 +169,18 @@ class Audience:
         wanted = None if lead is None else int(lead.total_seconds() // 60)
         found: dict[str, set[str]] = {}
         due_seconds = due.timestamp() if due is not None else None
-        for row in self.following(meeting, index):
-            if due_seconds is not None and row.created > due_seconds:
-                continue
-            if wanted is not None and wanted not in (set(row.leads) or ladder_minutes):
-                continue
-            route = route_of(row.owner, row.delivery, row.channel_id)
-            mentions = found.setdefault(route.key, set())
-            if route.mention:
-                mentions.add(route.mention)
+        subscribers = self._subscribers
+        owner_of = subscribers.owners.owner
+        for held in self._covering(meeting, index):
+            for code, delivery, channel, leads, created in subscribers.deliveries_of(held):
+                if due_seconds is not None and created > due_seconds:
+                    continue
+                if wanted is not None and wanted not in (leads or ladder_minutes):
+                    continue
+                route = route_of(owner_of(code), DELIVERIES[delivery], channel)
+                mentions = found.setdefault(route.key, set())
+                if route.mention:
+                    mentions.add(route.mention)
         for reminder in self._reminders_of.get(meeting.id, {}).values():
             if reminder.lead_minutes is None:
                 continue

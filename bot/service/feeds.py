@@ -130,7 +130,7 @@ class Feeds:
         agenda = self.agenda.agenda
         index = self.agenda.index
         audience = self.audience
-        mine = [row for row in audience.subscriptions() if row.owner == owner]
+        mine = audience.subscriptions_of(owner)
         leads: dict[str, set[timedelta]] = {}
         for meeting in agenda.meetings.values():
             covering = [row for row in mine if covers(row, meeting, index)]

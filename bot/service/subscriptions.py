@@ -147,11 +147,7 @@ class ReminderCommands:
         if show and normalize(show) == "log":
             return await self.log(caller, times)
         now = self._agenda.clock.now()
-        mine = [
-            r
-            for r in self.reminders.audience.subscriptions()
-            if r.owner == caller.owner or (caller.channel_id and r.channel_id == caller.channel_id)
-        ]
+        mine = self.reminders.audience.subscriptions_of(caller.owner, caller.channel_id or "")
         fields = []
         for row in sorted(mine, key=lambda r: r.id)[:10]:
             upcoming, waiting = self.words.next_times(row, now, times)

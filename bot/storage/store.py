@@ -9,11 +9,12 @@ import hashlib
 import hmac
 import logging
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, cast
 
-from sqlalchemy import case, delete, event, select, update
+from sqlalchemy import ClauseElement, Connection, Table, case, delete, event, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -195,41 +196,39 @@ class Store:
             return [_subscription_row(row) for row in rows]
 
     async def subscriptions(self) -> list[SubscriptionRow]:
-        """Every subscription, streamed in batches (start-up reads 100,000 in a fraction of a
-        second); repeated ids (guild, channel, scope) share one string."""
-        shared: dict[str | None, str | None] = {}
+        """Every subscription as rows (tests, small tools); start-up reads them in batches of
+        plain columns instead (read_subscriptions)."""
         rows: list[SubscriptionRow] = []
-        query = select(
-            Subscription.id,
-            Subscription.owner,
-            Subscription.delivery,
-            Subscription.guild_id,
-            Subscription.channel_id,
-            Subscription.scope_kind,
-            Subscription.scope_id,
-            Subscription.leads,
-            Subscription.created,
-        ).execution_options(yield_per=5000)
-        deliveries = {d.value: d for d in Delivery}
-        scopes = {s.value: s for s in ScopeKind}
-        async with self.engine.connect() as connection:
-            result = await connection.stream(query)
-            async for batch in result.partitions():
-                for r in batch:
-                    rows.append(
-                        SubscriptionRow(
-                            r[0],
-                            r[1],
-                            deliveries[r[2]],
-                            shared.setdefault(r[3], r[3]),
-                            shared.setdefault(r[4], r[4]) or "",
-                            scopes[r[5]],
-                            shared.setdefault(r[6], r[6]) or "",
-                            _leads(r[7]),
-                            r[8],
-                        )
-                    )
+
+        def collect(batch: Sequence[Sequence[Any]]) -> None:
+            rows.extend(
+                SubscriptionRow(
+                    r[0],
+                    r[1],
+                    Delivery(r[2]),
+                    r[3],
+                    r[4] or "",
+                    ScopeKind(r[5]),
+                    r[6] or "",
+                    _leads(r[7]),
+                    r[8],
+                )
+                for r in batch
+            )
+
+        await self.read_subscriptions(collect)
         return rows
+
+    async def read_subscriptions(
+        self, consume: Callable[[Sequence[Sequence[Any]]], None], batch: int = 20_000
+    ) -> None:
+        """Hand every subscription to `consume`, `batch` rows at a time, in id order, as plain
+        tuples of SUBSCRIPTION_COLUMNS. One statement, so one snapshot of the table; rows come
+        from the driver's cursor without SQLAlchemy's Row objects, which cost as much as the
+        fetch itself at a million rows; and only one batch is in memory at a time."""
+        query = select(*SUBSCRIPTION_COLUMNS).order_by(Subscription.id)
+        async with self.engine.connect() as connection:
+            await connection.run_sync(_read_in_batches, query, consume, batch)
 
     async def revision(self) -> int:
         """The audience revision in the database: it grows with every write to subscriptions,
@@ -244,9 +243,18 @@ class Store:
             self.revision_seen = revision
 
     async def add_subscriptions(self, rows: Iterable[dict[str, object]]) -> None:
-        """Bulk insert (benchmarks, imports): dicts of Subscription columns."""
+        """Bulk insert (benchmarks, imports): dicts of Subscription columns, sent to the driver's
+        executemany in chunks (a million rows never sit in memory at once), one transaction."""
+        table = cast(Table, Subscription.__table__)
         async with self._sessions() as session:
-            await session.run_sync(lambda s: s.bulk_insert_mappings(Subscription, list(rows)))
+            chunk: list[dict[str, object]] = []
+            for row in rows:
+                chunk.append(row)
+                if len(chunk) == 20_000:
+                    await session.execute(insert(table), chunk)
+                    chunk = []
+            if chunk:
+                await session.execute(insert(table), chunk)
             await raise_counter(session)
             await session.commit()
 
@@ -426,6 +434,36 @@ async def raise_counter(session: AsyncSession, name: str = AUDIENCE) -> int:
 async def read_counter(session: AsyncSession, name: str) -> int:
     value = await session.scalar(select(Counter.value).where(Counter.name == name))
     return int(value or 0)
+
+
+SUBSCRIPTION_COLUMNS = (
+    Subscription.id,
+    Subscription.owner,
+    Subscription.delivery,
+    Subscription.guild_id,
+    Subscription.channel_id,
+    Subscription.scope_kind,
+    Subscription.scope_id,
+    Subscription.leads,
+    Subscription.created,
+)
+
+
+def _read_in_batches(
+    connection: Connection,
+    query: ClauseElement,
+    consume: Callable[[Sequence[Sequence[Any]]], None],
+    batch: int,
+) -> None:
+    """A server-side cursor (aiosqlite and asyncpg both have one) read `batch` rows at a time;
+    the statement has no parameters, so its compiled text is the same for every driver."""
+    cursor = connection.connection.cursor(server_side=True)
+    try:
+        cursor.execute(str(query.compile(dialect=connection.dialect)))
+        while rows := cursor.fetchmany(batch):
+            consume(rows)
+    finally:
+        cursor.close()
 
 
 def _digest(token: str) -> str:
