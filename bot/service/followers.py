@@ -321,17 +321,7 @@ class Subscribers:
 
 
 def _row(r: Sequence[Any], leads_of: LeadsOf) -> SubscriptionRow:
-    return SubscriptionRow(
-        r[0],
-        r[1],
-        Delivery(r[2]),
-        r[3],
-        r[4] or "",
-        ScopeKind(r[5]),
-        r[6] or "",
-        leads_of[r[7]],
-        r[8],
-    )
+    return SubscriptionRow.of_columns(r, leads_of[r[7]])
 
 
 def _id(row: SubscriptionRow) -> int:

@@ -56,6 +56,12 @@ class SubscriptionRow:
     leads: tuple[int, ...]  # minutes; empty means the ladder of the meeting's kind
     created: int  # epoch seconds, UTC
 
+    @classmethod
+    def of_columns(cls, r: Sequence[Any], leads: tuple[int, ...]) -> SubscriptionRow:
+        """A row from `Store.read_subscriptions`' columns; `leads` read from the eighth."""
+        scope = ScopeKind(r[5])
+        return cls(r[0], r[1], Delivery(r[2]), r[3], r[4] or "", scope, r[6] or "", leads, r[8])
+
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
@@ -201,20 +207,7 @@ class Store:
         rows: list[SubscriptionRow] = []
 
         def collect(batch: Sequence[Sequence[Any]]) -> None:
-            rows.extend(
-                SubscriptionRow(
-                    r[0],
-                    r[1],
-                    Delivery(r[2]),
-                    r[3],
-                    r[4] or "",
-                    ScopeKind(r[5]),
-                    r[6] or "",
-                    _leads(r[7]),
-                    r[8],
-                )
-                for r in batch
-            )
+            rows.extend(SubscriptionRow.of_columns(r, _leads(r[7])) for r in batch)
 
         await self.read_subscriptions(collect)
         return rows
