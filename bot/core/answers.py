@@ -1,6 +1,7 @@
-"""The agenda's commands answered: /agenda, /next, /meeting, /topics, /topic, /search, /calendar
-file and /help, each a function of what it is asked from (the data set, now, how times are shown)
-and its options, converted by their declared type (`commands.convert_options`).
+"""The agenda's commands answered: /agenda, /next, /meeting, /topics, /topic, /who, /calendar
+file, /help, /history and /changes (and /search, from `searching`), each a function of what it is
+asked from (the data set, now, how times are shown) and its options, converted by their declared
+type (`commands.convert_options`).
 
 `ANSWERS` maps each of these commands of the table to its function: the service runs them for
 every adapter without knowing them one by one.
