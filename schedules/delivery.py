@@ -72,17 +72,37 @@ class Outcomes:
         await done
 
     async def _write(self) -> None:
-        while self._waiting:
-            batch, self._waiting = self._waiting, []
-            try:
-                await self._ledger.finish_many([row for row, _ in batch])
-            except Exception as problem:
-                for _, done in batch:
-                    done.set_exception(problem)
-            else:
-                for _, done in batch:
-                    done.set_result(None)
-        self._writing = None
+        batch: list[tuple[Row, Future[None]]] = []
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting, []
+                try:
+                    await self._ledger.finish_many([row for row, _ in batch])
+                except Exception as problem:
+                    _settle(batch, problem)
+                else:
+                    _settle(batch, None)
+        except BaseException:
+            # Cancelled (the engine stepping down): nobody may wait for a write that will not
+            # come, and the next outcome must start a writer of its own.
+            for _, done in batch + self._waiting:
+                done.cancel()
+            self._waiting = []
+            raise
+        finally:
+            self._writing = None
+
+
+def _settle(batch: list[tuple[Row, Future[None]]], problem: Exception | None) -> None:
+    """Answer each waiter still waiting: one whose caller was cancelled is already done, and
+    answering it again would raise and leave the rest waiting for ever."""
+    for _, done in batch:
+        if done.done():
+            continue
+        if problem is None:
+            done.set_result(None)
+        else:
+            done.set_exception(problem)
 
 
 class Delivering:

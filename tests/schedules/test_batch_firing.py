@@ -320,3 +320,66 @@ async def test_rows_left_open_by_a_sender_that_lost_its_lease_are_sent_by_the_ne
     assert sorted(to for _, to, _ in source.sent) == sorted(to for _, to in pairs)
     assert all(attempt.resumed for _, _, attempt in source.sent)  # with the claimed nonces
     assert await ledger.interrupted() == []
+
+
+class _HeldLedger(Ledger):
+    """A ledger whose group writes wait until the test lets them through."""
+
+    def __init__(self, engine):
+        super().__init__(engine)
+        self.entered = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def finish_many(self, outcomes):
+        self.entered.set()
+        await self.release.wait()
+        await super().finish_many(outcomes)
+
+
+async def test_a_cancelled_waiter_does_not_wedge_the_group_write(tmp_path):
+    """Review of issue 16: answering a waiter whose caller had been cancelled raised, left the
+    other waiters of its group waiting for ever, and kept every later outcome from being
+    written."""
+    from schedules.delivery import Outcomes
+
+    engine = _opened(f"sqlite+aiosqlite:///{tmp_path / 'ledger.db'}")
+    async with engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+    ledger = _HeldLedger(engine)
+    await ledger.claim_batch([("p", "a"), ("p", "b"), ("p", "c"), ("p", "d")])
+    outcomes = Outcomes(ledger)
+    first = asyncio.create_task(outcomes.finish("p", "a", State.SENT, None, "1"))
+    await asyncio.wait_for(ledger.entered.wait(), 5)
+    cancelled = asyncio.create_task(outcomes.finish("p", "b", State.SENT, None, "2"))
+    kept = asyncio.create_task(outcomes.finish("p", "c", State.SENT, None, "3"))
+    await asyncio.sleep(0)  # one turn of the loop: both tasks reach their wait, in the next group
+    cancelled.cancel()
+    ledger.release.set()
+    await asyncio.wait_for(asyncio.gather(first, kept), 5)
+    await asyncio.wait_for(outcomes.finish("p", "d", State.SENT, None, "4"), 5)
+    records = {(r.destination, r.state) for r in await ledger.records(["a", "c", "d"])}
+    assert records == {("a", State.SENT), ("c", State.SENT), ("d", State.SENT)}
+    await engine.dispose()
+
+
+async def test_a_cancelled_group_write_lets_the_next_outcome_start_one(tmp_path):
+    """A writer cancelled mid-write (the engine stepping down) must neither leave its waiters
+    waiting for ever nor stop the next outcome from being written."""
+    from schedules.delivery import Outcomes
+
+    engine = _opened(f"sqlite+aiosqlite:///{tmp_path / 'ledger.db'}")
+    async with engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+    ledger = _HeldLedger(engine)
+    await ledger.claim_batch([("p", "a"), ("p", "b")])
+    outcomes = Outcomes(ledger)
+    waiting = asyncio.create_task(outcomes.finish("p", "a", State.SENT, None, "1"))
+    await asyncio.wait_for(ledger.entered.wait(), 5)
+    assert outcomes._writing is not None
+    outcomes._writing.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(waiting, 5)
+    ledger.release.set()
+    await asyncio.wait_for(outcomes.finish("p", "b", State.SENT, None, "2"), 5)
+    assert [(r.destination, r.state) for r in await ledger.records(["b"])] == [("b", State.SENT)]
+    await engine.dispose()
