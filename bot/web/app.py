@@ -47,6 +47,10 @@ class Limits:
 def client_key(request: web.Request, behind_proxy: bool) -> str:
     """Who is asking, for rate limits: the address (behind a trusted proxy, the one the proxy
     saw, the last in X-Forwarded-For), IPv6 addresses grouped by their /64 as one client."""
+    if not behind_proxy:
+        known = getattr(request.protocol, "client", None)
+        if isinstance(known, str):
+            return known  # keyed once per connection when it was accepted (GuardedHandler)
     address = request.remote or "?"
     if behind_proxy:
         forwarded = request.headers.get("X-Forwarded-For", "")
@@ -235,11 +239,17 @@ def _gzipped(content: bytes) -> bytes:
     return gzip.compress(content, compresslevel=6, mtime=0)
 
 
+@functools.lru_cache(maxsize=1024)
+def _offered(tags: str) -> frozenset[str]:
+    """The entity tags of an If-None-Match header: a feed's clients send the same few again."""
+    return frozenset(tag.strip().removeprefix("W/") for tag in tags.split(","))
+
+
 def _not_modified(request: web.Request, feed: Feed, etag: str) -> bool:
     """Whether the client's copy is the representation about to be sent (`etag`)."""
     tags = request.headers.get("If-None-Match")
     if tags is not None:
-        offered = {tag.strip().removeprefix("W/") for tag in tags.split(",")}
+        offered = _offered(tags)
         return "*" in offered or etag in offered
     since = request.headers.get("If-Modified-Since")
     if since is None:
