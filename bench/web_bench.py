@@ -3,6 +3,7 @@ aiohttp handler answering the same bytes and headers) and nginx (the same file, 
 same gzip bytes made once: gzip_static), 50 concurrent clients on loopback, in one run.
 
     python -m bench.web_bench [--meetings 1000] [--clients 50] [--seconds 4] [--rounds 3]
+                              [--kinds '304,200 gzip,200 plain']
 
 Each server runs in its own process; the load comes from wrk (one thread), or, without wrk,
 from aiohttp clients in this process. For each server and each kind of answer (304 to a client
@@ -300,6 +301,8 @@ async def run(args: argparse.Namespace) -> None:
             "200 gzip": lambda tag: {"Accept-Encoding": "gzip"},
             "200 plain": lambda tag: {"Accept-Encoding": "identity"},
         }
+        wanted = [kind.strip() for kind in args.kinds.split(",")]
+        kinds = {kind: headers for kind, headers in kinds.items() if kind in wanted}
         tags = {s.name: await etag_of(s, gzip=True) for s in servers}
         for server in servers:  # warm up
             await load(server, argparse.Namespace(**{**vars(args), "seconds": 1}), {})
@@ -348,6 +351,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--kinds", default="304,200 gzip,200 plain", help="which answers, comma-separated"
+    )
     asyncio.run(run(parser.parse_args()))
 
 

@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bot.storage.store import _sqlite_pragmas
 from schedules import Attempt, Destination, FirePoint, Ledger, Outcome, State, Target, metadata
 
 
@@ -60,10 +62,24 @@ class RecordingSource:
         return Outcome(State.SENT, message_id=str(len(self.sent)))
 
 
-@pytest.fixture
-async def ledger(tmp_path):
-    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'ledger.db'}")
+def opened_engine(url):
+    """An engine opened as the bot opens its database: on SQLite, WAL and a busy timeout. In the
+    default rollback journal, a thousand deliveries recording their outcomes at once, or a
+    sender and its standby writing together on a busy machine, met 'database is locked'."""
+    engine = create_async_engine(url)
+    if url.startswith("sqlite"):
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+async def created(engine):
     async with engine.begin() as connection:
         await connection.run_sync(metadata.create_all)
+    return engine
+
+
+@pytest.fixture
+async def ledger(tmp_path):
+    engine = await created(opened_engine(f"sqlite+aiosqlite:///{tmp_path / 'ledger.db'}"))
     yield Ledger(engine)
     await engine.dispose()

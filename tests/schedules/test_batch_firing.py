@@ -6,36 +6,16 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import schedules.firing
 from bot.core import FixedClock
-from bot.storage.store import _sqlite_pragmas
 from schedules import Ledger, Precision, ReminderEngine, State, Target, metadata
-from tests.schedules.conftest import RecordingSource, TestClock
+from tests.schedules.conftest import RecordingSource, TestClock, created, opened_engine
 from tests.storage.conftest import database_url, postgres_server  # noqa: F401 (fixtures)
 
 AS_OF = datetime(2016, 2, 25, 9, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
-
-
-@pytest.fixture
-async def ledger(tmp_path):
-    """As the bot opens SQLite (WAL, a busy timeout): a thousand deliveries record their
-    outcomes at once, which the rollback journal answers with 'database is locked'."""
-    engine = _opened(f"sqlite+aiosqlite:///{tmp_path / 'ledger.db'}")
-    async with engine.begin() as connection:
-        await connection.run_sync(metadata.create_all)
-    yield Ledger(engine)
-    await engine.dispose()
-
-
-def _opened(url):
-    engine = create_async_engine(url)
-    if url.startswith("sqlite"):
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-    return engine
 
 
 def shared(count, start, prefix="m"):
@@ -145,7 +125,7 @@ async def test_a_batch_claim_racing_another_process_sends_each_point_with_one_no
     # may never finish it), so a message may go twice, always with its one nonce, which
     # Discord keeps once.
     monkeypatch.setattr(schedules.firing, "CLAIM_BATCH", 50)
-    engines = [_opened(database_url) for _ in range(2)]
+    engines = [opened_engine(database_url) for _ in range(2)]
     try:
         async with engines[0].begin() as connection:
             await connection.run_sync(metadata.create_all)
@@ -342,9 +322,7 @@ async def test_a_cancelled_waiter_does_not_wedge_the_group_write(tmp_path):
     written."""
     from schedules.delivery import Outcomes
 
-    engine = _opened(f"sqlite+aiosqlite:///{tmp_path / 'ledger.db'}")
-    async with engine.begin() as connection:
-        await connection.run_sync(metadata.create_all)
+    engine = await created(opened_engine(f"sqlite+aiosqlite:///{tmp_path / 'ledger.db'}"))
     ledger = _HeldLedger(engine)
     await ledger.claim_batch([("p", "a"), ("p", "b"), ("p", "c"), ("p", "d")])
     outcomes = Outcomes(ledger)
@@ -367,9 +345,7 @@ async def test_a_cancelled_group_write_lets_the_next_outcome_start_one(tmp_path)
     waiting for ever nor stop the next outcome from being written."""
     from schedules.delivery import Outcomes
 
-    engine = _opened(f"sqlite+aiosqlite:///{tmp_path / 'ledger.db'}")
-    async with engine.begin() as connection:
-        await connection.run_sync(metadata.create_all)
+    engine = await created(opened_engine(f"sqlite+aiosqlite:///{tmp_path / 'ledger.db'}"))
     ledger = _HeldLedger(engine)
     await ledger.claim_batch([("p", "a"), ("p", "b")])
     outcomes = Outcomes(ledger)
