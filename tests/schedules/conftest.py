@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import socket
+import sys
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -11,7 +14,18 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.storage.store import _sqlite_pragmas
-from schedules import Attempt, Destination, FirePoint, Ledger, Outcome, State, Target, metadata
+from schedules import (
+    Attempt,
+    Destination,
+    FirePoint,
+    Ledger,
+    Outcome,
+    ReminderEngine,
+    State,
+    Target,
+    metadata,
+)
+from schedules.ledger import LEADER
 
 
 class TestClock:
@@ -83,3 +97,35 @@ async def ledger(tmp_path):
     engine = await created(opened_engine(f"sqlite+aiosqlite:///{tmp_path / 'ledger.db'}"))
     yield Ledger(engine)
     await engine.dispose()
+
+
+LEASE = timedelta(seconds=0.6)
+
+
+@asynccontextmanager
+async def a_sender_on_this_machine(ledger):
+    """A live process recorded as the leading sender, its lease far from running out; killed on
+    the way out if the test has not killed it."""
+    sender = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", "import sys; sys.stdin.read()", stdin=asyncio.subprocess.PIPE
+    )
+    far = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    await ledger.set_state(LEADER, f"{socket.gethostname()}:{sender.pid}:x|{far}")
+    try:
+        yield sender
+    finally:
+        if sender.returncode is None:
+            sender.kill()
+            await sender.wait()
+
+
+def standby_for(source, ledger, clock):
+    """An engine standing by with a short lease, and the event set when it takes the lead."""
+    standby = ReminderEngine(source, ledger, clock, lease=LEASE)
+    took_over = asyncio.Event()
+
+    async def lead():
+        took_over.set()
+
+    standby.on_lead = lead
+    return standby, took_over

@@ -1,17 +1,13 @@
 """A standby covers what fell due while it watched a sender that died without a heartbeat."""
 
 import asyncio
-import socket
-import sys
 from datetime import UTC, datetime, timedelta
 
 from bot.core import FixedClock
-from schedules import Late, Precision, ReminderEngine, Target
-from schedules.ledger import LEADER
-from tests.schedules.conftest import RecordingSource
+from schedules import Late, Precision, Target
+from tests.schedules.conftest import RecordingSource, a_sender_on_this_machine, standby_for
 
 AS_OF = datetime(2016, 2, 25, 9, 0, tzinfo=UTC)
-LEASE = timedelta(seconds=0.6)
 
 
 async def test_a_reminder_due_before_a_takeover_is_not_dropped_when_the_dead_sender_left_no_heartbeat(  # noqa: E501
@@ -23,27 +19,14 @@ async def test_a_reminder_due_before_a_takeover_is_not_dropped_when_the_dead_sen
     clock = FixedClock(AS_OF)
     target = Target("a", AS_OF + timedelta(days=1, hours=1), Precision.EXACT, "UTC")
     source = RecordingSource([target], audience={"a": ["dm:1"]})
-    sender = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", "import sys; sys.stdin.read()", stdin=asyncio.subprocess.PIPE
-    )
-    far = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
-    await ledger.set_state(LEADER, f"{socket.gethostname()}:{sender.pid}:x|{far}")
-    standby = ReminderEngine(source, ledger, clock, lease=LEASE)
-    took_over = asyncio.Event()
-
-    async def lead():
-        took_over.set()
-
-    standby.on_lead = lead
-    try:
-        assert await standby.start_or_stand_by() is False
-        clock.advance(timedelta(hours=2))  # the reminder falls due while the sender is dying
-        sender.kill()
-        await sender.wait()
-        await asyncio.wait_for(took_over.wait(), timeout=10)
-    finally:
-        if sender.returncode is None:
+    async with a_sender_on_this_machine(ledger) as sender:
+        standby, took_over = standby_for(source, ledger, clock)
+        try:
+            assert await standby.start_or_stand_by() is False
+            clock.advance(timedelta(hours=2))  # the reminder falls due while the sender is dying
             sender.kill()
             await sender.wait()
-        await standby.stop()
+            await asyncio.wait_for(took_over.wait(), timeout=10)
+        finally:
+            await standby.stop()
     assert [(to, attempt.late) for _, to, attempt in source.sent] == [("dm:1", Late.DOWN)]

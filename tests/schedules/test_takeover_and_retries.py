@@ -1,16 +1,19 @@
 """A standby takes over when the sender dies; passing failures are tried again, refusals not."""
 
 import asyncio
-import socket
-import sys
 from datetime import UTC, datetime, timedelta
 
 from schedules import Outcome, Precision, ReminderEngine, State, Target
 from schedules.ledger import LEADER
-from tests.schedules.conftest import RecordingSource, TestClock
+from tests.schedules.conftest import (
+    LEASE,
+    RecordingSource,
+    TestClock,
+    a_sender_on_this_machine,
+    standby_for,
+)
 
 AS_OF = datetime(2016, 2, 25, 9, 0, tzinfo=UTC)
-LEASE = timedelta(seconds=0.6)
 
 
 def soon(key, seconds, clock):
@@ -22,30 +25,17 @@ async def test_a_standby_takes_over_when_the_sender_on_this_machine_dies(ledger)
     # Regression (issue 8): the lease was tried only at start; a second bot never took over.
     clock = TestClock(AS_OF)
     source = RecordingSource([soon("a", 0.3, clock)], audience={"a": ["dm:1"]})
-    sender = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", "import sys; sys.stdin.read()", stdin=asyncio.subprocess.PIPE
-    )
-    far = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
-    await ledger.set_state(LEADER, f"{socket.gethostname()}:{sender.pid}:x|{far}")
-    standby = ReminderEngine(source, ledger, clock, lease=LEASE)
-    took_over = asyncio.Event()
-
-    async def lead():
-        took_over.set()
-
-    standby.on_lead = lead
-    try:
-        assert await standby.start_or_stand_by() is False  # the sender is alive
-        sender.kill()
-        await sender.wait()
-        await asyncio.wait_for(took_over.wait(), timeout=10)  # long before its lease ends
-        assert standby.leading
-        await asyncio.wait_for(source.delivered.wait(), timeout=10)
-    finally:
-        if sender.returncode is None:
+    async with a_sender_on_this_machine(ledger) as sender:
+        standby, took_over = standby_for(source, ledger, clock)
+        try:
+            assert await standby.start_or_stand_by() is False  # the sender is alive
             sender.kill()
             await sender.wait()
-        await standby.stop()
+            await asyncio.wait_for(took_over.wait(), timeout=10)  # long before its lease ends
+            assert standby.leading
+            await asyncio.wait_for(source.delivered.wait(), timeout=10)
+        finally:
+            await standby.stop()
     assert [to for _, to, _ in source.sent] == ["dm:1"]
 
 
@@ -55,13 +45,7 @@ async def test_a_standby_takes_over_when_the_senders_lease_runs_out(ledger):
     source = RecordingSource([soon("a", 5.0, clock)], audience={"a": ["dm:1"]})
     until = datetime.now(UTC) + LEASE
     await ledger.set_state(LEADER, f"elsewhere:1:x|{until.isoformat()}")
-    standby = ReminderEngine(source, ledger, clock, lease=LEASE)
-    took_over = asyncio.Event()
-
-    async def lead():
-        took_over.set()
-
-    standby.on_lead = lead
+    standby, took_over = standby_for(source, ledger, clock)
     try:
         assert await standby.start_or_stand_by() is False
         assert not standby.leading and not standby.running
