@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -44,15 +44,17 @@ class SearchIndex:
     def __init__(self, agenda: Agenda) -> None:
         self._docs: list[tuple[Kind, str]] = []
         postings = _Postings()
+        counted = _Tokens()
         for meeting in agenda.meetings.values():
             self._docs.append(("meeting", meeting.id))
-            postings.add(_weighted(_meeting_fields(agenda, meeting)))
+            postings.add(counted.weighted(_meeting_fields(agenda, meeting)))
         for topic in agenda.topics.values():
             self._docs.append(("topic", topic.id))
-            postings.add(_weighted(_topic_fields(agenda, topic)))
+            postings.add(counted.weighted(_topic_fields(agenda, topic)))
         for person in agenda.people.values():
             self._docs.append(("person", person.id))
-            postings.add(_weighted(_person_fields(agenda, person)))
+            postings.add(counted.weighted(_person_fields(agenda, person)))
+        del counted
         self._postings = postings.weights()
         self._vocabulary = sorted(self._postings)
         self._speller = _Speller(self._vocabulary)
@@ -174,15 +176,15 @@ class _Postings:
     """
 
     def __init__(self) -> None:
-        self.term_ids: dict[str, int] = {}
+        self.term_ids: defaultdict[str, int] = defaultdict()
+        self.term_ids.default_factory = self.term_ids.__len__  # a new term: the next number
         self.terms = array("i")
         self.docs = array("i")
         self.counts = array("i")
         self.size = 0
 
     def add(self, counts: Counter[str]) -> None:
-        ids = self.term_ids
-        terms = [ids.setdefault(term, len(ids)) for term in counts]
+        terms = list(map(self.term_ids.__getitem__, counts))  # new terms numbered in C
         self.terms.extend(terms)
         self.docs.extend(array("i", (self.size,)) * len(terms))
         self.counts.extend(counts.values())
@@ -211,49 +213,70 @@ class _Postings:
         }
 
 
-def _weighted(parts: Iterable[tuple[str, int]]) -> Counter[str]:
-    """Term counts of a document, each field's words counted `weight` times."""
-    by_weight: dict[int, list[str]] = {}
-    for text, weight in parts:
-        if text:
-            by_weight.setdefault(weight, []).append(text)
-    counts: Counter[str] = Counter()
-    for weight, texts in by_weight.items():
-        found = Counter(tokens(" ".join(texts)))  # counted in C
-        for token, times in found.items():
-            if token not in STOPWORDS:
-                counts[token] += times * weight
-    return counts
+class _Tokens:
+    """Each text's tokens, read once: a body's or topic's name is in many documents."""
+
+    def __init__(self) -> None:
+        self._shared: dict[str, list[str]] = {}
+
+    def weighted(self, fields: tuple[Fields, Fields]) -> Counter[str]:
+        """Term counts of a document, each field's words counted `weight` times, stop words
+        left out: every token repeated as often as its field weighs, all counted at once, in C.
+        `fields`: (the document's own, those it shares with others, whose tokens are kept)."""
+        own, shared = fields
+        by_weight: dict[int, list[str]] = {}
+        for text, weight in own:
+            if text:
+                by_weight.setdefault(weight, []).append(text)
+        found: list[str] = []
+        for weight, texts in by_weight.items():
+            found += tokens(" ".join(texts)) * weight
+        cache = self._shared
+        for text, weight in shared:
+            known = cache.get(text)
+            if known is None:
+                known = cache[text] = tokens(text)
+            found += known * weight if weight != 1 else known
+        counts = Counter(found)
+        for stopword in STOPWORDS.intersection(counts):
+            del counts[stopword]
+        return counts
 
 
-def _meeting_fields(agenda: Agenda, meeting: Meeting) -> list[tuple[str, int]]:
+Fields = list[tuple[str, int]]  # (text, weight)
+
+
+def _meeting_fields(agenda: Agenda, meeting: Meeting) -> tuple[Fields, Fields]:
+    """(its own fields, those it shares with other documents)."""
     parts = [(meeting.title, 3), (meeting.id.replace("-", " "), 2), (meeting.venue, 2)]
     parts += [(alias, 2) for alias in meeting.aliases]
-    parts += [(meeting.summary, 1), (meeting.kind.label, 1)]
+    parts += [(meeting.summary, 1)]
     parts += [(meeting.confidence, 1), (meeting.outcome, 1)]  # read on its page, so searched
     parts += [(" ".join(str(n) for n in meeting.sessions), 2)]
+    shared = [(meeting.kind.label, 1)]
     for body_id in meeting.bodies:
         body = agenda.bodies.get(body_id)
         if body is not None:
-            parts += [(name, 1) for name in body.names]
+            shared += [(name, 1) for name in body.names]
     for topic_id in meeting.topics:
         topic = agenda.topics.get(topic_id)
         if topic is not None:
-            parts.append((topic.name, 1))
-    return parts
+            shared.append((topic.name, 1))
+    return parts, shared
 
 
-def _topic_fields(agenda: Agenda, topic: Topic) -> list[tuple[str, int]]:
+def _topic_fields(agenda: Agenda, topic: Topic) -> tuple[Fields, Fields]:
     parts = [(topic.name, 3)]
     parts += [(alias, 2) for alias in topic.aliases]
     parts += [(keyword, 2) for keyword in topic.keywords]
     parts += [(topic.summary, 1), (topic.confidence, 1)]
     parts += [(who, 1) for who in topic.involved]
+    shared = []
     for body_id in topic.bodies:
         body = agenda.bodies.get(body_id)
         if body is not None:
-            parts.append((body.acronym or body.name, 1))
-    return parts
+            shared.append((body.acronym or body.name, 1))
+    return parts, shared
 
 
 # The WCO works in English and French: "qui a présidé le CTP" finds who chaired it.
@@ -265,17 +288,18 @@ _DEEDS_IN_FRENCH = {
 }
 
 
-def _person_fields(agenda: Agenda, person: Person) -> list[tuple[str, int]]:
+def _person_fields(agenda: Agenda, person: Person) -> tuple[Fields, Fields]:
     """A name beats a passing mention: the name weighs as a title, other spellings as aliases."""
     parts = [(person.name, 3), *((alias, 2) for alias in person.aliases)]
-    parts += [(person.country, 1), (person.summary, 1)]
+    parts += [(person.summary, 1)]
+    shared = [(person.country, 1)]
     for role in person.roles:
-        parts += [(role.did, 2), (_DEEDS_IN_FRENCH.get(role.did, ""), 2)]
+        shared += [(role.did, 2), (_DEEDS_IN_FRENCH.get(role.did, ""), 2)]
         parts += [(role.what, 1), (role.position, 1), (role.confidence, 1)]
         meeting = agenda.meetings.get(role.meeting)
         if meeting is not None:
-            parts += [(name, 1) for name in meeting.names]
+            shared += [(name, 1) for name in meeting.names]
         topic = agenda.topics.get(role.topic or "")
         if topic is not None:
-            parts.append((topic.name, 1))
-    return parts
+            shared.append((topic.name, 1))
+    return parts, shared
