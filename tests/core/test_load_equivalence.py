@@ -6,13 +6,22 @@ import re
 from collections import Counter
 from urllib.parse import urlsplit
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core import DataSetError, build_agenda
+from bench.generate import generate
+from bot.core import DataSetError, build_agenda, search
 from bot.core.entries import _PLAIN_WEB_ADDRESS
-from bot.core.search import SearchIndex, _meeting_fields, _person_fields, _Tokens, _topic_fields
+from bot.core.search import (
+    WEIGHTS,
+    SearchIndex,
+    _meeting_fields,
+    _person_fields,
+    _Postings,
+    _topic_fields,
+)
 from bot.core.text import STOPWORDS, fold, normalize, tokens
 from bot.service import BUNDLED_DATA, load_agenda
 from bot.service.datafiles import _loads
@@ -38,7 +47,7 @@ def reference_weighted(parts: list[tuple[str, int]]) -> Counter[str]:
             by_weight.setdefault(weight, []).append(text)
     counts: Counter[str] = Counter()
     for weight, texts in by_weight.items():
-        for token, times in Counter(tokens(" ".join(texts))).items():
+        for token, times in Counter(reference_tokens(" ".join(texts))).items():
             if token not in STOPWORDS:
                 counts[token] += times * weight
     return counts
@@ -51,31 +60,83 @@ def test_tokens_and_names_read_ordinals_as_before(text):
     assert normalize(text) == " ".join(_NON_WORD.sub(" ", folded).split())
 
 
-fields = st.lists(st.tuples(texty, st.integers(1, 3)), max_size=6)
+class ReferencePostings:
+    """The search index's postings before issue 16: a Counter per document, in Python."""
+
+    def __init__(self) -> None:
+        self.term_ids: dict[str, int] = {}
+        self.terms: list[int] = []
+        self.docs: list[int] = []
+        self.counts: list[int] = []
+        self.size = 0
+
+    def add(self, fields: list[tuple[str, int]]) -> None:
+        counts = reference_weighted(fields)
+        for term, times in counts.items():
+            self.terms.append(self.term_ids.setdefault(term, len(self.term_ids)))
+            self.docs.append(self.size)
+            self.counts.append(times)
+        self.size += 1
+
+    def weights(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        if not self.terms:
+            return {}
+        term_of = np.array(self.terms, dtype=np.int32)
+        doc_of = np.array(self.docs, dtype=np.int32)
+        tf_of = np.array(self.counts, dtype=np.int32).astype(np.float64)
+        lengths = np.bincount(doc_of, weights=tf_of, minlength=self.size)
+        norm = 1.2 * (1 - 0.75 + 0.75 * lengths / lengths.mean())
+        df = np.bincount(term_of, minlength=len(self.term_ids)).astype(np.float64)
+        idf = np.log(1 + (self.size - df + 0.5) / (df + 0.5))
+        weight = idf[term_of] * tf_of * (1.2 + 1) / (tf_of + norm[doc_of])
+        order = np.argsort(term_of, kind="stable")
+        bounds = np.searchsorted(term_of[order], np.arange(len(self.term_ids) + 1))
+        docs_sorted, weights_sorted = doc_of[order].copy(), weight[order]
+        return {
+            name: (
+                docs_sorted[bounds[i] : bounds[i + 1]],
+                weights_sorted[bounds[i] : bounds[i + 1]],
+            )
+            for i, name in enumerate(self.term_ids)
+        }
 
 
-@given(fields, fields)
-def test_term_counts_are_what_they_were(own, shared):
-    counted = _Tokens()
-    expected = reference_weighted(own + shared)
-    assert counted.weighted((own, shared)) == expected
-    assert counted.weighted((own, shared)) == expected  # shared texts read from the cache
+def same_postings(documents: list[list[tuple[str, int]]]) -> None:
+    reference, ours = ReferencePostings(), _Postings()
+    for fields in documents:
+        reference.add(fields)
+        ours.add(fields)
+    expected, found = reference.weights(), ours.weights()
+    assert found.keys() == expected.keys()
+    for term, (docs, weights) in expected.items():
+        assert found[term][0].tolist() == docs.tolist(), term
+        assert found[term][1].tolist() == weights.tolist(), term  # to the last bit
 
 
-def test_every_document_of_the_bundled_agenda_counts_as_before():
-    agenda = load_agenda(BUNDLED_DATA)
-    counted = _Tokens()
-    for meeting in agenda.meetings.values():
-        own, shared = _meeting_fields(agenda, meeting)
-        assert counted.weighted((own, shared)) == reference_weighted(own + shared)
-    for topic in agenda.topics.values():
-        own, shared = _topic_fields(agenda, topic)
-        assert counted.weighted((own, shared)) == reference_weighted(own + shared)
-    for person in agenda.people.values():
-        own, shared = _person_fields(agenda, person)
-        assert counted.weighted((own, shared)) == reference_weighted(own + shared)
-    index = SearchIndex(agenda)
+fields = st.lists(st.tuples(texty, st.sampled_from(WEIGHTS)), max_size=6)
+
+
+@given(st.lists(fields, min_size=1, max_size=12), st.integers(1, 5))
+def test_postings_are_what_they_were(documents, batch):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search, "_BATCH", batch)
+        same_postings(documents)
+
+
+def test_every_document_of_a_generated_agenda_has_the_postings_it_had(tmp_path):
+    agenda = load_agenda(generate(tmp_path / "data", 600, 60, revisions=2, people=40))
+    bundled = load_agenda(BUNDLED_DATA)
+    for each in (agenda, bundled):
+        documents = [_meeting_fields(each, m) for m in each.meetings.values()]
+        documents += [_topic_fields(each, t) for t in each.topics.values()]
+        documents += [_person_fields(each, p) for p in each.people.values()]
+        same_postings(documents)
+    index = SearchIndex(bundled)
     assert index.search("211th PTC").hits == index.search("211 ptc").hits
+
+
+def test_a_text_holding_the_end_mark_is_read_on_its_own():
+    same_postings([[("a\x00b 2nd", 3), ("c", 1)], [("b", 1)], [("\x00", 2)]])
 
 
 addresses = st.text(alphabet=st.sampled_from(list("hts:/pwxe.-[]@?#9 \t\nA%")), max_size=30)
