@@ -14,7 +14,7 @@ import numpy.typing as npt
 from rapidfuzz import fuzz
 
 from .model import Agenda, Meeting, Person, Topic
-from .text import END, STOPWORDS, tokens, tokens_of_each
+from .text import END, STOPWORDS, tokens, tokens_each, tokens_of_each
 
 _K1 = 1.2
 _B = 0.75
@@ -68,7 +68,7 @@ class SearchIndex:
             for name in items[kind][item_id].names:
                 names.append(name)
                 owners.append(doc)
-        for doc, words in zip(owners, _each_tokens(names), strict=True):
+        for doc, words in zip(owners, tokens_each(names), strict=True):
             self._names.setdefault(" ".join(words), []).append(doc)
 
     @property
@@ -283,21 +283,6 @@ class _PostingLists(Mapping[str, tuple[IntArray, FloatArray]]):
 
     def __len__(self) -> int:
         return len(self._numbers)
-
-
-def _each_tokens(texts: list[str]) -> list[list[str]]:
-    """tokens() of each text, read together."""
-    found = tokens_of_each(texts)
-    if found is None:
-        return [tokens(text) for text in texts]
-    each: list[list[str]] = [[]]
-    for token in found:
-        if token == END:
-            each.append([])
-        else:
-            each[-1].append(token)
-    each.pop()
-    return each
 
 
 Fields = list[tuple[str, int]]  # (text, weight: one of WEIGHTS)

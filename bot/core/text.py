@@ -33,7 +33,8 @@ STOPWORDS = frozenset(
 
 
 def normalize(text: str) -> str:
-    """Fold, drop punctuation and ordinal suffixes: '211th PTC' -> '211 ptc'."""
+    """Fold, drop punctuation and ordinal suffixes: '211th PTC' -> '211 ptc'. The same as
+    " ".join(tokens(text)) (what NameIndex makes of many names at once)."""
     folded = _without_ordinals(fold(text))
     return " ".join(_NON_WORD.sub(" ", folded).split())
 
@@ -61,6 +62,21 @@ def tokens_of_each(texts: list[str]) -> list[str] | None:
     if joined.count(END) != len(texts):
         return None
     return _TOKEN_OR_END.findall(_without_ordinals(joined))
+
+
+def tokens_each(texts: list[str]) -> list[list[str]]:
+    """tokens() of each text, read together."""
+    found = tokens_of_each(texts)
+    if found is None:
+        return [tokens(text) for text in texts]
+    each: list[list[str]] = [[]]
+    for token in found:
+        if token == END:
+            each.append([])
+        else:
+            each[-1].append(token)
+    each.pop()
+    return each
 
 
 def _without_ordinals(folded: str) -> str:

@@ -22,7 +22,7 @@ from bot.core.search import (
     _Postings,
     _topic_fields,
 )
-from bot.core.text import STOPWORDS, fold, normalize, tokens
+from bot.core.text import STOPWORDS, fold, normalize, tokens, tokens_each
 from bot.service import BUNDLED_DATA, load_agenda
 from bot.service.datafiles import _loads
 
@@ -176,3 +176,9 @@ def test_entries_let_go_while_read_get_the_same_messages():
         messages.append(str(raised.value))
     assert messages[0] == messages[1]
     assert "duplicate meeting id" in messages[0] and "meeting #" in messages[0]
+
+
+@given(st.lists(st.one_of(texty, st.just("a\x00 1st")), max_size=8))
+def test_texts_read_together_give_each_text_s_tokens_and_name(texts):
+    assert tokens_each(texts) == [reference_tokens(text) for text in texts]
+    assert [" ".join(words) for words in tokens_each(texts)] == [normalize(t) for t in texts]
