@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from .text import STOPWORDS, normalize, tokens_each
+from .text import STOPWORDS, names_each, normalize
 
 # Scores are rapidfuzz's 0-100 similarity; an exact (normalised) name scores 101 so it always wins.
 EXACT = 101.0
@@ -35,7 +35,7 @@ class NameIndex:
     def __init__(self, entries: Iterable[tuple[str, str]]) -> None:
         owners: dict[str, list[str]] = {}
         pairs = list(entries)
-        keys = map(" ".join, tokens_each([name for _, name in pairs]))  # normalize(name) each
+        keys = names_each([name for _, name in pairs])  # normalize(name) of each
         for (item_id, _), key in zip(pairs, keys, strict=True):
             if key and item_id not in owners.setdefault(key, []):
                 owners[key].append(item_id)

@@ -14,7 +14,7 @@ import numpy.typing as npt
 from rapidfuzz import fuzz
 
 from .model import Agenda, Meeting, Person, Topic
-from .text import END, STOPWORDS, tokens, tokens_each, tokens_of_each
+from .text import END, STOPWORDS, names_each, tokens, tokens_of_each
 
 _K1 = 1.2
 _B = 0.75
@@ -68,8 +68,8 @@ class SearchIndex:
             for name in items[kind][item_id].names:
                 names.append(name)
                 owners.append(doc)
-        for doc, words in zip(owners, tokens_each(names), strict=True):
-            self._names.setdefault(" ".join(words), []).append(doc)
+        for doc, name in zip(owners, names_each(names), strict=True):
+            self._names.setdefault(name, []).append(doc)
 
     @property
     def _speller(self) -> _Speller:
@@ -205,8 +205,11 @@ class _Postings:
     def add(self, fields: Fields) -> None:
         """A document's fields: their texts joined by weight, so that each weight's words
         are counted as often as it says."""
+        grouped: dict[int, list[str]] = {weight: [] for weight in WEIGHTS}
+        for text, weight in fields:
+            grouped[weight].append(text)
         for texts, weight in zip(self.batch, WEIGHTS, strict=True):
-            texts.append(" ".join(text for text, w in fields if w == weight and text))
+            texts.append(" ".join(grouped[weight]))
         self.size += 1
         if len(self.batch[0]) == _BATCH:
             self._count()

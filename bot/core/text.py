@@ -51,32 +51,27 @@ def tokens(text: str) -> list[str]:
 
 
 END = "\x00"  # ends each text's tokens in tokens_of_each
-_TOKEN_OR_END = re.compile(r"[0-9a-z]+|\x00")
+# One run of characters (the fast path of the regex engine): END stands between spaces, and no
+# text holds it, so it is a token of its own.
+_TOKEN_OR_END = re.compile(r"[0-9a-z\x00]+")
 
 
 def tokens_of_each(texts: list[str]) -> list[str] | None:
     """The tokens of every text, each text's followed by END, read in one pass in C; None when
-    a text holds END itself. What `tokens` gives each: END, like the space between words,
-    is no part of a word or a number."""
-    joined = END.join(map(fold, texts)) + END
+    a text holds END itself. What `tokens` gives each: END, between spaces, is no part of a
+    word or a number, and a word boundary as the start or end of a text is."""
+    joined = " \x00 ".join(map(fold, texts)) + " \x00"
     if joined.count(END) != len(texts):
         return None
     return _TOKEN_OR_END.findall(_without_ordinals(joined))
 
 
-def tokens_each(texts: list[str]) -> list[list[str]]:
-    """tokens() of each text, read together."""
+def names_each(texts: list[str]) -> list[str]:
+    """normalize() of each text, read together."""
     found = tokens_of_each(texts)
     if found is None:
-        return [tokens(text) for text in texts]
-    each: list[list[str]] = [[]]
-    for token in found:
-        if token == END:
-            each.append([])
-        else:
-            each[-1].append(token)
-    each.pop()
-    return each
+        return [normalize(text) for text in texts]
+    return list(map(str.strip, " ".join(found).split(END)[:-1]))
 
 
 def _without_ordinals(folded: str) -> str:

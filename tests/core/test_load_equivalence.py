@@ -22,7 +22,7 @@ from bot.core.search import (
     _Postings,
     _topic_fields,
 )
-from bot.core.text import STOPWORDS, fold, normalize, tokens, tokens_each
+from bot.core.text import END, STOPWORDS, fold, names_each, normalize, tokens, tokens_of_each
 from bot.service import BUNDLED_DATA, load_agenda
 from bot.service.datafiles import _loads
 
@@ -180,5 +180,11 @@ def test_entries_let_go_while_read_get_the_same_messages():
 
 @given(st.lists(st.one_of(texty, st.just("a\x00 1st")), max_size=8))
 def test_texts_read_together_give_each_text_s_tokens_and_name(texts):
-    assert tokens_each(texts) == [reference_tokens(text) for text in texts]
-    assert [" ".join(words) for words in tokens_each(texts)] == [normalize(t) for t in texts]
+    assert names_each(texts) == [" ".join(reference_tokens(text)) for text in texts]
+    assert names_each(texts) == [normalize(text) for text in texts]
+    found = tokens_of_each(texts)
+    if found is not None:
+        each: list[list[str]] = [[]]
+        for token in found:
+            each.append([]) if token == END else each[-1].append(token)
+        assert each == [*(reference_tokens(text) for text in texts), []]
