@@ -243,18 +243,29 @@ class _Postings:
             return _PostingLists({}, np.zeros(0, np.int32), np.zeros(0), np.zeros(1, np.intp))
         term_of = np.concatenate([chunk[0] for chunk in self.chunks])
         doc_of = np.concatenate([chunk[1] for chunk in self.chunks])
-        tf_of = np.concatenate([chunk[2] for chunk in self.chunks]).astype(np.float64)
+        tf_of = np.concatenate([chunk[2] for chunk in self.chunks])
         self.chunks = []
-        lengths = np.bincount(doc_of, weights=tf_of, minlength=self.size)
+        lengths = np.bincount(doc_of, weights=tf_of.astype(np.float64), minlength=self.size)
         norm = _K1 * (1 - _B + _B * lengths / lengths.mean())
         df = np.bincount(term_of, minlength=len(self.term_ids)).astype(np.float64)
         idf = np.log(1 + (self.size - df + 0.5) / (df + 0.5))
-        weight = idf[term_of] * tf_of * (_K1 + 1) / (tf_of + norm[doc_of])
-        del tf_of
+        # Grouped by term first, then weighed in place, step by step as the formula
+        # idf * tf * (K1 + 1) / (tf + norm) reads (the same value to the last bit), so that
+        # few arrays as long as all the postings are alive at once.
         order = np.argsort(term_of, kind="stable")
-        bounds = np.searchsorted(term_of[order], np.arange(len(self.term_ids) + 1))
+        term_of, doc_of, tf_of = term_of[order], doc_of[order], tf_of[order]
+        del order
+        bounds = np.searchsorted(term_of, np.arange(len(self.term_ids) + 1))
+        weight = idf[term_of]
+        del term_of
+        weight *= tf_of
+        weight *= _K1 + 1
+        divisor = norm[doc_of]
+        divisor += tf_of
+        weight /= divisor
+        del divisor, tf_of
         numbers = {name: i for i, name in enumerate(self.term_ids) if i >= self.reserved}
-        return _PostingLists(numbers, doc_of[order], weight[order], bounds)
+        return _PostingLists(numbers, doc_of, weight, bounds)
 
 
 class _PostingLists(Mapping[str, tuple[IntArray, FloatArray]]):

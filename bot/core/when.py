@@ -124,6 +124,10 @@ def repeated(wall: datetime, zone: ZoneInfo) -> bool:
 
 def day_start(day: date, zone: ZoneInfo) -> datetime:
     """The first instant of `day` in `zone`, in UTC (a day may start at 01:00 where DST begins)."""
+    first = datetime(day.year, day.month, day.day, tzinfo=zone)
+    offset = first.utcoffset()
+    if offset is not None and offset == first.replace(fold=1).utcoffset():
+        return (first - offset).replace(tzinfo=UTC)  # as astimezone(UTC), for most days
     wall = datetime.combine(day, time(0))
     try:
         return localize(wall, zone).astimezone(UTC)

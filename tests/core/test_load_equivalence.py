@@ -4,11 +4,13 @@ plain ways gave (kept here as the reference)."""
 import copy
 import re
 from collections import Counter
+from datetime import UTC, date, datetime, time
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bench.generate import generate
@@ -23,6 +25,7 @@ from bot.core.search import (
     _topic_fields,
 )
 from bot.core.text import END, STOPWORDS, fold, names_each, normalize, tokens, tokens_of_each
+from bot.core.when import LocalTimeError, day_start, localize
 from bot.service import BUNDLED_DATA, load_agenda
 from bot.service.datafiles import _loads
 
@@ -188,3 +191,33 @@ def test_texts_read_together_give_each_text_s_tokens_and_name(texts):
         for token in found:
             each.append([]) if token == END else each[-1].append(token)
         assert each == [*(reference_tokens(text) for text in texts), []]
+
+
+@given(
+    st.dates(min_value=date(1900, 1, 2), max_value=date(2200, 12, 30)),
+    st.sampled_from(
+        [
+            "Europe/Brussels",
+            "America/Santiago",  # midnight skipped by daylight saving
+            "Asia/Beirut",
+            "America/Havana",
+            "Pacific/Apia",
+            "Australia/Lord_Howe",
+            "UTC",
+            "America/Sao_Paulo",
+            "Africa/Casablanca",
+        ]
+    ),
+)
+@example(date(2016, 8, 14), "America/Santiago")  # midnight skipped
+@example(date(2016, 5, 15), "America/Santiago")  # midnight twice (clocks back at 24:00)
+@example(date(2011, 12, 30), "Pacific/Apia")  # a day that never was
+def test_a_day_starts_when_it_started_before(day, name):
+    zone = ZoneInfo(name)
+    wall = datetime.combine(day, time(0))
+    try:
+        expected = localize(wall, zone).astimezone(UTC)
+    except LocalTimeError:
+        expected = wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    found = day_start(day, zone)
+    assert found == expected and found.tzinfo is expected.tzinfo and found.fold == expected.fold
