@@ -196,7 +196,7 @@ class _Postings:
         # Numbered first, and left out: the end of a text's tokens, then the stop words.
         self.term_ids[END] = 0
         for stopword in sorted(STOPWORDS):
-            self.term_ids[stopword]
+            self.term_ids[stopword]  # numbered by the default factory
         self.reserved = len(self.term_ids)
         self.chunks: list[tuple[IntArray, IntArray, IntArray]] = []
         self.batch: list[list[str]] = [[] for _ in WEIGHTS]
