@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Annotated, Any
@@ -28,11 +29,14 @@ Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=80)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
 
+_DATE_FIELDS = ("verified", "as_of", "updated", "known", "start", "end", "announced")
+
 
 class Entry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    @field_validator("*", mode="after")
+    # Every field that may hold a date, in any entry (a validator on "*" ran on every field).
+    @field_validator(*_DATE_FIELDS, mode="after", check_fields=False)
     @classmethod
     def _within_the_years(cls, value: object) -> object:
         """Every date of every entry falls within the years the time code can work with."""
@@ -43,6 +47,11 @@ class Entry(BaseModel):
         return value
 
 
+# http(s), a host of letters, digits, dots and hyphens, a port, then printable ASCII: what
+# every source in practice is, and a subset of what _web_address accepts.
+_PLAIN_WEB_ADDRESS = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#][!-~]*)?\Z")
+
+
 class SourceEntry(Entry):
     title: Text
     url: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
@@ -51,6 +60,8 @@ class SourceEntry(Entry):
     @field_validator("url")
     @classmethod
     def _web_address(cls, value: str) -> str:
+        if _PLAIN_WEB_ADDRESS.match(value):  # what urlsplit below accepts, read in C
+            return value
         parts = urlsplit(value)
         if (
             parts.scheme not in ("http", "https")

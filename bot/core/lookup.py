@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from .text import STOPWORDS, normalize
+from .text import STOPWORDS, names_each, normalize
 
 # Scores are rapidfuzz's 0-100 similarity; an exact (normalised) name scores 101 so it always wins.
 EXACT = 101.0
@@ -34,8 +34,9 @@ class NameIndex:
 
     def __init__(self, entries: Iterable[tuple[str, str]]) -> None:
         owners: dict[str, list[str]] = {}
-        for item_id, name in entries:
-            key = normalize(name)
+        pairs = list(entries)
+        keys = names_each([name for _, name in pairs])  # normalize(name) of each
+        for (item_id, _), key in zip(pairs, keys, strict=True):
             if key and item_id not in owners.setdefault(key, []):
                 owners[key].append(item_id)
         self._exact = {key: tuple(ids) for key, ids in owners.items()}

@@ -79,8 +79,9 @@ _KNOWN_TOP_LEVEL = (*_TABLES, "ladders", "durations")
 
 
 class _Builder:
-    def __init__(self, problems: Iterable[Problem]) -> None:
+    def __init__(self, problems: Iterable[Problem], release: bool = False) -> None:
         self.problems: list[Problem] = list(problems)
+        self.release = release
         self.entries: dict[str, list[tuple[str, Any]]] = {table: [] for table in _TABLES}
         self.ladders: list[tuple[str, Mapping[str, Any]]] = []
         self.durations: list[tuple[str, Mapping[str, Any]]] = []
@@ -115,6 +116,8 @@ class _Builder:
             elif isinstance(value, list) and all(isinstance(item, Mapping) for item in value):
                 for index, item in enumerate(value):
                     self.read_entry(file, key, index, item)
+                    if self.release:  # its entry holds what is needed of it
+                        value[index] = None
             else:
                 self.problem(file, f"[[{key}]]", "", f"must be an array of tables: [[{key}]]")
 
@@ -210,7 +213,11 @@ class _Builder:
 
     def build_meetings(self, dataset: Dataset | None) -> dict[str, MeetingRecord]:
         records: dict[str, MeetingRecord] = {}
-        for file, entry in self.entries["meeting"]:
+        # Each entry is let go once its meeting is made: only the meetings are kept.
+        entries, self.entries["meeting"] = self.entries["meeting"], []
+        entries.reverse()
+        while entries:
+            file, entry = entries.pop()
             label = _entry_label("meeting", 0, entry.id)
             self.reference(file, label, "bodies", "body", entry.bodies)
             self.reference(file, label, "topics", "topic", entry.topics)
@@ -348,14 +355,19 @@ class _Builder:
 
 
 def build_agenda(
-    documents: Mapping[str, Mapping[str, Any]], problems: Iterable[Problem] = ()
+    documents: Mapping[str, Mapping[str, Any]],
+    problems: Iterable[Problem] = (),
+    release: bool = False,
 ) -> Agenda:
     """Validate parsed documents (file name -> TOML content) into an Agenda.
 
     `problems` carries what the caller already found (files that did not parse), so that every
     problem is reported together. Raises DataSetError unless the whole data set is valid.
+    `release`: the documents are the caller's to give up; each entry of an array of tables is
+    replaced by None once read, so that a large agenda's parsed files are not all kept while
+    its entries are made.
     """
-    builder = _Builder(problems)
+    builder = _Builder(problems, release)
     for file in sorted(documents):
         builder.read_document(file, documents[file])
     dataset = builder.build_dataset()

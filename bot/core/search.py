@@ -3,10 +3,9 @@ weights)."""
 
 from __future__ import annotations
 
-from array import array
 from bisect import bisect_left
-from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -15,7 +14,7 @@ import numpy.typing as npt
 from rapidfuzz import fuzz
 
 from .model import Agenda, Meeting, Person, Topic
-from .text import STOPWORDS, tokens
+from .text import END, STOPWORDS, names_each, tokens, tokens_of_each
 
 _K1 = 1.2
 _B = 0.75
@@ -46,16 +45,16 @@ class SearchIndex:
         postings = _Postings()
         for meeting in agenda.meetings.values():
             self._docs.append(("meeting", meeting.id))
-            postings.add(_weighted(_meeting_fields(agenda, meeting)))
+            postings.add(_meeting_fields(agenda, meeting))
         for topic in agenda.topics.values():
             self._docs.append(("topic", topic.id))
-            postings.add(_weighted(_topic_fields(agenda, topic)))
+            postings.add(_topic_fields(agenda, topic))
         for person in agenda.people.values():
             self._docs.append(("person", person.id))
-            postings.add(_weighted(_person_fields(agenda, person)))
+            postings.add(_person_fields(agenda, person))
         self._postings = postings.weights()
         self._vocabulary = sorted(self._postings)
-        self._speller = _Speller(self._vocabulary)
+        self._spelling: _Speller | None = None
         # A query that is exactly a document's name or alias ("kyoto convention") means it.
         self._names: dict[str, list[int]] = {}
         items: dict[Kind, Mapping[str, Meeting | Topic | Person]] = {
@@ -63,9 +62,22 @@ class SearchIndex:
             "topic": agenda.topics,
             "person": agenda.people,
         }
+        names: list[str] = []
+        owners: list[int] = []
         for doc, (kind, item_id) in enumerate(self._docs):
             for name in items[kind][item_id].names:
-                self._names.setdefault(" ".join(tokens(name)), []).append(doc)
+                names.append(name)
+                owners.append(doc)
+        for doc, name in zip(owners, names_each(names), strict=True):
+            self._names.setdefault(name, []).append(doc)
+
+    @property
+    def _speller(self) -> _Speller:
+        """Built at the first word that needs correcting: most searches need none, and it is
+        as large as the vocabulary times the length of its words."""
+        if self._spelling is None:
+            self._spelling = _Speller(self._vocabulary)
+        return self._spelling
 
     def search(
         self, query: str, limit: int | None = MAX_RESULTS, every_word: bool = False
@@ -166,72 +178,137 @@ def _deletions(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
+WEIGHTS = (3, 2, 1)  # a title's words count three times, an alias's twice, the rest once
+_BATCH = 2048
+
+
 class _Postings:
     """(term, document, count) triples in compact arrays, then BM25 weights grouped by term.
 
-    Documents are added one at a time so that only their term counts, not every document's,
-    are alive at once: building the index of a large agenda stays small.
+    Documents are added a batch at a time: each batch's texts of one weight are read in one
+    pass (text.tokens_of_each) and counted by numpy, and only the triples are kept, so that
+    building the index of a large agenda stays small and costs little per document.
     """
 
     def __init__(self) -> None:
-        self.term_ids: dict[str, int] = {}
-        self.terms = array("i")
-        self.docs = array("i")
-        self.counts = array("i")
+        self.term_ids: defaultdict[str, int] = defaultdict()
+        self.term_ids.default_factory = self.term_ids.__len__  # a new term: the next number
+        # Numbered first, and left out: the end of a text's tokens, then the stop words.
+        self.term_ids[END] = 0
+        for stopword in sorted(STOPWORDS):
+            self.term_ids[stopword]  # numbered by the default factory
+        self.reserved = len(self.term_ids)
+        self.chunks: list[tuple[IntArray, IntArray, IntArray]] = []
+        self.batch: list[list[str]] = [[] for _ in WEIGHTS]
         self.size = 0
 
-    def add(self, counts: Counter[str]) -> None:
-        ids = self.term_ids
-        terms = [ids.setdefault(term, len(ids)) for term in counts]
-        self.terms.extend(terms)
-        self.docs.extend(array("i", (self.size,)) * len(terms))
-        self.counts.extend(counts.values())
+    def add(self, fields: Fields) -> None:
+        """A document's fields: their texts joined by weight, so that each weight's words
+        are counted as often as it says."""
+        grouped: dict[int, list[str]] = {weight: [] for weight in WEIGHTS}
+        for text, weight in fields:
+            grouped[weight].append(text)
+        for texts, weight in zip(self.batch, WEIGHTS, strict=True):
+            texts.append(" ".join(grouped[weight]))
         self.size += 1
+        if len(self.batch[0]) == _BATCH:
+            self._count()
 
-    def weights(self) -> dict[str, tuple[IntArray, FloatArray]]:
-        if not self.terms:
-            return {}
-        term_of = np.frombuffer(self.terms, dtype=np.int32)
-        doc_of = np.frombuffer(self.docs, dtype=np.int32)
-        tf_of = np.frombuffer(self.counts, dtype=np.int32).astype(np.float64)
-        lengths = np.bincount(doc_of, weights=tf_of, minlength=self.size)
+    def _count(self) -> None:
+        count = len(self.batch[0])
+        if not count:
+            return
+        first = self.size - count
+        keys: list[npt.NDArray[np.int64]] = []
+        times: list[IntArray] = []
+        for texts, weight in zip(self.batch, WEIGHTS, strict=True):
+            found = tokens_of_each(texts)
+            if found is None:  # a text holds END: each read on its own
+                found = [token for text in texts for token in (*tokens(text), END)]
+            ids = np.fromiter(map(self.term_ids.__getitem__, found), np.int64, len(found))
+            doc = np.cumsum(ids == 0)  # a token's document: the ENDs before it
+            kept = ids >= self.reserved
+            keys.append(ids[kept] * count + doc[kept])
+            times.append(np.full(int(kept.sum()), weight, dtype=np.int32))
+        # One key per (term, document), its count the sum of its tokens' weights.
+        unique, where = np.unique(np.concatenate(keys), return_inverse=True)
+        counts = np.bincount(where, weights=np.concatenate(times)).astype(np.int32)
+        terms, docs = np.divmod(unique, count)
+        self.chunks.append((terms.astype(np.int32), (docs + first).astype(np.int32), counts))
+        self.batch = [[] for _ in WEIGHTS]
+
+    def weights(self) -> _PostingLists:
+        self._count()
+        if not sum(len(chunk[0]) for chunk in self.chunks):  # not a word in any document
+            return _PostingLists({}, np.zeros(0, np.int32), np.zeros(0), np.zeros(1, np.intp))
+        term_of = np.concatenate([chunk[0] for chunk in self.chunks])
+        doc_of = np.concatenate([chunk[1] for chunk in self.chunks])
+        tf_of = np.concatenate([chunk[2] for chunk in self.chunks])
+        self.chunks = []
+        lengths = np.bincount(doc_of, weights=tf_of.astype(np.float64), minlength=self.size)
         norm = _K1 * (1 - _B + _B * lengths / lengths.mean())
         df = np.bincount(term_of, minlength=len(self.term_ids)).astype(np.float64)
         idf = np.log(1 + (self.size - df + 0.5) / (df + 0.5))
-        weight = idf[term_of] * tf_of * (_K1 + 1) / (tf_of + norm[doc_of])
+        # Grouped by term first, then weighed in place, step by step as the formula
+        # idf * tf * (K1 + 1) / (tf + norm) reads (the same value to the last bit), so that
+        # few arrays as long as all the postings are alive at once.
         order = np.argsort(term_of, kind="stable")
-        bounds = np.searchsorted(term_of[order], np.arange(len(self.term_ids) + 1))
-        docs_sorted, weights_sorted = doc_of[order].copy(), weight[order]
-        return {
-            name: (
-                docs_sorted[bounds[i] : bounds[i + 1]],
-                weights_sorted[bounds[i] : bounds[i + 1]],
-            )
-            for i, name in enumerate(self.term_ids)
-        }
+        term_of, doc_of, tf_of = term_of[order], doc_of[order], tf_of[order]
+        del order
+        bounds = np.searchsorted(term_of, np.arange(len(self.term_ids) + 1))
+        weight = idf[term_of]
+        del term_of
+        weight *= tf_of
+        weight *= _K1 + 1
+        divisor = norm[doc_of]
+        divisor += tf_of
+        weight /= divisor
+        del divisor, tf_of
+        numbers = {name: i for i, name in enumerate(self.term_ids) if i >= self.reserved}
+        return _PostingLists(numbers, doc_of, weight, bounds)
 
 
-def _weighted(parts: Iterable[tuple[str, int]]) -> Counter[str]:
-    """Term counts of a document, each field's words counted `weight` times."""
-    by_weight: dict[int, list[str]] = {}
-    for text, weight in parts:
-        if text:
-            by_weight.setdefault(weight, []).append(text)
-    counts: Counter[str] = Counter()
-    for weight, texts in by_weight.items():
-        found = Counter(tokens(" ".join(texts)))  # counted in C
-        for token, times in found.items():
-            if token not in STOPWORDS:
-                counts[token] += times * weight
-    return counts
+class _PostingLists(Mapping[str, tuple[IntArray, FloatArray]]):
+    """Each term's documents and weights, as slices of two arrays made when asked (a pair of
+    arrays per term, for every term of a large agenda, cost more to make and to hold)."""
+
+    def __init__(
+        self,
+        numbers: dict[str, int],
+        docs: IntArray,
+        weights: FloatArray,
+        bounds: npt.NDArray[np.intp],
+    ) -> None:
+        self._numbers = numbers
+        self._docs = docs
+        self._weights = weights
+        self._bounds = bounds
+
+    def __getitem__(self, term: str) -> tuple[IntArray, FloatArray]:
+        number = self._numbers[term]
+        start, end = self._bounds[number], self._bounds[number + 1]
+        return self._docs[start:end], self._weights[start:end]
+
+    def __contains__(self, term: object) -> bool:
+        return term in self._numbers
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._numbers)
+
+    def __len__(self) -> int:
+        return len(self._numbers)
 
 
-def _meeting_fields(agenda: Agenda, meeting: Meeting) -> list[tuple[str, int]]:
+Fields = list[tuple[str, int]]  # (text, weight: one of WEIGHTS)
+
+
+def _meeting_fields(agenda: Agenda, meeting: Meeting) -> Fields:
     parts = [(meeting.title, 3), (meeting.id.replace("-", " "), 2), (meeting.venue, 2)]
     parts += [(alias, 2) for alias in meeting.aliases]
-    parts += [(meeting.summary, 1), (meeting.kind.label, 1)]
+    parts += [(meeting.summary, 1)]
     parts += [(meeting.confidence, 1), (meeting.outcome, 1)]  # read on its page, so searched
     parts += [(" ".join(str(n) for n in meeting.sessions), 2)]
+    parts.append((meeting.kind.label, 1))
     for body_id in meeting.bodies:
         body = agenda.bodies.get(body_id)
         if body is not None:
@@ -243,7 +320,7 @@ def _meeting_fields(agenda: Agenda, meeting: Meeting) -> list[tuple[str, int]]:
     return parts
 
 
-def _topic_fields(agenda: Agenda, topic: Topic) -> list[tuple[str, int]]:
+def _topic_fields(agenda: Agenda, topic: Topic) -> Fields:
     parts = [(topic.name, 3)]
     parts += [(alias, 2) for alias in topic.aliases]
     parts += [(keyword, 2) for keyword in topic.keywords]
@@ -265,7 +342,7 @@ _DEEDS_IN_FRENCH = {
 }
 
 
-def _person_fields(agenda: Agenda, person: Person) -> list[tuple[str, int]]:
+def _person_fields(agenda: Agenda, person: Person) -> Fields:
     """A name beats a passing mention: the name weighs as a title, other spellings as aliases."""
     parts = [(person.name, 3), *((alias, 2) for alias in person.aliases)]
     parts += [(person.country, 1), (person.summary, 1)]

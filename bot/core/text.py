@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from operator import itemgetter
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 _ORDINAL = re.compile(r"\b([0-9]+)(?:st|nd|rd|th)\b")
+# What every ordinal contains: a cheap search (it starts with a character class) that spares
+# most texts the costlier one (a word boundary tried at every position).
+_MAY_HAVE_ORDINAL = re.compile(r"[0-9](?:st|nd|rd|th)")
+_DIGITS_OF = itemgetter(1)  # an ordinal's number: called in C (r"\1" is expanded in Python)
 DIGITS = "[0-9]"  # in patterns that read numbers people typed: ASCII digits only, as int() wants
 _TOKEN = re.compile(r"[0-9a-z]+")
 
@@ -28,8 +33,9 @@ STOPWORDS = frozenset(
 
 
 def normalize(text: str) -> str:
-    """Fold, drop punctuation and ordinal suffixes: '211th PTC' -> '211 ptc'."""
-    folded = _ORDINAL.sub(r"\1", fold(text))
+    """Fold, drop punctuation and ordinal suffixes: '211th PTC' -> '211 ptc'. The same as
+    " ".join(tokens(text)) (what NameIndex makes of many names at once)."""
+    folded = _without_ordinals(fold(text))
     return " ".join(_NON_WORD.sub(" ", folded).split())
 
 
@@ -41,7 +47,36 @@ def slug(text: str, limit: int) -> str:
 
 def tokens(text: str) -> list[str]:
     """Search tokens of a text (normalised words)."""
-    return _TOKEN.findall(_ORDINAL.sub(r"\1", fold(text)))
+    return _TOKEN.findall(_without_ordinals(fold(text)))
+
+
+END = "\x00"  # ends each text's tokens in tokens_of_each
+# One run of characters (the fast path of the regex engine): END stands between spaces, and no
+# text holds it, so it is a token of its own.
+_TOKEN_OR_END = re.compile(r"[0-9a-z\x00]+")
+
+
+def tokens_of_each(texts: list[str]) -> list[str] | None:
+    """The tokens of every text, each text's followed by END, read in one pass in C; None when
+    a text holds END itself. What `tokens` gives each: END, between spaces, is no part of a
+    word or a number, and a word boundary as the start or end of a text is."""
+    joined = " \x00 ".join(map(fold, texts)) + " \x00"
+    if joined.count(END) != len(texts):
+        return None
+    return _TOKEN_OR_END.findall(_without_ordinals(joined))
+
+
+def names_each(texts: list[str]) -> list[str]:
+    """normalize() of each text, read together."""
+    found = tokens_of_each(texts)
+    if found is None:
+        return [normalize(text) for text in texts]
+    return list(map(str.strip, " ".join(found).split(END)[:-1]))
+
+
+def _without_ordinals(folded: str) -> str:
+    """'211th' -> '211' (whole words only)."""
+    return _ORDINAL.sub(_DIGITS_OF, folded) if _MAY_HAVE_ORDINAL.search(folded) else folded
 
 
 def clean_input(text: str, limit: int) -> str:

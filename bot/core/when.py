@@ -67,6 +67,11 @@ def _zone_names() -> tuple[str, ...]:
     return tuple(sorted(available_timezones()))
 
 
+@cache
+def _zone_set() -> frozenset[str]:
+    return frozenset(_zone_names())
+
+
 def suggest_zones(name: str, limit: int = 3) -> list[str]:
     matches = process.extract(name, _zone_names(), scorer=fuzz.WRatio, limit=limit, score_cutoff=70)
     return [match[0] for match in matches]
@@ -75,7 +80,7 @@ def suggest_zones(name: str, limit: int = 3) -> list[str]:
 def resolve_zone(name: str) -> ZoneInfo:
     """The zone called `name` (IANA), or UnknownZoneError with the closest names."""
     cleaned = name.strip()
-    if cleaned and cleaned in _zone_names():
+    if cleaned and cleaned in _zone_set():  # a set: every meeting of a large agenda asks
         try:
             return ZoneInfo(cleaned)
         except (ZoneInfoNotFoundError, ValueError):  # pragma: no cover - listed but unreadable
@@ -119,6 +124,10 @@ def repeated(wall: datetime, zone: ZoneInfo) -> bool:
 
 def day_start(day: date, zone: ZoneInfo) -> datetime:
     """The first instant of `day` in `zone`, in UTC (a day may start at 01:00 where DST begins)."""
+    first = datetime(day.year, day.month, day.day, tzinfo=zone)
+    offset = first.utcoffset()
+    if offset is not None and offset == first.replace(fold=1).utcoffset():
+        return (first - offset).replace(tzinfo=UTC)  # as astimezone(UTC), for most days
     wall = datetime.combine(day, time(0))
     try:
         return localize(wall, zone).astimezone(UTC)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import itertools
 import logging
 import os
 import pickle
@@ -160,11 +161,15 @@ def _parse(files: dict[str, bytes]) -> Agenda:
 
 
 def _parse_all(files: dict[str, bytes]) -> Agenda:
+    """`files` is emptied as it is read: a large file's bytes are not kept while it is
+    validated."""
     documents: dict[str, dict[str, Any]] = {}
     problems: list[Problem] = []
-    for name, content in files.items():
+    for name in list(files):
+        content = files.pop(name)
         try:
             text = content.decode("utf-8")
+            del content
             documents[name] = _loads(text)
         except UnicodeDecodeError:
             problems.append(Problem(name, "", "", "is not UTF-8 text"))
@@ -172,7 +177,8 @@ def _parse_all(files: dict[str, bytes]) -> Agenda:
             problems.append(Problem(name, "", "", f"is not valid TOML: {error}"))
         except RecursionError:
             problems.append(_too_deep(name, text))
-    return build_agenda(documents, problems)
+    del text
+    return build_agenda(documents, problems, release=True)
 
 
 def _loads(text: str) -> dict[str, Any]:
@@ -180,11 +186,71 @@ def _loads(text: str) -> dict[str, Any]:
     parsing). What it refuses, including nesting deeper than its limit, is read again by
     tomllib, whose messages (and RecursionError) the problems are made of."""
     try:
-        document = rtoml.loads(text)
+        document = _in_pieces(text)
+        if document is None:
+            document = rtoml.loads(text)
     except rtoml.TomlParsingError:
         return tomllib.loads(text)
-    _plain_offsets(document)
+    if _OFFSET_TIME.search(text):  # walking every value of a large file costs more than parsing
+        _plain_offsets(document)
     return document
+
+
+# A file larger than this is read in pieces of PIECE entries: rtoml holds the whole file in its
+# own form while it makes the Python one, several times the file's size (over 900 MB for 100,000
+# meetings); a piece's form is small.
+PIECES_FROM = 4_000_000
+PIECE = 2_000
+
+
+def _in_pieces(text: str) -> dict[str, Any] | None:
+    """A large file read in pieces cut before the lines `[[name]]` of its most frequent array of
+    tables, joined into what reading it whole gives; None (read it whole) when that cannot be
+    sure: a small file, a multi-line string (a line inside one may look like a header), a
+    table, key or array defined both before the first cut and after it, or in two pieces."""
+    if len(text) < PIECES_FROM or '"""' in text or "'''" in text:
+        return None
+    names = set(_ARRAY_HEADER.findall(text, 0, 65_536))
+    if not names:
+        return None
+    name = max(sorted(names), key=lambda n: text.count(f"\n[[{n}]]"))
+    header = f"\n[[{name}]]"
+    cuts: list[int] = []
+    at = 0 if text.startswith(header[1:]) else text.find(header)
+    while at >= 0:
+        start = at + 1 if text[at] == "\n" else at
+        after = start + len(header) - 1
+        if after == len(text) or text[after] in " \t\r\n":  # a header line, not [[name]]x
+            cuts.append(start)
+        at = text.find(header, after)
+    if len(cuts) <= PIECE:
+        return None
+    bounds = [0, *cuts[::PIECE], len(text)]
+    document: dict[str, Any] = {}
+    entries: list[Any] = []
+    for number, (start, end) in enumerate(itertools.pairwise(bounds)):
+        piece = rtoml.loads(text[start:end])
+        if number:
+            document.setdefault(name, entries)  # where reading it whole puts it
+            found = piece.pop(name, None)
+            if not isinstance(found, list):
+                return None
+            entries += found
+        elif name in piece:  # defined before the first `[[name]]`
+            return None
+        for key, value in piece.items():
+            if key in document:  # defined twice: reading the whole file says what it means
+                return None
+            document[key] = value
+    return document
+
+
+_ARRAY_HEADER = re.compile(r"^\[\[([A-Za-z0-9_-]+)\]\][ \t]*\r?$", re.MULTILINE)
+
+
+# Where a TOML offset date-time can be: a time's minutes (seconds and fraction optional) followed
+# at once by Z or an offset. Text that only looks like one (in a string) costs a walk, nothing else.
+_OFFSET_TIME = re.compile(r":[0-9]{2}(?::[0-9]{2})?(?:\.[0-9]+)?[Zz+-]")  # led by a literal: fast
 
 
 def _plain_offsets(node: dict[str, Any] | list[Any]) -> None:

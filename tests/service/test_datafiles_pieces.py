@@ -1,0 +1,112 @@
+"""Issue 16: a large data file is read in pieces (rtoml holds a whole file in its own form while
+it makes the Python one) and its entries are let go once validated; what is read, and every
+message for bad data, must be what reading the file whole gives."""
+
+import tomllib
+from datetime import timezone
+
+import pytest
+import rtoml
+
+from bench.generate import generate
+from bot.core import DataSetError
+from bot.service import datafiles, load_agenda
+from bot.service.datafiles import _in_pieces, _loads
+
+
+@pytest.fixture
+def small_pieces(monkeypatch):
+    monkeypatch.setattr(datafiles, "PIECES_FROM", 100)
+    monkeypatch.setattr(datafiles, "PIECE", 7)
+
+
+def meetings(count: int, start: int = 0) -> str:
+    return "".join(
+        f'[[meeting]]\nid = "m-{i}"\ntitle = "T {i}"\n\n[[meeting.history]]\nknown = 2016-01-0'
+        f"{1 + i % 9}\nvenue = 'V'\n\n"
+        for i in range(start, start + count)
+    )
+
+
+def test_a_generated_agenda_read_in_pieces_is_what_reading_it_whole_gives(tmp_path, small_pieces):
+    folder = generate(tmp_path / "data", 300, 40, revisions=3, people=30)
+    for path in folder.glob("*.toml"):
+        text = path.read_text(encoding="utf-8")
+        whole = rtoml.loads(text)
+        read = _in_pieces(text)
+        if path.name in ("meetings.toml", "people.toml", "topics.toml"):
+            assert read is not None, path.name
+        if read is not None:
+            assert read == whole, path.name
+            assert list(read) == list(whole), path.name
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x = 1\n\n" + meetings(30) + "[other]\nb = 2\n",  # keys before and after the entries
+        meetings(30) + "[other]\nb = 2\n" + meetings(30, 30) + "[other.more]\nc = 3\n",
+        meetings(30) + "[[meeting]]  \r\nid = 'spaced'\n",
+        "[[body]]\nid = 'b'\n" + meetings(30) + "[[body]]\nid = 'c'\n",
+    ],
+)
+def test_pieces_join_as_the_whole_file_reads(text, small_pieces):
+    read = _loads(text)
+    assert read == tomllib.loads(text)
+    assert list(read) == list(tomllib.loads(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "meeting = []\n" + meetings(30),  # appending to a static array
+        "[other]\nb = 1\n" + meetings(30) + "[other]\nb = 2\n",  # a table defined twice
+        meetings(30) + "z = 1\n" + meetings(30, 30) + "[x]\n[x]\n",
+        meetings(30) + "[[meeting]]x = 1\n",
+    ],
+)
+def test_what_only_the_whole_file_can_tell_is_told_as_reading_it_whole_does(text, small_pieces):
+    with pytest.raises(tomllib.TOMLDecodeError) as whole:
+        tomllib.loads(text)
+    with pytest.raises(tomllib.TOMLDecodeError) as read:
+        _loads(text)
+    assert str(read.value) == str(whole.value)
+
+
+def test_a_multi_line_string_that_holds_a_header_line_is_read_whole(small_pieces):
+    text = meetings(20) + '[[meeting]]\nid = "s"\nsummary = """\n[[meeting]]\nid = "no"\n"""\n'
+    assert _in_pieces(text) is None
+    assert _loads(text) == tomllib.loads(text)
+
+
+def test_offsets_are_plain_in_pieces_and_skipped_only_where_there_are_none(small_pieces):
+    text = meetings(30) + "[[meeting]]\nid = 'o'\nupdated = 2016-01-01T10:00:00+01:00\n"
+    read = _loads(text)
+    assert read == tomllib.loads(text)
+    assert type(read["meeting"][-1]["updated"].tzinfo) is timezone
+    local = meetings(30) + "[[meeting]]\nid = 'l'\nstart = 2016-01-01T10:00:00\n"
+    assert _loads(local) == tomllib.loads(local)
+
+
+def test_a_large_agenda_with_bad_entries_gets_every_message_it_got_whole(
+    data_dir, small_pieces, monkeypatch
+):
+    entries = "".join(
+        f'[[meeting]]\nid = "m-{i}"\ntitle = "Meeting {i}"\nbodies = ["ptc"]\nkind = "session"\n'
+        f'start = 2016-03-0{1 + i % 9}\ntimezone = "Europe/Brussels"\nstatus = "planned"\n\n'
+        for i in range(40)
+    )
+    bad = (
+        entries + '[[meeting]]\nid = "m-3"\ntitle = "Again"\nbodies = ["ptc"]\nkind = "session"\n'
+        'timezone = "Europe/Brussels"\nstatus = "planned"\n\n'
+        '[[meeting]]\nid = "bad"\ntitle = ""\nbodies = ["nobody"]\nkind = "sesion"\n'
+        'timezone = "Europe/Brusels"\nstatus = "planned"\n'
+    )
+    directory = data_dir(extra=bad)
+    with pytest.raises(DataSetError) as pieces:
+        load_agenda(directory)
+    monkeypatch.setattr(datafiles, "PIECES_FROM", 10**12)
+    with pytest.raises(DataSetError) as whole:
+        load_agenda(directory)
+    assert str(pieces.value) == str(whole.value)
+    assert len(pieces.value.problems) >= 3
