@@ -92,12 +92,17 @@ async def answer_paged(interaction: discord.Interaction, page: Page) -> None:
         await answer(interaction, reply)
         return
     view = Pager(interaction.user.id, page, reply.paging.pages)
-    await interaction.response.send_message(
+    sent = await interaction.response.send_message(
         embeds=list(_message(interaction, reply).embeds),
         view=view,
         allowed_mentions=discord.AllowedMentions.none(),
     )
-    view.message = await interaction.original_response()
+    # The callback's answer holds the message sent: no second request to fetch it.
+    message = sent.resource
+    if isinstance(message, discord.InteractionMessage):
+        view.message = message
+    else:
+        view.message = await interaction.original_response()
 
 
 class Pager(discord.ui.View):

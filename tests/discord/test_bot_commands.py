@@ -214,6 +214,16 @@ async def test_page_buttons_are_disabled_when_they_time_out(fake, bot_in_march_2
     assert buttons and all(button.get("disabled") for button in buttons)
 
 
+async def test_a_paged_answer_is_not_fetched_back_after_it_is_sent(fake, bot_in_march_2016):
+    """The callback's answer already holds the message the page buttons edit later: a second
+    request for it only delayed the next command."""
+    asked = await fake.send_command("agenda", {"past": True})
+    await asked.response()
+    turned = await (await fake.press_button(asked, "next", user="asker")).response()
+    assert embed(turned)["footer"]["text"].startswith("Page 2 of 2")
+    assert fake.requests_to("GET", "/webhooks/*") == []
+
+
 async def test_timed_meetings_use_discord_timestamps(fake, mini, tmp_path):
     from bot.core import FixedClock
     from tests.conftest import MINI_DAY
