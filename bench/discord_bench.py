@@ -11,7 +11,8 @@ sent by the fake to the interaction callback received by it. Each round asks bot
 commands with the same options, alternating one by one (ours, the floor, then the floor, ours...),
 so that both see the same load on the machine. Printed: p50 and p99 of each round, their medians
 over the rounds, and the ratio of the median p99s (issue 16: <= 1.3x the floor). Also ready
-time, memory, and ours for autocomplete.
+time, memory, the CPU time each bot process used per command (less disturbed than latency by
+other work on the machine), and ours for autocomplete.
 """
 
 from __future__ import annotations
@@ -41,6 +42,12 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentiles(samples: list[float]) -> tuple[float, float]:
     """p50 and p99 in milliseconds, as `bench.figures.latency` takes them."""
     ordered = sorted(samples)
@@ -67,6 +74,11 @@ class Side:
             lambda e: e.kind == "dispatch" and e["event"] == "GUILD_CREATE", timeout=180
         )
         self.ready = time.perf_counter() - started
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
 
     async def ask(self, name: str, options: dict[str, str]) -> float:
         record = await self.fake.send_command(name, options)
@@ -146,6 +158,7 @@ async def run(args: argparse.Namespace) -> None:
                         await side.ask(*make(label))
 
             figures: dict[tuple[str, str], list[tuple[float, float]]] = {}
+            cpu: dict[tuple[str, str], float] = {}
             print(
                 f"\nINTERACTION_CREATE sent -> callback received, at the fake; {args.rounds} "
                 f"rounds of {args.commands} of each command, asked of the two bots in turn "
@@ -155,12 +168,15 @@ async def run(args: argparse.Namespace) -> None:
                 cells = {ours.label: [], floor.label: []}
                 for label in COMMANDS:
                     samples: dict[str, list[float]] = {ours.label: [], floor.label: []}
+                    before = {side.label: cpu_seconds(side.pid) for side in (ours, floor)}
                     for index in range(args.commands):
                         command = make(label)
                         # One after the other, the first in turn: both see the same machine.
                         for side in (ours, floor) if index % 2 == 0 else (floor, ours):
                             samples[side.label].append(await side.ask(*command))
                     for side in (ours, floor):
+                        used = cpu_seconds(side.pid) - before[side.label]
+                        cpu[side.label, label] = cpu.get((side.label, label), 0.0) + used
                         p50, p99 = percentiles(samples[side.label])
                         figures.setdefault((side.label, label), []).append((p50, p99))
                         cells[side.label].append(f"{label} {p50:.2f}/{p99:.2f}")
@@ -187,6 +203,16 @@ async def run(args: argparse.Namespace) -> None:
                 print(
                     f"  {label:<8} {ours_p50:9.3f} {ours_p99:9.3f} {floor_p50:9.3f} "
                     f"{floor_p99:9.3f}  {ours_p99 / floor_p99:8.2f}x  ({each:.2f}x)"
+                )
+
+            asked = args.rounds * args.commands
+            print("\nCPU time of the bot process per command (user + system, whole run):")
+            for label in COMMANDS:
+                ours_cpu = cpu["ours", label] / asked * 1000
+                floor_cpu = cpu["minimal", label] / asked * 1000
+                print(
+                    f"  {label:<8} ours {ours_cpu:6.3f} ms   minimal {floor_cpu:6.3f} ms   "
+                    f"{ours_cpu / floor_cpu:5.2f}x"
                 )
 
             completions = []
