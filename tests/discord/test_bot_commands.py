@@ -260,3 +260,24 @@ async def test_calendar_link_gives_private_feed_addresses_that_work(fake, bot):
     assert embed(mine)["title"] == "Your personal calendar feed"
     revoked = await deferred(await fake.send_command("calendar", subcommand="revoke"))
     assert revoked.ephemeral and embed(revoked)["title"] == "Personal feed turned off"
+
+
+async def test_page_buttons_timing_out_while_the_bot_closes_are_left_alone():
+    """A Pager that timed out while the bot was closing edited its message over a closed HTTP
+    session: an unhandled RuntimeError('Session is closed') at every stop after a /search."""
+    from bot.discord.responses import Pager
+
+    class Closing:
+        def is_closed(self) -> bool:
+            return True
+
+    class Message:
+        async def edit(self, **_changes):
+            raise RuntimeError("Session is closed")
+
+    async def page(number):
+        raise AssertionError("no page is asked for")
+
+    view = Pager(1, page, 2, Closing())
+    view.message = Message()
+    await view.on_timeout()
