@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from .when import When
@@ -293,3 +294,29 @@ class Agenda:
     def body_label(self, body_id: str) -> str:
         body = self.bodies.get(body_id)
         return body.acronym or body.name if body else body_id
+
+    # Who did what on a topic or at a meeting, asked by every /topic and /meeting: built at the
+    # first question instead of scanning every person's roles each time. An agenda is never
+    # changed in place (a new one is built), so what is built here never goes stale.
+
+    @cached_property
+    def roles_by_topic(self) -> Mapping[str, tuple[tuple[Person, Role], ...]]:
+        """Each topic's (person, role) pairs, in the order of the people and of their roles."""
+        return _roles_by(self.people, lambda role: role.topic)
+
+    @cached_property
+    def roles_by_meeting(self) -> Mapping[str, tuple[tuple[Person, Role], ...]]:
+        """Each meeting's (person, role) pairs, in the order of the people and of their roles."""
+        return _roles_by(self.people, lambda role: role.meeting)
+
+
+def _roles_by(
+    people: Mapping[str, Person], key: Callable[[Role], str | None]
+) -> dict[str, tuple[tuple[Person, Role], ...]]:
+    found: dict[str, list[tuple[Person, Role]]] = {}
+    for person in people.values():
+        for role in person.roles:
+            value = key(role)
+            if value is not None:
+                found.setdefault(value, []).append((person, role))
+    return {value: tuple(pairs) for value, pairs in found.items()}

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from .model import Meeting, Person, Role
+from .model import Agenda, Meeting, Person, Role
 from .when import When
 
 if TYPE_CHECKING:
@@ -56,10 +56,10 @@ def role_instants(people: Iterable[Person], records: Mapping[str, MeetingRecord]
     return found
 
 
-def roles_at_meeting(people: Iterable[Person], meeting_id: str) -> list[tuple[Person, Role]]:
+def roles_at_meeting(agenda: Agenda, meeting_id: str) -> list[tuple[Person, Role]]:
     """Who did what at a meeting: whoever chaired it, then whoever opened it, then the rest;
     people before delegations."""
-    found = [(p, r) for p in people for r in p.roles if r.meeting == meeting_id]
+    found = list(agenda.roles_by_meeting.get(meeting_id, ()))
     found.sort(key=lambda item: (_deed_rank(item[1].did), item[0].delegation))
     return found
 
@@ -71,8 +71,8 @@ def _deed_rank(did: str) -> int:
     return 1 if "opened" in words else 2
 
 
-def roles_on_topic(people: Iterable[Person], topic_id: str) -> list[tuple[Person, Role]]:
-    return [(p, r) for p in people for r in p.roles if r.topic == topic_id]
+def roles_on_topic(agenda: Agenda, topic_id: str) -> list[tuple[Person, Role]]:
+    return list(agenda.roles_by_topic.get(topic_id, ()))
 
 
 def role_text(role: Role) -> str:

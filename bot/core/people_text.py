@@ -51,7 +51,7 @@ class PeopleText:
     def at_meeting(self, meeting_id: str) -> str:
         """Who did what at a meeting, one line per deed (in `roles_at_meeting`'s order):
         "Chaired: Rob Van Kuik (Netherlands)"; `/who` tells the rest."""
-        found = roles_at_meeting(self.agenda.people.values(), meeting_id)
+        found = roles_at_meeting(self.agenda, meeting_id)
         by_deed: dict[str, list[str]] = {}
         for person, role in found:
             name = person.label + (f", {role.position}" if role.position else "")
@@ -65,7 +65,7 @@ class PeopleText:
     def on_topic(self, topic_id: str) -> str:
         return "\n".join(
             f"{p.label}: {role_text(r)} ({self._title(r.meeting)}; `/who {p.id}`)"
-            for p, r in roles_on_topic(self.agenda.people.values(), topic_id)
+            for p, r in roles_on_topic(self.agenda, topic_id)
         )
 
     def hit(

@@ -124,11 +124,11 @@ class SearchIndex:
         if limit is not None and len(candidates) > limit:
             cut = np.argpartition(-final[candidates], limit - 1)[:limit]
             candidates = candidates[cut]
-        ranked = sorted(candidates.tolist(), key=lambda doc: (-final[doc], doc))
-        hits = tuple(
-            Hit(self._docs[doc][0], self._docs[doc][1], round(float(final[doc]), 4))
-            for doc in ranked
-        )
+        # As Python floats: reading numpy scalars one by one costs more than the ranking.
+        found = zip(final[candidates].tolist(), candidates.tolist(), strict=True)
+        ranked = sorted(found, key=lambda item: (-item[0], item[1]))
+        docs = self._docs
+        hits = tuple(Hit(docs[doc][0], docs[doc][1], round(score, 4)) for score, doc in ranked)
         return SearchResult(query, tuple(terms), corrected, hits)
 
     def _expand(self, word: str) -> tuple[str, ...]:

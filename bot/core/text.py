@@ -81,7 +81,9 @@ def _without_ordinals(folded: str) -> str:
 
 def clean_input(text: str, limit: int) -> str:
     """What a user typed, without control characters, collapsed and cut to `limit` characters."""
-    printable = "".join(ch if ch.isprintable() else " " for ch in text)
+    printable = (
+        text if text.isprintable() else "".join(ch if ch.isprintable() else " " for ch in text)
+    )
     return " ".join(printable.split())[:limit]
 
 

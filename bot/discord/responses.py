@@ -91,21 +91,29 @@ async def answer_paged(interaction: discord.Interaction, page: Page) -> None:
     if reply.paging is None or reply.paging.pages <= 1 or reply.is_error:
         await answer(interaction, reply)
         return
-    view = Pager(interaction.user.id, page, reply.paging.pages)
-    await interaction.response.send_message(
+    view = Pager(interaction.user.id, page, reply.paging.pages, interaction.client)
+    sent = await interaction.response.send_message(
         embeds=list(_message(interaction, reply).embeds),
         view=view,
         allowed_mentions=discord.AllowedMentions.none(),
     )
-    view.message = await interaction.original_response()
+    # The callback's answer holds the message sent: no second request to fetch it.
+    message = sent.resource
+    if isinstance(message, discord.InteractionMessage):
+        view.message = message
+    else:
+        view.message = await interaction.original_response()
 
 
 class Pager(discord.ui.View):
     """Previous / next buttons over a paged Reply; they stop working (disabled) after a while."""
 
-    def __init__(self, owner_id: int, page: Page, pages: int) -> None:
+    def __init__(
+        self, owner_id: int, page: Page, pages: int, client: discord.Client | None = None
+    ) -> None:
         super().__init__(timeout=PAGE_TIMEOUT)
         self.owner_id = owner_id
+        self.client = client
         self.page = page
         self.pages = pages
         self.number = 1
@@ -144,6 +152,8 @@ class Pager(discord.ui.View):
         for item in self.children:
             if isinstance(item, discord.ui.Button):
                 item.disabled = True
+        if self.client is not None and self.client.is_closed():
+            return  # the bot is stopping, its HTTP session closing: the buttons die with it
         if self.message is not None:
             try:
                 await self.message.edit(view=self)

@@ -163,9 +163,7 @@ class Pages:
             if cancelled
             else google_link(found, page, agenda.ladders.length_of(found.kind)),
             outcome=found.outcome_at(now),
-            people=[
-                (p, role_text(r)) for p, r in roles_at_meeting(agenda.people.values(), found.id)
-            ],
+            people=[(p, role_text(r)) for p, r in roles_at_meeting(agenda, found.id)],
             history=entries(agenda, found, reader.times),
         )
 
@@ -183,7 +181,7 @@ class Pages:
             bodies=[agenda.bodies[b].label for b in found.bodies if b in agenda.bodies],
             people=[
                 (p, role_text(r), agenda.meetings[r.meeting])
-                for p, r in roles_on_topic(agenda.people.values(), found.id)
+                for p, r in roles_on_topic(agenda, found.id)
             ],
             feed_https=https,
             feed_webcal=webcal,

@@ -214,6 +214,16 @@ async def test_page_buttons_are_disabled_when_they_time_out(fake, bot_in_march_2
     assert buttons and all(button.get("disabled") for button in buttons)
 
 
+async def test_a_paged_answer_is_not_fetched_back_after_it_is_sent(fake, bot_in_march_2016):
+    """The callback's answer already holds the message the page buttons edit later: a second
+    request for it only delayed the next command."""
+    asked = await fake.send_command("agenda", {"past": True})
+    await asked.response()
+    turned = await (await fake.press_button(asked, "next", user="asker")).response()
+    assert embed(turned)["footer"]["text"].startswith("Page 2 of 2")
+    assert fake.requests_to("GET", "/webhooks/*") == []
+
+
 async def test_timed_meetings_use_discord_timestamps(fake, mini, tmp_path):
     from bot.core import FixedClock
     from tests.conftest import MINI_DAY
@@ -250,3 +260,24 @@ async def test_calendar_link_gives_private_feed_addresses_that_work(fake, bot):
     assert embed(mine)["title"] == "Your personal calendar feed"
     revoked = await deferred(await fake.send_command("calendar", subcommand="revoke"))
     assert revoked.ephemeral and embed(revoked)["title"] == "Personal feed turned off"
+
+
+async def test_page_buttons_timing_out_while_the_bot_closes_are_left_alone():
+    """A Pager that timed out while the bot was closing edited its message over a closed HTTP
+    session: an unhandled RuntimeError('Session is closed') at every stop after a /search."""
+    from bot.discord.responses import Pager
+
+    class Closing:
+        def is_closed(self) -> bool:
+            return True
+
+    class Message:
+        async def edit(self, **_changes):
+            raise RuntimeError("Session is closed")
+
+    async def page(number):
+        raise AssertionError("no page is asked for")
+
+    view = Pager(1, page, 2, Closing())
+    view.message = Message()
+    await view.on_timeout()

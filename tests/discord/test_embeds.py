@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from bot.core import Field, Paging, Reply, Tone
 from bot.discord import DISCORD_TIMES, to_message
-from bot.discord.embeds import SHORTENED, cut, split_value
+from bot.discord.embeds import SHORTENED, cut, link_commands, split_value
 
 texts = st.text(min_size=0, max_size=3000)
 replies = st.builds(
@@ -139,3 +139,25 @@ def test_mentions_are_split_into_messages_discord_accepts():
     assert all(len(" ".join(f"<@{u}>" for u in b)) <= 2000 for b in batches)
     assert MENTIONS_PER_MESSAGE <= 100
     assert mention_batches(()) == [()]
+
+
+def _every_command_replaced(text: str, command_ids: dict[str, int]) -> str:
+    for name, command_id in command_ids.items():
+        text = text.replace(f"`/{name} ", f"</{name}:{command_id}> `")
+        text = text.replace(f"`/{name}`", f"</{name}:{command_id}>")
+    return text
+
+
+@given(
+    st.lists(
+        st.sampled_from(["`/next`", "`/meeting ", "`/", "/next", "`", " ", "calendar", "x\n"]),
+        max_size=12,
+    ).map("".join)
+)
+def test_command_links_skip_the_commands_a_text_does_not_name_with_the_same_result(text):
+    ids = {"next": 11, "meeting": 12, "calendar": 13, "meeting-list": 14}
+    assert link_commands(text, ids) == _every_command_replaced(text, ids)
+    assert (
+        link_commands("`/meeting ptc-211` or `/next`", ids)
+        == "</meeting:12> `ptc-211` or </next:11>"
+    )
