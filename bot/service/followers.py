@@ -10,6 +10,7 @@ scope holds the positions of its subscriptions in those arrays.
 from __future__ import annotations
 
 import contextlib
+import itertools
 from array import array
 from bisect import bisect_left
 from collections import Counter
@@ -238,12 +239,18 @@ class Subscribers:
         first = len(self.ids) - len(self._unsettled)
         numbers = np.frombuffer(self._unsettled, dtype=np.int32)
         order = np.argsort(numbers, kind="stable")
-        found, starts = np.unique(numbers[order], return_index=True)
+        # Where the sorted numbers change, a scope starts (np.unique would sort them again).
+        ordered = numbers[order]
+        starts = np.concatenate(([0], np.flatnonzero(ordered[1:] != ordered[:-1]) + 1))
+        found = ordered[starts]
+        del ordered
         ends = [*starts[1:].tolist(), len(order)]
         keys = self._scope_numbers.keys_in_order
         # Only rows with leads of their own count towards lead_counts (a tenth, usually).
         leads = self.leads
-        chose = np.fromiter(map(bool, leads[first:]), dtype=bool, count=len(numbers))[order]
+        chose = np.fromiter(
+            map(bool, itertools.islice(leads, first, None)), dtype=bool, count=len(numbers)
+        )[order]
         for number, start, end in zip(found.tolist(), starts.tolist(), ends, strict=True):
             key = keys[number]
             held = self.scopes.get(key)
