@@ -4,8 +4,6 @@ subscriptions, destinations from the audience, and delivery through the adapter'
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import gc
 import logging
 from collections.abc import Iterable, Iterator, Sequence
@@ -88,7 +86,6 @@ class Reminders:
                 subscribers.extend_columns, subscribers.settle
             ):
                 audience.hold(subscribers)
-                _return_freed_memory()
             else:
                 await self.store.read_subscriptions(audience.extend)
         self.audience.take(audience)
@@ -208,16 +205,6 @@ def _collection_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-def _return_freed_memory() -> None:
-    """The worker thread's texts were freed into its own malloc arena, which glibc hands back
-    to the system only when asked (some 15 MB at a million subscriptions); elsewhere, nothing."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
 
 
 def _precision(meeting: Meeting) -> TargetPrecision:
