@@ -16,12 +16,13 @@ than the rows and the read gives up, for the caller to read rows in batches inst
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
+import functools
 import sqlite3
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -95,7 +96,7 @@ def read_columns(
     """Hand every subscription in `database` to `consume`, a chunk at a time in id order, all
     read in one snapshot, then call `finish`; False at once if a chunk cannot be read so or
     `consume` refuses it (the caller drops what it was given). Blocking: for a worker thread."""
-    connection = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
+    connection = sqlite3.connect(database, isolation_level=None)
     try:
         connection.execute("PRAGMA busy_timeout=5000")
         connection.execute("BEGIN")
@@ -131,11 +132,17 @@ def return_freed_memory() -> None:
     """A chunk's texts are freed into the worker thread's own malloc arena, which glibc hands
     back to the system only when asked: without asking now and then, some 40 MB at a million
     rows stay taken (elsewhere than glibc, nothing is done)."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.malloc_trim(0)
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    try:  # the process's own symbols, glibc's among them: no library is searched for
+        return cast(Callable[[int], int], ctypes.CDLL(None).malloc_trim)
     except (OSError, AttributeError):
-        pass
+        return None
 
 
 def _chunk(
