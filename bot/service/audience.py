@@ -82,6 +82,11 @@ class Audience:
         self._reminders_of = other._reminders_of
         self.version = max(self.version, other.version) + 1
 
+    def hold(self, subscribers: Subscribers) -> None:
+        """Hold these subscriptions instead of those held (built apart, e.g. in a thread)."""
+        self._subscribers = subscribers
+        self.version += 1
+
     def extend(self, rows: Sequence[Sequence[Any]]) -> None:
         """Add rows read from the database: tuples of the store's SUBSCRIPTION_COLUMNS."""
         self._subscribers.extend(rows)

@@ -10,6 +10,7 @@ scope holds the positions of its subscriptions in those arrays.
 from __future__ import annotations
 
 import contextlib
+import itertools
 from array import array
 from bisect import bisect_left
 from collections import Counter
@@ -19,7 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from bot.storage import Delivery, ScopeKind, SubscriptionRow
+from bot.storage import Delivery, ScopeKind, SubscriptionColumns, SubscriptionRow
+from bot.storage.columns import SCOPE_SEPARATOR
 
 DELIVERIES = tuple(Delivery)
 DELIVERY_CODES: dict[str, int] = {d.value: n for n, d in enumerate(DELIVERIES)}
@@ -58,6 +60,22 @@ class Numbers(dict[tuple[str, str], int]):
     def __missing__(self, key: tuple[str, str]) -> int:
         self[key] = number = len(self.keys_in_order)
         self.keys_in_order.append(key)
+        return number
+
+
+class ScopeTexts(dict[str, int]):
+    """The number of a scope written as one text ("meeting\x1eM1", see storage.columns), split
+    once per distinct text."""
+
+    def __init__(self, numbers: Numbers) -> None:
+        super().__init__()
+        self._numbers = numbers
+
+    def __missing__(self, text: str) -> int:
+        kind, separator, scope_id = text.partition(SCOPE_SEPARATOR)
+        if not separator:
+            raise ValueError(f"not a scope: {text!r}")
+        self[text] = number = self._numbers[(kind, scope_id)]
         return number
 
 
@@ -148,6 +166,7 @@ class Subscribers:
         self.created = array("q")
         self.scopes: dict[tuple[str, str], ScopeRows] = {}
         self._scope_numbers = Numbers()
+        self._scope_texts = ScopeTexts(self._scope_numbers)
         self._unsettled = array("i")
         self._holes = 0
 
@@ -180,6 +199,38 @@ class Subscribers:
             map(self._scope_numbers.__getitem__, zip(kind, scope_id, strict=True))
         )
 
+    def extend_columns(self, columns: SubscriptionColumns) -> bool:
+        """Add a chunk of the store's columns (SQLite's fast path), rows after those held;
+        False, adding nothing, if the chunk is not as the store promises (ids ascending past
+        those held, one owner for each row not numbered). Call `settle` after the last one.
+        An index in use is never given chunks (the caller builds one apart, in a thread)."""
+        ids = columns.ids
+        if not len(ids):
+            return True
+        if (self.ids and ids[0] <= self.ids[-1]) or not bool(np.all(ids[1:] > ids[:-1])):
+            return False
+        codes = columns.owner_numbers.copy()
+        others = np.flatnonzero(codes < 0)
+        if len(others) != len(columns.other_owners):
+            return False
+        for position, (row_id, owner) in zip(others.tolist(), columns.other_owners, strict=True):
+            if ids[position] != row_id:
+                return False
+            codes[position] = self.owners.code(owner)
+        self.ids.frombytes(ids.astype(np.int64).tobytes())
+        self.owner_codes.frombytes(codes.astype(np.int64).tobytes())
+        self.deliveries.extend(map(DELIVERY_CODES.__getitem__, columns.deliveries))
+        self.guilds.extend(map(self._shared.__getitem__, columns.guilds))
+        self.channels.extend(map(self._shared.__getitem__, columns.channels))
+        self.leads.extend(map(self._leads_of.__getitem__, columns.leads))
+        self.created.frombytes(columns.created.astype(np.int64).tobytes())
+        self._unsettled.extend(map(self._scope_texts.__getitem__, columns.scopes))
+        return True
+
+    def settle(self) -> None:
+        """Put the rows added so far in their scopes (else done when first asked)."""
+        self._settle()
+
     def _settle(self) -> None:
         """Put the rows added by `extend` in their scopes: one stable sort of their scope
         numbers (numpy), then one slice of positions per scope."""
@@ -188,9 +239,18 @@ class Subscribers:
         first = len(self.ids) - len(self._unsettled)
         numbers = np.frombuffer(self._unsettled, dtype=np.int32)
         order = np.argsort(numbers, kind="stable")
-        found, starts = np.unique(numbers[order], return_index=True)
+        # Where the sorted numbers change, a scope starts (np.unique would sort them again).
+        ordered = numbers[order]
+        starts = np.concatenate(([0], np.flatnonzero(ordered[1:] != ordered[:-1]) + 1))
+        found = ordered[starts]
+        del ordered
         ends = [*starts[1:].tolist(), len(order)]
         keys = self._scope_numbers.keys_in_order
+        # Only rows with leads of their own count towards lead_counts (a tenth, usually).
+        leads = self.leads
+        chose = np.fromiter(
+            map(bool, itertools.islice(leads, first, None)), dtype=bool, count=len(numbers)
+        )[order]
         for number, start, end in zip(found.tolist(), starts.tolist(), ends, strict=True):
             key = keys[number]
             held = self.scopes.get(key)
@@ -198,7 +258,8 @@ class Subscribers:
                 held = self.scopes[key] = ScopeRows(ScopeKind(key[0]), key[1] or "")
             positions = (order[start:end] + first).astype(np.int64)
             held.positions.frombytes(positions.tobytes())
-            for chosen, count in Counter(map(self.leads.__getitem__, positions.tolist())).items():
+            choosing = positions[chose[start:end]].tolist()
+            for chosen, count in Counter(map(leads.__getitem__, choosing)).items():
                 for minutes in chosen:
                     held.lead_counts[minutes] += count
         self._unsettled = array("i")

@@ -27,6 +27,7 @@ from schedules import Precision as TargetPrecision
 
 from .agenda import AgendaService
 from .audience import Audience, route_of
+from .followers import Subscribers
 
 log = logging.getLogger(__name__)
 REMINDER_PREFIX = "reminder:"
@@ -79,7 +80,14 @@ class Reminders:
         audience = Audience()
         audience.clear(reminders)
         with _collection_paused():
-            await self.store.read_subscriptions(audience.extend)
+            # SQLite: read and indexed in a worker thread, in one go; else in batches of rows.
+            subscribers = Subscribers()
+            if await self.store.read_subscription_columns(
+                subscribers.extend_columns, subscribers.settle
+            ):
+                audience.hold(subscribers)
+            else:
+                await self.store.read_subscriptions(audience.extend)
         self.audience.take(audience)
 
     # -- schedules.Source ------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from bot.core import Agenda, DataSetError, Library
 from bot.storage import (
     DatabaseLost,
     Edits,
+    FileWatch,
     FollowedFeeds,
     ServerEvents,
     StorageError,
@@ -112,7 +113,52 @@ class Runtime:
         watch = watch_file(store.engine, url)
         ledger = Ledger(store.engine)
         reminders = Reminders(agenda, store, ledger, sender, all_day_start)
-        await reminders.load()
+        # Most of reading the subscriptions is SQLite's work in a worker thread, without the
+        # GIL: the rest of the building (the agenda's revisions above all) goes on meanwhile,
+        # and nothing built reads them before `open` returns.
+        loading = asyncio.create_task(reminders.load())
+        try:
+            runtime = await cls._build(
+                agenda,
+                store,
+                ledger,
+                reminders,
+                watch,
+                default_zone,
+                data_dir,
+                reload_every,
+                cache_dir,
+                lease,
+                retry_first,
+                site_url,
+                feed_refresh,
+                follow,
+                board,
+            )
+        finally:
+            await loading  # its failure, if any, is raised here
+        return runtime
+
+    @classmethod
+    async def _build(
+        cls,
+        agenda: AgendaService,
+        store: Store,
+        ledger: Ledger,
+        reminders: Reminders,
+        watch: FileWatch | None,
+        default_zone: ZoneInfo,
+        data_dir: Path | None,
+        reload_every: float,
+        cache_dir: Path | None,
+        lease: timedelta,
+        retry_first: float,
+        site_url: str | None,
+        feed_refresh: timedelta,
+        follow: FollowSettings | None,
+        board: EventBoard | None,
+    ) -> Runtime:
+        """The parts after the store and the reminders, in order (see `open`)."""
         engine = ReminderEngine(
             reminders, ledger, agenda.clock, lease=lease, retry_first=retry_first
         )

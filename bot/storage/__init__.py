@@ -1,5 +1,6 @@
 """The bot's database: the truth about subscriptions, reminders, settings and deliveries."""
 
+from .columns import SubscriptionColumns
 from .edits import Edits, NewRevision, StoredRevision
 from .following import FeedRow, FollowedFeeds
 from .guard import DatabaseLost, FileWatch, async_url, ensure_writable, watch_file
@@ -24,6 +25,7 @@ __all__ = [
     "StorageError",
     "Store",
     "StoredRevision",
+    "SubscriptionColumns",
     "SubscriptionRow",
     "async_url",
     "ensure_writable",

@@ -12,22 +12,32 @@ import asyncio
 import contextlib
 import fcntl
 import os
+import re
 import sys
 import tempfile
+from ast import literal_eval
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Connection, create_engine, text
+from sqlalchemy import Connection, create_engine, inspect, text
 from sqlalchemy.engine import URL
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # pg_advisory_xact_lock key of the schema upgrade (any constant shared by every process).
 POSTGRES_MIGRATION_LOCK = 0x616765_6E6461
 
 
+# A migration file's own lines naming it and the one before it.
+_NAMES = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+?)\s*$", re.MULTILINE)
+
+
 def _config(connection: Connection | None = None) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
@@ -42,7 +52,39 @@ def upgrade(connection: Connection) -> None:
         connection.execute(
             text("SELECT pg_advisory_xact_lock(:key)"), {"key": POSTGRES_MIGRATION_LOCK}
         )
+    head = head_on_file()
+    if head is not None and _at(connection) == head:
+        return  # the usual start: Alembic (with Mako and Pygments) is not even imported
+    from alembic import command
+
     command.upgrade(_config(connection), "head")
+
+
+def head_on_file() -> str | None:
+    """The newest migration, read from the files' own `revision` and `down_revision` lines;
+    None unless they make one line of revisions (Alembic then decides)."""
+    revisions: set[object] = set()
+    before: set[object] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        names = dict(_NAMES.findall(path.read_text(encoding="utf-8")))
+        try:
+            revisions.add(literal_eval(names["revision"]))
+            before.add(literal_eval(names["down_revision"]))
+        except (KeyError, ValueError, SyntaxError, TypeError):
+            return None
+    heads = revisions - before
+    if len(heads) != 1 or len(before - revisions) != 1:  # one head, one first (None)
+        return None
+    head = heads.pop()
+    return head if isinstance(head, str) else None
+
+
+def _at(connection: Connection) -> str | None:
+    """The revision the database is at, if it has exactly one (a new database has none)."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    rows = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+    return str(rows[0][0]) if len(rows) == 1 else None
 
 
 def sqlite_file(url: URL) -> Path | None:
@@ -86,6 +128,8 @@ def current_heads() -> tuple[str, ...]:
 
 
 def _revision(message: str) -> None:
+    from alembic import command
+
     with tempfile.TemporaryDirectory() as folder:
         engine = create_engine(f"sqlite:///{folder}/scratch.db")
         with engine.begin() as connection:

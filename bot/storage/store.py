@@ -5,6 +5,7 @@ SQLAlchemy 2 async; SQLite by default, PostgreSQL (or any SQLAlchemy async URL) 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
@@ -26,6 +27,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from .columns import SubscriptionColumns, in_thread
 from .migrate import migration_lock, sqlite_file, upgrade
 from .models import (
     Counter,
@@ -222,6 +224,21 @@ class Store:
         query = select(*SUBSCRIPTION_COLUMNS).order_by(Subscription.id)
         async with self.engine.connect() as connection:
             await connection.run_sync(_read_in_batches, query, consume, batch)
+
+    async def read_subscription_columns(
+        self, consume: Callable[[SubscriptionColumns], bool], finish: Callable[[], None]
+    ) -> bool:
+        """On a SQLite file: every subscription as columns (see storage.columns), read in a
+        worker thread by the stdlib driver and handed to `consume` a chunk at a time in that
+        thread, then `finish` called there; True if so. False on another database, or if the
+        columns cannot be read so (or `consume` refuses them): the caller then drops what it
+        was given and reads rows with read_subscriptions."""
+        if self.engine.dialect.name != "sqlite":
+            return False
+        database = sqlite_file(self.engine.url)
+        if database is None:  # in memory: only the engine's own connection sees the tables
+            return False
+        return await asyncio.to_thread(in_thread(database, consume, finish))
 
     async def revision(self) -> int:
         """The audience revision in the database: it grows with every write to subscriptions,

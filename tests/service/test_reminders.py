@@ -221,6 +221,9 @@ async def test_a_reminder_fires_once_when_due_and_is_logged(wco, database):
             "Dates are local to the venue (Africa/Lome).\nLomé, Togo"
         )
         assert not attempt.late
+        # The outcome is written by a group commit after the sender returns: wait for it, as
+        # `recorded` says, before reading the log.
+        await asyncio.wait_for(runtime.engine.recorded(lambda s: s.delivered >= 1), timeout=10)
         log = await commands(runtime).overview(CONSOLE_CALLER, "log")
         assert "**sent** · 1d before WCO Regional Workshop" in log.fields[0].value
     finally:

@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 from bot.core import FixedClock, PlainTimes
 from bot.service import CONSOLE_CALLER, AgendaService, Runtime
 from bot.service.audience import Audience
-from bot.storage import Delivery, ScopeKind, SubscriptionRow
-from schedules import Outcome, State
+from bot.service.reminders import Reminders
+from bot.storage import Delivery, ScopeKind, Store, SubscriptionRow
+from schedules import Ledger, Outcome, State, plan
 
 NEWS_DAY = datetime(2015, 10, 23, 12, tzinfo=UTC)
 OWNERS = ["discord:1", "discord:100000000000000002", "console", "discord:01", "discord:+3"]
@@ -98,14 +99,23 @@ async def test_a_reload_with_nothing_changed_does_not_read_the_subscriptions(wco
     try:
         await runtime.runner.reminders.subscribe(CONSOLE_CALLER, "PTC", "2d")
         reads = 0
-        read = runtime.store.read_subscriptions
+        read, read_columns = (
+            runtime.store.read_subscriptions,
+            runtime.store.read_subscription_columns,
+        )
 
         async def counted(*args, **kwargs):
             nonlocal reads
             reads += 1
             await read(*args, **kwargs)
 
+        async def counted_columns(*args, **kwargs):  # SQLite's way: rows only if it gives up
+            nonlocal reads
+            reads += 1
+            return await read_columns(*args, **kwargs)
+
         runtime.store.read_subscriptions = counted  # type: ignore[method-assign]
+        runtime.store.read_subscription_columns = counted_columns  # type: ignore[method-assign]
         for _ in range(3):
             assert await runtime.reload_subscriptions_if_changed() is False
         assert reads == 0
@@ -127,3 +137,62 @@ async def test_a_reload_with_nothing_changed_does_not_read_the_subscriptions(wco
         }
     finally:
         await runtime.stop()
+
+
+async def test_columns_and_rows_plan_and_route_the_same_reminders(wco, database):
+    # Issue 16: SQLite reads subscriptions as columns in a worker thread, other databases as
+    # rows; every (fire point, destination) pair, on time or late, must be the same.
+    store = await Store.open(database)
+    bodies, topics, meetings = list(wco.bodies), list(wco.topics), list(wco.meetings)
+    owners = ["console", "discord:7", "discord:01", "discord:100000000000000003"]
+    created = int(NEWS_DAY.timestamp())
+    made = [
+        dict(
+            owner=owners[n % len(owners)] if n % 5 else f"discord:{10**17 + n}",
+            delivery=("me", "here", "channel")[n % 3],
+            guild_id=None if n % 3 == 0 else "9",
+            channel_id="" if n % 3 == 0 else str(10 + n % 4),
+            scope_kind=("all", "body", "topic", "meeting")[n % 4],
+            scope_id=(
+                "",
+                bodies[n % len(bodies)],
+                topics[n % len(topics)],
+                meetings[n % len(meetings)],
+            )[n % 4],
+            leads=(None, "2880", "10080,60")[n % 3 if n % 7 == 0 else 0],
+            created=created + (n % 11 - 5) * 86_400,
+        )
+        for n in range(900)
+    ]
+    unique = {
+        (r["owner"], r["delivery"], r["channel_id"], r["scope_kind"], r["scope_id"]): r
+        for r in reversed(made)
+    }
+    await store.add_subscriptions(unique.values())
+    service = AgendaService(wco, FixedClock(NEWS_DAY))
+    ledger = Ledger(store.engine)
+    try:
+        by_columns = Reminders(service, store, ledger, NullSender())
+        await by_columns.load()
+        by_rows = Reminders(service, store, ledger, NullSender())
+        store.read_subscription_columns = _refused  # type: ignore[method-assign]
+        await by_rows.load()
+        assert len(by_columns.audience) == len(by_rows.audience) == len(unique) > 200
+        pairs = []
+        for reminders in (by_columns, by_rows):
+            points = plan(list(reminders.targets()), reminders.leads, NEWS_DAY)
+            pairs.append(
+                [
+                    (point.id, missed, await reminders.destinations(point, missed))
+                    for point in points
+                    for missed in (False, True)
+                ]
+            )
+        assert pairs[0] == pairs[1]
+        assert sum(len(d) for _, _, d in pairs[0]) > 400  # the comparison compared much
+    finally:
+        await store.close()
+
+
+async def _refused(consume, finish):
+    return False

@@ -1,5 +1,7 @@
 """The storage interface and the delivery ledger, against each driver (SQLite, PostgreSQL)."""
 
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 
 from alembic.autogenerate import compare_metadata
@@ -15,7 +17,7 @@ from bot.storage import (
     Snapshot,
     Store,
 )
-from bot.storage.migrate import current_heads
+from bot.storage.migrate import current_heads, head_on_file
 from bot.storage.models import metadata as bot_metadata
 from schedules import Claim, Ledger, State
 from schedules import metadata as ledger_metadata
@@ -41,6 +43,33 @@ async def test_migrations_create_exactly_the_models(database_url):
         await store.close()
     again = await Store.open(database_url)  # a second start migrates nothing and fails nothing
     await again.close()
+
+
+def test_the_head_read_from_the_migration_files_is_alembics():
+    # Start-up compares the database with the newest migration without importing Alembic
+    # (issue 16: with Mako and Pygments, most of a second at every start).
+    assert head_on_file() is not None
+    assert (head_on_file(),) == current_heads()
+
+
+def test_a_start_at_the_newest_schema_does_not_import_alembic(tmp_path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}"
+    program = (
+        "import asyncio, sys\n"
+        "from bot.storage import Store\n"
+        "async def main():\n"
+        f"    store = await Store.open({url!r})\n"
+        "    await store.close()\n"
+        "asyncio.run(main())\n"
+        "print('alembic' in sys.modules)\n"
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", program], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        for _ in range(2)
+    ]
+    assert runs == ["True", "False"]  # the first start migrates a new file; the next does not
 
 
 async def test_subscriptions(database_url):

@@ -1,0 +1,248 @@
+"""Every subscription as columns, from a SQLite file: the fast path of start-up.
+
+Fetching a million rows makes a million tuples and nine million values, which is what stdlib
+sqlite3's own fetchall costs (the floor of issue 16), before any of them is used. Here SQLite
+itself joins each column of a chunk of rows into one text (group_concat, in C and without the
+GIL), and the numbers are read back by numpy: ids, owners' snowflakes and creation times never
+become Python objects; the texts (deliveries, guilds, channels, scopes, leads) become one
+string per row only for as long as the consumer takes to map them to values it shares. Chunks
+of CHUNK rows keep those texts small; every chunk is read in the same read transaction, so
+from one snapshot of the table.
+
+A value holding the separator cannot be told apart from two: the columns then come out longer
+than the rows and the read gives up, for the caller to read rows in batches instead.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import sqlite3
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import cast
+
+import numpy as np
+import numpy.typing as npt
+
+SEPARATOR = "\x1f"  # ASCII unit separator (a value holding it is caught: see above)
+SCOPE_SEPARATOR = "\x1e"  # between a scope's kind and its id in `scopes`
+DISCORD = "discord:"
+# Owners outside this range do not start with "discord:"; the index on owner finds them (the
+# columns hold a placeholder in their place, any plain snowflake).
+_DISCORD_RANGE = "owner >= 'discord:' AND owner < 'discord;'"
+CHUNK = 20_000
+TRIM_EVERY = 5  # chunks
+_LOWEST, _HIGHEST = -(2**63), 2**63 - 1
+_FIRST = "SELECT min(id) FROM subscriptions WHERE id >= ?"
+_AFTER = "SELECT min(id) FROM subscriptions WHERE id > ?"
+_COLUMNS = f"""
+SELECT count(*),
+       group_concat(id),
+       group_concat(CASE WHEN {_DISCORD_RANGE} THEN owner ELSE 'discord:1' END),
+       group_concat(delivery, char(31)),
+       group_concat(CASE WHEN guild_id IS NULL THEN '' ELSE 'g' || guild_id END, char(31)),
+       group_concat(coalesce(channel_id, ''), char(31)),
+       group_concat(scope_kind || char(30) || coalesce(scope_id, ''), char(31)),
+       group_concat(coalesce(leads, ''), char(31)),
+       group_concat(created)
+FROM subscriptions WHERE id >= ? AND id <= ?
+"""  # noqa: S608 (made of constants)
+_OTHER_OWNERS = (
+    "SELECT id, owner FROM subscriptions WHERE owner < 'discord:' OR owner >= 'discord;' "
+    "ORDER BY id"
+)
+_OWNERS = "SELECT id, owner FROM subscriptions WHERE id >= ? AND id <= ? ORDER BY id"
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionColumns:
+    """Every subscription, in the order of their ids, one entry per row in each column."""
+
+    ids: npt.NDArray[np.int64]
+    # n for an owner written "discord:<n>" exactly (as the number is written); -1 for the
+    # others, found in `other_owners`.
+    owner_numbers: npt.NDArray[np.int64]
+    other_owners: list[tuple[int, str]]  # (id, owner), in id order
+    deliveries: list[str]
+    guilds: list[str | None]
+    channels: list[str]
+    scopes: list[str]  # kind, SCOPE_SEPARATOR, scope id
+    leads: list[str]  # "" for none
+    created: npt.NDArray[np.int64]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+_NONE = np.zeros(0, dtype=np.int64)
+_EMPTY = SubscriptionColumns(_NONE, _NONE, [], [], [], [], [], [], _NONE)
+
+
+class _Guilds(dict[str, str | None]):
+    """The guild of a guild text: "" for none, "g" and its id for one; each read once."""
+
+    def __missing__(self, key: str) -> str | None:
+        value = key[1:] if key else None
+        self[key] = value
+        return value
+
+
+def read_columns(
+    database: Path, consume: Callable[[SubscriptionColumns], bool], finish: Callable[[], None]
+) -> bool:
+    """Hand every subscription in `database` to `consume`, a chunk at a time in id order, all
+    read in one snapshot, then call `finish`; False at once if a chunk cannot be read so or
+    `consume` refuses it (the caller drops what it was given). Blocking: for a worker thread."""
+    connection = sqlite3.connect(database, isolation_level=None)
+    try:
+        connection.execute("PRAGMA busy_timeout=5000")
+        connection.execute("BEGIN")
+        try:
+            first = connection.execute(_FIRST, (_LOWEST,)).fetchone()[0]  # None: no rows
+            others = [(int(i), str(o)) for i, o in connection.execute(_OTHER_OWNERS)]
+            other_ids = [i for i, _ in others]
+            width, chunks = CHUNK, 0
+            while first is not None:
+                last = min(first + width - 1, _HIGHEST)
+                chunk_others = others[bisect_left(other_ids, first) : bisect_right(other_ids, last)]
+                chunk = _chunk(connection, first, last, chunk_others)
+                if chunk is None or not consume(chunk):
+                    return False
+                # Where ids are sparse (rows deleted), the next chunk spans more of them.
+                width = max(CHUNK, min(width * CHUNK // max(len(chunk), 1), _HIGHEST))
+                chunks += 1
+                if chunks % TRIM_EVERY == 0:
+                    del chunk
+                    return_freed_memory()
+                found = connection.execute(_AFTER, (last,)).fetchone()
+                first = found[0] if last < _HIGHEST else None
+        finally:
+            connection.execute("COMMIT")
+    finally:
+        connection.close()
+    finish()
+    return_freed_memory()
+    return True
+
+
+def return_freed_memory() -> None:
+    """A chunk's texts are freed into the worker thread's own malloc arena, which glibc hands
+    back to the system only when asked: without asking now and then, some 40 MB at a million
+    rows stay taken (elsewhere than glibc, nothing is done)."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    try:  # the process's own symbols, glibc's among them: no library is searched for
+        return cast(Callable[[int], int], ctypes.CDLL(None).malloc_trim)
+    except (OSError, AttributeError):
+        return None
+
+
+def _chunk(
+    connection: sqlite3.Connection, first: int, last: int, others: list[tuple[int, str]]
+) -> SubscriptionColumns | None:
+    """The rows with ids from `first` to `last`; `others`, the owners among them that do not
+    start with "discord:"."""
+    row = list(connection.execute(_COLUMNS, (first, last)).fetchone())
+    count = int(row[0])
+    if count == 0:
+        return _EMPTY
+    ids, created = _numbers(row[1], count), _numbers(row[8], count)
+    owners = _owner_numbers(row[2], count)
+    row[1] = row[2] = row[8] = None  # the texts go as soon as they are read
+    if ids is None or created is None:
+        return None
+    if owners is None:  # an owner not written plainly as a Discord snowflake: read them all
+        others = [(int(i), str(o)) for i, o in connection.execute(_OWNERS, (first, last))]
+        owners = np.full(count, -1, dtype=np.int64)
+    positions = np.searchsorted(ids, np.array([i for i, _ in others], dtype=np.int64))
+    if len(positions) and not bool(
+        np.array_equal(ids[np.minimum(positions, count - 1)], [i for i, _ in others])
+    ):
+        return None
+    owners[positions] = -1
+    texts: list[list[str]] = []
+    for at in range(3, 8):
+        values = _texts(row[at], count)
+        row[at] = None
+        if values is None:
+            return None
+        texts.append(values)
+    deliveries, guilds, channels, scopes, leads = texts
+    return SubscriptionColumns(
+        ids=ids,
+        owner_numbers=owners,
+        other_owners=others,
+        deliveries=deliveries,
+        guilds=list(map(_Guilds().__getitem__, guilds)),
+        channels=channels,
+        scopes=scopes,
+        leads=leads,
+        created=created,
+    )
+
+
+def _owner_numbers(text: str | None, count: int) -> npt.NDArray[np.int64] | None:
+    """The numbers of owners that are all "discord:" and a number written as it is written
+    (no sign, no leading zero, within 64 bits); None if one is not."""
+    if text is None or not text.startswith(DISCORD) or text.count(DISCORD) != count:
+        return None
+    if text.count("," + DISCORD) != count - 1:  # each owner starts with it, and only once
+        return None
+    digits = text.replace(DISCORD, "")
+    if ",0" in digits or digits.startswith("0"):
+        return None
+    return _numbers(digits, count, longest=18)
+
+
+def _numbers(text: str | None, count: int, longest: int = 19) -> npt.NDArray[np.int64] | None:
+    """`count` integers written by SQLite, separated by commas: parsed in C when they are all
+    plain digits, at most `longest` each (checked first: numpy's parser stops quietly at what
+    it cannot read)."""
+    if text is None:
+        return None
+    if _plain_digits(text, count, longest):
+        return np.fromstring(text, dtype=np.int64, sep=",")
+    if longest < 19:
+        return None
+    try:  # a negative creation time, or a value SQLite did not store as an integer
+        values = np.array(text.split(","), dtype=np.int64)
+    except (ValueError, OverflowError):
+        return None
+    return values if len(values) == count else None
+
+
+def _plain_digits(text: str, count: int, longest: int) -> bool:
+    """Whether `text` is `count` runs of 1 to `longest` ASCII digits joined by commas."""
+    try:
+        codes = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    except UnicodeEncodeError:
+        return False
+    commas = np.flatnonzero(codes == ord(","))
+    if len(commas) != count - 1:
+        return False
+    if not bool(np.all(((codes >= ord("0")) & (codes <= ord("9"))) | (codes == ord(",")))):
+        return False
+    lengths = np.diff(np.concatenate(([-1], commas, [len(codes)]))) - 1
+    return bool(lengths.min() >= 1 and lengths.max() <= longest)
+
+
+def _texts(text: str | None, count: int) -> list[str] | None:
+    if text is None:
+        return None
+    values = text.split(SEPARATOR)
+    return values if len(values) == count else None
+
+
+def in_thread(
+    database: Path, consume: Callable[[SubscriptionColumns], bool], finish: Callable[[], None]
+) -> Callable[[], bool]:
+    """read_columns as one call without arguments, for asyncio.to_thread."""
+    return lambda: read_columns(database, consume, finish)
