@@ -7,7 +7,8 @@ change, so that planning and fan-out never query the database per meeting.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,6 +18,9 @@ from bot.storage import Delivery, ReminderRow, ScopeKind, SubscriptionRow
 
 from .caller import CONSOLE
 from .followers import DELIVERIES, ScopeRows, Subscribers
+
+# Changes to an index, in order, for another to apply: (Audience method, its argument).
+Journal = list[tuple[Callable[["Audience", Any], None], Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +61,7 @@ class Audience:
         self, subscriptions: Iterable[SubscriptionRow] = (), reminders: Iterable[ReminderRow] = ()
     ) -> None:
         self.version = 0  # grows with every change, so derived views (feeds) know to rebuild
+        self._meanwhile: list[Journal] = []
         self.reset(subscriptions, reminders)
 
     def reset(
@@ -95,20 +100,46 @@ class Audience:
     def __len__(self) -> int:
         return len(self._subscribers)
 
+    @contextmanager
+    def changes_meanwhile(self) -> Iterator[Journal]:
+        """The changes made to this index while a new one is read from the database: the read's
+        snapshot may have begun before a change, and the new index must not lose it (a
+        subscription made during a reload was dropped; one removed came back). Each change
+        gives the same index whether the snapshot held it or not, so the new index replays
+        them all (`replay`) before it takes this one's place."""
+        journal: Journal = []
+        self._meanwhile.append(journal)
+        try:
+            yield journal
+        finally:
+            self._meanwhile.remove(journal)
+
+    def replay(self, journal: Journal) -> None:
+        for change, argument in journal:
+            change(self, argument)
+
+    def _note(self, change: Callable[[Audience, Any], None], argument: Any) -> None:
+        for journal in self._meanwhile:
+            journal.append((change, argument))
+
     def add_subscription(self, row: SubscriptionRow) -> None:
+        self._note(Audience.add_subscription, row)
         self._subscribers.put(row)
         self.version += 1
 
     def remove_subscription(self, row: SubscriptionRow) -> None:
+        self._note(Audience.remove_subscription, row)
         if self._subscribers.remove(row):
             self.version += 1
 
     def add_reminder(self, row: ReminderRow) -> None:
+        self._note(Audience.add_reminder, row)
         self._reminders[row.id] = row
         self._reminders_of[row.meeting_id][row.id] = row
         self.version += 1
 
     def remove_reminder(self, reminder_id: int) -> None:
+        self._note(Audience.remove_reminder, reminder_id)
         row = self._reminders.pop(reminder_id, None)
         if row is not None:
             self._reminders_of[row.meeting_id].pop(reminder_id, None)

@@ -75,19 +75,21 @@ class Reminders:
         """Read every subscription and personal reminder; what changes after the revision read
         first is found by the next look (Runtime.reload_subscriptions_if_changed)."""
         self.store.revision_seen = await self.store.revision()
-        reminders = await self.store.reminders()
-        # Into a new index, swapped in whole: fan-out during the reload sees the old one.
-        audience = Audience()
-        audience.clear(reminders)
-        with _collection_paused():
-            # SQLite: read and indexed in a worker thread, in one go; else in batches of rows.
-            subscribers = Subscribers()
-            if await self.store.read_subscription_columns(
-                subscribers.extend_columns, subscribers.settle
-            ):
-                audience.hold(subscribers)
-            else:
-                await self.store.read_subscriptions(audience.extend)
+        with self.audience.changes_meanwhile() as meanwhile:
+            reminders = await self.store.reminders()
+            # Into a new index, swapped in whole: fan-out during the reload sees the old one.
+            audience = Audience()
+            audience.clear(reminders)
+            with _collection_paused():
+                # SQLite: read and indexed in a worker thread, in one go; else in batches of rows.
+                subscribers = Subscribers()
+                if await self.store.read_subscription_columns(
+                    subscribers.extend_columns, subscribers.settle
+                ):
+                    audience.hold(subscribers)
+                else:
+                    await self.store.read_subscriptions(audience.extend)
+            audience.replay(meanwhile)
         self.audience.take(audience)
 
     # -- schedules.Source ------------------------------------------------------------------------

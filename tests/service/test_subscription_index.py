@@ -1,6 +1,7 @@
 """The subscriptions held as columns answer as the rows they were read from, and a reload with
 nothing changed in the database reads none of them."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -196,3 +197,52 @@ async def test_columns_and_rows_plan_and_route_the_same_reminders(wco, database)
 
 async def _refused(consume, finish):
     return False
+
+
+async def _reload_held_while(runtime, during):
+    """Reload the subscriptions (as if another process had written), the database read done
+    but the new index not yet in place while `during` runs: a change made then is one the
+    read's snapshot did not see."""
+    read_columns = runtime.store.read_subscription_columns
+    read, release = asyncio.Event(), asyncio.Event()
+
+    async def held(*args, **kwargs):
+        done = await read_columns(*args, **kwargs)
+        read.set()
+        await release.wait()
+        return done
+
+    runtime.store.read_subscription_columns = held  # type: ignore[method-assign]
+    reloading = asyncio.create_task(runtime.reminders.load())
+    await asyncio.wait_for(read.wait(), timeout=10)
+    await during()
+    release.set()
+    await asyncio.wait_for(reloading, timeout=10)
+    runtime.store.read_subscription_columns = read_columns  # type: ignore[method-assign]
+
+
+async def test_a_subscription_made_during_a_reload_is_kept(wco, database):
+    # Regression (review of issue 16): the reloaded index, read from a snapshot taken before
+    # the subscription, replaced the one that held it, and the store's revision said nothing
+    # was left to read: its reminders were never sent until a restart.
+    runtime = await Runtime.open(
+        AgendaService(wco, FixedClock(NEWS_DAY)),
+        NullSender(),
+        database_url=database,
+        default_zone=ZoneInfo("UTC"),
+    )
+    await runtime.start()
+    try:
+        commands = runtime.runner.reminders
+        await commands.subscribe(CONSOLE_CALLER, "WTO", "1d")
+
+        async def meanwhile():
+            await commands.subscribe(CONSOLE_CALLER, "PTC", "2d")
+            await commands.unsubscribe(CONSOLE_CALLER, "WTO")
+
+        await _reload_held_while(runtime, meanwhile)
+        held = {(r.scope_kind, r.scope_id) for r in commands.reminders.audience.subscriptions()}
+        assert held == {(ScopeKind.BODY, "ptc")}
+        assert await runtime.reload_subscriptions_if_changed() is False
+    finally:
+        await runtime.stop()
