@@ -54,7 +54,9 @@ class SearchIndex:
             postings.add(_person_fields(agenda, person))
         self._postings = postings.weights()
         self._vocabulary = sorted(self._postings)
-        self._spelling: _Speller | None = None
+        # Built with the index, where the agenda is loaded (a worker thread, then the cache):
+        # built at the first misspelled search, it held up every command on the event loop.
+        self._speller = _Speller(self._vocabulary)
         # A query that is exactly a document's name or alias ("kyoto convention") means it.
         self._names: dict[str, list[int]] = {}
         items: dict[Kind, Mapping[str, Meeting | Topic | Person]] = {
@@ -70,14 +72,6 @@ class SearchIndex:
                 owners.append(doc)
         for doc, name in zip(owners, names_each(names), strict=True):
             self._names.setdefault(name, []).append(doc)
-
-    @property
-    def _speller(self) -> _Speller:
-        """Built at the first word that needs correcting: most searches need none, and it is
-        as large as the vocabulary times the length of its words."""
-        if self._spelling is None:
-            self._spelling = _Speller(self._vocabulary)
-        return self._spelling
 
     def search(
         self, query: str, limit: int | None = MAX_RESULTS, every_word: bool = False
@@ -265,6 +259,9 @@ class _Postings:
         weight /= divisor
         del divisor, tf_of
         numbers = {name: i for i, name in enumerate(self.term_ids) if i >= self.reserved}
+        # The factory is the dict's own method: a cycle that would keep the dict, as large as
+        # the vocabulary, until the next full collection (loading runs with the collector off).
+        self.term_ids.default_factory = None
         return _PostingLists(numbers, doc_of, weight, bounds)
 
 

@@ -165,6 +165,7 @@ def _parse_all(files: dict[str, bytes]) -> Agenda:
     validated."""
     documents: dict[str, dict[str, Any]] = {}
     problems: list[Problem] = []
+    text = ""
     for name in list(files):
         content = files.pop(name)
         try:

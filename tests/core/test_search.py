@@ -121,3 +121,33 @@ def test_the_speller_finds_as_close_a_word_as_a_scan_of_the_vocabulary(search, d
     found = search._speller.correct(typed)
     best = process.extractOne(typed, words, scorer=fuzz.ratio)
     assert found is not None and fuzz.ratio(typed, found) == best[1]
+
+
+def test_the_speller_is_built_with_the_index_not_at_the_first_typo(wco):
+    # Regression (review of issue 16): built lazily, the speller was made at the first
+    # misspelled search, on the event loop, after every load, holding up every command.
+    from bot.core.search import SearchIndex, _Speller
+
+    index = SearchIndex(wco)
+    assert isinstance(vars(index)["_speller"], _Speller)
+
+
+def test_the_term_numbers_do_not_outlive_the_index_build(wco):
+    # Regression (review of issue 16): the term-number dict's factory was its own method, a
+    # cycle that kept a vocabulary-sized dict alive until a full collection.
+    import gc
+
+    from bot.core.search import SearchIndex
+
+    gc.collect()
+    gc.disable()
+    try:
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        SearchIndex(wco)
+        gc.collect()
+        left = [o for o in gc.garbage if isinstance(o, dict) and "kyoto" in o]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert left == []

@@ -199,3 +199,13 @@ def test_the_agenda_cache_stores_an_agenda_read_with_offsets(tmp_path):
     assert list(cache.glob("agenda-*.pickle"))
     again = load_library(BUNDLED_DATA, cache)
     assert again.agenda.meetings == first.agenda.meetings
+
+
+def test_a_data_set_whose_only_file_is_not_utf8_is_reported_not_crashed(tmp_path):
+    # Regression (review of issue 16): with no file decoded, freeing the last file's text
+    # raised UnboundLocalError instead of listing the problems.
+    (tmp_path / "a.toml").write_bytes(b"\xff\xfe")
+    with pytest.raises(DataSetError) as raised:
+        load_agenda(tmp_path)
+    problems = [str(p) for p in raised.value.problems]
+    assert any(p.startswith("a.toml: is not UTF-8 text") for p in problems), problems
