@@ -35,9 +35,9 @@ DISCORD = "discord:"
 _DISCORD_RANGE = "owner >= 'discord:' AND owner < 'discord;'"
 CHUNK = 20_000
 TRIM_EVERY = 5  # chunks
-_LOWEST, _HIGHEST = -(2**63), 2**63 - 1
-_FIRST = "SELECT min(id) FROM subscriptions WHERE id >= ?"
-_AFTER = "SELECT min(id) FROM subscriptions WHERE id > ?"
+_HIGHEST = 2**63 - 1
+# The next CHUNK rows in id order (ids may be sparse or crowded anywhere: counted by rows, a
+# chunk never holds more), each column joined in that order.
 _COLUMNS = f"""
 SELECT count(*),
        group_concat(id),
@@ -48,8 +48,10 @@ SELECT count(*),
        group_concat(scope_kind || char(30) || coalesce(scope_id, ''), char(31)),
        group_concat(coalesce(leads, ''), char(31)),
        group_concat(created)
-FROM subscriptions WHERE id >= ? AND id <= ?
+FROM (SELECT * FROM subscriptions {{}} ORDER BY id LIMIT ?)
 """  # noqa: S608 (made of constants)
+_FIRST_COLUMNS = _COLUMNS.format("")
+_NEXT_COLUMNS = _COLUMNS.format("WHERE id > ?")  # a range of the rowid: no row before is read
 _OTHER_OWNERS = (
     "SELECT id, owner FROM subscriptions WHERE owner < 'discord:' OR owner >= 'discord;' "
     "ORDER BY id"
@@ -101,24 +103,21 @@ def read_columns(
         connection.execute("PRAGMA busy_timeout=5000")
         connection.execute("BEGIN")
         try:
-            first = connection.execute(_FIRST, (_LOWEST,)).fetchone()[0]  # None: no rows
             others = [(int(i), str(o)) for i, o in connection.execute(_OTHER_OWNERS)]
             other_ids = [i for i, _ in others]
-            width, chunks = CHUNK, 0
-            while first is not None:
-                last = min(first + width - 1, _HIGHEST)
-                chunk_others = others[bisect_left(other_ids, first) : bisect_right(other_ids, last)]
-                chunk = _chunk(connection, first, last, chunk_others)
+            after: int | None = None  # the last id read; None before the first chunk
+            chunks = 0
+            while True:
+                chunk = _chunk(connection, after, others, other_ids)
                 if chunk is None or not consume(chunk):
                     return False
-                # Where ids are sparse (rows deleted), the next chunk spans more of them.
-                width = max(CHUNK, min(width * CHUNK // max(len(chunk), 1), _HIGHEST))
+                if len(chunk) < CHUNK:
+                    break
+                after = int(chunk.ids[-1])
                 chunks += 1
                 if chunks % TRIM_EVERY == 0:
                     del chunk
                     return_freed_memory()
-                found = connection.execute(_AFTER, (last,)).fetchone()
-                first = found[0] if last < _HIGHEST else None
         finally:
             connection.execute("COMMIT")
     finally:
@@ -146,11 +145,17 @@ def _malloc_trim() -> Callable[[int], int] | None:
 
 
 def _chunk(
-    connection: sqlite3.Connection, first: int, last: int, others: list[tuple[int, str]]
+    connection: sqlite3.Connection,
+    after: int | None,
+    every_other: list[tuple[int, str]],
+    other_ids: list[int],
 ) -> SubscriptionColumns | None:
-    """The rows with ids from `first` to `last`; `others`, the owners among them that do not
-    start with "discord:"."""
-    row = list(connection.execute(_COLUMNS, (first, last)).fetchone())
+    """The next CHUNK rows after the id `after` (from the first if None); `every_other`, the
+    owners of the table that do not start with "discord:", with their ids `other_ids`."""
+    if after is None:
+        row = list(connection.execute(_FIRST_COLUMNS, (CHUNK,)).fetchone())
+    else:
+        row = list(connection.execute(_NEXT_COLUMNS, (after, CHUNK)).fetchone())
     count = int(row[0])
     if count == 0:
         return _EMPTY
@@ -159,6 +164,8 @@ def _chunk(
     row[1] = row[2] = row[8] = None  # the texts go as soon as they are read
     if ids is None or created is None:
         return None
+    first, last = int(ids[0]), int(ids[-1])
+    others = every_other[bisect_left(other_ids, first) : bisect_right(other_ids, last)]
     if owners is None:  # an owner not written plainly as a Discord snowflake: read them all
         others = [(int(i), str(o)) for i, o in connection.execute(_OWNERS, (first, last))]
         owners = np.full(count, -1, dtype=np.int64)
@@ -199,18 +206,24 @@ def _owner_numbers(text: str | None, count: int) -> npt.NDArray[np.int64] | None
     digits = text.replace(DISCORD, "")
     if ",0" in digits or digits.startswith("0"):
         return None
-    return _numbers(digits, count, longest=18)
+    return _numbers(digits, count, longest=19, signed=False)
 
 
-def _numbers(text: str | None, count: int, longest: int = 19) -> npt.NDArray[np.int64] | None:
+def _numbers(
+    text: str | None, count: int, longest: int = 19, signed: bool = True
+) -> npt.NDArray[np.int64] | None:
     """`count` integers written by SQLite, separated by commas: parsed in C when they are all
     plain digits, at most `longest` each (checked first: numpy's parser stops quietly at what
-    it cannot read)."""
+    it cannot read). Unsigned (`signed=False`, owners' snowflakes): plain digits or None."""
     if text is None:
         return None
     if _plain_digits(text, count, longest):
-        return np.fromstring(text, dtype=np.int64, sep=",")
-    if longest < 19:
+        # 19 digits may pass 2**63 - 1 (an int64 would wrap): read unsigned, then check.
+        unsigned = np.fromstring(text, dtype=np.uint64, sep=",")
+        if len(unsigned) != count or (len(unsigned) and int(unsigned.max()) > _HIGHEST):
+            return None
+        return unsigned.astype(np.int64)
+    if not signed:
         return None
     try:  # a negative creation time, or a value SQLite did not store as an integer
         values = np.array(text.split(","), dtype=np.int64)
@@ -239,10 +252,3 @@ def _texts(text: str | None, count: int) -> list[str] | None:
         return None
     values = text.split(SEPARATOR)
     return values if len(values) == count else None
-
-
-def in_thread(
-    database: Path, consume: Callable[[SubscriptionColumns], bool], finish: Callable[[], None]
-) -> Callable[[], bool]:
-    """read_columns as one call without arguments, for asyncio.to_thread."""
-    return lambda: read_columns(database, consume, finish)

@@ -94,9 +94,12 @@ def sqlite_file(url: URL) -> Path | None:
     if url.get_backend_name() != "sqlite" or database in ("", ":memory:"):
         return None
     if database.startswith("file:"):
-        if "mode=memory" in database:
+        # SQLAlchemy takes a URI's parameters into url.query; a name may keep its own.
+        database, _, parameters = database.removeprefix("file:").partition("?")
+        if "mode=memory" in parameters or url.query.get("mode") == "memory":
             return None
-        database = database.removeprefix("file:").partition("?")[0]
+        if database in ("", ":memory:"):
+            return None
     return Path(database)
 
 

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from .columns import SubscriptionColumns, in_thread
+from .columns import SubscriptionColumns, read_columns
 from .migrate import migration_lock, sqlite_file, upgrade
 from .models import (
     Counter,
@@ -236,9 +236,11 @@ class Store:
         if self.engine.dialect.name != "sqlite":
             return False
         database = sqlite_file(self.engine.url)
-        if database is None:  # in memory: only the engine's own connection sees the tables
+        if database is None or not database.is_file():
+            # In memory, only the engine's own connections see the tables; and the stdlib
+            # driver must not make an empty file where the engine found none.
             return False
-        return await asyncio.to_thread(in_thread(database, consume, finish))
+        return await asyncio.to_thread(read_columns, database, consume, finish)
 
     async def revision(self) -> int:
         """The audience revision in the database: it grows with every write to subscriptions,

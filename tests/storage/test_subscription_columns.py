@@ -129,8 +129,8 @@ row = st.tuples(
     st.integers(1, 5),
 )
 def test_the_columns_give_the_index_that_rows_give(template, tmp_path, made, ids, chunk):
-    # Ids sparse and up to the largest SQLite has, chunks of a few rows: each chunk's bounds,
-    # and the widening of chunks over sparse ids, are crossed.
+    # Ids sparse and up to the largest SQLite has, chunks of a few rows: each chunk's bounds
+    # are crossed.
     rows = [(ids[n], *values) for n, values in enumerate(made)]
     path = _database(template, tmp_path, rows)
     with pytest.MonkeyPatch.context() as patch:
@@ -181,3 +181,64 @@ def test_a_million_rows_never_sit_in_one_text(template, tmp_path):
         assert read_columns(path, consume, held.settle)
     assert sizes == [1_000, 1_000, 500]
     assert len(held) == 2_500
+
+
+def _chunk_sizes(path, chunk):
+    sizes: list[int] = []
+    held = Subscribers()
+
+    def consume(columns_read):
+        sizes.append(len(columns_read))
+        return held.extend_columns(columns_read)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(columns, "CHUNK", chunk)
+        assert read_columns(path, consume, held.settle)
+    return sizes, held
+
+
+def test_a_chunk_holds_at_most_chunk_rows_where_ids_crowd_after_a_gap(template, tmp_path):
+    # Regression (review of issue 16): chunks spanned ranges of ids, widened where ids were
+    # sparse; one row, then a dense block, put the whole block in one text.
+    ids = [1, *range(5_000, 7_500)]
+    rows = [(n, f"discord:{n}", "me", None, "", "all", "", None, n) for n in ids]
+    sizes, held = _chunk_sizes(_database(template, tmp_path, rows), 1_000)
+    assert max(sizes) <= 1_000 and sum(sizes) == len(held) == 2_501
+
+
+def test_nineteen_digit_snowflakes_are_numbered_at_once(template, tmp_path):
+    # Regression (review of issue 16): Discord's ids since 2022 have 19 digits; the columns
+    # took at most 18, and every chunk holding one read its owners row by row.
+    owners = ["discord:1234567890123456789", "discord:9223372036854775807", "discord:5"]
+    rows = [(n, owner, "me", None, "", "all", "", None, n) for n, owner in enumerate(owners, 1)]
+    path = _database(template, tmp_path, rows)
+    read = []
+    with pytest.MonkeyPatch.context() as patch:
+        original = columns._owner_numbers
+
+        def watched(text, count):
+            found = original(text, count)
+            read.append(found is not None)
+            return found
+
+        patch.setattr(columns, "_owner_numbers", watched)
+        fast = _by_columns(path)
+    assert read == [True]
+    assert fast is not None and _answers(fast) == _answers(_by_rows(path))
+
+
+@pytest.mark.filterwarnings("ignore:Selection of the StaticPool")  # SQLAlchemy's, on such URLs
+async def test_a_shared_in_memory_database_starts(tmp_path, monkeypatch):
+    # Regression (review of issue 16): SQLAlchemy keeps a URI's mode=memory in url.query, so
+    # the columns path opened a file of that name, empty, and start-up failed.
+    from bot.service.reminders import Reminders
+
+    monkeypatch.chdir(tmp_path)
+    url = "sqlite+aiosqlite:///file:named?mode=memory&cache=shared&uri=true"
+    store = await Store.open(url)
+    try:
+        assert await store.read_subscription_columns(lambda chunk: True, lambda: None) is False
+        await Reminders(None, store, None, None).load()  # type: ignore[arg-type]
+    finally:
+        await store.close()
+    assert list(tmp_path.iterdir()) == []  # no file made for it (nor a lock beside one)
