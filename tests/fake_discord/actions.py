@@ -144,6 +144,7 @@ class Actions:
             guild_id=int(payload["guild_id"]) if "guild_id" in payload else None,
             created=asyncio.get_running_loop().time(),
             recorder=self.recorder,
+            since=self.recorder.mark(),
             message_lookup=self.message,
         )
         self.interactions[record.id] = record

@@ -209,6 +209,9 @@ class InteractionRecord:
     guild_id: int | None
     created: float
     recorder: Recorder = field(repr=False)
+    # The recorder's events before this one was sent: no reply to it among them. Waiting for a
+    # reply scanned every event of the run, so a long run (a bench) slowed down as it went.
+    since: int = 0
     replies: list[Reply] = field(default_factory=list)
     original_message_id: int | None = None
     followup_ids: list[int] = field(default_factory=list)
@@ -246,7 +249,7 @@ class InteractionRecord:
                 and predicate(event.data["reply"])
             )
 
-        event = await self.recorder.wait_for(matches, timeout=timeout)
+        event = await self.recorder.wait_for(matches, timeout=timeout, since=self.since)
         return event.data["reply"]
 
     async def _nth(self, kind: str, index: int, timeout: float) -> Reply:  # noqa: ASYNC109
