@@ -168,17 +168,7 @@ def test_an_empty_table_gives_an_empty_index(template, tmp_path):
 def test_a_million_rows_never_sit_in_one_text(template, tmp_path):
     # The texts of a chunk, not of the table: at most CHUNK rows are handed over at once.
     rows = [(n, f"discord:{n}", "me", None, "", "all", "", None, n) for n in range(1, 2_501)]
-    path = _database(template, tmp_path, rows)
-    sizes: list[int] = []
-    held = Subscribers()
-
-    def consume(chunk):
-        sizes.append(len(chunk))
-        return held.extend_columns(chunk)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(columns, "CHUNK", 1_000)
-        assert read_columns(path, consume, held.settle)
+    sizes, held = _chunk_sizes(_database(template, tmp_path, rows), 1_000)
     assert sizes == [1_000, 1_000, 500]
     assert len(held) == 2_500
 
