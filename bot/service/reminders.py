@@ -13,7 +13,7 @@ from typing import Protocol
 
 from bot.core import Meeting, Precision, Reply, TimeStyle
 from bot.core.reminding import change_reply, reminder_reply
-from bot.storage import Delivery, Store
+from bot.storage import Delivery, StorageError, Store
 from schedules import (
     Attempt,
     Destination,
@@ -76,21 +76,30 @@ class Reminders:
         first is found by the next look (Runtime.reload_subscriptions_if_changed)."""
         self.store.revision_seen = await self.store.revision()
         with self.audience.changes_meanwhile() as meanwhile:
-            reminders = await self.store.reminders()
-            # Into a new index, swapped in whole: fan-out during the reload sees the old one.
-            audience = Audience()
-            audience.clear(reminders)
-            with _collection_paused():
-                # SQLite: read and indexed in a worker thread, in one go; else in batches of rows.
-                subscribers = Subscribers()
-                if await self.store.read_subscription_columns(
-                    subscribers.extend_columns, subscribers.settle
-                ):
-                    audience.hold(subscribers)
-                else:
-                    await self.store.read_subscriptions(audience.extend)
+            try:
+                audience = await self._read()
+            except ValueError as problem:  # a kind, delivery or lead time this version lacks
+                raise StorageError(
+                    f"the subscriptions in the database cannot be read ({problem}); a newer "
+                    "version of the bot probably wrote them: run that version"
+                ) from problem
             audience.replay(meanwhile)
         self.audience.take(audience)
+
+    async def _read(self) -> Audience:
+        """Into a new index, swapped in whole: fan-out during the reload sees the old one."""
+        audience = Audience()
+        audience.clear(await self.store.reminders())
+        with _collection_paused():
+            # SQLite: read and indexed in a worker thread, in one go; else in batches of rows.
+            subscribers = Subscribers()
+            if await self.store.read_subscription_columns(
+                subscribers.extend_columns, subscribers.settle
+            ):
+                audience.hold(subscribers)
+            else:
+                await self.store.read_subscriptions(audience.extend)
+        return audience
 
     # -- schedules.Source ------------------------------------------------------------------------
 

@@ -118,25 +118,29 @@ class Runtime:
         # and nothing built reads them before `open` returns.
         loading = asyncio.create_task(reminders.load())
         try:
-            runtime = await cls._build(
-                agenda,
-                store,
-                ledger,
-                reminders,
-                watch,
-                default_zone,
-                data_dir,
-                reload_every,
-                cache_dir,
-                lease,
-                retry_first,
-                site_url,
-                feed_refresh,
-                follow,
-                board,
-            )
-        finally:
-            await loading  # its failure, if any, is raised here
+            try:
+                runtime = await cls._build(
+                    agenda,
+                    store,
+                    ledger,
+                    reminders,
+                    watch,
+                    default_zone,
+                    data_dir,
+                    reload_every,
+                    cache_dir,
+                    lease,
+                    retry_first,
+                    site_url,
+                    feed_refresh,
+                    follow,
+                    board,
+                )
+            finally:
+                await loading  # its failure, if any, is raised here
+        except BaseException:
+            await store.close()  # a start that failed leaves no database connection open
+            raise
         return runtime
 
     @classmethod

@@ -56,8 +56,17 @@ def upgrade(connection: Connection) -> None:
     if head is not None and _at(connection) == head:
         return  # the usual start: Alembic (with Mako and Pygments) is not even imported
     from alembic import command
+    from alembic.util import CommandError
 
-    command.upgrade(_config(connection), "head")
+    try:
+        command.upgrade(_config(connection), "head")
+    except CommandError as problem:
+        # Most often a database a newer version of the bot migrated, then run by this one.
+        raise UnknownSchema(str(problem)) from problem
+
+
+class UnknownSchema(Exception):
+    """The database is at a migration this version of the bot does not have."""
 
 
 def head_on_file() -> str | None:

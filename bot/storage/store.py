@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from .columns import SubscriptionColumns, read_columns
-from .migrate import migration_lock, sqlite_file, upgrade
+from .migrate import UnknownSchema, migration_lock, sqlite_file, upgrade
 from .models import (
     Counter,
     Delivery,
@@ -118,6 +118,13 @@ class Store:
             # Several processes starting together on a new database take turns.
             async with migration_lock(parsed), engine.begin() as connection:
                 await connection.run_sync(upgrade)
+        except UnknownSchema as problem:
+            await engine.dispose()
+            raise StorageError(
+                f"the database at DATABASE_URL has a schema this version of the bot does not "
+                f"know ({problem}); a newer version probably wrote it: run that version, or "
+                "point DATABASE_URL at another database"
+            ) from problem
         except (SQLAlchemyError, OSError) as problem:
             await engine.dispose()
             reason = getattr(problem, "orig", None) or problem

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -182,4 +183,39 @@ async def test_a_database_file_deleted_while_running_stops_the_bot_instead_of_lo
         f"Stopped: the database file {database} was deleted or replaced while the bot was "
         "running; nothing more is written to it. Put the file back (or keep the new one) and "
         "start the bot again."
+    )
+
+
+def test_a_database_a_newer_version_migrated_says_cannot_start(tmp_path):
+    # Regression: Alembic's "Can't locate revision" ended the start with a traceback.
+    database = fresh_database(tmp_path)
+    with sqlite3.connect(database) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = 'f00d_newer'")
+    connection.close()
+    result = run_bot(stdin="/next\n", env={**CONSOLE, "DATABASE_URL": f"sqlite:///{database}"})
+    assert_explained(
+        result,
+        "Cannot start: the database at DATABASE_URL has a schema this version of the bot does "
+        "not know (Can't locate revision identified by 'f00d_newer'); a newer version probably "
+        "wrote it: run that version, or point DATABASE_URL at another database. Check "
+        "DATABASE_URL",
+    )
+
+
+def test_a_subscription_this_version_cannot_read_says_cannot_start(tmp_path):
+    # Regression: "ValueError: 'planet' is not a valid ScopeKind", with a traceback.
+    database = fresh_database(tmp_path)
+    with sqlite3.connect(database) as connection:
+        connection.execute(
+            "INSERT INTO subscriptions (owner, delivery, guild_id, channel_id, scope_kind, "
+            "scope_id, leads, created) VALUES ('console', 'channel', '', '', 'planet', 'x', "
+            "NULL, 0)"
+        )
+    connection.close()
+    result = run_bot(stdin="/next\n", env={**CONSOLE, "DATABASE_URL": f"sqlite:///{database}"})
+    assert_explained(
+        result,
+        "Cannot start: the subscriptions in the database cannot be read ('planet' is not a "
+        "valid ScopeKind); a newer version of the bot probably wrote them: run that version. "
+        "Check DATABASE_URL",
     )

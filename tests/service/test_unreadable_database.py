@@ -1,0 +1,72 @@
+"""A database this version of the bot cannot read (a newer version wrote it) stops the start
+with a StorageError that says so, and leaves no connection open behind it."""
+
+import sqlite3
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.core import FixedClock
+from bot.service import AgendaService, Runtime
+from bot.storage import StorageError
+from tests.service.test_reminders import NEWS_DAY, RecordingSender
+
+
+async def _opened_and_stopped(service: AgendaService, url: str) -> None:
+    runtime = await Runtime.open(service, RecordingSender(), database_url=url, default_zone=UTC)
+    await runtime.start()
+    await runtime.stop()
+
+
+def _wal_left(database: Path) -> bool:
+    """SQLite's write-ahead log is there while a connection is open; the last one removes it."""
+    return database.with_name(f"{database.name}-wal").exists()
+
+
+UTC = ZoneInfo("UTC")
+UNKNOWN_SCOPE = (
+    "INSERT INTO subscriptions (owner, delivery, guild_id, channel_id, scope_kind, scope_id, "
+    "leads, created) VALUES ('console', 'channel', '', '', 'planet', 'x', NULL, 0)"
+)
+
+
+@pytest.fixture
+def written(tmp_path):
+    """A database the bot made, then changed by hand with `statement`: its file and URL."""
+
+    async def write(service: AgendaService, statement: str) -> tuple[Path, str]:
+        database = tmp_path / "bot.sqlite3"
+        url = f"sqlite+aiosqlite:///{database}"
+        await _opened_and_stopped(service, url)
+        with sqlite3.connect(database) as connection:
+            connection.execute(statement)
+        connection.close()
+        return database, url
+
+    return write
+
+
+async def test_a_failed_start_leaves_no_connection_open(wco, written):
+    # Regression: Runtime.open did not close the store when the subscriptions could not be
+    # read, so its connections (and SQLite's -wal file) outlived the failed start.
+    service = AgendaService(wco, FixedClock(NEWS_DAY))
+    database, url = await written(service, UNKNOWN_SCOPE)
+    with pytest.raises(StorageError) as raised:
+        await Runtime.open(service, RecordingSender(), database_url=url, default_zone=UTC)
+    assert str(raised.value) == (
+        "the subscriptions in the database cannot be read ('planet' is not a valid ScopeKind); "
+        "a newer version of the bot probably wrote them: run that version"
+    )
+    assert not _wal_left(database)
+
+
+async def test_a_subscription_of_an_unknown_kind_is_kept_in_the_database(wco, written):
+    service = AgendaService(wco, FixedClock(NEWS_DAY))
+    database, url = await written(service, UNKNOWN_SCOPE)
+    with pytest.raises(StorageError):
+        await Runtime.open(service, RecordingSender(), database_url=url, default_zone=UTC)
+    with sqlite3.connect(database) as connection:
+        kinds = connection.execute("SELECT scope_kind FROM subscriptions").fetchall()
+    connection.close()
+    assert kinds == [("planet",)]
