@@ -78,9 +78,10 @@ class Reminders:
         with self.audience.changes_meanwhile() as meanwhile:
             try:
                 audience = await self._read()
-            except ValueError as problem:  # a kind, delivery or lead time this version lacks
+            except (ValueError, KeyError) as problem:  # a kind or delivery this version lacks
+                reason = f"unknown value {problem}" if isinstance(problem, KeyError) else problem
                 raise StorageError(
-                    f"the subscriptions in the database cannot be read ({problem}); a newer "
+                    f"the subscriptions in the database cannot be read ({reason}); a newer "
                     "version of the bot probably wrote them: run that version"
                 ) from problem
             audience.replay(meanwhile)

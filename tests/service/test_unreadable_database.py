@@ -1,6 +1,7 @@
 """A database this version of the bot cannot read (a newer version wrote it) stops the start
 with a StorageError that says so, and leaves no connection open behind it."""
 
+import re
 import sqlite3
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -59,6 +60,26 @@ async def test_a_failed_start_leaves_no_connection_open(wco, written):
         "a newer version of the bot probably wrote them: run that version"
     )
     assert not _wal_left(database)
+
+
+PIGEON = UNKNOWN_SCOPE.replace("'channel', '', '', 'planet', 'x'", "'pigeon', '', '', 'all', ''")
+NOT_A_LEAD = UNKNOWN_SCOPE.replace("'planet', 'x', NULL", "'all', '', 'soon'")
+
+
+@pytest.mark.parametrize(
+    ("statement", "reason"),
+    [
+        (PIGEON, "unknown value 'pigeon'"),
+        (NOT_A_LEAD, "invalid literal for int() with base 10: 'soon'"),
+    ],
+    ids=["delivery", "lead"],
+)
+async def test_a_subscription_this_version_cannot_read_is_named(wco, written, statement, reason):
+    # Regression: an unknown delivery ended the start with "KeyError: 'pigeon'".
+    service = AgendaService(wco, FixedClock(NEWS_DAY))
+    _, url = await written(service, statement)
+    with pytest.raises(StorageError, match=re.escape(f"cannot be read ({reason}); a newer")):
+        await Runtime.open(service, RecordingSender(), database_url=url, default_zone=UTC)
 
 
 async def test_a_subscription_of_an_unknown_kind_is_kept_in_the_database(wco, written):
