@@ -30,6 +30,7 @@ from bot.core import (
     SystemClock,
     Tone,
     parse_as_of,
+    saved_zone,
 )
 from bot.service import AgendaService, Runtime, load_agenda, load_library
 from bot.settings import Settings
@@ -228,9 +229,17 @@ async def _console(service: AgendaService, settings: Settings, data_dir: Path) -
     console = Console(runtime.runner, terminal, times=service.times, stop=runtime.fatal)
     stored_zone = await runtime.store.user_timezone("console")
     if stored_zone and isinstance(service.times, PlainTimes):
-        from bot.core import resolve_zone
-
-        service.times.reader_zone = resolve_zone(stored_zone)
+        zone = saved_zone(stored_zone)
+        if zone is None:
+            print(
+                f"Warning: your time zone {stored_zone!r} (set with /timezone) is not in this "
+                f"machine's time zone database; times are shown in "
+                f"{service.times.reader_zone.key}. Update the tzdata package, or choose "
+                "another zone with /timezone.",
+                file=sys.stderr,
+            )
+        else:
+            service.times.reader_zone = zone
     await runtime.start()
     if listener is not None:
         await start_web(runtime, settings, listener)

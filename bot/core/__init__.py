@@ -59,6 +59,7 @@ from .when import (
     format_lead,
     parse_lead,
     resolve_zone,
+    saved_zone,
 )
 
 __all__ = [
@@ -128,6 +129,7 @@ __all__ = [
     "parse_as_of",
     "parse_lead",
     "resolve_zone",
+    "saved_zone",
     "scope_labels",
     "searching",
     "slug",

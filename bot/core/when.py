@@ -88,6 +88,17 @@ def resolve_zone(name: str) -> ZoneInfo:
     raise UnknownZoneError(name, suggest_zones(cleaned) if cleaned else [])
 
 
+def saved_zone(name: str | None) -> ZoneInfo | None:
+    """A zone the bot saved by its IANA name, or None: nothing saved, or a name this machine's
+    time zone database lacks (the database came from a machine with a newer one)."""
+    if not name or name not in _zone_set():
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):  # pragma: no cover - listed but unreadable
+        return None
+
+
 def localize(wall: datetime, zone: ZoneInfo) -> datetime:
     """Attach `zone` to a naive wall time; refuse times that DST skips or repeats."""
     if wall.tzinfo is not None:

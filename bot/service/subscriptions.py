@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -15,6 +16,7 @@ from bot.core import (
     normalize,
     parse_lead,
     resolve_zone,
+    saved_zone,
 )
 from bot.core import subscribing as words
 from bot.storage import Delivery, ScopeKind
@@ -26,6 +28,8 @@ from .caller import Caller
 from .personal import PersonalReminders
 from .reminder_words import ReminderWords
 from .reminders import Reminders
+
+log = logging.getLogger(__name__)
 
 _SPLIT = re.compile(r"[,\s]+")
 
@@ -215,11 +219,14 @@ class ReminderCommands:
         return words.zone_set(found.key)
 
     async def zone_of(self, caller: Caller) -> ZoneInfo:
+        """The caller's zone, else their server's, else the default. A saved name this
+        machine's time zone database lacks is passed over, with a warning in the log."""
         store = self.reminders.store
-        name = await store.user_timezone(caller.owner)
-        if name is None and caller.guild_id is not None:
-            name = await store.guild_timezone(caller.guild_id)
-        return ZoneInfo(name) if name else self.default_zone
+        zone = _known(await store.user_timezone(caller.owner), caller.owner)
+        if zone is None and caller.guild_id is not None:
+            guild = caller.guild_id
+            zone = _known(await store.guild_timezone(guild), f"server {guild}")
+        return zone or self.default_zone
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -272,3 +279,15 @@ def _leads(text: str | None) -> list[timedelta]:
 
 def _how(delivery: Delivery, caller: Caller) -> str:
     return words.how(delivery.value, caller.in_console)
+
+
+def _known(name: str | None, whose: str) -> ZoneInfo | None:
+    zone = saved_zone(name)
+    if zone is None and name:
+        log.warning(
+            "the time zone saved for %s, %r, is not in this machine's time zone database "
+            "(update the tzdata package); using the next one known",
+            whose,
+            name,
+        )
+    return zone

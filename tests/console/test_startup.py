@@ -219,3 +219,26 @@ def test_a_subscription_this_version_cannot_read_says_cannot_start(tmp_path):
         "valid ScopeKind); a newer version of the bot probably wrote them: run that version. "
         "Check DATABASE_URL",
     )
+
+
+def test_a_saved_time_zone_this_machine_lacks_is_a_warning(tmp_path):
+    # Regression: UnknownZoneError ended the console's start with a traceback.
+    database = fresh_database(tmp_path)
+    with sqlite3.connect(database) as connection:
+        connection.execute(
+            "INSERT INTO user_settings (owner, timezone) VALUES ('console', 'Mars/Olympus')"
+        )
+    connection.close()
+    result = run_bot(
+        "--as-of",
+        "2015-10-23",
+        stdin="/next\n",
+        env={**CONSOLE, "DATABASE_URL": f"sqlite:///{database}"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == (
+        "Warning: your time zone 'Mars/Olympus' (set with /timezone) is not in this machine's "
+        "time zone database; times are shown in UTC. Update the tzdata package, or choose "
+        "another zone with /timezone.\n"
+    )
+    assert result.stdout.startswith("**Under way: WCO Regional Workshop on the TFA")

@@ -1,5 +1,6 @@
 """A database this version of the bot cannot read (a newer version wrote it) stops the start
-with a StorageError that says so, and leaves no connection open behind it."""
+with a StorageError that says so, and leaves no connection open behind it; a saved time zone
+this machine does not know gives way to the next one."""
 
 import re
 import sqlite3
@@ -9,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core import FixedClock
-from bot.service import AgendaService, Runtime
+from bot.service import AgendaService, Caller, Runtime
 from bot.storage import StorageError
 from tests.service.test_reminders import NEWS_DAY, RecordingSender
 
@@ -91,3 +92,25 @@ async def test_a_subscription_of_an_unknown_kind_is_kept_in_the_database(wco, wr
         kinds = connection.execute("SELECT scope_kind FROM subscriptions").fetchall()
     connection.close()
     assert kinds == [("planet",)]
+
+
+async def test_a_saved_zone_this_machine_lacks_gives_way_to_the_next_one(wco, written, caplog):
+    # Regression: ZoneInfoNotFoundError from every /remind of that user (a database moved from
+    # a machine with a newer time zone database).
+    service = AgendaService(wco, FixedClock(NEWS_DAY))
+    _, url = await written(
+        service,
+        "INSERT INTO user_settings (owner, timezone) VALUES ('discord:42', 'Mars/Olympus')",
+    )
+    runtime = await Runtime.open(service, RecordingSender(), database_url=url, default_zone=UTC)
+    try:
+        member = Caller("discord:42", guild_id="1", channel_id="10")
+        commands = runtime.runner.reminders
+        assert await commands.zone_of(member) == UTC
+        await runtime.store.set_guild_timezone("1", "America/Cancun")
+        assert await commands.zone_of(member) == ZoneInfo("America/Cancun")
+        reply = await commands.personal.remind(member, "PTC 211", "1d before")
+        assert not reply.is_error, reply
+    finally:
+        await runtime.stop()
+    assert "the time zone saved for discord:42, 'Mars/Olympus', is not in" in caplog.text
