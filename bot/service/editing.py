@@ -37,7 +37,7 @@ from bot.core.codec import (
 )
 from bot.core.importing import first_sets
 from bot.core.revisions import changes_of
-from bot.storage import Edits, NewRevision, StoredRevision
+from bot.storage import Edits, NewRevision, StorageError, StoredRevision
 
 from .agenda import AgendaService
 from .caller import Caller
@@ -356,8 +356,8 @@ class AgendaEditor:
 def revisions_by_meeting(rows: list[StoredRevision]) -> dict[str, list[Revision]]:
     grouped: dict[str, list[Revision]] = defaultdict(list)
     for row in rows:
-        grouped[row.meeting_id].append(
-            stored_revision(
+        try:
+            revision = stored_revision(
                 row.known,
                 json.loads(row.sets),
                 json.loads(row.sources),
@@ -366,7 +366,12 @@ def revisions_by_meeting(rows: list[StoredRevision]) -> dict[str, list[Revision]
                 row.origin,
                 f"db:{row.id}",
             )
-        )
+        except (ValueError, KeyError, TypeError, AttributeError) as problem:  # not as we write
+            raise StorageError(
+                f"revision {row.id} of the agenda in the database cannot be read ({problem}); a "
+                "newer version of the bot probably wrote it: run that version"
+            ) from problem
+        grouped[row.meeting_id].append(revision)
     return dict(grouped)
 
 

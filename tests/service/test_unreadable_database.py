@@ -114,3 +114,31 @@ async def test_a_saved_zone_this_machine_lacks_gives_way_to_the_next_one(wco, wr
     finally:
         await runtime.stop()
     assert "the time zone saved for discord:42, 'Mars/Olympus', is not in" in caplog.text
+
+
+REVISION = (
+    "INSERT INTO meeting_revisions (meeting_id, known, sets, sources, by, why, origin) "
+    "VALUES ('ptc-209-210', 0, '{sets}', '[]', 'console', '', '{origin}')"
+)
+
+
+@pytest.mark.parametrize(
+    ("sets", "origin", "reason"),
+    [
+        ('{"status": "exploded"}', "editor", "'exploded' is not a valid Status"),
+        ("{}", "martian", "'martian' is not a valid Origin"),
+        ("not json", "editor", "Expecting value: line 1 column 1 (char 0)"),
+    ],
+    ids=["status", "origin", "not JSON"],
+)
+async def test_a_revision_this_version_cannot_read_is_named(wco, written, sets, origin, reason):
+    # Regression: "ValueError: 'exploded' is not a valid Status", with a traceback.
+    service = AgendaService(wco, FixedClock(NEWS_DAY))
+    database, url = await written(service, REVISION.format(sets=sets, origin=origin))
+    with pytest.raises(StorageError) as raised:
+        await Runtime.open(service, RecordingSender(), database_url=url, default_zone=UTC)
+    assert str(raised.value) == (
+        f"revision 1 of the agenda in the database cannot be read ({reason}); a newer version "
+        "of the bot probably wrote it: run that version"
+    )
+    assert not _wal_left(database)
