@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import StaticPool
 
 from .columns import SubscriptionColumns, read_columns
 from .migrate import UnknownSchema, migration_lock, sqlite_file, upgrade
@@ -109,7 +110,10 @@ class Store:
             database_file = sqlite_file(parsed)
             if database_file is not None:
                 database_file.parent.mkdir(parents=True, exist_ok=True)
-            engine = create_async_engine(url)
+            # In memory, one connection holds the database: said outright, as SQLAlchemy asks
+            # (its guess from `mode=memory` is deprecated and warns at every start).
+            pool = {"poolclass": StaticPool} if sqlite and database_file is None else {}
+            engine = create_async_engine(url, **pool)
         except (ArgumentError, ImportError, OSError) as problem:
             raise StorageError(f"DATABASE_URL cannot be used: {problem}") from problem
         if sqlite:

@@ -217,10 +217,10 @@ def test_nineteen_digit_snowflakes_are_numbered_at_once(template, tmp_path):
     assert fast is not None and _answers(fast) == _answers(_by_rows(path))
 
 
-@pytest.mark.filterwarnings("ignore:Selection of the StaticPool")  # SQLAlchemy's, on such URLs
 async def test_a_shared_in_memory_database_starts(tmp_path, monkeypatch):
     # Regression (review of issue 16): SQLAlchemy keeps a URI's mode=memory in url.query, so
-    # the columns path opened a file of that name, empty, and start-up failed.
+    # the columns path opened a file of that name, empty, and start-up failed. Also: no
+    # SQLAlchemy warning about guessing the pool (the tests turn warnings into errors).
     from bot.service.reminders import Reminders
 
     monkeypatch.chdir(tmp_path)
