@@ -209,3 +209,33 @@ def test_a_data_set_whose_only_file_is_not_utf8_is_reported_not_crashed(tmp_path
         load_agenda(tmp_path)
     problems = [str(p) for p in raised.value.problems]
     assert any(p.startswith("a.toml: is not UTF-8 text") for p in problems), problems
+
+
+def test_a_load_leaves_the_collector_on_with_its_objects_among_the_oldest(tmp_path):
+    # Issue 16: made with the collector off, the library is moved to the oldest generation at
+    # once, not walked as young objects by the collector's next runs.
+    import gc
+
+    from bot.service import load_library
+
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    library = load_library(BUNDLED_DATA)
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    assert any(found is library for found in gc.get_objects(generation=2))
+
+
+def test_a_load_after_start_up_froze_its_objects_keeps_them_frozen(tmp_path):
+    import gc
+
+    from bot.service import load_library
+
+    kept = [[]]
+    gc.freeze()
+    try:
+        library = load_library(BUNDLED_DATA)
+        assert gc.isenabled() and library.agenda.meetings
+        assert gc.get_freeze_count() > 0
+        assert not any(found is kept for found in gc.get_objects())  # still frozen
+    finally:
+        gc.unfreeze()
+    assert any(found is kept for found in gc.get_objects())
