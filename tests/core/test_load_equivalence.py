@@ -265,3 +265,14 @@ def former_tokens_of_each(texts: list[str]) -> list[str] | None:
 @example(["A\x1cb\x1fc\x0bd 2nd", "ﬁ 3rd"])
 def test_texts_read_together_give_the_tokens_they_gave(texts):
     assert tokens_of_each(texts) == former_tokens_of_each(texts)
+
+
+def test_the_agenda_is_in_the_order_its_former_sort_key_gave(tmp_path):
+    import random
+
+    agenda = load_agenda(generate(tmp_path / "data", 800, 40, revisions=2, people=20))
+    meetings = list(agenda.meetings.values())
+    shuffled = meetings[:]
+    random.Random(3).shuffle(shuffled)
+    shuffled.sort(key=lambda m: (m.when.sort_key(), m.title, m.id))  # before issue 16
+    assert [m.id for m in shuffled] == [m.id for m in meetings]
