@@ -173,6 +173,7 @@ def _deletions(word: str) -> set[str]:
 
 
 WEIGHTS = (3, 2, 1)  # a title's words count three times, an alias's twice, the rest once
+_SLOT = {weight: slot for slot, weight in enumerate(WEIGHTS)}
 _BATCH = 2048
 
 
@@ -199,11 +200,12 @@ class _Postings:
     def add(self, fields: Fields) -> None:
         """A document's fields: their texts joined by weight, so that each weight's words
         are counted as often as it says."""
-        grouped: dict[int, list[str]] = {weight: [] for weight in WEIGHTS}
+        # A list per weight, in the order of WEIGHTS (a dict made per document cost more).
+        grouped: tuple[list[str], ...] = ([], [], [])
         for text, weight in fields:
-            grouped[weight].append(text)
-        for texts, weight in zip(self.batch, WEIGHTS, strict=True):
-            texts.append(" ".join(grouped[weight]))
+            grouped[_SLOT[weight]].append(text)
+        for texts, group in zip(self.batch, grouped, strict=True):
+            texts.append(" ".join(group))
         self.size += 1
         if len(self.batch[0]) == _BATCH:
             self._count()

@@ -24,7 +24,16 @@ from bot.core.search import (
     _Postings,
     _topic_fields,
 )
-from bot.core.text import END, STOPWORDS, fold, names_each, normalize, tokens, tokens_of_each
+from bot.core.text import (
+    END,
+    STOPWORDS,
+    _without_ordinals,
+    fold,
+    names_each,
+    normalize,
+    tokens,
+    tokens_of_each,
+)
 from bot.core.when import LocalTimeError, day_start, localize
 from bot.service import BUNDLED_DATA, load_agenda
 from bot.service.datafiles import _loads
@@ -223,3 +232,47 @@ def test_a_day_starts_when_it_started_before(day, name):
         expected = wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
     found = day_start(day, zone)
     assert found == expected and found.tzinfo is expected.tzinfo and found.fold == expected.fold
+
+
+# Letters and digits of other scripts are word characters to the word boundary an ordinal needs.
+next_to_digits = st.text(
+    alphabet=st.sampled_from(list("0123456789 stndrdthx_-.ßé٣²\u0301\x00AZ\t")), max_size=30
+)
+
+
+@given(next_to_digits)
+@example("1st 2nd_ 3rd٣ é4th ²5th 6th² 7th\u0301 _8th x9th 10th")
+def test_ordinals_are_found_where_the_word_boundary_found_them(text):
+    assert _without_ordinals(text) == _ORDINAL.sub(r"\1", text)
+
+
+def former_tokens_of_each(texts: list[str]) -> list[str] | None:
+    """tokens_of_each as it was before it read ASCII text by splitting."""
+    joined = " \x00 ".join(map(fold, texts)) + " \x00"
+    if joined.count(END) != len(texts):
+        return None
+    return re.findall(r"[0-9a-z\x00]+", _ORDINAL.sub(r"\1", joined))
+
+
+@given(
+    st.lists(
+        st.one_of(st.text(alphabet=st.characters(max_codepoint=127), max_size=30), texty),
+        max_size=8,
+    )
+)
+@example([])
+@example(["ℂ 1ST", "a\x00b"])
+@example(["A\x1cb\x1fc\x0bd 2nd", "ﬁ 3rd"])
+def test_texts_read_together_give_the_tokens_they_gave(texts):
+    assert tokens_of_each(texts) == former_tokens_of_each(texts)
+
+
+def test_the_agenda_is_in_the_order_its_former_sort_key_gave(tmp_path):
+    import random
+
+    agenda = load_agenda(generate(tmp_path / "data", 800, 40, revisions=2, people=20))
+    meetings = list(agenda.meetings.values())
+    shuffled = meetings[:]
+    random.Random(3).shuffle(shuffled)
+    shuffled.sort(key=lambda m: (m.when.sort_key(), m.title, m.id))  # before issue 16
+    assert [m.id for m in shuffled] == [m.id for m in meetings]

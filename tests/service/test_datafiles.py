@@ -209,3 +209,50 @@ def test_a_data_set_whose_only_file_is_not_utf8_is_reported_not_crashed(tmp_path
         load_agenda(tmp_path)
     problems = [str(p) for p in raised.value.problems]
     assert any(p.startswith("a.toml: is not UTF-8 text") for p in problems), problems
+
+
+def test_a_load_leaves_the_collector_on_with_its_objects_among_the_oldest():
+    # Issue 16: made with the collector off, the library is moved to the oldest generation at
+    # once, not walked as young objects by the collector's next runs. In a fresh interpreter:
+    # nothing frozen there before (a test that froze objects would keep them out of the move).
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "import gc\n"
+        "from bot.service import BUNDLED_DATA, load_library\n"
+        "assert gc.isenabled() and gc.get_freeze_count() == 0\n"
+        "library = load_library(BUNDLED_DATA)\n"
+        "assert gc.isenabled() and gc.get_freeze_count() == 0\n"
+        "assert any(found is library for found in gc.get_objects(generation=2))\n"
+        "print('ok')\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        timeout=120,
+    )
+    assert done.stdout.strip() == "ok", done.stderr
+
+
+def test_a_load_after_start_up_froze_its_objects_keeps_them_frozen(tmp_path):
+    import gc
+
+    from bot.service import load_library
+
+    kept = [[]]
+    gc.freeze()
+    try:
+        library = load_library(BUNDLED_DATA)
+        assert gc.isenabled() and library.agenda.meetings
+        assert gc.get_freeze_count() > 0
+        assert not any(found is kept for found in gc.get_objects())  # still frozen
+    finally:
+        gc.unfreeze()
+    assert any(found is kept for found in gc.get_objects())
