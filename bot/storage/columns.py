@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
-import queue
 import sqlite3
-import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,7 +35,6 @@ DISCORD = "discord:"
 _DISCORD_RANGE = "owner >= 'discord:' AND owner < 'discord;'"
 CHUNK = 20_000
 TRIM_EVERY = 5  # chunks
-AHEAD = 2  # chunks read and not yet consumed, at most
 _HIGHEST = 2**63 - 1
 # A chunk's rows are counted first, by the id of its last row (ids may be sparse or crowded
 # anywhere: counted by rows, a chunk never holds more than CHUNK); then each column of the rows
@@ -104,62 +101,7 @@ def read_columns(
 ) -> bool:
     """Hand every subscription in `database` to `consume`, a chunk at a time in id order, all
     read in one snapshot, then call `finish`; False at once if a chunk cannot be read so or
-    `consume` refuses it (the caller drops what it was given). Blocking: for a worker thread.
-
-    A second thread reads the chunks meanwhile, a few ahead: SQLite joins the next chunk's
-    columns, without the GIL, while this thread hands the last one to `consume`."""
-    handed: queue.Queue[SubscriptionColumns | _End] = queue.Queue(maxsize=AHEAD)
-    stop = threading.Event()
-    reader = threading.Thread(
-        target=_read_ahead, args=(database, handed, stop), name="columns", daemon=True
-    )
-    reader.start()
-    end: _End | None = None
-    try:
-        while end is None:
-            chunk = handed.get()
-            if isinstance(chunk, _End):
-                end = chunk
-            elif not consume(chunk):
-                return False
-    finally:
-        stop.set()
-        while end is None:  # the reader stops at its next chunk and says so
-            item = handed.get()
-            end = item if isinstance(item, _End) else None
-        reader.join()
-    if end.problem is not None:
-        raise end.problem
-    if not end.read:
-        return False
-    finish()
-    return_freed_memory()
-    return True
-
-
-@dataclass(frozen=True, slots=True)
-class _End:
-    """The reader's last word: whether every chunk was read (or why not)."""
-
-    read: bool
-    problem: BaseException | None = None
-
-
-def _read_ahead(
-    database: Path, handed: queue.Queue[SubscriptionColumns | _End], stop: threading.Event
-) -> None:
-    try:
-        end = _End(_read_chunks(database, handed.put, stop))
-    except BaseException as problem:  # raised again in the thread that waits for the chunks
-        end = _End(False, problem)
-    handed.put(end)
-
-
-def _read_chunks(
-    database: Path, hand: Callable[[SubscriptionColumns], None], stop: threading.Event
-) -> bool:
-    """Every chunk in id order, read in one snapshot, to `hand`; False if one cannot be read
-    so, or `stop` was set (the chunks handed are then of no use)."""
+    `consume` refuses it (the caller drops what it was given). Blocking: for a worker thread."""
     connection = sqlite3.connect(database, isolation_level=None)
     try:
         connection.execute("PRAGMA busy_timeout=5000")
@@ -169,23 +111,24 @@ def _read_chunks(
             other_ids = [i for i, _ in others]
             after: int | None = None  # the last id read; None before the first chunk
             chunks = 0
-            while not stop.is_set():
+            while True:
                 chunk = _chunk(connection, after, others, other_ids)
-                if chunk is None:
+                if chunk is None or not consume(chunk):
                     return False
-                hand(chunk)
                 if len(chunk) < CHUNK:
-                    return True
+                    break
                 after = int(chunk.ids[-1])
                 chunks += 1
                 if chunks % TRIM_EVERY == 0:
                     del chunk
                     return_freed_memory()
-            return False
         finally:
             connection.execute("COMMIT")
     finally:
         connection.close()
+    finish()
+    return_freed_memory()
+    return True
 
 
 def return_freed_memory() -> None:

@@ -5,7 +5,6 @@ give up, never guess."""
 import asyncio
 import shutil
 import sqlite3
-import threading
 from pathlib import Path
 
 import pytest
@@ -233,61 +232,3 @@ async def test_a_shared_in_memory_database_starts(tmp_path, monkeypatch):
     finally:
         await store.close()
     assert list(tmp_path.iterdir()) == []  # no file made for it (nor a lock beside one)
-
-
-def _rows(count: int) -> list[tuple[object, ...]]:
-    return [(n, f"discord:{n}", "me", None, "", "all", "", None, n) for n in range(1, count + 1)]
-
-
-def test_a_refused_chunk_stops_the_reading_ahead(template, tmp_path):
-    # The chunks are read a few ahead in a thread of their own: refusing one stops it, and
-    # nothing more is handed over nor finished.
-    path = _database(template, tmp_path, _rows(50))
-    handed: list[int] = []
-    finished: list[bool] = []
-
-    def consume(chunk):
-        handed.append(len(chunk))
-        return len(handed) < 2
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(columns, "CHUNK", 5)
-        assert read_columns(path, consume, lambda: finished.append(True)) is False
-    assert handed == [5, 5] and finished == []
-    assert [t for t in threading.enumerate() if t.name == "columns"] == []
-
-
-def test_a_failure_to_consume_is_raised_and_stops_the_reading_ahead(template, tmp_path):
-    path = _database(template, tmp_path, _rows(50))
-
-    def consume(chunk):
-        raise KeyError("not a delivery")
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(columns, "CHUNK", 5)
-        with pytest.raises(KeyError):
-            read_columns(path, consume, lambda: None)
-    assert [t for t in threading.enumerate() if t.name == "columns"] == []
-
-
-def test_a_failure_to_read_is_raised_where_the_chunks_are_awaited(tmp_path):
-    path = tmp_path / "not-a-database.sqlite3"
-    path.write_bytes(b"not SQLite at all" * 100)
-    with pytest.raises(sqlite3.DatabaseError):
-        read_columns(path, lambda chunk: True, lambda: None)
-    assert [t for t in threading.enumerate() if t.name == "columns"] == []
-
-
-def test_a_chunk_unreadable_as_columns_gives_up_after_those_handed(template, tmp_path):
-    rows = _rows(12)
-    rows[8] = (9, "discord:9", "me", None, "a\x1fb", "all", "", None, 9)  # in the second chunk
-    handed: list[int] = []
-
-    def consume(chunk):
-        handed.append(len(chunk))
-        return True
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(columns, "CHUNK", 5)
-        assert read_columns(_database(template, tmp_path, rows), consume, lambda: None) is False
-    assert handed == [5]
