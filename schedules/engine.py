@@ -26,7 +26,7 @@ from .firing import Firing
 from .instants import InstantJobs
 from .lease import LEASE, Lease
 from .ledger import Ledger
-from .plan import FirePoint, Target, plan
+from .plan import FirePoint, Target, in_order, plan
 from .recovery import recover_missed, resume_interrupted
 from .source import Clock, EngineBusy, Source
 
@@ -215,7 +215,7 @@ class ReminderEngine(Firing):
         for point in added:
             self._points[point.id] = point
         if added or removed or len(self._order) != len(self._points):
-            self._order = sorted(self._points.values())
+            self._order = sorted(self._points.values(), key=in_order)
         self._sync_jobs()
         return len(added), len(removed)
 

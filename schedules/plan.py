@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 
@@ -80,6 +81,11 @@ class FirePoint:
             return None
 
 
+# The order of FirePoint (order=True compares these fields, in this order), read in C: the
+# comparisons the dataclass generates are Python calls, a fifth of planning at 20,000 points.
+in_order = attrgetter("at", "key", "lead")
+
+
 def fire_instant(start: datetime, lead: timedelta, zone: ZoneInfo) -> datetime:
     """The instant `lead` before `start`: whole days on the venue's calendar, the rest exactly."""
     days = timedelta(days=lead.days)
@@ -108,4 +114,4 @@ def plan(
             at = fire_instant(target.start, lead, zone)
             if at > now:
                 points.add(FirePoint(at, target.key, lead))
-    return sorted(points)
+    return sorted(points, key=in_order)

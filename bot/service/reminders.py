@@ -91,7 +91,7 @@ class Reminders:
         """Into a new index, swapped in whole: fan-out during the reload sees the old one."""
         audience = Audience()
         audience.clear(await self.store.reminders())
-        with _collection_paused():
+        with collection_paused():
             # SQLite: read and indexed in a worker thread, in one go; else in batches of rows.
             subscribers = Subscribers()
             if await self.store.read_subscription_columns(
@@ -205,7 +205,7 @@ class Reminders:
 
 
 @contextlib.contextmanager
-def _collection_paused() -> Iterator[None]:
+def collection_paused() -> Iterator[None]:
     """Reading a million subscriptions makes tuples by the million, each batch living long
     enough to be promoted, and the cycle collector then walks every object of the process over
     and over: it took half the load's time. Memory is still freed by reference counting; any

@@ -37,7 +37,7 @@ from .feeds import Feeds
 from .following import Follower, FollowSettings
 from .mirror_commands import MirrorCommands
 from .mirroring import Mirror
-from .reminders import Reminders, Sender
+from .reminders import Reminders, Sender, collection_paused
 from .runner import CommandRunner
 from .subscriptions import ReminderCommands
 from .waiting import any_set
@@ -103,45 +103,50 @@ class Runtime:
         """Build everything, in order, each part given only what it uses. `site_url` is where
         users reach the web site (None: feeds are not served); `board`, servers' scheduled
         events (None: not mirrored)."""
-        url = async_url(database_url)
-        store = await Store.open(url)
-        try:
-            await ensure_writable(store)
-        except StorageError:
-            await store.close()
-            raise
-        watch = watch_file(store.engine, url)
-        ledger = Ledger(store.engine)
-        reminders = Reminders(agenda, store, ledger, sender, all_day_start)
-        # Most of reading the subscriptions is SQLite's work in a worker thread, without the
-        # GIL: the rest of the building (the agenda's revisions above all) goes on meanwhile,
-        # and nothing built reads them before `open` returns.
-        loading = asyncio.create_task(reminders.load())
-        try:
+        # Start-up builds what lives as long as the process (the agenda's revisions, the index
+        # of subscriptions, then the plan) and no garbage: the cycle collector's full scans of
+        # the heap found nothing, and held the GIL from the thread reading the subscriptions
+        # (the bot freezes it all once started).
+        with collection_paused():
+            url = async_url(database_url)
+            store = await Store.open(url)
             try:
-                runtime = await cls._build(
-                    agenda,
-                    store,
-                    ledger,
-                    reminders,
-                    watch,
-                    default_zone,
-                    data_dir,
-                    reload_every,
-                    cache_dir,
-                    lease,
-                    retry_first,
-                    site_url,
-                    feed_refresh,
-                    follow,
-                    board,
-                )
-            finally:
-                await loading  # its failure, if any, is raised here
-        except BaseException:
-            await store.close()  # a start that failed leaves no database connection open
-            raise
-        return runtime
+                await ensure_writable(store)
+            except StorageError:
+                await store.close()
+                raise
+            watch = watch_file(store.engine, url)
+            ledger = Ledger(store.engine)
+            reminders = Reminders(agenda, store, ledger, sender, all_day_start)
+            # Most of reading the subscriptions is SQLite's work in a worker thread, without the
+            # GIL: the rest of the building (the agenda's revisions above all) goes on meanwhile,
+            # and nothing built reads them before `open` returns.
+            loading = asyncio.create_task(reminders.load())
+            try:
+                try:
+                    runtime = await cls._build(
+                        agenda,
+                        store,
+                        ledger,
+                        reminders,
+                        watch,
+                        default_zone,
+                        data_dir,
+                        reload_every,
+                        cache_dir,
+                        lease,
+                        retry_first,
+                        site_url,
+                        feed_refresh,
+                        follow,
+                        board,
+                    )
+                finally:
+                    await loading  # its failure, if any, is raised here
+            except BaseException:
+                await store.close()  # a start that failed leaves no database connection open
+                raise
+            return runtime
 
     @classmethod
     async def _build(
@@ -236,14 +241,15 @@ class Runtime:
 
     async def start(self) -> None:
         """Recover, plan, tell followers what changed while we were away, watch the data."""
-        if not await self.engine.start_or_stand_by():
-            log.warning(
-                "another bot process already sends the reminders of this database "
-                "(DATABASE_URL); this one answers commands but sends no reminders until that "
-                "process stops, then takes over (within %.0f s)",
-                self.engine.heartbeat_seconds * 4,
-            )
-        await self.announcer.announce()
+        with collection_paused():  # as in `open`
+            if not await self.engine.start_or_stand_by():
+                log.warning(
+                    "another bot process already sends the reminders of this database "
+                    "(DATABASE_URL); this one answers commands but sends no reminders until "
+                    "that process stops, then takes over (within %.0f s)",
+                    self.engine.heartbeat_seconds * 4,
+                )
+            await self.announcer.announce()
         if self.reload_every > 0:
             if self.data_dir is not None:
                 self._signature = _signature(self.data_dir)

@@ -36,8 +36,12 @@ _DISCORD_RANGE = "owner >= 'discord:' AND owner < 'discord;'"
 CHUNK = 20_000
 TRIM_EVERY = 5  # chunks
 _HIGHEST = 2**63 - 1
-# The next CHUNK rows in id order (ids may be sparse or crowded anywhere: counted by rows, a
-# chunk never holds more), each column joined in that order.
+# A chunk's rows are counted first, by the id of its last row (ids may be sparse or crowded
+# anywhere: counted by rows, a chunk never holds more than CHUNK); then each column of the rows
+# up to it is joined in id order, straight from the table: a subquery (ORDER BY ... LIMIT)
+# copied every value of every row once more, a third of SQLite's time.
+_FIRST_LAST = "SELECT id FROM subscriptions ORDER BY id LIMIT 1 OFFSET ?"
+_NEXT_LAST = "SELECT id FROM subscriptions WHERE id > ? ORDER BY id LIMIT 1 OFFSET ?"
 _COLUMNS = f"""
 SELECT count(*),
        group_concat(id),
@@ -48,10 +52,10 @@ SELECT count(*),
        group_concat(scope_kind || char(30) || coalesce(scope_id, ''), char(31)),
        group_concat(coalesce(leads, ''), char(31)),
        group_concat(created)
-FROM (SELECT * FROM subscriptions {{}} ORDER BY id LIMIT ?)
+FROM subscriptions WHERE {{}}
 """  # noqa: S608 (made of constants)
-_FIRST_COLUMNS = _COLUMNS.format("")
-_NEXT_COLUMNS = _COLUMNS.format("WHERE id > ?")  # a range of the rowid: no row before is read
+_FIRST_COLUMNS = _COLUMNS.format("id <= ?")
+_NEXT_COLUMNS = _COLUMNS.format("id > ? AND id <= ?")  # a range of the rowid: no row before is read
 _OTHER_OWNERS = (
     "SELECT id, owner FROM subscriptions WHERE owner < 'discord:' OR owner >= 'discord;' "
     "ORDER BY id"
@@ -152,10 +156,12 @@ def _chunk(
 ) -> SubscriptionColumns | None:
     """The next CHUNK rows after the id `after` (from the first if None); `every_other`, the
     owners of the table that do not start with "discord:", with their ids `other_ids`."""
-    if after is None:
-        row = list(connection.execute(_FIRST_COLUMNS, (CHUNK,)).fetchone())
-    else:
-        row = list(connection.execute(_NEXT_COLUMNS, (after, CHUNK)).fetchone())
+    before = () if after is None else (after,)
+    bound = connection.execute(_FIRST_LAST if after is None else _NEXT_LAST, (*before, CHUNK - 1))
+    found = bound.fetchone()
+    upto = _HIGHEST if found is None else int(found[0])  # fewer rows left: all of them
+    columns = _FIRST_COLUMNS if after is None else _NEXT_COLUMNS
+    row = list(connection.execute(columns, (*before, upto)).fetchone())
     count = int(row[0])
     if count == 0:
         return _EMPTY

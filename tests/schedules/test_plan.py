@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from schedules.plan import FirePoint, Precision, Target, fire_instant, plan
+from schedules.plan import FirePoint, Precision, Target, fire_instant, in_order, plan
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 D, H = timedelta(days=1), timedelta(hours=1)
@@ -147,3 +147,26 @@ def test_plan_is_deterministic_and_future_only(items, lead_list, now):
     assert first == plan(list(reversed(targets)), lambda t: list(reversed(lead_list)), now)
     assert all(p.at > now for p in first)
     assert len({p.id for p in first}) == len(first)
+
+
+@given(
+    st.lists(
+        st.builds(
+            FirePoint,
+            st.sampled_from(
+                [
+                    datetime(2025, 6, 1, tzinfo=UTC),
+                    datetime(2025, 6, 1, 2, tzinfo=ZoneInfo("Europe/Brussels")),
+                ]
+            )
+            | st.datetimes(timezones=st.just(UTC)),
+            st.sampled_from(["a", "b", "ptc-1"]),
+            st.sampled_from([timedelta(0), timedelta(days=1), timedelta(minutes=90)]),
+        ),
+        max_size=30,
+    )
+)
+def test_fire_points_sorted_by_their_fields_come_in_their_own_order(points):
+    # Planning sorts by in_order (read in C) rather than by the dataclass's comparisons.
+    assert sorted(points, key=in_order) == sorted(points)
+    assert [id(p) for p in sorted(points, key=in_order)] == [id(p) for p in sorted(points)]

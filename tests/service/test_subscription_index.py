@@ -2,9 +2,11 @@
 nothing changed in the database reads none of them."""
 
 import asyncio
+import gc
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -246,3 +248,37 @@ async def test_a_subscription_made_during_a_reload_is_kept(wco, database):
         assert await runtime.reload_subscriptions_if_changed() is False
     finally:
         await runtime.stop()
+
+
+async def test_start_up_pauses_the_cycle_collector_and_turns_it_back_on(wco, database):
+    # Start-up builds what lives on and no garbage: the collector's full scans of the heap
+    # found nothing and held the GIL from the thread reading the subscriptions.
+    seen: list[bool] = []
+    service = AgendaService(wco, FixedClock(NEWS_DAY))
+    load = Reminders.load
+
+    async def watched(self):
+        seen.append(gc.isenabled())
+        await load(self)
+
+    assert gc.isenabled()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Reminders, "load", watched)
+        runtime = await Runtime.open(
+            service, NullSender(), database_url=database, default_zone=ZoneInfo("UTC")
+        )
+        assert gc.isenabled()
+        patch.setattr(runtime.announcer, "announce", _noting(seen, runtime.announcer.announce))
+        await runtime.start()
+    try:
+        assert seen == [False, False] and gc.isenabled()
+    finally:
+        await runtime.stop()
+
+
+def _noting(seen, announce):
+    async def noted(*args, **kwargs):
+        seen.append(gc.isenabled())
+        await announce(*args, **kwargs)
+
+    return noted
