@@ -8,7 +8,6 @@ so any change to either means a fresh load. The cache is only ever written by th
 from __future__ import annotations
 
 import contextlib
-import gc
 import hashlib
 import itertools
 import logging
@@ -18,7 +17,7 @@ import re
 import stat
 import tempfile
 import tomllib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,8 @@ from typing import Any
 import rtoml
 
 from bot.core import Agenda, DataSetError, Library, Problem, build_agenda
+
+from .collector import collection_paused
 
 BUNDLED_DATA = Path(__file__).resolve().parents[2] / "data"
 CORE_SOURCE = Path(__file__).resolve().parents[1] / "core"
@@ -53,7 +54,7 @@ def load_library(
     it, and is cached again, at the next load that wants it."""
     files = _read(directory, warn)
     if cache_dir is None:
-        with _uncollected():
+        with collection_paused():
             return Library.build(_parse(files), searched)
     source = hashlib.sha256(str(directory.resolve()).encode()).hexdigest()[:12]
     cached = cache_dir / f"agenda-{source}-{_digest(files)}.pickle"
@@ -62,14 +63,14 @@ def load_library(
         with contextlib.suppress(
             OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError
         ):
-            with cached.open("rb") as stream:
+            with cached.open("rb") as stream, collection_paused():
                 # Only a file this user wrote, in a folder only this user can write to.
                 found = pickle.load(stream)  # noqa: S301
             if isinstance(found, Library):
                 if not searched or found.has_search:
                     return found
                 library = found
-    with _uncollected():
+    with collection_paused():
         if library is None:
             library = Library.build(_parse(files), searched)
         else:
@@ -142,32 +143,8 @@ def _read_regular(path: Path) -> bytes | None:
         os.close(handle)
 
 
-@contextlib.contextmanager
-def _uncollected() -> Iterator[None]:
-    """Loading makes hundreds of thousands of objects that all live on; the cyclic collector
-    would walk them again and again as they pile up (a third of a cold load), for no garbage."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            _to_oldest()
-            gc.enable()
-
-
-def _to_oldest() -> None:
-    """What was made while the collector was off is put with the oldest objects, as it would
-    be had it been collected: the collector's next run would otherwise walk all of it as young
-    (a tenth of a cold load), then again as middle-aged. Freezing and thawing at once moves it
-    there without a walk; not where something else froze objects, which thawing would let go."""
-    if gc.get_freeze_count() == 0:
-        gc.freeze()
-        gc.unfreeze()
-
-
 def _parse(files: dict[str, bytes]) -> Agenda:
-    with _uncollected():
+    with collection_paused():
         return _parse_all(files)
 
 

@@ -3,10 +3,8 @@ subscriptions, destinations from the audience, and delivery through the adapter'
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Protocol
@@ -27,6 +25,7 @@ from schedules import Precision as TargetPrecision
 
 from .agenda import AgendaService
 from .audience import Audience, route_of
+from .collector import collection_paused
 from .followers import Subscribers
 
 log = logging.getLogger(__name__)
@@ -202,21 +201,6 @@ class Reminders:
     ) -> Outcome:
         reply = change_reply(meeting, change, self.agenda.clock.now(), self.sender.times)
         return await self.sender.send(to, Message(reply, mentions, attempt.nonce), attempt)
-
-
-@contextlib.contextmanager
-def collection_paused() -> Iterator[None]:
-    """Reading a million subscriptions makes tuples by the million, each batch living long
-    enough to be promoted, and the cycle collector then walks every object of the process over
-    and over: it took half the load's time. Memory is still freed by reference counting; any
-    cycle made meanwhile (by this or another task) is collected once it is back on."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _precision(meeting: Meeting) -> TargetPrecision:

@@ -31,13 +31,14 @@ from .agenda import AgendaService
 from .attendance import Attendance
 from .board import EventBoard
 from .changes import Announcer, ChangeLog
+from .collector import collection_paused
 from .datafiles import load_library
 from .editing import AgendaEditor
 from .feeds import Feeds
 from .following import Follower, FollowSettings
 from .mirror_commands import MirrorCommands
 from .mirroring import Mirror
-from .reminders import Reminders, Sender, collection_paused
+from .reminders import Reminders, Sender
 from .runner import CommandRunner
 from .subscriptions import ReminderCommands
 from .waiting import any_set

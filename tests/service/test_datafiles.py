@@ -256,3 +256,26 @@ def test_a_load_after_start_up_froze_its_objects_keeps_them_frozen(tmp_path):
     finally:
         gc.unfreeze()
     assert any(found is kept for found in gc.get_objects())
+
+
+def test_a_load_from_the_cache_unpickles_with_the_collector_paused(tmp_path, monkeypatch):
+    # Issue 16 (start-up review): unpickling the cached library ran the collector, full walks
+    # of the heap among its runs (three, about 0.5 s on every warm start), finding nothing.
+    import gc
+    import pickle
+
+    from bot.service import datafiles, load_library
+
+    load_library(BUNDLED_DATA, tmp_path)  # writes the cache
+    collecting: list[bool] = []
+    unpickle = pickle.load
+
+    def load(stream):
+        collecting.append(gc.isenabled())
+        return unpickle(stream)
+
+    monkeypatch.setattr(datafiles.pickle, "load", load)
+    library = load_library(BUNDLED_DATA, tmp_path)
+    assert library.agenda.meetings
+    assert collecting == [False]
+    assert gc.isenabled()
