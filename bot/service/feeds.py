@@ -58,6 +58,9 @@ class Feeds:
         # What each feed was when it last changed (ETag, Last-Modified), as recorded in the
         # database: by this process, another one serving the same database, or before a restart.
         self._served: dict[str, tuple[str, datetime]] = {}
+        # The last feed `_agreed` gave for each key: while the cache still holds that very feed
+        # for the current version, `ready` gives it without a coroutine (see `ready`).
+        self._agreed_feeds: dict[tuple[str, str], Feed] = {}
 
     async def load(self) -> None:
         """What the feeds were when the bot last ran."""
@@ -65,6 +68,25 @@ class Feeds:
             key: (etag, datetime.fromtimestamp(modified, UTC))
             for key, (etag, modified) in (await self.store.feed_states()).items()
         }
+        self._agreed_feeds.clear()
+
+    def ready(self, kind: str, ident: str = "") -> Feed | None:
+        """The public feed `served` would give, when that takes neither a build nor the
+        database: the feed built for the current version of the agenda, whose date was agreed
+        when it was last served. None otherwise (or for an unknown feed): ask `served`.
+
+        The site's hot path (a calendar application asking again for a feed it holds) needs no
+        coroutine then. `_served` changes only in `_agreed` and `load`, which keep
+        `_agreed_feeds` with it, so the feed given here is the one `served` would give."""
+        key = (kind, ident)
+        found = self._cache.get(key)
+        if (
+            found is not None
+            and found[1] is self._agreed_feeds.get(key)
+            and found[0] == (self.changes.generation, self.audience.version)
+        ):
+            return found[1]
+        return None
 
     async def served(self, kind: str, ident: str = "") -> Feed | None:
         """A public feed as the site serves it, its date agreed in the database (see `_agreed`)."""
@@ -75,17 +97,22 @@ class Feeds:
         """The feed with the Last-Modified every process serving this database gives its bytes:
         the first to serve a version records its date, the others take it; a new version's date
         is never earlier than the last one recorded."""
+        agreed = await self._agree(key, feed)
+        self._agreed_feeds[key] = agreed
+        return agreed
+
+    async def _agree(self, key: tuple[str, str], feed: Feed) -> Feed:
         name = ":".join(key)
         if self._served.get(name) == (feed.etag, feed.last_modified):
             return feed
         etag, modified = await self.store.record_feed_state(
             name, feed.etag, int(feed.last_modified.timestamp())
         )
-        agreed = datetime.fromtimestamp(modified, UTC)
-        self._served[name] = (etag, agreed)
-        if etag != feed.etag or agreed == feed.last_modified:
+        moment = datetime.fromtimestamp(modified, UTC)
+        self._served[name] = (etag, moment)
+        if etag != feed.etag or moment == feed.last_modified:
             return feed  # another process has already moved on to a newer version
-        changed = replace(feed, last_modified=agreed, http_date=format_datetime(agreed, True))
+        changed = replace(feed, last_modified=moment, http_date=format_datetime(moment, True))
         cached = self._cache.get(key)
         if cached is not None and cached[1] is feed:
             self._cache[key] = (cached[0], changed)

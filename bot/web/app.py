@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC
 from email.utils import parsedate_to_datetime
 
-from aiohttp import web
+from aiohttp import hdrs, web
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from bot.service import Feed, Feeds
 
@@ -93,24 +94,36 @@ class ClientBuckets:
 
 
 def make_app(feeds: Feeds, pages: Pages, limits: Limits = Limits()) -> web.Application:
-    """Every route is wrapped by `guarded` rather than a middleware: the 304 answer is the hot
-    path of a feed, and a per-route wrapper costs less than aiohttp's middleware chain. Methods
-    other than GET and HEAD get the router's own 405 (with Allow). Every answer but a 304, the
-    router's own included, gets the security headers as it is sent (`on_response_prepare`)."""
-    buckets = ClientBuckets(limits)
+    """Every route first passes the guard (`refused`: the rate limit, then no body), called by
+    the route itself rather than by a middleware: the 304 answer to a calendar application that
+    holds the current feed is the site's hot path, and each layer of coroutine costs more there
+    than the answer itself. Methods other than GET and HEAD get the router's own 405 (with
+    Allow). Every answer but a 304, the router's own included, gets the security headers as it
+    is sent (`on_response_prepare`)."""
+    allow = ClientBuckets(limits).allow
+    behind_proxy = limits.behind_proxy
+
+    def refused(request: web.Request) -> web.StreamResponse | None:
+        """429 over the client's rate, 413 for a request with a body (nothing here takes one),
+        None to go on."""
+        known = None if behind_proxy else getattr(request.protocol, "client", None)
+        wait = allow(known if isinstance(known, str) else client_key(request, behind_proxy))
+        if wait:
+            return web.Response(
+                status=429,
+                text="Too many requests; slow down.\n",
+                headers={"Retry-After": str(max(1, round(wait)))},
+            )
+        headers = request.headers
+        length = headers.get(hdrs.CONTENT_LENGTH)  # read as request.content_length reads it
+        if (length is not None and int(length)) or headers.get(hdrs.TRANSFER_ENCODING):
+            return web.Response(status=413, text="Requests here carry no body.\n")
+        return None
 
     def guarded(handler: Handler) -> Handler:
         async def guard(request: web.Request) -> web.StreamResponse:
-            wait = buckets.allow(client_key(request, limits.behind_proxy))
-            if wait:
-                response: web.StreamResponse = web.Response(
-                    status=429,
-                    text="Too many requests; slow down.\n",
-                    headers={"Retry-After": str(max(1, round(wait)))},
-                )
-            elif request.content_length or request.headers.get("Transfer-Encoding"):
-                response = web.Response(status=413, text="Requests here carry no body.\n")
-            else:
+            response = refused(request)
+            if response is None:
                 try:
                     response = await handler(request)
                 except web.HTTPNotFound:
@@ -122,33 +135,56 @@ def make_app(feeds: Feeds, pages: Pages, limits: Limits = Limits()) -> web.Appli
     app = web.Application(client_max_size=limits.max_request)
     app.on_response_prepare.append(_secure)
 
+    # The feeds' routes guard themselves, and take a feed that is built and agreed without a
+    # coroutine (`Feeds.ready`); an unknown feed gets the same "not found" page as any address.
     async def agenda_feed(request: web.Request) -> web.StreamResponse:
-        return _feed(request, await feeds.served("all"), "agenda.ics")
+        response = refused(request)
+        if response is None:
+            feed = feeds.ready("all") or await feeds.served("all")
+            response = _feed(request, feed, "agenda.ics") if feed else pages.not_found()
+        return response
 
     async def scoped_feed(request: web.Request) -> web.StreamResponse:
-        kind, ident = request.match_info["kind"], request.match_info["ident"]
-        return _feed(request, await feeds.served(kind, ident), f"{kind}-{ident}.ics")
+        response = refused(request)
+        if response is None:
+            kind, ident = request.match_info["kind"], request.match_info["ident"]
+            feed = feeds.ready(kind, ident) or await feeds.served(kind, ident)
+            response = _feed(request, feed, f"{kind}-{ident}.ics") if feed else pages.not_found()
+        return response
 
     async def meeting_file(request: web.Request) -> web.StreamResponse:
-        ident = request.match_info["ident"]
-        undated = pages.undated(ident)
-        if undated is not None:
-            return undated
-        feed = await feeds.served("meeting", ident)
-        return _feed(request, feed, f"{ident}.ics", download=True)
+        response = refused(request)
+        if response is None:
+            ident = request.match_info["ident"]
+            response = pages.undated(ident)
+            if response is None:
+                feed = feeds.ready("meeting", ident) or await feeds.served("meeting", ident)
+                response = (
+                    _feed(request, feed, f"{ident}.ics", download=True)
+                    if feed
+                    else pages.not_found()
+                )
+        return response
 
     async def personal_feed(request: web.Request) -> web.StreamResponse:
-        feed = await feeds.personal(request.match_info["token"])
-        return _feed(request, feed, "my-agenda.ics", private=True)
+        response = refused(request)
+        if response is None:
+            feed = await feeds.personal(request.match_info["token"])
+            response = (
+                _feed(request, feed, "my-agenda.ics", private=True) if feed else pages.not_found()
+            )
+        return response
 
     async def nowhere(request: web.Request) -> web.StreamResponse:
         raise web.HTTPNotFound()
 
-    routes: list[tuple[str, Handler]] = [
+    feed_routes: list[tuple[str, Handler]] = [
         ("/feeds/agenda.ics", agenda_feed),
         (r"/feeds/{kind:body|topic}/{ident:[a-z0-9-]+}.ics", scoped_feed),
         (r"/feeds/me/{token:[A-Za-z0-9_-]{8,100}}.ics", personal_feed),
         (r"/meetings/{ident:[a-z0-9-]+}.ics", meeting_file),
+    ]
+    page_routes: list[tuple[str, Handler]] = [
         ("/", pages.index),
         (r"/meetings/{ident:[a-z0-9-]+}", pages.meeting),
         (r"/topics/{ident:[a-z0-9-]+}", pages.topic),
@@ -158,7 +194,9 @@ def make_app(feeds: Feeds, pages: Pages, limits: Limits = Limits()) -> web.Appli
         ("/favicon.ico", pages.icon),
         ("/{anything:.*}", nowhere),  # the same "not found" page for every unknown address
     ]
-    for path, handler in routes:
+    for path, handler in feed_routes:
+        app.router.add_get(path, handler)
+    for path, handler in page_routes:
         app.router.add_get(path, guarded(handler))
     return app
 
@@ -170,40 +208,59 @@ async def _secure(request: web.Request, response: web.StreamResponse) -> None:
 
 def _feed(
     request: web.Request,
-    feed: Feed | None,
+    feed: Feed,
     filename: str,
     *,
     private: bool = False,
     download: bool = False,
 ) -> web.StreamResponse:
     """The feed (compressed when the client takes gzip: each representation has its own ETag),
-    or 304 when the client's copy is current; 404 (saying nothing) when unknown."""
-    if feed is None:
-        raise web.HTTPNotFound()
-    zipped = accepts_gzip(request.headers.get("Accept-Encoding", ""))
+    or 304 when the client's copy is current."""
+    headers = request.headers
+    zipped = accepts_gzip(headers.get(hdrs.ACCEPT_ENCODING, ""))
     etag = _gzip_tag(feed.etag) if zipped else feed.etag
-    headers = _headers(etag, feed.http_date, private, download, filename)
-    if _not_modified(request, feed, etag):
-        return web.Response(status=304, headers=headers)
-    if zipped:
-        headers = {**headers, "Content-Encoding": "gzip", "Content-Type": ICS}
-        return web.Response(body=_gzipped(feed.content), headers=headers)
-    return web.Response(body=feed.content, headers={**headers, "Content-Type": ICS})
+    answers = _answers(etag, feed.http_date, zipped, private, download, filename)
+    tags = headers.get(hdrs.IF_NONE_MATCH)
+    if tags is not None:
+        offered = _offered(tags)
+        if "*" in offered or etag in offered:
+            return web.Response(status=304, headers=answers.not_modified)
+    elif _unmodified_since(headers.get(hdrs.IF_MODIFIED_SINCE), feed):
+        return web.Response(status=304, headers=answers.not_modified)
+    body = _gzipped(feed.content) if zipped else feed.content
+    return web.Response(body=body, headers=answers.full)
+
+
+@dataclass(frozen=True, slots=True)
+class _Answers:
+    """A representation's headers, for a 304 and for the whole answer. Read-only: each response
+    copies them (from a multidict, the cheapest copy aiohttp makes: a quarter of a dict's)."""
+
+    not_modified: CIMultiDictProxy[str]
+    full: CIMultiDictProxy[str]
 
 
 @functools.lru_cache(maxsize=1024)
-def _headers(
-    etag: str, http_date: str, private: bool, download: bool, filename: str
-) -> dict[str, str]:
-    """A feed's caching headers, the same for every request of one version: built once. Never
-    change the dict returned (aiohttp copies it into each response)."""
-    return {
-        "ETag": etag,
-        "Last-Modified": http_date,
-        "Cache-Control": f"{'private' if private else 'public'}, max-age=300",
-        "Content-Disposition": f'{"attachment" if download else "inline"}; filename="{filename}"',
-        "Vary": "Accept-Encoding",
-    }
+def _answers(
+    etag: str, http_date: str, zipped: bool, private: bool, download: bool, filename: str
+) -> _Answers:
+    """A feed's caching headers, the same for every request of one version: built once."""
+    caching: CIMultiDict[str] = CIMultiDict(
+        {
+            "ETag": etag,
+            "Last-Modified": http_date,
+            "Cache-Control": f"{'private' if private else 'public'}, max-age=300",
+            "Content-Disposition": (
+                f'{"attachment" if download else "inline"}; filename="{filename}"'
+            ),
+            "Vary": "Accept-Encoding",
+        }
+    )
+    full = caching.copy()
+    if zipped:
+        full["Content-Encoding"] = "gzip"
+    full["Content-Type"] = ICS
+    return _Answers(CIMultiDictProxy(caching), CIMultiDictProxy(full))
 
 
 @functools.lru_cache(maxsize=256)
@@ -245,13 +302,9 @@ def _offered(tags: str) -> frozenset[str]:
     return frozenset(tag.strip().removeprefix("W/") for tag in tags.split(","))
 
 
-def _not_modified(request: web.Request, feed: Feed, etag: str) -> bool:
-    """Whether the client's copy is the representation about to be sent (`etag`)."""
-    tags = request.headers.get("If-None-Match")
-    if tags is not None:
-        offered = _offered(tags)
-        return "*" in offered or etag in offered
-    since = request.headers.get("If-Modified-Since")
+def _unmodified_since(since: str | None, feed: Feed) -> bool:
+    """Whether an If-Modified-Since date (heeded only without If-None-Match) is no earlier than
+    the feed's Last-Modified."""
     if since is None:
         return False
     try:

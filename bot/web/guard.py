@@ -220,7 +220,11 @@ class GuardedHandler(RequestHandler):
         before = self._request_count
         super().data_received(data)
         if self._request_count != before:
-            self._disarm()  # a whole request head arrived
+            # A whole request head arrived (inline `_disarm`: this runs for every request).
+            timer = self.header_timer
+            if timer is not None:
+                timer.cancel()
+                self.header_timer = None
         elif data and self.header_timer is None:
             self._arm()  # the first bytes of the next request on a kept-alive connection
 
