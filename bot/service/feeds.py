@@ -84,6 +84,7 @@ class Feeds:
             found is not None
             and found[1] is self._agreed_feeds.get(key)
             and found[0] == (self.changes.generation, self.audience.version)
+            and self._known(kind, ident)  # the agenda swaps before the generation moves on
         ):
             return found[1]
         return None
@@ -122,12 +123,16 @@ class Feeds:
 
     def public(self, kind: str, ident: str = "") -> Feed | None:
         """The feed of the whole agenda ("all"), a body, a topic or a meeting; None if unknown."""
-        if kind != "all":
-            agenda = self.agenda.agenda
-            items = {"body": agenda.bodies, "topic": agenda.topics, "meeting": agenda.meetings}
-            if ident not in items.get(kind, ()):
-                return None
+        if not self._known(kind, ident):
+            return None
         return self._cached((kind, ident), lambda: self._public(kind, ident))
+
+    def _known(self, kind: str, ident: str) -> bool:
+        if kind == "all":
+            return True
+        agenda = self.agenda.agenda
+        items = {"body": agenda.bodies, "topic": agenda.topics, "meeting": agenda.meetings}
+        return ident in items.get(kind, ())
 
     def _public(
         self, kind: str, ident: str

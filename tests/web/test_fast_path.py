@@ -131,3 +131,21 @@ async def test_the_fast_path_is_rate_limited_like_any_request(wco, tmp_path):
     finally:
         await limited.http.close()
         await limited.runtime.stop()
+
+
+async def test_a_feed_removed_from_the_agenda_is_not_served_before_followers_are_told(site):
+    # Regression (review): the agenda is swapped before the announcement bumps the feeds'
+    # generation; meanwhile the fast path served a removed meeting's calendar, 200 where the
+    # path through the database said 404.
+    gone = "ptc-211-212"
+    assert (await site.get(f"/meetings/{gone}.ics"))[0] == 200
+    assert site.feeds.ready("meeting", gone) is not None
+    agenda = site.runtime.agenda.agenda
+    without = replace(
+        agenda,
+        meetings={k: v for k, v in agenda.meetings.items() if k != gone},
+        records={k: v for k, v in agenda.records.items() if k != gone},
+    )
+    site.runtime.agenda.replace_agenda(without)  # swapped; followers not told yet
+    assert site.feeds.ready("meeting", gone) is None
+    assert (await site.get(f"/meetings/{gone}.ics"))[0] == 404
