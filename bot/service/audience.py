@@ -97,6 +97,11 @@ class Audience:
         self._subscribers.extend(rows)
         self.version += 1
 
+    def settle(self) -> None:
+        """Put the rows read so far in their scopes now, rather than when first asked: a scope
+        this version cannot read is found while the read can still say so."""
+        self._subscribers.settle()
+
     def __len__(self) -> int:
         return len(self._subscribers)
 

@@ -99,6 +99,7 @@ class Reminders:
                 audience.hold(subscribers)
             else:
                 await self.store.read_subscriptions(audience.extend)
+                audience.settle()
         return audience
 
     # -- schedules.Source ------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import pytest
 
 from bot.core import FixedClock
 from bot.service import AgendaService, Caller, Runtime
-from bot.storage import StorageError
+from bot.storage import StorageError, Store
 from tests.service.test_reminders import NEWS_DAY, RecordingSender
 
 
@@ -81,6 +81,31 @@ async def test_a_subscription_this_version_cannot_read_is_named(wco, written, st
     _, url = await written(service, statement)
     with pytest.raises(StorageError, match=re.escape(f"cannot be read ({reason}); a newer")):
         await Runtime.open(service, RecordingSender(), database_url=url, default_zone=UTC)
+
+
+@pytest.mark.parametrize(
+    ("statement", "reason"),
+    [
+        (UNKNOWN_SCOPE, "'planet' is not a valid ScopeKind"),
+        (PIGEON, "unknown value 'pigeon'"),
+        (NOT_A_LEAD, "invalid literal for int() with base 10: 'soon'"),
+    ],
+    ids=["kind", "delivery", "lead"],
+)
+async def test_read_by_rows_a_subscription_this_version_cannot_read_is_named(
+    wco, written, monkeypatch, statement, reason
+):
+    # Regression (review): by rows (PostgreSQL), a scope was first read when the plan asked,
+    # in Runtime.start, and "ValueError: 'planet' is not a valid ScopeKind" came from there.
+    async def no_columns(*_):
+        return False
+
+    service = AgendaService(wco, FixedClock(NEWS_DAY))
+    database, url = await written(service, statement)
+    monkeypatch.setattr(Store, "read_subscription_columns", no_columns)
+    with pytest.raises(StorageError, match=re.escape(f"cannot be read ({reason}); a newer")):
+        await Runtime.open(service, RecordingSender(), database_url=url, default_zone=UTC)
+    assert not _wal_left(database)
 
 
 async def test_a_subscription_of_an_unknown_kind_is_kept_in_the_database(wco, written):
