@@ -242,15 +242,17 @@ class Runtime:
 
     async def start(self) -> None:
         """Recover, plan, tell followers what changed while we were away, watch the data."""
-        with collection_paused():  # as in `open`
-            if not await self.engine.start_or_stand_by():
-                log.warning(
-                    "another bot process already sends the reminders of this database "
-                    "(DATABASE_URL); this one answers commands but sends no reminders until "
-                    "that process stops, then takes over (within %.0f s)",
-                    self.engine.heartbeat_seconds * 4,
-                )
-            await self.announcer.announce()
+        # Not with the collector paused, as in `open`: recovery and the announcement send over
+        # the network, for minutes at 2 messages a second, and the garbage they make would be
+        # frozen for ever by the adapters' gc.freeze() once started.
+        if not await self.engine.start_or_stand_by():
+            log.warning(
+                "another bot process already sends the reminders of this database "
+                "(DATABASE_URL); this one answers commands but sends no reminders until "
+                "that process stops, then takes over (within %.0f s)",
+                self.engine.heartbeat_seconds * 4,
+            )
+        await self.announcer.announce()
         if self.reload_every > 0:
             if self.data_dir is not None:
                 self._signature = _signature(self.data_dir)

@@ -250,9 +250,11 @@ async def test_a_subscription_made_during_a_reload_is_kept(wco, database):
         await runtime.stop()
 
 
-async def test_start_up_pauses_the_cycle_collector_and_turns_it_back_on(wco, database):
-    # Start-up builds what lives on and no garbage: the collector's full scans of the heap
-    # found nothing and held the GIL from the thread reading the subscriptions.
+async def test_start_up_pauses_the_cycle_collector_while_it_builds_only(wco, database):
+    # Building the runtime makes what lives on and no garbage: the collector's full scans of
+    # the heap found nothing and held the GIL from the thread reading the subscriptions. Not
+    # while start sends (recovery, the announcement): review of issue 16, the garbage made
+    # then was frozen for ever by the adapters' gc.freeze().
     seen: list[bool] = []
     service = AgendaService(wco, FixedClock(NEWS_DAY))
     load = Reminders.load
@@ -271,7 +273,7 @@ async def test_start_up_pauses_the_cycle_collector_and_turns_it_back_on(wco, dat
         patch.setattr(runtime.announcer, "announce", _noting(seen, runtime.announcer.announce))
         await runtime.start()
     try:
-        assert seen == [False, False] and gc.isenabled()
+        assert seen == [False, True] and gc.isenabled()
     finally:
         await runtime.stop()
 
