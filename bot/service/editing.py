@@ -366,7 +366,7 @@ def revisions_by_meeting(rows: list[StoredRevision]) -> dict[str, list[Revision]
                 row.origin,
                 f"db:{row.id}",
             )
-        except (ValueError, KeyError, TypeError, AttributeError) as problem:  # not as we write
+        except (ValueError, KeyError) as problem:  # a status, origin or field we lack; not JSON
             raise StorageError(
                 f"revision {row.id} of the agenda in the database cannot be read ({problem}); a "
                 "newer version of the bot probably wrote it: run that version"

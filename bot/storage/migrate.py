@@ -56,13 +56,17 @@ def upgrade(connection: Connection) -> None:
     if head is not None and _at(connection) == head:
         return  # the usual start: Alembic (with Mako and Pygments) is not even imported
     from alembic import command
+    from alembic.script.revision import ResolutionError
     from alembic.util import CommandError
 
     try:
         command.upgrade(_config(connection), "head")
     except CommandError as problem:
-        # Most often a database a newer version of the bot migrated, then run by this one.
-        raise UnknownSchema(str(problem)) from problem
+        # The database is at a revision none of our files names: a newer version of the bot
+        # migrated it. Anything else wrong with the migrations is ours, and raised as it is.
+        if isinstance(problem.__cause__, ResolutionError):
+            raise UnknownSchema(str(problem)) from problem
+        raise
 
 
 class UnknownSchema(Exception):
