@@ -106,8 +106,7 @@ def make_app(feeds: Feeds, pages: Pages, limits: Limits = Limits()) -> web.Appli
     def refused(request: web.Request) -> web.StreamResponse | None:
         """429 over the client's rate, 413 for a request with a body (nothing here takes one),
         None to go on."""
-        known = None if behind_proxy else getattr(request.protocol, "client", None)
-        wait = allow(known if isinstance(known, str) else client_key(request, behind_proxy))
+        wait = allow(client_key(request, behind_proxy))
         if wait:
             return web.Response(
                 status=429,
@@ -137,11 +136,16 @@ def make_app(feeds: Feeds, pages: Pages, limits: Limits = Limits()) -> web.Appli
 
     # The feeds' routes guard themselves, and take a feed that is built and agreed without a
     # coroutine (`Feeds.ready`); an unknown feed gets the same "not found" page as any address.
+    def answered(
+        request: web.Request, feed: Feed | None, filename: str, **options: bool
+    ) -> web.StreamResponse:
+        return _feed(request, feed, filename, **options) if feed else pages.not_found()
+
     async def agenda_feed(request: web.Request) -> web.StreamResponse:
         response = refused(request)
         if response is None:
             feed = feeds.ready("all") or await feeds.served("all")
-            response = _feed(request, feed, "agenda.ics") if feed else pages.not_found()
+            response = answered(request, feed, "agenda.ics")
         return response
 
     async def scoped_feed(request: web.Request) -> web.StreamResponse:
@@ -149,7 +153,7 @@ def make_app(feeds: Feeds, pages: Pages, limits: Limits = Limits()) -> web.Appli
         if response is None:
             kind, ident = request.match_info["kind"], request.match_info["ident"]
             feed = feeds.ready(kind, ident) or await feeds.served(kind, ident)
-            response = _feed(request, feed, f"{kind}-{ident}.ics") if feed else pages.not_found()
+            response = answered(request, feed, f"{kind}-{ident}.ics")
         return response
 
     async def meeting_file(request: web.Request) -> web.StreamResponse:
@@ -159,20 +163,14 @@ def make_app(feeds: Feeds, pages: Pages, limits: Limits = Limits()) -> web.Appli
             response = pages.undated(ident)
             if response is None:
                 feed = feeds.ready("meeting", ident) or await feeds.served("meeting", ident)
-                response = (
-                    _feed(request, feed, f"{ident}.ics", download=True)
-                    if feed
-                    else pages.not_found()
-                )
+                response = answered(request, feed, f"{ident}.ics", download=True)
         return response
 
     async def personal_feed(request: web.Request) -> web.StreamResponse:
         response = refused(request)
         if response is None:
             feed = await feeds.personal(request.match_info["token"])
-            response = (
-                _feed(request, feed, "my-agenda.ics", private=True) if feed else pages.not_found()
-            )
+            response = answered(request, feed, "my-agenda.ics", private=True)
         return response
 
     async def nowhere(request: web.Request) -> web.StreamResponse:
