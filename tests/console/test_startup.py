@@ -186,55 +186,50 @@ async def test_a_database_file_deleted_while_running_stops_the_bot_instead_of_lo
     )
 
 
-def test_a_database_a_newer_version_migrated_says_cannot_start(tmp_path):
-    # Regression: Alembic's "Can't locate revision" ended the start with a traceback.
+def changed_database(tmp_path: Path, statement: str) -> str:
+    """A database the bot made, then changed by hand with `statement`: its URL."""
     database = fresh_database(tmp_path)
     with sqlite3.connect(database) as connection:
-        connection.execute("UPDATE alembic_version SET version_num = 'f00d_newer'")
+        connection.execute(statement)
     connection.close()
-    result = run_bot(stdin="/next\n", env={**CONSOLE, "DATABASE_URL": f"sqlite:///{database}"})
-    assert_explained(
-        result,
-        "Cannot start: the database at DATABASE_URL has a schema this version of the bot does "
-        "not know (Can't locate revision identified by 'f00d_newer'); a newer version probably "
-        "wrote it: run that version, or point DATABASE_URL at another database. Check "
-        "DATABASE_URL",
-    )
+    return f"sqlite:///{database}"
 
 
-def test_a_subscription_this_version_cannot_read_says_cannot_start(tmp_path):
-    # Regression: "ValueError: 'planet' is not a valid ScopeKind", with a traceback.
-    database = fresh_database(tmp_path)
-    with sqlite3.connect(database) as connection:
-        connection.execute(
+@pytest.mark.parametrize(
+    ("statement", "explained"),
+    [
+        (
+            "UPDATE alembic_version SET version_num = 'f00d_newer'",
+            "Cannot start: the database at DATABASE_URL has a schema this version of the bot "
+            "does not know (Can't locate revision identified by 'f00d_newer'); a newer version "
+            "probably wrote it: run that version, or point DATABASE_URL at another database. "
+            "Check DATABASE_URL",
+        ),
+        (
             "INSERT INTO subscriptions (owner, delivery, guild_id, channel_id, scope_kind, "
             "scope_id, leads, created) VALUES ('console', 'channel', '', '', 'planet', 'x', "
-            "NULL, 0)"
-        )
-    connection.close()
-    result = run_bot(stdin="/next\n", env={**CONSOLE, "DATABASE_URL": f"sqlite:///{database}"})
-    assert_explained(
-        result,
-        "Cannot start: the subscriptions in the database cannot be read ('planet' is not a "
-        "valid ScopeKind); a newer version of the bot probably wrote them: run that version. "
-        "Check DATABASE_URL",
-    )
+            "NULL, 0)",
+            "Cannot start: the subscriptions in the database cannot be read ('planet' is not a "
+            "valid ScopeKind); a newer version of the bot probably wrote them: run that "
+            "version. Check DATABASE_URL",
+        ),
+    ],
+    ids=["migration", "subscription"],
+)
+def test_a_database_a_newer_version_wrote_says_cannot_start(tmp_path, statement, explained):
+    # Regression: Alembic's "Can't locate revision", or "ValueError: 'planet' is not a valid
+    # ScopeKind", ended the start with a traceback.
+    url = changed_database(tmp_path, statement)
+    result = run_bot(stdin="/next\n", env={**CONSOLE, "DATABASE_URL": url})
+    assert_explained(result, explained)
 
 
 def test_a_saved_time_zone_this_machine_lacks_is_a_warning(tmp_path):
     # Regression: UnknownZoneError ended the console's start with a traceback.
-    database = fresh_database(tmp_path)
-    with sqlite3.connect(database) as connection:
-        connection.execute(
-            "INSERT INTO user_settings (owner, timezone) VALUES ('console', 'Mars/Olympus')"
-        )
-    connection.close()
-    result = run_bot(
-        "--as-of",
-        "2015-10-23",
-        stdin="/next\n",
-        env={**CONSOLE, "DATABASE_URL": f"sqlite:///{database}"},
+    url = changed_database(
+        tmp_path, "INSERT INTO user_settings (owner, timezone) VALUES ('console', 'Mars/Olympus')"
     )
+    result = run_bot("--as-of", "2015-10-23", stdin="/next\n", env={**CONSOLE, "DATABASE_URL": url})
     assert result.returncode == 0, result.stderr
     assert result.stderr == (
         "Warning: your time zone 'Mars/Olympus' (set with /timezone) is not in this machine's "
