@@ -104,10 +104,10 @@ class Runtime:
         """Build everything, in order, each part given only what it uses. `site_url` is where
         users reach the web site (None: feeds are not served); `board`, servers' scheduled
         events (None: not mirrored)."""
-        # Start-up builds what lives as long as the process (the agenda's revisions, the index
-        # of subscriptions, then the plan) and no garbage: the cycle collector's full scans of
-        # the heap found nothing, and held the GIL from the thread reading the subscriptions
-        # (the bot freezes it all once started).
+        # Building makes what lives as long as the process (the agenda's revisions, the index of
+        # subscriptions) and no garbage: the cycle collector's full scans of the heap found
+        # nothing, and held the GIL from the thread reading the subscriptions (the bot freezes
+        # it all once started).
         with collection_paused():
             url = async_url(database_url)
             store = await Store.open(url)
