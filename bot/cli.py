@@ -28,6 +28,7 @@ from bot.core import (
     PlainTimes,
     Reply,
     SystemClock,
+    TimeStyle,
     Tone,
     parse_as_of,
     saved_zone,
@@ -222,25 +223,17 @@ async def _console(service: AgendaService, settings: Settings, data_dir: Path) -
     site_url = listener.url if listener is not None else None
     try:
         runtime = await open_runtime(service, settings, data_dir, sender, site_url)
+        try:
+            await _use_saved_zone(runtime, service.times)
+        except BaseException:
+            await runtime.stop()
+            raise
+        await runtime.start()  # a start that fails stops the runtime itself
     except BaseException:
         if listener is not None:
             listener.close()
         raise
     console = Console(runtime.runner, terminal, times=service.times, stop=runtime.fatal)
-    stored_zone = await runtime.store.user_timezone("console")
-    if stored_zone and isinstance(service.times, PlainTimes):
-        zone = saved_zone(stored_zone)
-        if zone is None:
-            print(
-                f"Warning: your time zone {stored_zone!r} (set with /timezone) is not in this "
-                f"machine's time zone database; times are shown in "
-                f"{service.times.reader_zone.key}. Update the tzdata package, or choose "
-                "another zone with /timezone.",
-                file=sys.stderr,
-            )
-        else:
-            service.times.reader_zone = zone
-    await runtime.start()
     if listener is not None:
         await start_web(runtime, settings, listener)
     gc.freeze()  # what start-up built lives as long as the process: keep it out of GC scans
@@ -255,6 +248,23 @@ async def _console(service: AgendaService, settings: Settings, data_dir: Path) -
     if runtime.lost is not None:
         raise runtime.lost
     return code
+
+
+async def _use_saved_zone(runtime: Runtime, times: TimeStyle) -> None:
+    """The console shows times in the zone saved with /timezone, when this machine knows it."""
+    stored_zone = await runtime.store.user_timezone("console")
+    if not stored_zone or not isinstance(times, PlainTimes):
+        return
+    zone = saved_zone(stored_zone)
+    if zone is None:
+        print(
+            f"Warning: your time zone {stored_zone!r} (set with /timezone) is not in this "
+            f"machine's time zone database; times are shown in {times.reader_zone.key}. "
+            "Update the tzdata package, or choose another zone with /timezone.",
+            file=sys.stderr,
+        )
+    else:
+        times.reader_zone = zone
 
 
 async def _until_fatal(console: Console, runtime: Runtime, work: Awaitable[int]) -> int:

@@ -72,11 +72,11 @@ def runtime_factory(
                 board=DiscordEventBoard(bot),
                 **settings.runtime_options(),
             )
+            await runtime.start()  # a start that fails stops the runtime itself
         except BaseException:
             if listener is not None:
                 listener.close()
             raise
-        await runtime.start()
         if listener is not None:
             await start_web(runtime, settings, listener)
         watcher = asyncio.create_task(_close_when_lost(bot, runtime))

@@ -241,7 +241,19 @@ class Runtime:
         return self.engine.leading
 
     async def start(self) -> None:
-        """Recover, plan, tell followers what changed while we were away, watch the data."""
+        """Recover, plan, tell followers what changed while we were away, watch the data. A
+        start that fails is stopped: the lease to send reminders is given back at once (a
+        process standing by need not wait for it to run out) and the database is closed."""
+        try:
+            await self._start()
+        except BaseException:
+            try:
+                await self.stop()
+            except Exception:
+                log.exception("stopping after a failed start failed")
+            raise
+
+    async def _start(self) -> None:
         # Not with the collector paused, as in `open`: recovery and the announcement send over
         # the network, for minutes at 2 messages a second, and the garbage they make would be
         # frozen for ever by the adapters' gc.freeze() once started.

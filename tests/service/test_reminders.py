@@ -490,3 +490,26 @@ async def test_a_second_bot_on_the_same_database_answers_but_sends_nothing(wco, 
     finally:
         await second.stop()
         await first.stop()
+
+
+async def test_a_failed_start_gives_the_lease_back_and_closes_the_database(wco, database, tmp_path):
+    # Regression: when Runtime.start failed after taking the lease (here the announcement of
+    # what changed), the lease stayed held and the store open: a second process had to wait for
+    # the lease to run out, and SQLite's -wal file outlived the failed start.
+    service = AgendaService(wco, FixedClock(NEWS_DAY))
+    failing = await Runtime.open(
+        service, RecordingSender(), database_url=database, default_zone=ZoneInfo("UTC")
+    )
+
+    async def announce_failed(quiet=()):
+        raise OSError("the network is down")
+
+    failing.announcer.announce = announce_failed
+    with pytest.raises(OSError, match="the network is down"):
+        await failing.start()
+    assert not (tmp_path / "bot.sqlite3-wal").exists()
+    second = await open_runtime(wco, FixedClock(NEWS_DAY), database)
+    try:
+        assert second.leading
+    finally:
+        await second.stop()
