@@ -167,3 +167,24 @@ async def test_a_revision_this_version_cannot_read_is_named(wco, written, sets, 
         "of the bot probably wrote it: run that version"
     )
     assert not _wal_left(database)
+
+
+@pytest.mark.parametrize(
+    ("sets", "sources"),
+    [("[1]", "[]"), ('"text"', "[]"), ("{}", "{}"), ("{}", "[1]")],
+    ids=["sets a list", "sets a string", "sources an object", "a source not an object"],
+)
+async def test_a_revision_changed_outside_the_bot_is_named(wco, written, sets, sources):
+    # Regression: "AttributeError: 'list' object has no attribute 'items'", with a traceback,
+    # for a revision whose JSON no version of the bot writes.
+    service = AgendaService(wco, FixedClock(NEWS_DAY))
+    statement = REVISION.format(sets=sets, origin="editor").replace("'[]'", f"'{sources}'")
+    database, url = await written(service, statement)
+    with pytest.raises(StorageError) as raised:
+        await Runtime.open(service, RecordingSender(), database_url=url, default_zone=UTC)
+    assert str(raised.value) == (
+        "revision 1 of the agenda in the database cannot be read (its sets are not a JSON "
+        "object, or its sources not a list of objects); the database was changed outside the "
+        "bot: restore it from a backup"
+    )
+    assert not _wal_left(database)
