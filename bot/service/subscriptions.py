@@ -51,6 +51,7 @@ class ReminderCommands:
         self.default_zone = default_zone
         self.words = ReminderWords(reminders, default_zone)
         self.personal = PersonalReminders(reminders, engine, self.words, self.zone_of)
+        self._unknown_zones_said: set[tuple[str, str]] = set()  # (whose, name): said once each
 
     @property
     def _agenda(self) -> AgendaService:
@@ -222,13 +223,26 @@ class ReminderCommands:
         """The caller's zone, else their server's, else the default. A saved name this
         machine's time zone database lacks is passed over, with a warning in the log."""
         store = self.reminders.store
-        zone = _known(await store.user_timezone(caller.owner), caller.owner)
+        zone = self._known(await store.user_timezone(caller.owner), caller.owner)
         if zone is None and caller.guild_id is not None:
             guild = caller.guild_id
-            zone = _known(await store.guild_timezone(guild), f"server {guild}")
+            zone = self._known(await store.guild_timezone(guild), f"server {guild}")
         return zone or self.default_zone
 
     # -- helpers ---------------------------------------------------------------------------------
+
+    def _known(self, name: str | None, whose: str) -> ZoneInfo | None:
+        """The saved zone, or None; an unknown name is logged once, not at every command."""
+        zone = saved_zone(name)
+        if zone is None and name and (whose, name) not in self._unknown_zones_said:
+            self._unknown_zones_said.add((whose, name))
+            log.warning(
+                "the time zone saved for %s, %r, is not in this machine's time zone database "
+                "(update the tzdata package); using the next one known",
+                whose,
+                name,
+            )
+        return zone
 
     def _delivery(self, caller: Caller, target: str | None) -> Delivery:
         value = normalize(target or "me")
@@ -279,15 +293,3 @@ def _leads(text: str | None) -> list[timedelta]:
 
 def _how(delivery: Delivery, caller: Caller) -> str:
     return words.how(delivery.value, caller.in_console)
-
-
-def _known(name: str | None, whose: str) -> ZoneInfo | None:
-    zone = saved_zone(name)
-    if zone is None and name:
-        log.warning(
-            "the time zone saved for %s, %r, is not in this machine's time zone database "
-            "(update the tzdata package); using the next one known",
-            whose,
-            name,
-        )
-    return zone

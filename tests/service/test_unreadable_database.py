@@ -141,6 +141,32 @@ async def test_a_saved_zone_this_machine_lacks_gives_way_to_the_next_one(wco, wr
     assert "the time zone saved for discord:42, 'Mars/Olympus', is not in" in caplog.text
 
 
+async def test_an_unknown_saved_zone_is_logged_once_not_at_every_command(wco, written, caplog):
+    # Regression: the warning was logged again at every command of that user.
+    service = AgendaService(wco, FixedClock(NEWS_DAY))
+    _, url = await written(
+        service,
+        "INSERT INTO user_settings (owner, timezone) VALUES ('discord:42', 'Mars/Olympus')",
+    )
+    runtime = await Runtime.open(service, RecordingSender(), database_url=url, default_zone=UTC)
+    try:
+        member = Caller("discord:42", guild_id="1", channel_id="10")
+        for _ in range(3):
+            assert await runtime.runner.reminders.zone_of(member) == UTC
+        other = Caller("discord:43", guild_id="1", channel_id="10")
+        await runtime.store.set_user_timezone("discord:43", "Mars/Olympus")
+        assert await runtime.runner.reminders.zone_of(other) == UTC
+    finally:
+        await runtime.stop()
+    said = [r.getMessage() for r in caplog.records if "is not in this machine's" in r.getMessage()]
+    assert said == [
+        "the time zone saved for discord:42, 'Mars/Olympus', is not in this machine's time zone "
+        "database (update the tzdata package); using the next one known",
+        "the time zone saved for discord:43, 'Mars/Olympus', is not in this machine's time zone "
+        "database (update the tzdata package); using the next one known",
+    ]
+
+
 REVISION = (
     "INSERT INTO meeting_revisions (meeting_id, known, sets, sources, by, why, origin) "
     "VALUES ('ptc-209-210', 0, '{sets}', '[]', 'console', '', '{origin}')"
