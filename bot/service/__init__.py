@@ -5,13 +5,14 @@ from .board import BoardError, EventBoard
 from .caller import CONSOLE_CALLER, Caller
 from .changes import ChangeLog
 from .datafiles import BUNDLED_DATA, load_agenda, load_library
-from .editing import AgendaEditor, revisions_by_meeting
+from .editing import AgendaEditor
 from .feeds import Feed, Feeds
 from .following import Follower, FollowSettings
 from .mirroring import Mirror
 from .reminders import Message, Reminders, Sender
 from .runner import CommandRunner, lost_reply
 from .runtime import Runtime
+from .stored_revisions import revisions_by_meeting
 from .subscriptions import ReminderCommands
 
 __all__ = [

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -31,17 +30,17 @@ from bot.core.chronicle import state_problem
 from bot.core.codec import (
     sets_to_data,
     sources_to_data,
-    stored_revision,
     typed_dates,
     when_typed,
 )
 from bot.core.importing import first_sets
 from bot.core.revisions import changes_of
-from bot.storage import Edits, NewRevision, StorageError, StoredRevision
+from bot.storage import Edits, NewRevision
 
 from .agenda import AgendaService
 from .caller import Caller
 from .naming import E, body_named, choice, topics_named
+from .stored_revisions import revisions_by_meeting
 
 _P = ParamSpec("_P")
 T = TypeVar("T")
@@ -351,43 +350,6 @@ class AgendaEditor:
         while candidate in taken:
             candidate, number = f"{base}-{number}", number + 1
         return candidate
-
-
-def revisions_by_meeting(rows: list[StoredRevision]) -> dict[str, list[Revision]]:
-    grouped: dict[str, list[Revision]] = defaultdict(list)
-    for row in rows:
-        try:
-            sets, sources = json.loads(row.sets), json.loads(row.sources)
-            if not _shaped_as_written(sets, sources):
-                raise StorageError(
-                    f"revision {row.id} of the agenda in the database cannot be read (its sets "
-                    "are not a JSON object, or its sources not a list of objects); the database "
-                    "was changed outside the bot: restore it from a backup"
-                )
-            revision = stored_revision(
-                row.known,
-                sets,
-                sources,
-                row.by,
-                row.why,
-                row.origin,
-                f"db:{row.id}",
-            )
-        except (ValueError, KeyError) as problem:  # a status, origin or field we lack; not JSON
-            raise StorageError(
-                f"revision {row.id} of the agenda in the database cannot be read ({problem}); a "
-                "newer version of the bot probably wrote it: run that version"
-            ) from problem
-        grouped[row.meeting_id].append(revision)
-    return dict(grouped)
-
-
-def _shaped_as_written(sets: object, sources: object) -> bool:
-    """Every version writes a revision's sets as an object and its sources as a list of objects;
-    anything else was not written by the bot."""
-    return isinstance(sets, dict) and (
-        isinstance(sources, list) and all(isinstance(source, dict) for source in sources)
-    )
 
 
 def _text(value: str | None, name: str) -> str:
