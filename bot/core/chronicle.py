@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from sys import intern
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -66,13 +67,15 @@ def read_meeting(
         known=announced.astimezone(UTC),
         sets={
             "title": entry.title,
-            "bodies": tuple(entry.bodies),
+            # Ids and venues named by meeting after meeting: one string each, not one per
+            # meeting (100,000 meetings held a copy of each id they named).
+            "bodies": tuple(map(intern, entry.bodies)),
             "kind": entry.kind,
             "sessions": tuple(entry.sessions),
             "when": when,
-            "venue": entry.venue or "",
+            "venue": intern(entry.venue) if entry.venue else "",
             "status": entry.status,
-            "topics": tuple(entry.topics),
+            "topics": tuple(map(intern, entry.topics)),
             "aliases": tuple(entry.aliases),
             "summary": entry.summary,
             "confidence": entry.confidence,

@@ -42,11 +42,15 @@ class NameIndex:
         self._exact = {key: tuple(ids) for key, ids in owners.items()}
         self._names: list[str] = list(self._exact)
         self._owners: list[tuple[str, ...]] = [self._exact[name] for name in self._names]
-        words: dict[str, set[int]] = {}
+        words: dict[str, list[int]] = {}
         for index, name in enumerate(self._names):
             for word in name.split():
-                words.setdefault(word, set()).add(index)
-        self._words = words
+                found = words.setdefault(word, [])
+                if not found or found[-1] != index:  # a word twice in one name: once
+                    found.append(index)
+        # Tuples: most words are in one name (an id's number), and a set each cost four times
+        # the memory (a tenth of a large agenda's).
+        self._words = {word: tuple(found) for word, found in words.items()}
         self._vocabulary = sorted(words)
 
     def __len__(self) -> int:
@@ -118,7 +122,7 @@ class NameIndex:
         for options in words:
             union: set[int] = set()
             for option in options:
-                union |= self._words[option]
+                union.update(self._words[option])
             sets.append(union)
         sets.sort(key=len)
         result = set(sets[0])

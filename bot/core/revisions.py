@@ -18,7 +18,7 @@ from .model import REQUIRED, Agenda, Meeting, Revision, Topic
 from .people import people_at, role_instants
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per meeting: no dict each (issue 16)
 class MeetingRecord:
     """Every revision of one meeting, oldest first, and the meeting after each of them."""
 
