@@ -151,6 +151,8 @@ class _Builder:
     # -- meaning ---------------------------------------------------------------------------------
 
     def reference(self, file: str, label: str, field: str, table: str, ids: Iterable[str]) -> None:
+        if self.ids[table].issuperset(ids):  # as nearly always: one look in C
+            return
         for ref in ids:
             if ref not in self.ids[table]:
                 hint = did_you_mean(ref, sorted(self.ids[table]))
