@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from bench.generate import generate
 from bot.core import DataSetError, build_agenda, search
 from bot.core.entries import _PLAIN_WEB_ADDRESS
+from bot.core.lookup import NameIndex
 from bot.core.search import (
     WEIGHTS,
     SearchIndex,
@@ -276,3 +277,16 @@ def test_the_agenda_is_in_the_order_its_former_sort_key_gave(tmp_path):
     random.Random(3).shuffle(shuffled)
     shuffled.sort(key=lambda m: (m.when.sort_key(), m.title, m.id))  # before issue 16
     assert [m.id for m in shuffled] == [m.id for m in meetings]
+
+
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), texty), max_size=12))
+@example([("a", "kyoto 2 kyoto"), ("b", "kyoto")])
+def test_a_name_index_s_words_are_the_names_that_hold_them(entries):
+    """Each word's names, kept as a tuple (a set each before issue 16): every name holding the
+    word, once, in the order of the names."""
+    index = NameIndex(entries)
+    expected: dict[str, set[int]] = {}
+    for number, name in enumerate(index._names):
+        for word in name.split():
+            expected.setdefault(word, set()).add(number)
+    assert index._words == {word: tuple(sorted(found)) for word, found in expected.items()}
