@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ COLOURS = {
     Tone.ERROR: 0xC0392B,
     Tone.PREVIEW: 0x7F8C8D,
 }
+_SLASHED = re.compile(r"/([-\w]+)(?=[ `])")
 SHORTENED = "Shortened to fit in Discord; the console (`python -m bot`) shows it whole."
 
 
@@ -66,12 +68,14 @@ def split_value(value: str, limit: int = FIELD_VALUE_LIMIT) -> list[str]:
 
 def link_commands(text: str, command_ids: Mapping[str, int]) -> str:
     """`/meeting ptc-211-212` becomes a clickable command mention followed by its argument."""
-    # Most texts hint at no command: skip them, and the commands a text does not name, with one
-    # search each rather than two replacements per command (the result is the same).
+    # Most texts hint at no command: skip them, and the commands a text does not name (the
+    # result is the same). The names after a slash are found in one scan rather than one search
+    # per command; a replacement brings a backtick before a name only if a slash was before it.
     if "`/" not in text:
         return text
+    named = set(_SLASHED.findall(text))
     for name, command_id in command_ids.items():
-        if f"`/{name}" not in text:
+        if name not in named or f"`/{name}" not in text:
             continue
         text = text.replace(f"`/{name} ", f"</{name}:{command_id}> `")
         text = text.replace(f"`/{name}`", f"</{name}:{command_id}>")
@@ -97,13 +101,16 @@ def to_message(reply: Reply, command_ids: Mapping[str, int] | None = None) -> Me
     budget = TOTAL_LIMIT - len(embed.title or "") - len(embed.description or "")
     budget -= len(footer) + len(SHORTENED) + 10
     shortened = False
+    # Counted here: `embed.fields` builds a proxy for every field at each call.
+    added = 0
     for field in reply.fields:
         for index, chunk in enumerate(split_value(link_commands(field.value, ids))):
             name = cut(field.name if index == 0 else f"{field.name} (continued)", FIELD_NAME_LIMIT)
-            if len(embed.fields) >= FIELD_COUNT_LIMIT - 1 or len(name) + len(chunk) > budget:
+            if added >= FIELD_COUNT_LIMIT - 1 or len(name) + len(chunk) > budget:
                 shortened = True
                 break
             embed.add_field(name=name, value=chunk, inline=False)
+            added += 1
             budget -= len(name) + len(chunk)
         if shortened:
             break

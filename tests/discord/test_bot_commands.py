@@ -214,6 +214,29 @@ async def test_page_buttons_are_disabled_when_they_time_out(fake, bot_in_march_2
     assert buttons and all(button.get("disabled") for button in buttons)
 
 
+async def test_timed_out_page_buttons_are_disabled_on_the_answer_itself(
+    fake, bot_in_march_2016, monkeypatch
+):
+    """The pager keeps the interaction, not the message parsed from the callback's answer: the
+    buttons are still disabled by one edit of the original answer, after the pages turned."""
+    from bot.discord import responses
+
+    monkeypatch.setattr(responses, "PAGE_TIMEOUT", 0.5)
+    asked = await fake.send_command("agenda", {"past": True})
+    await asked.response()
+    turned = await (await fake.press_button(asked, "next", user="asker")).response()
+    assert embed(turned)["footer"]["text"].startswith("Page 2 of 2")
+    await fake.wait_for(lambda e: bool(fake.requests_to("PATCH", "/webhooks/*")), timeout=10)
+    edits = fake.requests_to("PATCH", "/webhooks/*")
+    assert [r.path.rpartition("/")[2] for r in edits] == ["@original"]
+    assert edits[0].json["components"][0]["components"] == [
+        {"type": 2, "style": 2, "label": "Previous", "disabled": True, "custom_id": "previous"},
+        {"type": 2, "style": 1, "label": "Next", "disabled": True, "custom_id": "next"},
+    ]
+    assert asked.message["embeds"][0]["footer"]["text"].startswith("Page 2 of 2")
+    assert fake.requests_to("GET", "/webhooks/*") == []
+
+
 async def test_a_paged_answer_is_not_fetched_back_after_it_is_sent(fake, bot_in_march_2016):
     """The callback's answer already holds the message the page buttons edit later: a second
     request for it only delayed the next command."""

@@ -150,8 +150,10 @@ def _every_command_replaced(text: str, command_ids: dict[str, int]) -> str:
 
 @given(
     st.lists(
-        st.sampled_from(["`/next`", "`/meeting ", "`/", "/next", "`", " ", "calendar", "x\n"]),
-        max_size=12,
+        st.sampled_from(
+            ["`/next`", "`/meeting ", "`/", "/next", "`", " ", "calendar", "x\n", "/", "-list", "é"]
+        ),
+        max_size=16,
     ).map("".join)
 )
 def test_command_links_skip_the_commands_a_text_does_not_name_with_the_same_result(text):
