@@ -219,7 +219,7 @@ class Subscribers:
             codes[position] = self.owners.code(owner)
         self.ids.frombytes(ids.astype(np.int64).tobytes())
         self.owner_codes.frombytes(codes.astype(np.int64).tobytes())
-        self.deliveries.extend(map(DELIVERY_CODES.__getitem__, columns.deliveries))
+        self.deliveries.extend(columns.deliveries)  # places in Delivery, as DELIVERY_CODES
         self.guilds.extend(map(self._shared.__getitem__, columns.guilds))
         self.channels.extend(map(self._shared.__getitem__, columns.channels))
         self.leads.extend(map(self._leads_of.__getitem__, columns.leads))

@@ -3,8 +3,8 @@
 Fetching a million rows makes a million tuples and nine million values, which is what stdlib
 sqlite3's own fetchall costs (the floor of issue 16), before any of them is used. Here SQLite
 itself joins each column of a chunk of rows into one text (group_concat, in C and without the
-GIL), and the numbers are read back by numpy: ids, owners' snowflakes and creation times never
-become Python objects; the texts (deliveries, guilds, channels, scopes, leads) become one
+GIL), and the numbers are read back by numpy: ids, owners' snowflakes, deliveries and creation
+times never become Python objects; the texts (guilds, channels, scopes, leads) become one
 string per row only for as long as the consumer takes to map them to values it shares. Chunks
 of CHUNK rows keep those texts small; every chunk is read in the same read transaction, so
 from one snapshot of the table.
@@ -27,6 +27,8 @@ from typing import cast
 import numpy as np
 import numpy.typing as npt
 
+from .models import Delivery
+
 SEPARATOR = "\x1f"  # ASCII unit separator (a value holding it is caught: see above)
 SCOPE_SEPARATOR = "\x1e"  # between a scope's kind and its id in `scopes`
 DISCORD = "discord:"
@@ -34,6 +36,10 @@ DISCORD = "discord:"
 # columns hold a placeholder in their place, any plain snowflake).
 _DISCORD_RANGE = "owner >= 'discord:' AND owner < 'discord;'"
 CHUNK = 20_000
+# A delivery as one digit, its place in Delivery: no string per row. One this version does not
+# know is NULL, which group_concat leaves out: the column comes out shorter than the rows and
+# the read gives up, for the rows to say what it is.
+_DELIVERY_CODES = " ".join(f"WHEN '{d.value}' THEN '{n}'" for n, d in enumerate(Delivery))
 TRIM_EVERY = 5  # chunks
 _HIGHEST = 2**63 - 1
 # A chunk's rows are counted first, by the id of its last row (ids may be sparse or crowded
@@ -46,7 +52,7 @@ _COLUMNS = f"""
 SELECT count(*),
        group_concat(id),
        group_concat(CASE WHEN {_DISCORD_RANGE} THEN owner ELSE 'discord:1' END),
-       group_concat(delivery, char(31)),
+       group_concat(CASE delivery {_DELIVERY_CODES} END, ''),
        group_concat(CASE WHEN guild_id IS NULL THEN '' ELSE 'g' || guild_id END, char(31)),
        group_concat(coalesce(channel_id, ''), char(31)),
        group_concat(scope_kind || char(30) || coalesce(scope_id, ''), char(31)),
@@ -72,7 +78,7 @@ class SubscriptionColumns:
     # others, found in `other_owners`.
     owner_numbers: npt.NDArray[np.int64]
     other_owners: list[tuple[int, str]]  # (id, owner), in id order
-    deliveries: list[str]
+    deliveries: bytes  # one code a row, the place of its Delivery in the enum
     guilds: list[str | None]
     channels: list[str]
     scopes: list[str]  # kind, SCOPE_SEPARATOR, scope id
@@ -84,7 +90,7 @@ class SubscriptionColumns:
 
 
 _NONE = np.zeros(0, dtype=np.int64)
-_EMPTY = SubscriptionColumns(_NONE, _NONE, [], [], [], [], [], [], _NONE)
+_EMPTY = SubscriptionColumns(_NONE, _NONE, [], b"", [], [], [], [], _NONE)
 
 
 class _Guilds(dict[str, str | None]):
@@ -181,14 +187,18 @@ def _chunk(
     ):
         return None
     owners[positions] = -1
+    deliveries = _codes(row[3], count)
+    row[3] = None
+    if deliveries is None:
+        return None
     texts: list[list[str]] = []
-    for at in range(3, 8):
+    for at in range(4, 8):
         values = _texts(row[at], count)
         row[at] = None
         if values is None:
             return None
         texts.append(values)
-    deliveries, guilds, channels, scopes, leads = texts
+    guilds, channels, scopes, leads = texts
     return SubscriptionColumns(
         ids=ids,
         owner_numbers=owners,
@@ -258,3 +268,13 @@ def _texts(text: str | None, count: int) -> list[str] | None:
         return None
     values = text.split(SEPARATOR)
     return values if len(values) == count else None
+
+
+def _codes(text: str | None, count: int) -> bytes | None:
+    """`count` codes of one digit each, as bytes of their values."""
+    if text is None or len(text) != count or not (text.isascii() and text.isdigit()):
+        return None
+    return text.encode("ascii").translate(_DIGIT_VALUES)
+
+
+_DIGIT_VALUES = bytes.maketrans(b"0123456789", bytes(range(10)))

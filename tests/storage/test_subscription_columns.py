@@ -160,6 +160,17 @@ def test_a_value_holding_a_separator_gives_the_same_index_or_none(
         assert _answers(fast) == _answers(_by_rows(path))
 
 
+@pytest.mark.parametrize("delivery", ["pigeon", "", "Me", "me "])
+def test_a_delivery_this_version_does_not_know_gives_none(template, tmp_path, delivery):
+    # Deliveries come as one digit a row: an unknown one must not be taken for another (nor
+    # shift the rest); the caller reads rows instead, which name it.
+    rows = [
+        (n, f"discord:{n}", value, None, "", "all", "", None, n)
+        for n, value in enumerate(["me", delivery, "channel"], 1)
+    ]
+    assert _by_columns(_database(template, tmp_path, rows)) is None
+
+
 def test_an_empty_table_gives_an_empty_index(template, tmp_path):
     fast = _by_columns(_database(template, tmp_path, []))
     assert fast is not None and len(fast) == 0 and list(fast.every_row()) == []
