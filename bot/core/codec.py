@@ -60,6 +60,35 @@ def sets_to_data(sets: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def shape_problem(sets: object, sources: object) -> str | None:
+    """What in a stored revision's JSON no version of the bot writes, or None. Fields this
+    version does not know are not judged: a newer version may have written them."""
+    if not isinstance(sets, dict):
+        return "its sets are not a JSON object"
+    for name, value in sets.items():
+        if name == "when":
+            if not (
+                isinstance(value, dict)
+                and isinstance(value.get("timezone"), str)
+                and all(isinstance(value.get(end), str | None) for end in ("start", "end"))
+            ):
+                return "'when' is not an object of texts with a time zone"
+        elif name in ("kind", "status", *_TEXTS) and not isinstance(value, str):
+            return f"{name!r} is not a text"
+        elif name in _TUPLES:
+            item = int if name == "sessions" else str
+            if not isinstance(value, list) or not all(
+                isinstance(one, item) and not isinstance(one, bool) for one in value
+            ):
+                return f"{name!r} is not a list of {'numbers' if item is int else 'texts'}"
+    if not isinstance(sources, list) or not all(
+        isinstance(source, dict) and all(isinstance(v, str) for v in source.values())
+        for source in sources
+    ):
+        return "its sources are not a list of objects of texts"
+    return None
+
+
 def sets_from_data(data: dict[str, Any]) -> dict[str, Any]:
     sets: dict[str, Any] = {}
     for name, value in data.items():

@@ -7,7 +7,7 @@ import json
 from collections import defaultdict
 
 from bot.core import Revision
-from bot.core.codec import stored_revision
+from bot.core.codec import shape_problem, stored_revision
 from bot.storage import StorageError, StoredRevision
 
 
@@ -16,11 +16,12 @@ def revisions_by_meeting(rows: list[StoredRevision]) -> dict[str, list[Revision]
     for row in rows:
         try:
             sets, sources = json.loads(row.sets), json.loads(row.sources)
-            if not _shaped_as_written(sets, sources):
+            misshapen = shape_problem(sets, sources)
+            if misshapen is not None:
                 raise StorageError(
-                    f"revision {row.id} of the agenda in the database cannot be read (its sets "
-                    "are not a JSON object, or its sources not a list of objects); the database "
-                    "was changed outside the bot: restore it from a backup"
+                    f"revision {row.id} of the agenda in the database cannot be read "
+                    f"({misshapen}); the database was changed outside the bot: restore it from "
+                    "a backup"
                 )
             revision = stored_revision(
                 row.known,
@@ -38,11 +39,3 @@ def revisions_by_meeting(rows: list[StoredRevision]) -> dict[str, list[Revision]
             ) from problem
         grouped[row.meeting_id].append(revision)
     return dict(grouped)
-
-
-def _shaped_as_written(sets: object, sources: object) -> bool:
-    """Every version writes a revision's sets as an object and its sources as a list of objects;
-    anything else was not written by the bot."""
-    return isinstance(sets, dict) and (
-        isinstance(sources, list) and all(isinstance(source, dict) for source in sources)
-    )

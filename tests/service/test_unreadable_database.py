@@ -196,21 +196,37 @@ async def test_a_revision_this_version_cannot_read_is_named(wco, written, sets, 
 
 
 @pytest.mark.parametrize(
-    ("sets", "sources"),
-    [("[1]", "[]"), ('"text"', "[]"), ("{}", "{}"), ("{}", "[1]")],
-    ids=["sets a list", "sets a string", "sources an object", "a source not an object"],
+    ("sets", "sources", "problem"),
+    [
+        ("[1]", "[]", "its sets are not a JSON object"),
+        ('"text"', "[]", "its sets are not a JSON object"),
+        ("{}", "{}", "its sources are not a list of objects of texts"),
+        ("{}", "[1]", "its sources are not a list of objects of texts"),
+        ("{}", '[{"title": 1, "url": ""}]', "its sources are not a list of objects of texts"),
+        ('{"when": 5}', "[]", "'when' is not an object of texts with a time zone"),
+        (
+            '{"when": {"start": [1], "timezone": "UTC"}}',
+            "[]",
+            "'when' is not an object of texts with a time zone",
+        ),
+        ('{"bodies": 5}', "[]", "'bodies' is not a list of texts"),
+        ('{"bodies": "ab"}', "[]", "'bodies' is not a list of texts"),
+        ('{"sessions": ["1"]}', "[]", "'sessions' is not a list of numbers"),
+        ('{"title": null}', "[]", "'title' is not a text"),
+        ('{"status": 1}', "[]", "'status' is not a text"),
+    ],
 )
-async def test_a_revision_changed_outside_the_bot_is_named(wco, written, sets, sources):
-    # Regression: "AttributeError: 'list' object has no attribute 'items'", with a traceback,
-    # for a revision whose JSON no version of the bot writes.
+async def test_a_revision_changed_outside_the_bot_is_named(wco, written, sets, sources, problem):
+    # Regression: "AttributeError: 'list' object has no attribute 'items'" (or 'int' object has
+    # no attribute 'get', ...), with a traceback, or a title of 'None' taken silently, for a
+    # revision whose JSON no version of the bot writes.
     service = AgendaService(wco, FixedClock(NEWS_DAY))
     statement = REVISION.format(sets=sets, origin="editor").replace("'[]'", f"'{sources}'")
     database, url = await written(service, statement)
     with pytest.raises(StorageError) as raised:
         await Runtime.open(service, RecordingSender(), database_url=url, default_zone=UTC)
     assert str(raised.value) == (
-        "revision 1 of the agenda in the database cannot be read (its sets are not a JSON "
-        "object, or its sources not a list of objects); the database was changed outside the "
-        "bot: restore it from a backup"
+        f"revision 1 of the agenda in the database cannot be read ({problem}); the database was "
+        "changed outside the bot: restore it from a backup"
     )
     assert not _wal_left(database)
