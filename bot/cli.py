@@ -225,17 +225,17 @@ async def _console(service: AgendaService, settings: Settings, data_dir: Path) -
         runtime = await open_runtime(service, settings, data_dir, sender, site_url)
         try:
             await _use_saved_zone(runtime, service.times)
+            await runtime.start()
+            if listener is not None:
+                await start_web(runtime, settings, listener)
         except BaseException:
-            await runtime.stop()
+            await runtime.abandon()  # nothing left running: lease given back, database closed
             raise
-        await runtime.start()  # a start that fails stops the runtime itself
     except BaseException:
         if listener is not None:
             listener.close()
         raise
     console = Console(runtime.runner, terminal, times=service.times, stop=runtime.fatal)
-    if listener is not None:
-        await start_web(runtime, settings, listener)
     gc.freeze()  # what start-up built lives as long as the process: keep it out of GC scans
     try:
         if sys.stdin.isatty():

@@ -72,13 +72,17 @@ def runtime_factory(
                 board=DiscordEventBoard(bot),
                 **settings.runtime_options(),
             )
-            await runtime.start()  # a start that fails stops the runtime itself
+            try:
+                await runtime.start()
+                if listener is not None:
+                    await start_web(runtime, settings, listener)
+            except BaseException:
+                await runtime.abandon()  # nothing left running: lease given back, database closed
+                raise
         except BaseException:
             if listener is not None:
                 listener.close()
             raise
-        if listener is not None:
-            await start_web(runtime, settings, listener)
         watcher = asyncio.create_task(_close_when_lost(bot, runtime))
 
         async def stop_watching() -> None:

@@ -81,6 +81,7 @@ class Runtime:
     _stop_watching: asyncio.Event = field(default_factory=asyncio.Event)
     _agenda_changed: asyncio.Event = field(default_factory=asyncio.Event)
     _signature: tuple[tuple[str, int, int], ...] = ()
+    _stopped: bool = False
 
     @classmethod
     async def open(
@@ -247,11 +248,17 @@ class Runtime:
         try:
             await self._start()
         except BaseException:
-            try:
-                await self.stop()
-            except Exception:
-                log.exception("stopping after a failed start failed")
+            await self.abandon()
             raise
+
+    async def abandon(self) -> None:
+        """Stop after a start that failed (here, or in an adapter starting on top of the
+        runtime): a failure to stop is logged, so that the start's own error is the one
+        raised."""
+        try:
+            await self.stop()
+        except Exception:
+            log.exception("stopping after a failed start failed")
 
     async def _start(self) -> None:
         # Not with the collector paused, as in `open`: recovery and the announcement send over
@@ -309,15 +316,26 @@ class Runtime:
                 log.exception("following the agenda's revisions failed")
 
     async def stop(self) -> None:
+        """Stop what adapters started on top, then the watchers, the reminders and the store.
+        Once: a start that failed stops the runtime, and its caller may stop it again."""
+        if self._stopped:
+            return
+        self._stopped = True
         for stop in reversed(self.on_stop):  # what adapters started on top of the runtime
             try:
                 await stop()
             except Exception:
                 log.exception("stopping %s failed", stop)
-        await self.stop_watching()
-        with contextlib.suppress(DatabaseLost):  # already said; nothing can be recorded
-            await self.engine.stop()
-        await self.store.close()
+        # Each step whatever the one before did: the lease is given back and the database
+        # closed even when a watcher ended with an error.
+        try:
+            await self.stop_watching()
+        finally:
+            try:
+                with contextlib.suppress(DatabaseLost):  # already said; nothing recorded
+                    await self.engine.stop()
+            finally:
+                await self.store.close()
 
     async def replace_agenda(self, agenda: Agenda | Library) -> None:
         """A new data set: swap it in, re-plan every fire point, tell followers of changes."""

@@ -513,3 +513,32 @@ async def test_a_failed_start_gives_the_lease_back_and_closes_the_database(wco, 
         assert second.leading
     finally:
         await second.stop()
+
+
+async def test_a_watcher_that_failed_does_not_keep_the_lease_or_the_database(
+    wco, database, tmp_path
+):
+    # Regression: Runtime.stop awaited the watchers first, and a watcher that had ended with an
+    # error skipped giving the lease back and closing the store.
+    runtime = await open_runtime(wco, FixedClock(NEWS_DAY), database)
+
+    async def failed() -> None:
+        raise RuntimeError("the watcher broke")
+
+    runtime._watcher = asyncio.create_task(failed())
+    stopped = []
+
+    async def on_stop() -> None:
+        stopped.append(True)
+
+    runtime.on_stop.append(on_stop)
+    with pytest.raises(RuntimeError, match="the watcher broke"):
+        await runtime.stop()
+    await runtime.stop()  # a second stop does nothing more
+    assert stopped == [True]
+    assert not (tmp_path / "bot.sqlite3-wal").exists()
+    second = await open_runtime(wco, FixedClock(NEWS_DAY), database)
+    try:
+        assert second.leading
+    finally:
+        await second.stop()
