@@ -24,7 +24,7 @@ COLOURS = {
     Tone.ERROR: 0xC0392B,
     Tone.PREVIEW: 0x7F8C8D,
 }
-_SLASHED = re.compile(r"/([-\w]+)(?=[ `])")
+_SLASHED = re.compile(r"/([^\s`/]+)(?=[ `])")  # any name Discord allows
 SHORTENED = "Shortened to fit in Discord; the console (`python -m bot`) shows it whole."
 
 

@@ -150,6 +150,9 @@ class Pager(discord.ui.View):
         await interaction.response.edit_message(
             embeds=list(_message(interaction, reply).embeds), view=self
         )
+        # A press's answer is the paged message itself; its token is the freshest. A token
+        # lasts 15 minutes, and each press keeps the buttons alive longer.
+        self.message = _Original(interaction)
 
     @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary, custom_id="previous")
     async def previous(self, interaction: discord.Interaction, _: discord.ui.Button[Pager]) -> None:

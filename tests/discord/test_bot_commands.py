@@ -1,5 +1,6 @@
 """Every slash command end to end: the real bot against the fake Discord, answers asserted."""
 
+import asyncio
 from datetime import UTC, datetime
 
 import icalendar
@@ -214,19 +215,36 @@ async def test_page_buttons_are_disabled_when_they_time_out(fake, bot_in_march_2
     assert buttons and all(button.get("disabled") for button in buttons)
 
 
-async def test_timed_out_page_buttons_are_disabled_on_the_answer_itself(
+async def test_timed_out_page_buttons_are_disabled_through_the_last_press(
     fake, bot_in_march_2016, monkeypatch
 ):
-    """The pager keeps the interaction, not the message parsed from the callback's answer: the
-    buttons are still disabled by one edit of the original answer, after the pages turned."""
+    """The pager keeps the last interaction, not the message parsed from the callback's answer:
+    the buttons are disabled by one edit of the paged message, with the last press's token (a
+    token lasts 15 minutes; presses keep the buttons alive longer), nothing fetched back."""
     from bot.discord import responses
 
-    monkeypatch.setattr(responses, "PAGE_TIMEOUT", 0.5)
+    made: list[responses.Pager] = []
+
+    class Recorded(responses.Pager):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self.shown = asyncio.Event()
+            made.append(self)
+
+        async def _show(self, interaction, number) -> None:
+            await super()._show(interaction, number)
+            self.shown.set()
+
+    monkeypatch.setattr(responses, "Pager", Recorded)
     asked = await fake.send_command("agenda", {"past": True})
     await asked.response()
-    turned = await (await fake.press_button(asked, "next", user="asker")).response()
+    pressed = await fake.press_button(asked, "next", user="asker")
+    turned = await pressed.response()
     assert embed(turned)["footer"]["text"].startswith("Page 2 of 2")
-    await fake.wait_for(lambda e: bool(fake.requests_to("PATCH", "/webhooks/*")), timeout=10)
+    pager = made[0]
+    await asyncio.wait_for(pager.shown.wait(), timeout=10)  # the press answered and kept
+    await pager.on_timeout()  # what discord.py calls when the buttons' time is up
+    assert asked.edits == [] and len(pressed.edits) == 1
     edits = fake.requests_to("PATCH", "/webhooks/*")
     assert [r.path.rpartition("/")[2] for r in edits] == ["@original"]
     assert edits[0].json["components"][0]["components"] == [
