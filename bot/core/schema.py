@@ -7,7 +7,7 @@ with its file, entry and field.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -150,7 +150,9 @@ class _Builder:
 
     # -- meaning ---------------------------------------------------------------------------------
 
-    def reference(self, file: str, label: str, field: str, table: str, ids: Iterable[str]) -> None:
+    def reference(
+        self, file: str, label: str, field: str, table: str, ids: Collection[str]
+    ) -> None:
         if self.ids[table].issuperset(ids):  # as nearly always: one look in C
             return
         for ref in ids:
