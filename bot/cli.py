@@ -223,14 +223,11 @@ async def _console(service: AgendaService, settings: Settings, data_dir: Path) -
     site_url = listener.url if listener is not None else None
     try:
         runtime = await open_runtime(service, settings, data_dir, sender, site_url)
-        try:
+        async with runtime.abandoned_on_failure():  # nothing left running
             await _use_saved_zone(runtime, service.times)
             await runtime.start()
             if listener is not None:
                 await start_web(runtime, settings, listener)
-        except BaseException:
-            await runtime.abandon()  # nothing left running: lease given back, database closed
-            raise
     except BaseException:
         if listener is not None:
             listener.close()

@@ -72,13 +72,10 @@ def runtime_factory(
                 board=DiscordEventBoard(bot),
                 **settings.runtime_options(),
             )
-            try:
+            async with runtime.abandoned_on_failure():  # nothing left running
                 await runtime.start()
                 if listener is not None:
                     await start_web(runtime, settings, listener)
-            except BaseException:
-                await runtime.abandon()  # nothing left running: lease given back, database closed
-                raise
         except BaseException:
             if listener is not None:
                 listener.close()

@@ -350,3 +350,15 @@ def _store(target: Path, library: Library, prefix: str) -> None:
         if old != target:
             with contextlib.suppress(OSError):
                 old.unlink()
+
+
+def files_signature(directory: Path) -> tuple[tuple[str, int, int], ...]:
+    """What changes when a data file is edited: names, sizes and modification times."""
+    try:
+        return tuple(
+            sorted(
+                (p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in directory.glob("*.toml")
+            )
+        )
+    except OSError:
+        return ()

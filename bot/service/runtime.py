@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from pathlib import Path
@@ -32,7 +32,7 @@ from .attendance import Attendance
 from .board import EventBoard
 from .changes import Announcer, ChangeLog
 from .collector import collection_paused
-from .datafiles import load_library
+from .datafiles import files_signature, load_library
 from .editing import AgendaEditor
 from .feeds import Feeds
 from .following import Follower, FollowSettings
@@ -245,20 +245,22 @@ class Runtime:
         """Recover, plan, tell followers what changed while we were away, watch the data. A
         start that fails is stopped: the lease to send reminders is given back at once (a
         process standing by need not wait for it to run out) and the database is closed."""
-        try:
+        async with self.abandoned_on_failure():
             await self._start()
-        except BaseException:
-            await self.abandon()
-            raise
 
-    async def abandon(self) -> None:
-        """Stop after a start that failed (here, or in an adapter starting on top of the
-        runtime): a failure to stop is logged, so that the start's own error is the one
-        raised."""
+    @contextlib.asynccontextmanager
+    async def abandoned_on_failure(self) -> AsyncIterator[None]:
+        """Around starting the runtime, and what an adapter starts on top of it (the site): if
+        any of it fails, the runtime is stopped, and the failure raised (not one in stopping:
+        that is logged)."""
         try:
-            await self.stop()
-        except Exception:
-            log.exception("stopping after a failed start failed")
+            yield
+        except BaseException:
+            try:
+                await self.stop()
+            except Exception:
+                log.exception("stopping after a failed start failed")
+            raise
 
     async def _start(self) -> None:
         # Not with the collector paused, as in `open`: recovery and the announcement send over
@@ -274,7 +276,7 @@ class Runtime:
         await self.announcer.announce()
         if self.reload_every > 0:
             if self.data_dir is not None:
-                self._signature = _signature(self.data_dir)
+                self._signature = files_signature(self.data_dir)
             self._watcher = asyncio.create_task(self._watch())
         self._follower = asyncio.create_task(self._follow_revisions())
         await self.follower.follow_listed(self.agenda.everything.follows)
@@ -387,7 +389,7 @@ class Runtime:
         """Load the data directory again if a file changed: "unchanged", "reloaded", or
         "invalid" (the problems are logged and the previous data set stays in use)."""
         assert self.data_dir is not None
-        signature = await asyncio.to_thread(_signature, self.data_dir)
+        signature = await asyncio.to_thread(files_signature, self.data_dir)
         if signature == self._signature:
             return "unchanged"
         self._signature = signature
@@ -399,15 +401,3 @@ class Runtime:
         await self.replace_agenda(library)
         await self.follower.follow_listed(library.agenda.follows)
         return "reloaded"
-
-
-def _signature(directory: Path) -> tuple[tuple[str, int, int], ...]:
-    """What changes when a data file is edited: names, sizes and modification times."""
-    try:
-        return tuple(
-            sorted(
-                (p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in directory.glob("*.toml")
-            )
-        )
-    except OSError:
-        return ()

@@ -507,12 +507,7 @@ async def test_a_failed_start_gives_the_lease_back_and_closes_the_database(wco, 
     failing.announcer.announce = announce_failed
     with pytest.raises(OSError, match="the network is down"):
         await failing.start()
-    assert not (tmp_path / "bot.sqlite3-wal").exists()
-    second = await open_runtime(wco, FixedClock(NEWS_DAY), database)
-    try:
-        assert second.leading
-    finally:
-        await second.stop()
+    await _nothing_held(wco, database, tmp_path)
 
 
 async def test_a_watcher_that_failed_does_not_keep_the_lease_or_the_database(
@@ -536,8 +531,13 @@ async def test_a_watcher_that_failed_does_not_keep_the_lease_or_the_database(
         await runtime.stop()
     await runtime.stop()  # a second stop does nothing more
     assert stopped == [True]
-    assert not (tmp_path / "bot.sqlite3-wal").exists()
-    second = await open_runtime(wco, FixedClock(NEWS_DAY), database)
+    await _nothing_held(wco, database, tmp_path)
+
+
+async def _nothing_held(agenda, database, folder):
+    """The database closed (no -wal file) and the lease given back: another bot leads at once."""
+    assert not (folder / "bot.sqlite3-wal").exists()
+    second = await open_runtime(agenda, FixedClock(NEWS_DAY), database)
     try:
         assert second.leading
     finally:

@@ -119,15 +119,20 @@ async def test_a_subscription_of_an_unknown_kind_is_kept_in_the_database(wco, wr
     assert kinds == [("planet",)]
 
 
-async def test_a_saved_zone_this_machine_lacks_gives_way_to_the_next_one(wco, written, caplog):
-    # Regression: ZoneInfoNotFoundError from every /remind of that user (a database moved from
-    # a machine with a newer time zone database).
+async def _opened_with_an_unknown_zone(wco, written) -> Runtime:
+    """A runtime on a database where discord:42 saved a zone this machine does not know."""
     service = AgendaService(wco, FixedClock(NEWS_DAY))
     _, url = await written(
         service,
         "INSERT INTO user_settings (owner, timezone) VALUES ('discord:42', 'Mars/Olympus')",
     )
-    runtime = await Runtime.open(service, RecordingSender(), database_url=url, default_zone=UTC)
+    return await Runtime.open(service, RecordingSender(), database_url=url, default_zone=UTC)
+
+
+async def test_a_saved_zone_this_machine_lacks_gives_way_to_the_next_one(wco, written, caplog):
+    # Regression: ZoneInfoNotFoundError from every /remind of that user (a database moved from
+    # a machine with a newer time zone database).
+    runtime = await _opened_with_an_unknown_zone(wco, written)
     try:
         member = Caller("discord:42", guild_id="1", channel_id="10")
         commands = runtime.runner.reminders
@@ -143,12 +148,7 @@ async def test_a_saved_zone_this_machine_lacks_gives_way_to_the_next_one(wco, wr
 
 async def test_an_unknown_saved_zone_is_logged_once_not_at_every_command(wco, written, caplog):
     # Regression: the warning was logged again at every command of that user.
-    service = AgendaService(wco, FixedClock(NEWS_DAY))
-    _, url = await written(
-        service,
-        "INSERT INTO user_settings (owner, timezone) VALUES ('discord:42', 'Mars/Olympus')",
-    )
-    runtime = await Runtime.open(service, RecordingSender(), database_url=url, default_zone=UTC)
+    runtime = await _opened_with_an_unknown_zone(wco, written)
     try:
         member = Caller("discord:42", guild_id="1", channel_id="10")
         for _ in range(3):
