@@ -173,60 +173,61 @@ REVISION = (
 )
 
 
-@pytest.mark.parametrize(
-    ("sets", "origin", "reason"),
-    [
-        ('{"status": "exploded"}', "editor", "'exploded' is not a valid Status"),
-        ("{}", "martian", "'martian' is not a valid Origin"),
-        ("not json", "editor", "Expecting value: line 1 column 1 (char 0)"),
-    ],
-    ids=["status", "origin", "not JSON"],
-)
-async def test_a_revision_this_version_cannot_read_is_named(wco, written, sets, origin, reason):
-    # Regression: "ValueError: 'exploded' is not a valid Status", with a traceback.
-    service = AgendaService(wco, FixedClock(NEWS_DAY))
-    database, url = await written(service, REVISION.format(sets=sets, origin=origin))
-    with pytest.raises(StorageError) as raised:
-        await Runtime.open(service, RecordingSender(), database_url=url, default_zone=UTC)
-    assert str(raised.value) == (
-        f"revision 1 of the agenda in the database cannot be read ({reason}); a newer version "
-        "of the bot probably wrote it: run that version"
-    )
-    assert not _wal_left(database)
+NEWER = "; a newer version of the bot probably wrote it: run that version"
+OUTSIDE = "; the database was changed outside the bot: restore it from a backup"
 
 
 @pytest.mark.parametrize(
-    ("sets", "sources", "problem"),
+    ("sets", "sources", "origin", "reason", "advice"),
     [
-        ("[1]", "[]", "its sets are not a JSON object"),
-        ('"text"', "[]", "its sets are not a JSON object"),
-        ("{}", "{}", "its sources are not a list of objects of texts"),
-        ("{}", "[1]", "its sources are not a list of objects of texts"),
-        ("{}", '[{"title": 1, "url": ""}]', "its sources are not a list of objects of texts"),
-        ('{"when": 5}', "[]", "'when' is not an object of texts with a time zone"),
+        ('{"status": "exploded"}', "[]", "editor", "'exploded' is not a valid Status", NEWER),
+        ("{}", "[]", "martian", "'martian' is not a valid Origin", NEWER),
+        ("not json", "[]", "editor", "Expecting value: line 1 column 1 (char 0)", NEWER),
+        ("[1]", "[]", "editor", "its sets are not a JSON object", OUTSIDE),
+        ('"text"', "[]", "editor", "its sets are not a JSON object", OUTSIDE),
+        ("{}", "{}", "editor", "its sources are not a list of objects of texts", OUTSIDE),
+        ("{}", "[1]", "editor", "its sources are not a list of objects of texts", OUTSIDE),
+        (
+            "{}",
+            '[{"title": 1, "url": ""}]',
+            "editor",
+            "its sources are not a list of objects of texts",
+            OUTSIDE,
+        ),
+        (
+            '{"when": 5}',
+            "[]",
+            "editor",
+            "'when' is not an object of texts with a time zone",
+            OUTSIDE,
+        ),
         (
             '{"when": {"start": [1], "timezone": "UTC"}}',
             "[]",
+            "editor",
             "'when' is not an object of texts with a time zone",
+            OUTSIDE,
         ),
-        ('{"bodies": 5}', "[]", "'bodies' is not a list of texts"),
-        ('{"bodies": "ab"}', "[]", "'bodies' is not a list of texts"),
-        ('{"sessions": ["1"]}', "[]", "'sessions' is not a list of numbers"),
-        ('{"title": null}', "[]", "'title' is not a text"),
-        ('{"status": 1}', "[]", "'status' is not a text"),
+        ('{"bodies": 5}', "[]", "editor", "'bodies' is not a list of texts", OUTSIDE),
+        ('{"bodies": "ab"}', "[]", "editor", "'bodies' is not a list of texts", OUTSIDE),
+        ('{"sessions": ["1"]}', "[]", "editor", "'sessions' is not a list of numbers", OUTSIDE),
+        ('{"title": null}', "[]", "editor", "'title' is not a text", OUTSIDE),
+        ('{"status": 1}', "[]", "editor", "'status' is not a text", OUTSIDE),
     ],
 )
-async def test_a_revision_changed_outside_the_bot_is_named(wco, written, sets, sources, problem):
-    # Regression: "AttributeError: 'list' object has no attribute 'items'" (or 'int' object has
-    # no attribute 'get', ...), with a traceback, or a title of 'None' taken silently, for a
-    # revision whose JSON no version of the bot writes.
+async def test_a_revision_this_version_cannot_read_is_named(
+    wco, written, sets, sources, origin, reason, advice
+):
+    # Regression: "ValueError: 'exploded' is not a valid Status", "AttributeError: 'list'
+    # object has no attribute 'items'" (or 'int' object has no attribute 'get', ...), with a
+    # traceback, or a title of 'None' taken silently. What a newer version may have written is
+    # told apart from what no version writes.
     service = AgendaService(wco, FixedClock(NEWS_DAY))
-    statement = REVISION.format(sets=sets, origin="editor").replace("'[]'", f"'{sources}'")
+    statement = REVISION.format(sets=sets, origin=origin).replace("'[]'", f"'{sources}'")
     database, url = await written(service, statement)
     with pytest.raises(StorageError) as raised:
         await Runtime.open(service, RecordingSender(), database_url=url, default_zone=UTC)
     assert str(raised.value) == (
-        f"revision 1 of the agenda in the database cannot be read ({problem}); the database was "
-        "changed outside the bot: restore it from a backup"
+        f"revision 1 of the agenda in the database cannot be read ({reason}){advice}"
     )
     assert not _wal_left(database)
