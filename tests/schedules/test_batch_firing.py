@@ -132,9 +132,11 @@ async def test_a_batch_claim_racing_another_process_sends_each_point_with_one_no
         clock = FixedClock(AS_OF)
         targets, audience = shared(600, AS_OF + DAY + timedelta(hours=1))
         sources = [RecordingSource(targets, audience=audience) for _ in engines]
+        ledgers = [Ledger(engine) for engine in engines]
+        _claims_wait_for_each_other(ledgers)
         firing = [
-            ReminderEngine(source, Ledger(engine), clock)
-            for source, engine in zip(sources, engines, strict=True)
+            ReminderEngine(source, ledger, clock)
+            for source, ledger in zip(sources, ledgers, strict=True)
         ]
         points = _plan(sources[0], clock)
         await asyncio.gather(firing[0]._fire_points(points), firing[1]._fire_points(points[::-1]))
@@ -150,6 +152,23 @@ async def test_a_batch_claim_racing_another_process_sends_each_point_with_one_no
     finally:
         for engine in engines:
             await engine.dispose()
+
+
+def _claims_wait_for_each_other(ledgers):
+    """Each ledger's claims go on only once every ledger has claimed a batch, so that both
+    processes claim some rows however the event loop orders them (an engine could otherwise
+    claim every batch before the other's first claim)."""
+    claimed = [asyncio.Event() for _ in ledgers]
+    for ledger, mine in zip(ledgers, claimed, strict=True):
+        claim = ledger.claim_batch
+
+        async def claim_batch(pairs, *args, claim=claim, mine=mine, **kwargs):
+            rows = await claim(pairs, *args, **kwargs)
+            mine.set()
+            await asyncio.wait_for(asyncio.gather(*(e.wait() for e in claimed)), timeout=30)
+            return rows
+
+        ledger.claim_batch = claim_batch
 
 
 def _plan(source, clock):
