@@ -23,7 +23,7 @@ from bot.service import (
 )
 from bot.storage import StorageError
 
-from .responses import answer, answer_after
+from .responses import RESTARTED, answer, answer_after, made_before_this_run
 from .times import DISCORD_TIMES
 
 log = logging.getLogger(__name__)
@@ -122,6 +122,7 @@ class AgendaBot(commands.Bot):
         self.ready_event = asyncio.Event()
         self.freeze_after_start = freeze_after_start
         self.lost: StorageError | None = None  # why the bot stopped on its own, if it did
+        self._first_interaction: int | None = None
 
     @property
     def runner(self) -> CommandRunner:
@@ -134,6 +135,13 @@ class AgendaBot(commands.Bot):
 
     async def on_ready(self) -> None:
         self.ready_event.set()
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Buttons left by an earlier run get an answer rather than "This interaction failed"."""
+        if self._first_interaction is None:
+            self._first_interaction = interaction.id
+        if made_before_this_run(interaction, self._first_interaction):
+            await interaction.response.send_message(RESTARTED, ephemeral=True)
 
     async def load_cogs(self) -> None:
         for extension in EXTENSIONS:

@@ -15,6 +15,10 @@ from .embeds import Message, to_message
 log = logging.getLogger(__name__)
 PAGE_TIMEOUT = 180.0
 STRANGER = "Only the person who asked can turn these pages; run the command yourself to browse."
+RESTARTED = (
+    "These buttons were made before the bot restarted and no longer work; "
+    "run the command again for new ones."
+)
 
 
 async def answer(interaction: discord.Interaction, reply: Reply, private: bool = False) -> None:
@@ -174,3 +178,16 @@ class Pager(discord.ui.View):
             except discord.HTTPException as problem:
                 # The message may have been deleted; the buttons die with it.
                 log.info("could not disable page buttons: %s", problem)
+
+
+def made_before_this_run(interaction: discord.Interaction, first_seen: int) -> bool:
+    """Whether a button was pressed on a message older than the first interaction this process
+    saw: its buttons belong to an earlier run. No view outlives its process (none is
+    persistent), and every message this process sends answers an interaction it received, so
+    it is newer than that one (snowflakes grow on Discord's clock, not ours)."""
+    message = interaction.message
+    return (
+        interaction.type is discord.InteractionType.component
+        and message is not None
+        and message.id < first_seen
+    )

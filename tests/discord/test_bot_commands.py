@@ -322,3 +322,24 @@ async def test_page_buttons_timing_out_while_the_bot_closes_are_left_alone():
     view = Pager(1, page, 2, Closing())
     view.message = Message()
     await view.on_timeout()
+
+
+async def test_page_buttons_from_before_a_restart_say_to_run_the_command_again(fake, wco, tmp_path):
+    # Regression: a press on buttons the previous run of the bot sent got no answer at all, and
+    # Discord told the user "This interaction failed".
+    from bot.core import FixedClock
+    from bot.discord.responses import RESTARTED
+    from tests.discord.conftest import bot_at
+
+    clock = FixedClock(datetime(2016, 3, 1, 12, tzinfo=UTC))
+    async with bot_at(fake, wco, clock, tmp_path, reminders=False):
+        asked = await fake.send_command("agenda", {"past": True})
+        await asked.response()
+    async with bot_at(fake, wco, clock, tmp_path, reminders=False):
+        stale = await (await fake.press_button(asked, "next", user="asker")).response()
+        assert stale.ephemeral and stale.content == RESTARTED
+        again = await fake.send_command("agenda", {"past": True})
+        await again.response()
+        turned = await (await fake.press_button(again, "next", user="asker")).response()
+        assert turned.type == 7
+        assert embed(turned)["footer"]["text"].startswith("Page 2 of 2")
