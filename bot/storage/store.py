@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import ClauseElement, Connection, Table, case, delete, event, insert, select, update
@@ -237,13 +238,17 @@ class Store:
             await connection.run_sync(_read_in_batches, query, consume, batch)
 
     async def read_subscription_columns(
-        self, consume: Callable[[SubscriptionColumns], bool], finish: Callable[[], None]
+        self,
+        consume: Callable[[SubscriptionColumns], bool],
+        finish: Callable[[], None],
+        restore: Callable[[int], bool] | None = None,
     ) -> bool:
         """On a SQLite file: every subscription as columns (see storage.columns), read in a
         worker thread by the stdlib driver and handed to `consume` a chunk at a time in that
-        thread, then `finish` called there; True if so. False on another database, or if the
-        columns cannot be read so (or `consume` refuses them): the caller then drops what it
-        was given and reads rows with read_subscriptions."""
+        thread, then `finish` called there; True if so, or if `restore` (given the table's key
+        there first, see columns.table_key) took the subscriptions from elsewhere. False on
+        another database, or if the columns cannot be read so (or `consume` refuses them):
+        the caller then drops what it was given and reads rows with read_subscriptions."""
         if self.engine.dialect.name != "sqlite":
             return False
         database = sqlite_file(self.engine.url)
@@ -251,7 +256,12 @@ class Store:
             # In memory, only the engine's own connections see the tables; and the stdlib
             # driver must not make an empty file where the engine found none.
             return False
-        return await asyncio.to_thread(read_columns, database, consume, finish)
+        return await asyncio.to_thread(read_columns, database, consume, finish, restore)
+
+    @property
+    def database_file(self) -> Path | None:
+        """The SQLite file of the database; None for another database or one in memory."""
+        return sqlite_file(self.engine.url)
 
     async def revision(self) -> int:
         """The audience revision in the database: it grows with every write to subscriptions,
