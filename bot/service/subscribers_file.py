@@ -7,7 +7,7 @@ transaction of every change of a row, whoever makes it), read in the same read t
 as the rows would be. Anything else about the file (missing, cut short, damaged, another
 format or key) means reading the rows, as without it.
 
-The file: MAGIC, the length of a JSON header and the header (format, key, deliveries' names,
+The file: MAGIC, its format, key and the length of a JSON header, the header (deliveries' names,
 the distinct guilds, channels and leads, the owners that are not numbers, each scope with
 its size and lead counts), the columns as raw little-endian arrays, and a CRC-32 of all that.
 This module knows the layout of followers.Subscribers.
@@ -37,7 +37,9 @@ from .followers import DELIVERIES, ScopeRows, Subscribers
 log = logging.getLogger(__name__)
 MAGIC = b"agenda-bot subscribers\n"
 FORMAT = 1
-_LENGTH = struct.Struct("<Q")
+# After MAGIC: the format, the key, and the length of the JSON header (read first, alone: a
+# file made under another key is not read further).
+_PREFIX = struct.Struct("<Iq Q")
 _CRC = struct.Struct("<I")
 # The columns after the header, in order, with their types (positions: every scope's, in the
 # header's order of scopes).
@@ -103,8 +105,6 @@ def dump(subscribers: Subscribers, key: int) -> list[bytes] | None:
     leads, lead_codes = _distinct(subscribers.leads)
     scopes = list(subscribers.scopes.values())
     header = {
-        "format": FORMAT,
-        "key": key,
         "deliveries": [d.value for d in DELIVERIES],
         "rows": len(subscribers.ids),
         "guilds": guilds,
@@ -126,7 +126,7 @@ def dump(subscribers: Subscribers, key: int) -> list[bytes] | None:
         "created": np.frombuffer(subscribers.created, dtype=np.int64),
     }
     text = json.dumps(header, separators=(",", ":")).encode()
-    pieces = [MAGIC, _LENGTH.pack(len(text)), text]
+    pieces = [MAGIC, _PREFIX.pack(FORMAT, key, len(text)), text]
     pieces += [columns[name].astype(dtype, copy=False).tobytes() for name, dtype in _COLUMNS]
     pieces += [
         np.frombuffer(held.positions, dtype=np.int64).astype(_INT64).tobytes() for held in scopes
@@ -159,31 +159,35 @@ def load(path: Path, key: int) -> Subscribers | None:
     """The index saved in the file under `key`; None (the rows are read instead) if there is
     none, or the file is not whole, not of this format, or made under another key."""
     try:
-        content = path.read_bytes()
+        with path.open("rb") as file:
+            start = file.read(len(MAGIC) + _PREFIX.size)
+            if start[: len(MAGIC)] != MAGIC or len(start) < len(MAGIC) + _PREFIX.size:
+                raise ValueError("not a file of subscribers")
+            made, saved_key, _ = _PREFIX.unpack_from(start, len(MAGIC))
+            if made != FORMAT:
+                raise ValueError(f"format {made}, not {FORMAT}")
+            if saved_key != key:
+                return None  # the table changed since: the usual case, said by no log line
+            content = start + file.read()
     except FileNotFoundError:
         return None
-    except OSError as problem:
-        log.info("the index of subscriptions in %s cannot be read: %s", path, problem)
+    except (OSError, ValueError) as problem:
+        log.info("the index of subscriptions in %s cannot be used: %s", path, problem)
         return None
     try:
-        return _parse(memoryview(content), key)
+        return _parse(memoryview(content))
     except (ValueError, KeyError, TypeError, IndexError, struct.error) as problem:
         log.info("the index of subscriptions in %s is not used: %s", path, problem)
         return None
 
 
-def _parse(content: memoryview, key: int) -> Subscribers | None:
-    if content[: len(MAGIC)] != MAGIC:
-        raise ValueError("not a file of subscribers")
+def _parse(content: memoryview) -> Subscribers:
+    """The index in a file of this format whose key was found right."""
     at = len(MAGIC)
-    (length,) = _LENGTH.unpack_from(content, at)
-    at += _LENGTH.size
+    _, _, length = _PREFIX.unpack_from(content, at)
+    at += _PREFIX.size
     header = json.loads(bytes(content[at : at + length]))
     at += length
-    if header["format"] != FORMAT:
-        raise ValueError(f"format {header['format']}, not {FORMAT}")
-    if header["key"] != key:
-        return None
     if header["deliveries"] != [d.value for d in DELIVERIES]:
         raise ValueError("saved with other deliveries")
     rows = int(header["rows"])

@@ -243,11 +243,27 @@ def _damaged(content: bytes) -> bytes:
 
 
 def _other_format(content: bytes) -> bytes:
-    return content.replace(b'"format":1,', b'"format":2,', 1)
+    at = len(saved_file.MAGIC)
+    return content[:at] + (saved_file.FORMAT + 1).to_bytes(4, "little") + content[at + 4 :]
+
+
+def _other_key(content: bytes) -> bytes:
+    at = len(saved_file.MAGIC) + 4
+    key = int.from_bytes(content[at : at + 8], "little", signed=True)
+    return content[:at] + (key ^ 1).to_bytes(8, "little", signed=True) + content[at + 8 :]
 
 
 @pytest.mark.parametrize(
-    "spoil", [_cut, _damaged, _other_format, lambda _: b"", lambda c: c[:-1], lambda c: b"x" + c]
+    "spoil",
+    [
+        _cut,
+        _damaged,
+        _other_format,
+        _other_key,
+        lambda _: b"",
+        lambda c: c[:-1],
+        lambda c: b"x" + c,
+    ],
 )
 async def test_a_file_not_whole_or_not_of_this_format_is_not_used(
     wco, store, database, rows_read, spoil
