@@ -152,7 +152,7 @@ def write(path: Path, pieces: list[bytes]) -> None:
             Path(name).unlink(missing_ok=True)
             raise
     except OSError as problem:
-        log.warning("the index of subscriptions was not saved to %s: %s", path, problem)
+        log.info("the index of subscriptions was not saved to %s: %s", path, problem)
 
 
 def load(path: Path, key: int) -> Subscribers | None:

@@ -2,6 +2,7 @@
 under the table's key, and any change of the rows, whoever makes it, or anything wrong with
 the file, means the rows are read (issue 16, start-up)."""
 
+import logging
 import shutil
 import sqlite3
 from datetime import UTC, datetime
@@ -283,6 +284,7 @@ async def test_a_file_that_cannot_be_written_is_only_logged(
     def refused(*_, **__):
         raise PermissionError("read-only folder")
 
+    caplog.set_level(logging.INFO)
     monkeypatch.setattr(saved_file.tempfile, "mkstemp", refused)
     held = await _loaded(wco, store)
     assert len(held.audience) == len(_rows(wco))
