@@ -168,7 +168,8 @@ def load(path: Path, key: int) -> Subscribers | None:
                 raise ValueError(f"format {made}, not {FORMAT}")
             if saved_key != key:
                 return None  # the table changed since: the usual case, said by no log line
-            content = start + file.read()
+            file.seek(0)
+            content = file.read()  # in one piece: the columns are read straight from it
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as problem:
@@ -221,19 +222,20 @@ def _parse(content: memoryview) -> Subscribers:
     subscribers.created = _int64s(columns["created"])
     for owner in header["others"]:
         subscribers.owners.code(str(owner))
-    placed = 0
-    for kind, scope_id, size, lead_counts in scopes:
-        held = ScopeRows(ScopeKind(kind), str(scope_id))
-        positions = np.frombuffer(content, dtype=_INT64, count=int(size), offset=at)
-        at += int(size) * _INT64.itemsize
-        if len(positions) and (int(positions.min()) < 0 or int(positions.max()) >= rows):
-            raise ValueError("a position out of range")
-        held.positions = _int64s(positions)
-        held.lead_counts = Counter({int(m): int(n) for m, n in lead_counts})
-        subscribers.scopes[(held.kind.value, held.scope_id)] = held
-        placed += int(size)
+    placed = sum(int(size) for _, _, size, _ in scopes)
     if placed != rows:
         raise ValueError(f"{placed} rows in scopes, not {rows}")
+    every = np.frombuffer(content, dtype=_INT64, count=placed, offset=at)  # every scope's
+    if placed and (int(every.min()) < 0 or int(every.max()) >= rows):
+        raise ValueError("a position out of range")
+    kinds = {kind.value: kind for kind in ScopeKind}
+    start = 0
+    for kind, scope_id, size, lead_counts in scopes:
+        held = ScopeRows(kinds[kind], str(scope_id))
+        held.positions = _int64s(every[start : start + int(size)])
+        start += int(size)
+        held.lead_counts = Counter({int(m): int(n) for m, n in lead_counts})
+        subscribers.scopes[(held.kind.value, held.scope_id)] = held
     return subscribers
 
 
@@ -260,5 +262,6 @@ def _take(table: list[Any], codes: npt.NDArray[np.uint32]) -> list[Any]:
 
 def _int64s(values: npt.NDArray[Any]) -> array[int]:
     held = array("q")
-    held.frombytes(values.astype(np.int64).tobytes())
+    # Bytes seen through, not copied out first (a copy only if the values are not native).
+    held.frombytes(values.astype(np.int64, copy=False).data.cast("B"))
     return held
