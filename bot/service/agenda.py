@@ -115,6 +115,10 @@ class AgendaService:
 
     def set_revisions(self, added: Mapping[str, Sequence[Revision]]) -> None:
         """The revisions kept in the database (editors', followed calendars'), by meeting."""
+        if not added and not self._added:
+            # None, as before (every start without edits): the agenda built from the data
+            # files stays, with its indexes (the search index read from the cache among them).
+            return
         self._added = added
         self._combine(None if added else Library.build(self._base, searched=False))
 

@@ -3,6 +3,7 @@ subscriptions, destinations from the audience, and delivery through the adapter'
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from .agenda import AgendaService
 from .audience import Audience, route_of
 from .collector import collection_paused
 from .followers import Subscribers
+from .subscribers_file import SavedIndex
 
 log = logging.getLogger(__name__)
 REMINDER_PREFIX = "reminder:"
@@ -69,6 +71,12 @@ class Reminders:
         self.sender = sender
         self.audience = Audience()
         self.all_day_start = all_day_start
+        self._saving: set[asyncio.Task[None]] = set()  # the index being saved to its file
+
+    async def saved(self) -> None:
+        """Once the index read last is in its file (or the write failed, logged)."""
+        if self._saving:
+            await asyncio.gather(*self._saving)
 
     async def load(self) -> None:
         """Read every subscription and personal reminder; what changes after the revision read
@@ -91,12 +99,16 @@ class Reminders:
         audience = Audience()
         audience.clear(await self.store.reminders())
         with collection_paused():
-            # SQLite: read and indexed in a worker thread, in one go; else in batches of rows.
+            # SQLite: read and indexed in a worker thread, in one go (or the index read from
+            # the file it was saved to, if saved under the table's key); else in batches of rows.
             subscribers = Subscribers()
+            saved = SavedIndex(self.store.database_file, subscribers)
             if await self.store.read_subscription_columns(
-                subscribers.extend_columns, subscribers.settle
+                subscribers.extend_columns, saved.finish, saved.restore
             ):
-                audience.hold(subscribers)
+                audience.hold(saved.index)
+                self._saving.add(task := asyncio.create_task(saved.save()))
+                task.add_done_callback(self._saving.discard)
             else:
                 await self.store.read_subscriptions(audience.extend)
                 audience.settle()

@@ -146,6 +146,7 @@ class Runtime:
                 finally:
                     await loading  # its failure, if any, is raised here
             except BaseException:
+                await reminders.saved()  # the index read may be being saved to its file
                 await store.close()  # a start that failed leaves no database connection open
                 raise
             return runtime
@@ -337,7 +338,10 @@ class Runtime:
                 with contextlib.suppress(DatabaseLost):  # already said; nothing recorded
                     await self.engine.stop()
             finally:
-                await self.store.close()
+                try:
+                    await self.reminders.saved()
+                finally:
+                    await self.store.close()
 
     async def replace_agenda(self, agenda: Agenda | Library) -> None:
         """A new data set: swap it in, re-plan every fire point, tell followers of changes."""

@@ -66,6 +66,7 @@ _OTHER_OWNERS = (
     "SELECT id, owner FROM subscriptions WHERE owner < 'discord:' OR owner >= 'discord;' "
     "ORDER BY id"
 )
+_KEY = "SELECT value FROM counters WHERE name = 'subscriptions_key'"
 _OWNERS = "SELECT id, owner FROM subscriptions WHERE id >= ? AND id <= ? ORDER BY id"
 
 
@@ -103,16 +104,25 @@ class _Guilds(dict[str, str | None]):
 
 
 def read_columns(
-    database: Path, consume: Callable[[SubscriptionColumns], bool], finish: Callable[[], None]
+    database: Path,
+    consume: Callable[[SubscriptionColumns], bool],
+    finish: Callable[[], None],
+    restore: Callable[[int], bool] | None = None,
 ) -> bool:
     """Hand every subscription in `database` to `consume`, a chunk at a time in id order, all
     read in one snapshot, then call `finish`; False at once if a chunk cannot be read so or
-    `consume` refuses it (the caller drops what it was given). Blocking: for a worker thread."""
+    `consume` refuses it (the caller drops what it was given). `restore` is first given the
+    table's key (`table_key`), if it has one, and may take what the rows hold from elsewhere
+    (True: no row is read, `finish` is not called). Blocking: for a worker thread."""
     connection = sqlite3.connect(database, isolation_level=None)
     try:
         connection.execute("PRAGMA busy_timeout=5000")
         connection.execute("BEGIN")
         try:
+            # The first read of the transaction: the rows read after it are those it names.
+            key = table_key(connection)
+            if key is not None and restore is not None and restore(key):
+                return True
             others = [(int(i), str(o)) for i, o in connection.execute(_OTHER_OWNERS)]
             other_ids = [i for i, _ in others]
             after: int | None = None  # the last id read; None before the first chunk
@@ -135,6 +145,16 @@ def read_columns(
     finish()
     return_freed_memory()
     return True
+
+
+def table_key(connection: sqlite3.Connection) -> int | None:
+    """The subscriptions table's key, drawn anew at every change of its rows by triggers
+    (migration 0010); None in a database without it."""
+    try:
+        found = connection.execute(_KEY).fetchone()
+    except sqlite3.OperationalError:  # no counters table: not a database of ours yet
+        return None
+    return None if found is None else int(found[0])
 
 
 def return_freed_memory() -> None:

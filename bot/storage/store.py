@@ -13,10 +13,11 @@ import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, cast
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import ClauseElement, Connection, Table, case, delete, event, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
@@ -42,6 +43,9 @@ from .models import (
     Subscription,
     UserSetting,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql
 
 log = logging.getLogger(__name__)
 AUDIENCE = "audience"  # the revision of subscriptions, personal reminders and settings
@@ -237,13 +241,17 @@ class Store:
             await connection.run_sync(_read_in_batches, query, consume, batch)
 
     async def read_subscription_columns(
-        self, consume: Callable[[SubscriptionColumns], bool], finish: Callable[[], None]
+        self,
+        consume: Callable[[SubscriptionColumns], bool],
+        finish: Callable[[], None],
+        restore: Callable[[int], bool] | None = None,
     ) -> bool:
         """On a SQLite file: every subscription as columns (see storage.columns), read in a
         worker thread by the stdlib driver and handed to `consume` a chunk at a time in that
-        thread, then `finish` called there; True if so. False on another database, or if the
-        columns cannot be read so (or `consume` refuses them): the caller then drops what it
-        was given and reads rows with read_subscriptions."""
+        thread, then `finish` called there; True if so, or if `restore` (given the table's key
+        there first, see columns.table_key) took the subscriptions from elsewhere. False on
+        another database, or if the columns cannot be read so (or `consume` refuses them):
+        the caller then drops what it was given and reads rows with read_subscriptions."""
         if self.engine.dialect.name != "sqlite":
             return False
         database = sqlite_file(self.engine.url)
@@ -251,7 +259,12 @@ class Store:
             # In memory, only the engine's own connections see the tables; and the stdlib
             # driver must not make an empty file where the engine found none.
             return False
-        return await asyncio.to_thread(read_columns, database, consume, finish)
+        return await asyncio.to_thread(read_columns, database, consume, finish, restore)
+
+    @property
+    def database_file(self) -> Path | None:
+        """The SQLite file of the database; None for another database or one in memory."""
+        return sqlite_file(self.engine.url)
 
     async def revision(self) -> int:
         """The audience revision in the database: it grows with every write to subscriptions,
@@ -392,8 +405,13 @@ class Store:
         every process serving the database goes through: the same ETag keeps the date first
         recorded; a new one gets `modified`, or a second past the last date if that is not later.
         Returns what is recorded."""
-        insert = postgresql_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
-        new = insert(FeedState).values(key=key, etag=etag, modified=modified)
+        new: sqlite.Insert | postgresql.Insert = sqlite_insert(FeedState)
+        if self.engine.dialect.name == "postgresql":
+            # Imported here: the PostgreSQL dialect's modules cost 0.1 s at every start on SQLite.
+            from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+            new = postgresql_insert(FeedState)
+        new = new.values(key=key, etag=etag, modified=modified)
         statement = new.on_conflict_do_update(
             index_elements=[FeedState.key],
             set_={

@@ -197,7 +197,7 @@ async def test_columns_and_rows_plan_and_route_the_same_reminders(wco, database)
         await store.close()
 
 
-async def _refused(consume, finish):
+async def _refused(*_):  # consume, finish, restore
     return False
 
 

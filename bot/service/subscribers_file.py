@@ -1,0 +1,267 @@
+"""The index of subscriptions saved to a file next to the SQLite database, to start from.
+
+Reading a million rows costs seconds of SQLite and of building the index; reading back the
+index built from them, a few tenths. The file is used only when it was made under the key
+the table holds now (storage/migrations 0010: triggers draw a new random key in the
+transaction of every change of a row, whoever makes it), read in the same read transaction
+as the rows would be. Anything else about the file (missing, cut short, damaged, another
+format or key) means reading the rows, as without it.
+
+The file: MAGIC, its format, key and the length of a JSON header, the header (deliveries' names,
+the distinct guilds, channels and leads, the owners that are not numbers, each scope with
+its size and lead counts), the columns as raw little-endian arrays, and a CRC-32 of all that.
+This module knows the layout of followers.Subscribers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import struct
+import tempfile
+import zlib
+from array import array
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.storage import ScopeKind
+
+from .followers import DELIVERIES, ScopeRows, Subscribers
+
+log = logging.getLogger(__name__)
+MAGIC = b"agenda-bot subscribers\n"
+FORMAT = 1
+# After MAGIC: the format, the key, and the length of the JSON header (read first, alone: a
+# file made under another key is not read further).
+_PREFIX = struct.Struct("<Iq Q")
+_CRC = struct.Struct("<I")
+# The columns after the header, in order, with their types (positions: every scope's, in the
+# header's order of scopes).
+_INT64, _UINT32, _UINT8 = np.dtype("<i8"), np.dtype("<u4"), np.dtype("u1")
+_COLUMNS: tuple[tuple[str, np.dtype[Any]], ...] = (
+    ("ids", _INT64),
+    ("owner_codes", _INT64),
+    ("deliveries", _UINT8),
+    ("guilds", _UINT32),
+    ("channels", _UINT32),
+    ("leads", _UINT32),
+    ("created", _INT64),
+)
+
+
+def snapshot_path(database: Path) -> Path:
+    return database.with_name(f"{database.name}.subscribers")
+
+
+class SavedIndex:
+    """One read of the subscriptions with the file: the index restored from it if it was made
+    under the table's key, else, once the rows are read, their index made ready to be saved
+    (in the reading thread, before anyone holds it) and written off the event loop."""
+
+    def __init__(self, database: Path | None, subscribers: Subscribers) -> None:
+        self.path = None if database is None else snapshot_path(database)
+        self.subscribers = subscribers  # filled from the rows when none is restored
+        self.restored: Subscribers | None = None
+        self._key: int | None = None
+        self._pieces: list[bytes] | None = None
+
+    def restore(self, key: int) -> bool:
+        """In the read transaction, given the table's key: True if the file holds its index."""
+        self._key = key
+        if self.path is not None:
+            self.restored = load(self.path, key)
+        return self.restored is not None
+
+    def finish(self) -> None:
+        """In the reading thread, after the last row."""
+        self.subscribers.settle()
+        if self.path is not None and self._key is not None:
+            self._pieces = dump(self.subscribers, self._key)
+
+    @property
+    def index(self) -> Subscribers:
+        return self.restored if self.restored is not None else self.subscribers
+
+    async def save(self) -> None:
+        """Write what `finish` made ready, in a thread; nothing if there is nothing new."""
+        pieces, self._pieces = self._pieces, None
+        if self.path is not None and pieces is not None:
+            await asyncio.to_thread(write, self.path, pieces)
+
+
+def dump(subscribers: Subscribers, key: int) -> list[bytes] | None:
+    """The file's content for an index just read (no holes, settled), in pieces; None for one
+    that is not so (it was changed since the read: its key would not say what it holds)."""
+    if subscribers._holes or subscribers._unsettled:
+        return None
+    guilds, guild_codes = _distinct(subscribers.guilds)
+    channels, channel_codes = _distinct(subscribers.channels)
+    leads, lead_codes = _distinct(subscribers.leads)
+    scopes = list(subscribers.scopes.values())
+    header = {
+        "deliveries": [d.value for d in DELIVERIES],
+        "rows": len(subscribers.ids),
+        "guilds": guilds,
+        "channels": channels,
+        "leads": leads,
+        "others": subscribers.owners._others,
+        "scopes": [
+            [held.kind.value, held.scope_id, len(held.positions), list(held.lead_counts.items())]
+            for held in scopes
+        ],
+    }
+    columns: dict[str, npt.NDArray[Any]] = {
+        "ids": np.frombuffer(subscribers.ids, dtype=np.int64),
+        "owner_codes": np.frombuffer(subscribers.owner_codes, dtype=np.int64),
+        "deliveries": np.frombuffer(bytes(subscribers.deliveries), dtype=np.uint8),
+        "guilds": guild_codes,
+        "channels": channel_codes,
+        "leads": lead_codes,
+        "created": np.frombuffer(subscribers.created, dtype=np.int64),
+    }
+    text = json.dumps(header, separators=(",", ":")).encode()
+    pieces = [MAGIC, _PREFIX.pack(FORMAT, key, len(text)), text]
+    pieces += [columns[name].astype(dtype, copy=False).tobytes() for name, dtype in _COLUMNS]
+    pieces += [
+        np.frombuffer(held.positions, dtype=np.int64).astype(_INT64).tobytes() for held in scopes
+    ]
+    crc = 0
+    for piece in pieces:
+        crc = zlib.crc32(piece, crc)
+    pieces.append(_CRC.pack(crc))
+    return pieces
+
+
+def write(path: Path, pieces: list[bytes]) -> None:
+    """Replace the file at once (a reader finds the old one or the new, whole); a failure is
+    logged, not raised: start-up reads the rows without it."""
+    try:
+        descriptor, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            os.close(descriptor)
+            with Path(name).open("wb") as file:
+                file.writelines(pieces)
+            Path(name).replace(path)
+        except BaseException:
+            Path(name).unlink(missing_ok=True)
+            raise
+    except OSError as problem:
+        log.info("the index of subscriptions was not saved to %s: %s", path, problem)
+
+
+def load(path: Path, key: int) -> Subscribers | None:
+    """The index saved in the file under `key`; None (the rows are read instead) if there is
+    none, or the file is not whole, not of this format, or made under another key."""
+    try:
+        with path.open("rb") as file:
+            start = file.read(len(MAGIC) + _PREFIX.size)
+            if start[: len(MAGIC)] != MAGIC or len(start) < len(MAGIC) + _PREFIX.size:
+                raise ValueError("not a file of subscribers")
+            made, saved_key, _ = _PREFIX.unpack_from(start, len(MAGIC))
+            if made != FORMAT:
+                raise ValueError(f"format {made}, not {FORMAT}")
+            if saved_key != key:
+                return None  # the table changed since: the usual case, said by no log line
+            file.seek(0)
+            content = file.read()  # in one piece: the columns are read straight from it
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as problem:
+        log.info("the index of subscriptions in %s cannot be used: %s", path, problem)
+        return None
+    try:
+        return _parse(memoryview(content))
+    except (ValueError, KeyError, TypeError, IndexError, struct.error) as problem:
+        log.info("the index of subscriptions in %s is not used: %s", path, problem)
+        return None
+
+
+def _parse(content: memoryview) -> Subscribers:
+    """The index in a file of this format whose key was found right."""
+    at = len(MAGIC)
+    _, _, length = _PREFIX.unpack_from(content, at)
+    at += _PREFIX.size
+    header = json.loads(bytes(content[at : at + length]))
+    at += length
+    if header["deliveries"] != [d.value for d in DELIVERIES]:
+        raise ValueError("saved with other deliveries")
+    rows = int(header["rows"])
+    scopes = header["scopes"]
+    sizes = [rows * dtype.itemsize for _, dtype in _COLUMNS]
+    total = at + sum(sizes) + sum(int(s[2]) for s in scopes) * _INT64.itemsize + _CRC.size
+    if len(content) != total:
+        raise ValueError(f"{len(content)} bytes, not {total}")
+    (crc,) = _CRC.unpack_from(content, total - _CRC.size)
+    if zlib.crc32(content[: total - _CRC.size]) != crc:
+        raise ValueError("damaged (its CRC does not match)")
+    columns: dict[str, npt.NDArray[Any]] = {}
+    for (name, dtype), size in zip(_COLUMNS, sizes, strict=True):
+        columns[name] = np.frombuffer(content, dtype=dtype, count=rows, offset=at)
+        at += size
+    subscribers = Subscribers()
+    subscribers.ids = _int64s(columns["ids"])
+    subscribers.owner_codes = _int64s(columns["owner_codes"])
+    deliveries = columns["deliveries"]
+    if rows and int(deliveries.max()) >= len(DELIVERIES):
+        raise ValueError("a delivery out of range")
+    subscribers.deliveries = bytearray(deliveries.tobytes())
+    guilds = _shared(subscribers, header["guilds"])
+    channels = _shared(subscribers, header["channels"])
+    leads = [tuple(int(m) for m in lead) for lead in header["leads"]]
+    for lead in leads:
+        subscribers._leads_of[",".join(map(str, lead)) or None] = lead
+    subscribers.guilds = _take(guilds, columns["guilds"])
+    subscribers.channels = _take(channels, columns["channels"])
+    subscribers.leads = _take(leads, columns["leads"])
+    subscribers.created = _int64s(columns["created"])
+    for owner in header["others"]:
+        subscribers.owners.code(str(owner))
+    placed = sum(int(size) for _, _, size, _ in scopes)
+    if placed != rows:
+        raise ValueError(f"{placed} rows in scopes, not {rows}")
+    every = np.frombuffer(content, dtype=_INT64, count=placed, offset=at)  # every scope's
+    if placed and (int(every.min()) < 0 or int(every.max()) >= rows):
+        raise ValueError("a position out of range")
+    kinds = {kind.value: kind for kind in ScopeKind}
+    start = 0
+    for kind, scope_id, size, lead_counts in scopes:
+        held = ScopeRows(kinds[kind], str(scope_id))
+        held.positions = _int64s(every[start : start + int(size)])
+        start += int(size)
+        held.lead_counts = Counter({int(m): int(n) for m, n in lead_counts})
+        subscribers.scopes[(held.kind.value, held.scope_id)] = held
+    return subscribers
+
+
+def _distinct(values: list[Any]) -> tuple[list[Any], npt.NDArray[np.uint32]]:
+    """The distinct values in order of first appearance, and each value's place among them."""
+    places = {value: place for place, value in enumerate(dict.fromkeys(values))}
+    codes = np.fromiter(map(places.__getitem__, values), dtype=np.uint32, count=len(values))
+    return list(places), codes
+
+
+def _shared(subscribers: Subscribers, values: list[Any]) -> list[Any]:
+    """The values as the index shares them (one copy of each, reused by later rows)."""
+    return [subscribers._shared[v] for v in values]
+
+
+def _take(table: list[Any], codes: npt.NDArray[np.uint32]) -> list[Any]:
+    if len(codes) and int(codes.max()) >= len(table):
+        raise ValueError("a value out of range")
+    objects = np.empty(len(table), dtype=object)
+    for place, value in enumerate(table):  # one by one: a tuple is a value, not a row
+        objects[place] = value
+    return list(objects[codes].tolist())
+
+
+def _int64s(values: npt.NDArray[Any]) -> array[int]:
+    held = array("q")
+    # Bytes seen through, not copied out first (a copy only if the values are not native).
+    held.frombytes(values.astype(np.int64, copy=False).data.cast("B"))
+    return held

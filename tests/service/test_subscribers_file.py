@@ -1,0 +1,299 @@
+"""The index of subscriptions saved next to the SQLite file: read back only when it was made
+under the table's key, and any change of the rows, whoever makes it, or anything wrong with
+the file, means the rows are read (issue 16, start-up)."""
+
+import logging
+import shutil
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.core import FixedClock, PlainTimes
+from bot.service import AgendaService
+from bot.service import subscribers_file as saved_file
+from bot.service.followers import Subscribers
+from bot.service.reminders import Reminders
+from bot.service.subscribers_file import dump, snapshot_path
+from bot.storage import Delivery, ScopeKind, Store
+from schedules import Ledger, Outcome, State, plan
+
+NEWS_DAY = datetime(2015, 10, 23, 12, tzinfo=UTC)
+
+
+class NullSender:
+    times = PlainTimes()
+
+    async def send(self, destination, message, attempt):
+        return Outcome(State.SENT)
+
+
+def _rows(wco, count=400):
+    bodies, topics, meetings = list(wco.bodies), list(wco.topics), list(wco.meetings)
+    owners = ["console", "discord:7", "discord:01", "discord:100000000000000003"]
+    created = int(NEWS_DAY.timestamp())
+    made = [
+        dict(
+            owner=owners[n % len(owners)] if n % 5 else f"discord:{10**17 + n}",
+            delivery=("me", "here", "channel")[n % 3],
+            guild_id=None if n % 3 == 0 else "9",
+            channel_id="" if n % 3 == 0 else str(10 + n % 4),
+            scope_kind=("all", "body", "topic", "meeting")[n % 4],
+            scope_id=(
+                "",
+                bodies[n % len(bodies)],
+                topics[n % len(topics)],
+                meetings[n % len(meetings)],
+            )[n % 4],
+            leads=(None, "2880", "10080,60")[n % 3 if n % 7 == 0 else 0],
+            created=created + (n % 11 - 5) * 86_400,
+        )
+        for n in range(count)
+    ]
+    unique = {
+        (r["owner"], r["delivery"], r["channel_id"], r["scope_kind"], r["scope_id"]): r
+        for r in reversed(made)
+    }
+    return list(unique.values())
+
+
+def _file(database: str) -> Path:
+    return snapshot_path(Path(database.partition(":///")[2]))
+
+
+@pytest.fixture
+async def store(wco, database):
+    store = await Store.open(database)
+    await store.add_subscriptions(_rows(wco))
+    yield store
+    await store.close()
+
+
+@pytest.fixture
+def rows_read(monkeypatch):
+    """How many times the rows were read (a chunk of columns handed to an index)."""
+    reads = []
+    extend = Subscribers.extend_columns
+
+    def counted(self, columns):
+        reads.append(len(columns))
+        return extend(self, columns)
+
+    monkeypatch.setattr(Subscribers, "extend_columns", counted)
+    return reads
+
+
+async def _loaded(wco, store) -> Reminders:
+    reminders = Reminders(
+        AgendaService(wco, FixedClock(NEWS_DAY)), store, Ledger(store.engine), NullSender()
+    )
+    await reminders.load()
+    await reminders.saved()
+    return reminders
+
+
+def _layout(subscribers: Subscribers) -> tuple[object, ...]:
+    """Everything the index holds, in its order."""
+    return (
+        list(subscribers.ids),
+        list(subscribers.owner_codes),
+        bytes(subscribers.deliveries),
+        subscribers.guilds,
+        subscribers.channels,
+        subscribers.leads,
+        list(subscribers.created),
+        [
+            (key, held.kind, held.scope_id, list(held.positions), list(held.lead_counts.items()))
+            for key, held in subscribers.scopes.items()
+        ],
+        [subscribers.owners.owner(code) for code in subscribers.owner_codes],
+        len(subscribers),
+    )
+
+
+async def _routes(reminders: Reminders) -> list[object]:
+    points = plan(list(reminders.targets()), reminders.leads, NEWS_DAY)
+    return [
+        (point.id, missed, await reminders.destinations(point, missed))
+        for point in points
+        for missed in (False, True)
+    ]
+
+
+async def test_the_index_read_back_is_the_one_read_from_the_rows(wco, store, database, rows_read):
+    by_rows = await _loaded(wco, store)
+    assert rows_read and _file(database).is_file()
+    rows_read.clear()
+    restored = await _loaded(wco, store)
+    assert rows_read == []  # from the file
+    assert _layout(restored.audience._subscribers) == _layout(by_rows.audience._subscribers)
+    routes = await _routes(restored)
+    assert routes == await _routes(by_rows)
+    assert sum(len(d) for _, _, d in routes) > 200  # the comparison compared much
+    # What is held afterwards changes as in an index read from the rows.
+    (row, _) = await store.subscribe(
+        "discord:8", Delivery.DM, ScopeKind.BODY, "ptc", [60], NEWS_DAY
+    )
+    for reminders in (restored, by_rows):
+        reminders.audience.add_subscription(row)
+        reminders.audience.remove_subscription(reminders.audience.subscriptions()[0])
+    assert _layout(restored.audience._subscribers) == _layout(by_rows.audience._subscribers)
+
+
+async def _changed_then_loaded(wco, store, database, rows_read, change) -> None:
+    """`change` made after the file was saved: the rows are read, and hold the change."""
+    await _loaded(wco, store)
+    await change()
+    rows_read.clear()
+    again = await _loaded(wco, store)
+    assert rows_read  # the rows, not the file
+    expected = sorted(await store.subscriptions(), key=lambda r: r.id)
+    assert sorted(again.audience.subscriptions(), key=lambda r: r.id) == expected
+    rows_read.clear()  # saved again, under the new key: the next start reads the file
+    assert sorted((await _loaded(wco, store)).audience.subscriptions(), key=lambda r: r.id) == (
+        expected
+    )
+    assert rows_read == []
+
+
+async def test_a_subscription_added_since_the_file_was_saved_is_read(
+    wco, store, database, rows_read
+):
+    async def subscribe():
+        await store.subscribe("discord:8", Delivery.DM, ScopeKind.BODY, "ptc", [60], NEWS_DAY)
+
+    await _changed_then_loaded(wco, store, database, rows_read, subscribe)
+
+
+async def test_a_subscription_removed_since_the_file_was_saved_is_gone(
+    wco, store, database, rows_read
+):
+    async def unsubscribe():
+        assert await store.unsubscribe(Delivery.DM, None, None, owner="console")
+
+    await _changed_then_loaded(wco, store, database, rows_read, unsubscribe)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE subscriptions SET channel_id = '99' WHERE id = 5",
+        "DELETE FROM subscriptions WHERE id = 7",
+        "INSERT INTO subscriptions (owner, delivery, guild_id, channel_id, scope_kind, scope_id, "
+        "leads, created) VALUES ('discord:4', 'channel', '9', '12', 'all', '', NULL, 0)",
+    ],
+)
+async def test_a_hand_edit_with_the_sqlite3_shell_since_the_file_was_saved_is_read(
+    wco, store, database, rows_read, statement
+):
+    async def by_hand():  # not through the bot: nothing but the database's triggers knows
+        connection = sqlite3.connect(database.partition(":///")[2])
+        with connection:
+            assert connection.execute(statement).rowcount == 1
+        connection.close()
+
+    await _changed_then_loaded(wco, store, database, rows_read, by_hand)
+
+
+async def test_a_file_from_another_database_is_not_used(wco, store, database, tmp_path, rows_read):
+    other = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'other.sqlite3'}")
+    try:
+        await other.add_subscriptions(_rows(wco, 50))
+        await _loaded(wco, other)
+        shutil.copy(snapshot_path(other.database_file), _file(database))
+    finally:
+        await other.close()
+    rows_read.clear()
+    held = await _loaded(wco, store)
+    assert rows_read
+    assert len(held.audience) == len(await store.subscriptions())
+
+
+async def test_a_restored_backup_does_not_use_the_file_saved_since(
+    wco, store, database, tmp_path, rows_read
+):
+    path = Path(database.partition(":///")[2])
+    await _loaded(wco, store)
+    await store.close()
+    shutil.copy(path, tmp_path / "backup.sqlite3")
+    store = await Store.open(database)
+    try:
+        await store.unsubscribe(Delivery.DM, None, None, owner="console")
+        await _loaded(wco, store)  # saved under the key after the change
+    finally:
+        await store.close()
+    shutil.copy(tmp_path / "backup.sqlite3", path)
+    store = await Store.open(database)
+    try:
+        rows_read.clear()
+        held = await _loaded(wco, store)
+        assert rows_read
+        assert len(held.audience) == len(await store.subscriptions()) == len(_rows(wco))
+    finally:
+        await store.close()
+
+
+def _cut(content: bytes) -> bytes:
+    return content[: len(content) // 2]
+
+
+def _damaged(content: bytes) -> bytes:
+    middle = len(content) // 2
+    return content[:middle] + bytes([content[middle] ^ 1]) + content[middle + 1 :]
+
+
+def _other_format(content: bytes) -> bytes:
+    at = len(saved_file.MAGIC)
+    return content[:at] + (saved_file.FORMAT + 1).to_bytes(4, "little") + content[at + 4 :]
+
+
+def _other_key(content: bytes) -> bytes:
+    at = len(saved_file.MAGIC) + 4
+    key = int.from_bytes(content[at : at + 8], "little", signed=True)
+    return content[:at] + (key ^ 1).to_bytes(8, "little", signed=True) + content[at + 8 :]
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        _cut,
+        _damaged,
+        _other_format,
+        _other_key,
+        lambda _: b"",
+        lambda c: c[:-1],
+        lambda c: b"x" + c,
+    ],
+)
+async def test_a_file_not_whole_or_not_of_this_format_is_not_used(
+    wco, store, database, rows_read, spoil
+):
+    expected = await _loaded(wco, store)
+    path = _file(database)
+    path.write_bytes(spoil(path.read_bytes()))
+    rows_read.clear()
+    held = await _loaded(wco, store)
+    assert rows_read
+    assert _layout(held.audience._subscribers) == _layout(expected.audience._subscribers)
+
+
+async def test_a_file_that_cannot_be_written_is_only_logged(
+    wco, store, database, rows_read, monkeypatch, caplog
+):
+    def refused(*_, **__):
+        raise PermissionError("read-only folder")
+
+    caplog.set_level(logging.INFO)
+    monkeypatch.setattr(saved_file.tempfile, "mkstemp", refused)
+    held = await _loaded(wco, store)
+    assert len(held.audience) == len(_rows(wco))
+    assert not _file(database).exists()
+    assert "was not saved" in caplog.text
+
+
+def test_an_index_changed_since_its_read_is_not_saved():
+    subscribers = Subscribers()
+    assert dump(subscribers, 1) is not None
+    subscribers._holes = 1  # a row removed: the table's key no longer says what it holds
+    assert dump(subscribers, 1) is None
