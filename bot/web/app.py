@@ -146,9 +146,22 @@ def make_app(feeds: Feeds, pages: Pages, limits: Limits = Limits()) -> web.Appli
         private: bool = False,
         download: bool = False,
     ) -> web.StreamResponse:
+        """The feed (compressed when the client takes gzip: each representation has its own
+        ETag), or 304 when the client's copy is current."""
         if feed is None:
             return pages.not_found()
-        return _feed(request, feed, filename, private, download)
+        headers = request.headers
+        zipped = accepts_gzip(headers.get(hdrs.ACCEPT_ENCODING, ""))
+        answers = _answers(feed.etag, feed.http_date, zipped, private, download, filename)
+        tags = headers.get(hdrs.IF_NONE_MATCH)
+        if tags is not None:
+            offered = _offered(tags)
+            if "*" in offered or answers.etag in offered:
+                return web.Response(status=304, headers=answers.not_modified)
+        elif _unmodified_since(headers.get(hdrs.IF_MODIFIED_SINCE), feed):
+            return web.Response(status=304, headers=answers.not_modified)
+        body = _gzipped(feed.content) if zipped else feed.content
+        return web.Response(body=body, headers=answers.full)
 
     async def agenda_feed(request: web.Request) -> web.StreamResponse:
         response = refused(request)
@@ -206,25 +219,6 @@ def make_app(feeds: Feeds, pages: Pages, limits: Limits = Limits()) -> web.Appli
     for path, handler in page_routes:
         app.router.add_get(path, guarded(handler))
     return app
-
-
-def _feed(
-    request: web.Request, feed: Feed, filename: str, private: bool, download: bool
-) -> web.StreamResponse:
-    """The feed (compressed when the client takes gzip: each representation has its own ETag),
-    or 304 when the client's copy is current."""
-    headers = request.headers
-    zipped = accepts_gzip(headers.get(hdrs.ACCEPT_ENCODING, ""))
-    answers = _answers(feed.etag, feed.http_date, zipped, private, download, filename)
-    tags = headers.get(hdrs.IF_NONE_MATCH)
-    if tags is not None:
-        offered = _offered(tags)
-        if "*" in offered or answers.etag in offered:
-            return web.Response(status=304, headers=answers.not_modified)
-    elif _unmodified_since(headers.get(hdrs.IF_MODIFIED_SINCE), feed):
-        return web.Response(status=304, headers=answers.not_modified)
-    body = _gzipped(feed.content) if zipped else feed.content
-    return web.Response(body=body, headers=answers.full)
 
 
 @dataclass(frozen=True, slots=True)
