@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import gzip
 import logging
@@ -13,6 +14,10 @@ from datetime import UTC
 from email.utils import parsedate_to_datetime
 
 from aiohttp import hdrs, web
+from aiohttp.abc import AbstractStreamWriter
+from aiohttp.http_parser import RawRequestMessage
+from aiohttp.streams import StreamReader
+from aiohttp.web_protocol import RequestHandler
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from bot.service import Feed, Feeds
@@ -339,9 +344,19 @@ class WebServer:
         runner = web.AppRunner(self.app, **HANDLER_OPTIONS)  # type: ignore[arg-type]
         await runner.setup()
         assert runner.server is not None
-        runner.server.request_factory = functools.partial(
-            self.app._make_request, _cls=SecuredRequest
-        )
+        make = self.app._make_request
+
+        def request_factory(
+            message: RawRequestMessage,
+            payload: StreamReader,
+            protocol: RequestHandler,
+            writer: AbstractStreamWriter,
+            task: asyncio.Task[None],
+        ) -> web.Request:
+            # Not functools.partial: with a keyword bound, it copies a dict on every request.
+            return make(message, payload, protocol, writer, task, _cls=SecuredRequest)
+
+        runner.server.request_factory = request_factory
         self.guard = ConnectionGuard(self.connections)
         site = GuardedSite(runner, host, port, self.guard, HANDLER_OPTIONS, sock)
         try:
