@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import gzip
 import logging
@@ -13,6 +14,10 @@ from datetime import UTC
 from email.utils import parsedate_to_datetime
 
 from aiohttp import hdrs, web
+from aiohttp.abc import AbstractStreamWriter
+from aiohttp.http_parser import RawRequestMessage
+from aiohttp.streams import StreamReader
+from aiohttp.web_protocol import RequestHandler
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from bot.service import Feed, Feeds
@@ -80,8 +85,13 @@ class ClientBuckets:
         now = self.clock()
         buckets = self._buckets
         burst, rate = self.limits.burst, self.limits.per_second
-        tokens, last = buckets.pop(client, (float(burst), now))
-        tokens = min(burst, tokens + (now - last) * rate)
+        seen = buckets.pop(client, None)
+        if seen is None:
+            tokens = float(burst)
+        else:
+            tokens = seen[0] + (now - seen[1]) * rate
+            if tokens > burst:  # min() is a call more per request
+                tokens = burst
         wait = 0.0
         if tokens >= 1:
             tokens -= 1
@@ -98,8 +108,7 @@ def make_app(feeds: Feeds, pages: Pages, limits: Limits = Limits()) -> web.Appli
     the route itself rather than by a middleware: the 304 answer to a calendar application that
     holds the current feed is the site's hot path, and each layer of coroutine costs more there
     than the answer itself. Methods other than GET and HEAD get the router's own 405 (with
-    Allow). Every answer but a 304, the router's own included, gets the security headers as it
-    is sent (`on_response_prepare`)."""
+    Allow). The server (`WebServer`) adds the security headers to every answer but a 304."""
     allow = ClientBuckets(limits).allow
     behind_proxy = limits.behind_proxy
 
@@ -132,14 +141,32 @@ def make_app(feeds: Feeds, pages: Pages, limits: Limits = Limits()) -> web.Appli
         return guard
 
     app = web.Application(client_max_size=limits.max_request)
-    app.on_response_prepare.append(_secure)
 
     # The feeds' routes guard themselves, and take a feed that is built and agreed without a
     # coroutine (`Feeds.ready`); an unknown feed gets the same "not found" page as any address.
     def answered(
-        request: web.Request, feed: Feed | None, filename: str, **options: bool
+        request: web.Request,
+        feed: Feed | None,
+        filename: str,
+        private: bool = False,
+        download: bool = False,
     ) -> web.StreamResponse:
-        return _feed(request, feed, filename, **options) if feed else pages.not_found()
+        """The feed (compressed when the client takes gzip: each representation has its own
+        ETag), or 304 when the client's copy is current."""
+        if feed is None:
+            return pages.not_found()
+        headers = request.headers
+        zipped = accepts_gzip(headers.get(hdrs.ACCEPT_ENCODING, ""))
+        answers = _answers(feed.etag, feed.http_date, zipped, private, download, filename)
+        tags = headers.get(hdrs.IF_NONE_MATCH)
+        if tags is not None:
+            offered = _offered(tags)
+            if "*" in offered or answers.etag in offered:
+                return web.Response(status=304, headers=answers.not_modified)
+        elif (since := headers.get(hdrs.IF_MODIFIED_SINCE)) and _unmodified_since(since, feed):
+            return web.Response(status=304, headers=answers.not_modified)
+        body = _gzipped(feed.content) if zipped else feed.content
+        return web.Response(body=body, headers=answers.full)
 
     async def agenda_feed(request: web.Request) -> web.StreamResponse:
         response = refused(request)
@@ -199,41 +226,12 @@ def make_app(feeds: Feeds, pages: Pages, limits: Limits = Limits()) -> web.Appli
     return app
 
 
-async def _secure(request: web.Request, response: web.StreamResponse) -> None:
-    if response.status != 304:
-        response.headers.update(SECURITY_HEADERS)
-
-
-def _feed(
-    request: web.Request,
-    feed: Feed,
-    filename: str,
-    *,
-    private: bool = False,
-    download: bool = False,
-) -> web.StreamResponse:
-    """The feed (compressed when the client takes gzip: each representation has its own ETag),
-    or 304 when the client's copy is current."""
-    headers = request.headers
-    zipped = accepts_gzip(headers.get(hdrs.ACCEPT_ENCODING, ""))
-    etag = _gzip_tag(feed.etag) if zipped else feed.etag
-    answers = _answers(etag, feed.http_date, zipped, private, download, filename)
-    tags = headers.get(hdrs.IF_NONE_MATCH)
-    if tags is not None:
-        offered = _offered(tags)
-        if "*" in offered or etag in offered:
-            return web.Response(status=304, headers=answers.not_modified)
-    elif _unmodified_since(headers.get(hdrs.IF_MODIFIED_SINCE), feed):
-        return web.Response(status=304, headers=answers.not_modified)
-    body = _gzipped(feed.content) if zipped else feed.content
-    return web.Response(body=body, headers=answers.full)
-
-
 @dataclass(frozen=True, slots=True)
 class _Answers:
     """A representation's headers, for a 304 and for the whole answer. Read-only: each response
     copies them (from a multidict, the cheapest copy aiohttp makes: a quarter of a dict's)."""
 
+    etag: str  # of this representation (gzip or not)
     not_modified: CIMultiDictProxy[str]
     full: CIMultiDictProxy[str]
 
@@ -243,6 +241,8 @@ def _answers(
     etag: str, http_date: str, zipped: bool, private: bool, download: bool, filename: str
 ) -> _Answers:
     """A feed's caching headers, the same for every request of one version: built once."""
+    if zipped:
+        etag = etag[:-1] + '-gzip"'
     caching: CIMultiDict[str] = CIMultiDict(
         {
             "ETag": etag,
@@ -258,7 +258,7 @@ def _answers(
     if zipped:
         full["Content-Encoding"] = "gzip"
     full["Content-Type"] = ICS
-    return _Answers(CIMultiDictProxy(caching), CIMultiDictProxy(full))
+    return _Answers(etag, CIMultiDictProxy(caching), CIMultiDictProxy(full))
 
 
 @functools.lru_cache(maxsize=256)
@@ -283,11 +283,6 @@ def _quality(text: str) -> float:
         return 1.0
 
 
-@functools.lru_cache(maxsize=256)
-def _gzip_tag(etag: str) -> str:
-    return etag[:-1] + '-gzip"'
-
-
 @functools.lru_cache(maxsize=32)
 def _gzipped(content: bytes) -> bytes:
     """The same bytes give the same compressed bytes (mtime 0), built once per feed version."""
@@ -300,11 +295,9 @@ def _offered(tags: str) -> frozenset[str]:
     return frozenset(tag.strip().removeprefix("W/") for tag in tags.split(","))
 
 
-def _unmodified_since(since: str | None, feed: Feed) -> bool:
+def _unmodified_since(since: str, feed: Feed) -> bool:
     """Whether an If-Modified-Since date (heeded only without If-None-Match) is no earlier than
     the feed's Last-Modified."""
-    if since is None:
-        return False
     try:
         moment = parsedate_to_datetime(since)
     except (TypeError, ValueError, IndexError):
@@ -314,8 +307,26 @@ def _unmodified_since(since: str | None, feed: Feed) -> bool:
     return feed.last_modified.replace(microsecond=0) <= moment
 
 
+class SecuredRequest(web.Request):
+    """A request whose every answer but a 304 gets the security headers as it is sent, the
+    router's and aiohttp's own (405, 417) included. This is where aiohttp sends
+    `on_response_prepare`; a receiver there costs two coroutines more per answer (the signal's
+    and the receiver's) on the site's hot path, the 304. The site registers none: they would
+    not be sent (`WebServer` refuses an app that has some)."""
+
+    async def _prepare_hook(self, response: web.StreamResponse) -> None:
+        if response.status != 304 and self._match_info is not None:
+            response.headers.update(_SECURITY)
+
+
+# A multidict keeps its keys' case-folded forms: updating from one folds nothing again (half
+# the cost of updating from a dict).
+_SECURITY = CIMultiDictProxy(CIMultiDict(SECURITY_HEADERS))
+
+
 class WebServer:
-    """Starts and stops the site on a host and port (0: any free port, for tests)."""
+    """Starts and stops the site on a host and port (0: any free port, for tests). Its requests
+    are `SecuredRequest`s."""
 
     def __init__(self, app: web.Application, connections: ConnectionLimits | None = None) -> None:
         self.app = app
@@ -328,8 +339,24 @@ class WebServer:
         self, host: str | None = None, port: int = 0, *, sock: socket.socket | None = None
     ) -> None:
         """Listen on `host` and `port`, or on a socket opened before (`listen`)."""
+        if self.app.on_response_prepare:
+            raise ValueError("the site's requests do not send on_response_prepare")
         runner = web.AppRunner(self.app, **HANDLER_OPTIONS)  # type: ignore[arg-type]
         await runner.setup()
+        assert runner.server is not None
+        make = self.app._make_request
+
+        def request_factory(
+            message: RawRequestMessage,
+            payload: StreamReader,
+            protocol: RequestHandler,
+            writer: AbstractStreamWriter,
+            task: asyncio.Task[None],
+        ) -> web.Request:
+            # Not functools.partial: with a keyword bound, it copies a dict on every request.
+            return make(message, payload, protocol, writer, task, _cls=SecuredRequest)
+
+        runner.server.request_factory = request_factory
         self.guard = ConnectionGuard(self.connections)
         site = GuardedSite(runner, host, port, self.guard, HANDLER_OPTIONS, sock)
         try:

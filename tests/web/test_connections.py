@@ -239,3 +239,19 @@ def test_connections_are_counted_per_client_with_ipv6_by_prefix():
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft != resource.RLIM_INFINITY:
         assert open_file_ceiling(10**9) < soft
+
+
+async def test_the_server_refuses_an_app_whose_prepare_signal_would_not_be_sent():
+    # The server's requests add the security headers where aiohttp would send
+    # on_response_prepare, and send nothing else: a receiver there would be silently skipped.
+    from aiohttp import web
+
+    from bot.web import WebServer
+
+    async def receiver(request: web.Request, response: web.StreamResponse) -> None:
+        response.headers["X-Never"] = "sent"
+
+    app = web.Application()
+    app.on_response_prepare.append(receiver)
+    with pytest.raises(ValueError, match="on_response_prepare"):
+        await WebServer(app).start("127.0.0.1", 0)
