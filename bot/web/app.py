@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import gzip
+import inspect
 import logging
 import socket
 import time
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC
 from email.utils import parsedate_to_datetime
 
+from aiohttp import __version__ as aiohttp_version
 from aiohttp import hdrs, web
 from aiohttp.abc import AbstractStreamWriter
 from aiohttp.http_parser import RawRequestMessage
@@ -324,9 +326,45 @@ class SecuredRequest(web.Request):
 _SECURITY = CIMultiDictProxy(CIMultiDict(SECURITY_HEADERS))
 
 
+def _requests_can_be_secured(app: web.Application) -> bool:
+    """Whether this aiohttp has what SecuredRequest relies on: its request's prepare hook, and
+    an application that makes requests of a class it is given, for a server that asks its
+    `request_factory` (aiohttp's insides, which another version may change)."""
+    hook = getattr(web.Request, "_prepare_hook", None)
+    make = getattr(app, "_make_request", None)
+    return (
+        inspect.iscoroutinefunction(hook)
+        and make is not None
+        and "_cls" in inspect.signature(make).parameters
+        and "request_factory" in inspect.signature(web.Server).parameters
+    )
+
+
+def _secured_factory(app: web.Application) -> Callable[..., web.Request]:
+    make = app._make_request
+
+    def request_factory(
+        message: RawRequestMessage,
+        payload: StreamReader,
+        protocol: RequestHandler,
+        writer: AbstractStreamWriter,
+        task: asyncio.Task[None],
+    ) -> web.Request:
+        # Not functools.partial: with a keyword bound, it copies a dict on every request.
+        return make(message, payload, protocol, writer, task, _cls=SecuredRequest)
+
+    return request_factory
+
+
+async def _secure(request: web.Request, response: web.StreamResponse) -> None:
+    if response.status != 304:
+        response.headers.update(_SECURITY)
+
+
 class WebServer:
     """Starts and stops the site on a host and port (0: any free port, for tests). Its requests
-    are `SecuredRequest`s."""
+    are `SecuredRequest`s (on an aiohttp without what they rely on, a signal sends the same
+    headers)."""
 
     def __init__(self, app: web.Application, connections: ConnectionLimits | None = None) -> None:
         self.app = app
@@ -341,22 +379,17 @@ class WebServer:
         """Listen on `host` and `port`, or on a socket opened before (`listen`)."""
         if self.app.on_response_prepare:
             raise ValueError("the site's requests do not send on_response_prepare")
+        secured = _requests_can_be_secured(self.app)
+        if not secured:
+            # An aiohttp whose insides differ from those SecuredRequest knows: the signal
+            # (slower) sends the same headers rather than none.
+            log.warning("aiohttp %s: the security headers are added by a signal", aiohttp_version)
+            self.app.on_response_prepare.append(_secure)
         runner = web.AppRunner(self.app, **HANDLER_OPTIONS)  # type: ignore[arg-type]
         await runner.setup()
         assert runner.server is not None
-        make = self.app._make_request
-
-        def request_factory(
-            message: RawRequestMessage,
-            payload: StreamReader,
-            protocol: RequestHandler,
-            writer: AbstractStreamWriter,
-            task: asyncio.Task[None],
-        ) -> web.Request:
-            # Not functools.partial: with a keyword bound, it copies a dict on every request.
-            return make(message, payload, protocol, writer, task, _cls=SecuredRequest)
-
-        runner.server.request_factory = request_factory
+        if secured:
+            runner.server.request_factory = _secured_factory(self.app)
         self.guard = ConnectionGuard(self.connections)
         site = GuardedSite(runner, host, port, self.guard, HANDLER_OPTIONS, sock)
         try:

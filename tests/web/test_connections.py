@@ -255,3 +255,32 @@ async def test_the_server_refuses_an_app_whose_prepare_signal_would_not_be_sent(
     app.on_response_prepare.append(receiver)
     with pytest.raises(ValueError, match="on_response_prepare"):
         await WebServer(app).start("127.0.0.1", 0)
+
+
+@pytest.mark.parametrize("request_class", [True, False], ids=["request class", "signal"])
+async def test_the_security_headers_are_sent_by_the_request_class_or_else_by_the_signal(
+    wco, tmp_path, monkeypatch, request_class
+):
+    # The request class relies on aiohttp's insides; an aiohttp without them gets the signal.
+    import bot.web.app
+
+    assert bot.web.app._requests_can_be_secured(aiohttp.web.Application())  # this aiohttp's
+    if not request_class:
+        monkeypatch.setattr(bot.web.app, "_requests_can_be_secured", lambda app: False)
+    opened = await open_site(wco, tmp_path, connections=FAST)
+    try:
+        port = opened.server.port
+        post = b"POST /feeds/agenda.ics HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"
+        status, headers = status_and_headers(await raw(port, post))
+        assert status == 405
+        assert all(headers[name.lower()] == value for name, value in SECURITY_HEADERS.items())
+        status, answered, _ = await opened.get("/feeds/agenda.ics")
+        assert status == 200
+        assert all(answered[name] == value for name, value in SECURITY_HEADERS.items())
+        again = {"If-None-Match": answered["ETag"]}
+        status, unmodified, _ = await opened.get("/feeds/agenda.ics", headers=again)
+        assert status == 304
+        assert not any(name in unmodified for name in SECURITY_HEADERS)
+    finally:
+        await opened.http.close()
+        await opened.runtime.stop()
