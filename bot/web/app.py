@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import gzip
-import inspect
 import logging
 import socket
 import time
@@ -16,22 +14,18 @@ from email.utils import parsedate_to_datetime
 
 from aiohttp import __version__ as aiohttp_version
 from aiohttp import hdrs, web
-from aiohttp.abc import AbstractStreamWriter
-from aiohttp.http_parser import RawRequestMessage
-from aiohttp.streams import StreamReader
-from aiohttp.web_protocol import RequestHandler
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from bot.service import Feed, Feeds
 
 from .guard import (
-    SECURITY_HEADERS,
     ConnectionGuard,
     ConnectionLimits,
     GuardedSite,
     address_key,
 )
 from .pages import Pages
+from .secured import requests_can_be_secured, secure, secured_factory
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -309,58 +303,6 @@ def _unmodified_since(since: str, feed: Feed) -> bool:
     return feed.last_modified.replace(microsecond=0) <= moment
 
 
-class SecuredRequest(web.Request):
-    """A request whose every answer but a 304 gets the security headers as it is sent, the
-    router's and aiohttp's own (405, 417) included. This is where aiohttp sends
-    `on_response_prepare`; a receiver there costs two coroutines more per answer (the signal's
-    and the receiver's) on the site's hot path, the 304. The site registers none: they would
-    not be sent (`WebServer` refuses an app that has some)."""
-
-    async def _prepare_hook(self, response: web.StreamResponse) -> None:
-        if response.status != 304 and self._match_info is not None:
-            response.headers.update(_SECURITY)
-
-
-# A multidict keeps its keys' case-folded forms: updating from one folds nothing again (half
-# the cost of updating from a dict).
-_SECURITY = CIMultiDictProxy(CIMultiDict(SECURITY_HEADERS))
-
-
-def _requests_can_be_secured(app: web.Application) -> bool:
-    """Whether this aiohttp has what SecuredRequest relies on: its request's prepare hook, and
-    an application that makes requests of a class it is given, for a server that asks its
-    `request_factory` (aiohttp's insides, which another version may change)."""
-    hook = getattr(web.Request, "_prepare_hook", None)
-    make = getattr(app, "_make_request", None)
-    return (
-        inspect.iscoroutinefunction(hook)
-        and make is not None
-        and "_cls" in inspect.signature(make).parameters
-        and "request_factory" in inspect.signature(web.Server).parameters
-    )
-
-
-def _secured_factory(app: web.Application) -> Callable[..., web.Request]:
-    make = app._make_request
-
-    def request_factory(
-        message: RawRequestMessage,
-        payload: StreamReader,
-        protocol: RequestHandler,
-        writer: AbstractStreamWriter,
-        task: asyncio.Task[None],
-    ) -> web.Request:
-        # Not functools.partial: with a keyword bound, it copies a dict on every request.
-        return make(message, payload, protocol, writer, task, _cls=SecuredRequest)
-
-    return request_factory
-
-
-async def _secure(request: web.Request, response: web.StreamResponse) -> None:
-    if response.status != 304:
-        response.headers.update(_SECURITY)
-
-
 class WebServer:
     """Starts and stops the site on a host and port (0: any free port, for tests). Its requests
     are `SecuredRequest`s (on an aiohttp without what they rely on, a signal sends the same
@@ -379,17 +321,17 @@ class WebServer:
         """Listen on `host` and `port`, or on a socket opened before (`listen`)."""
         if self.app.on_response_prepare:
             raise ValueError("the site's requests do not send on_response_prepare")
-        secured = _requests_can_be_secured(self.app)
+        secured = requests_can_be_secured(self.app)
         if not secured:
             # An aiohttp whose insides differ from those SecuredRequest knows: the signal
             # (slower) sends the same headers rather than none.
             log.warning("aiohttp %s: the security headers are added by a signal", aiohttp_version)
-            self.app.on_response_prepare.append(_secure)
+            self.app.on_response_prepare.append(secure)
         runner = web.AppRunner(self.app, **HANDLER_OPTIONS)  # type: ignore[arg-type]
         await runner.setup()
         assert runner.server is not None
         if secured:
-            runner.server.request_factory = _secured_factory(self.app)
+            runner.server.request_factory = secured_factory(self.app)
         self.guard = ConnectionGuard(self.connections)
         site = GuardedSite(runner, host, port, self.guard, HANDLER_OPTIONS, sock)
         try:

@@ -263,10 +263,11 @@ async def test_the_security_headers_are_sent_by_the_request_class_or_else_by_the
 ):
     # The request class relies on aiohttp's insides; an aiohttp without them gets the signal.
     import bot.web.app
+    import bot.web.secured
 
-    assert bot.web.app._requests_can_be_secured(aiohttp.web.Application())  # this aiohttp's
+    assert bot.web.secured.requests_can_be_secured(aiohttp.web.Application())  # this aiohttp's
     if not request_class:
-        monkeypatch.setattr(bot.web.app, "_requests_can_be_secured", lambda app: False)
+        monkeypatch.setattr(bot.web.app, "requests_can_be_secured", lambda app: False)
     opened = await open_site(wco, tmp_path, connections=FAST)
     try:
         port = opened.server.port
