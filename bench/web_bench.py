@@ -8,8 +8,9 @@ same gzip bytes made once: gzip_static), 50 concurrent clients on loopback, in o
 Each server runs in its own process; the load comes from wrk (one thread), or, without wrk,
 from aiohttp clients in this process. For each server and each kind of answer (304 to a client
 holding the ETag; 200 with gzip; 200 without) it prints requests per second, p50/p99 latency and
-the server's CPU time per request (from /proc), as medians over `--rounds` alternating rounds,
-then our ratios to the floor and to nginx. Goals (issue 16): a 304 costs <= 1.2x the CPU of the
+the server's CPU time per request (from /proc), as medians over `--rounds` alternating rounds
+(each round starting with the next server), then our ratios to the floor and to nginx, and the
+CPU ratio round by round. Goals (issue 16): a 304 costs <= 1.2x the CPU of the
 bare aiohttp handler; a 200's p99 at parity with nginx, gzip on.
 """
 
@@ -275,7 +276,11 @@ async def etag_of(server: Server, gzip: bool) -> str:
 
 
 async def run(args: argparse.Namespace) -> None:
-    folder = Path(tempfile.mkdtemp())
+    with tempfile.TemporaryDirectory() as name:  # the agenda, database and feed: not left in /tmp
+        await _run_in(Path(name), args)
+
+
+async def _run_in(folder: Path, args: argparse.Namespace) -> None:
     data = generate(folder / "data", args.meetings, 100)
     ours = await start_python(
         "ours", OURS, str(data), f"sqlite+aiosqlite:///{folder / 'db.sqlite3'}"
@@ -307,9 +312,12 @@ async def run(args: argparse.Namespace) -> None:
         for server in servers:  # warm up
             await load(server, argparse.Namespace(**{**vars(args), "seconds": 1}), {})
         results: dict[tuple[str, str], list[Figures]] = {}
-        for _ in range(args.rounds):
+        for number in range(args.rounds):
+            # Each round starts with another server: the first of a round was always ours, and
+            # a server's CPU per request depends on what ran just before it.
+            turn = number % len(servers)
             for kind, headers in kinds.items():
-                for server in servers:
+                for server in servers[turn:] + servers[:turn]:
                     figures = await load(server, args, headers(tags[server.name]))
                     results.setdefault((kind, server.name), []).append(figures)
         medians = {key: _median(values) for key, values in results.items()}
@@ -326,9 +334,18 @@ async def run(args: argparse.Namespace) -> None:
                 if not (o.cpu_us and o.p99):
                     print(f"  ours / {other.name}: no figures from {other.name}")
                     continue
+                paired = [
+                    a.cpu_us / b.cpu_us
+                    for a, b in zip(
+                        results[(kind, "ours")], results[(kind, other.name)], strict=True
+                    )
+                    if b.cpu_us
+                ]
                 print(
                     f"  ours / {other.name}: CPU {m.cpu_us / o.cpu_us:.2f}x   "
-                    f"p99 {m.p99 / o.p99:.2f}x"
+                    f"p99 {m.p99 / o.p99:.2f}x   (CPU round by round: "
+                    + ", ".join(f"{r:.2f}" for r in paired)
+                    + f"; median {statistics.median(paired):.2f}x)"
                 )
     finally:
         for server in servers:
