@@ -105,7 +105,11 @@ def environment_for(fake: FakeDiscord, extra: dict[str, str]) -> dict[str, str]:
 
 
 async def run(args: argparse.Namespace) -> None:
-    folder = Path(tempfile.mkdtemp())
+    with tempfile.TemporaryDirectory() as name:  # the agenda and database: not left in /tmp
+        await _run_in(Path(name), args)
+
+
+async def _run_in(folder: Path, args: argparse.Namespace) -> None:
     data = generate(folder / "data", args.meetings, args.topics)
     agenda_names = [
         line.split("=", 1)[1].strip().strip('"')
