@@ -50,6 +50,14 @@ def cut(text: str, limit: int) -> str:
 
 def split_value(value: str, limit: int = FIELD_VALUE_LIMIT) -> list[str]:
     """A long field value as several chunks, split between lines where it can be."""
+    # Nearly every value fits: the line-by-line pass would give it back whole (it drops only
+    # empty lines at the start), so it is spared for each field of each answer.
+    if len(value) <= limit and not value.startswith("\n"):
+        return [value if value.strip() else "\u200b"]
+    return _split_lines(value, limit)
+
+
+def _split_lines(value: str, limit: int) -> list[str]:
     chunks: list[str] = []
     current = ""
     for line in value.split("\n"):
