@@ -26,7 +26,7 @@ Kind = Literal["meeting", "topic", "person"]
 
 class Hit(NamedTuple):
     """A tuple rather than a frozen dataclass: a search makes up to 50 of them, and a tuple is
-    made in half the time (its fields are read the same way)."""
+    made in about half the time (its fields are read the same way)."""
 
     kind: Kind
     id: str
