@@ -82,8 +82,12 @@ def link_commands(text: str, command_ids: Mapping[str, int]) -> str:
     if "`/" not in text:
         return text
     named = set(_SLASHED.findall(text))
-    for name, command_id in command_ids.items():
-        if name not in named or f"`/{name}" not in text:
+    # In the order of the ids, as a replacement can make another name's hint; a text naming
+    # one command (most do) looks it up rather than going through every command.
+    ordered = named if len(named) == 1 else [name for name in command_ids if name in named]
+    for name in ordered:
+        command_id = command_ids.get(name)
+        if command_id is None or f"`/{name}" not in text:
             continue
         text = text.replace(f"`/{name} ", f"</{name}:{command_id}> `")
         text = text.replace(f"`/{name}`", f"</{name}:{command_id}>")
