@@ -50,6 +50,14 @@ def cut(text: str, limit: int) -> str:
 
 def split_value(value: str, limit: int = FIELD_VALUE_LIMIT) -> list[str]:
     """A long field value as several chunks, split between lines where it can be."""
+    # Nearly every value fits: the line-by-line pass would give it back whole (it drops only
+    # empty lines at the start), so it is spared for each field of each answer.
+    if len(value) <= limit and not value.startswith("\n"):
+        return [value if value.strip() else "\u200b"]
+    return _split_lines(value, limit)
+
+
+def _split_lines(value: str, limit: int) -> list[str]:
     chunks: list[str] = []
     current = ""
     for line in value.split("\n"):
@@ -74,8 +82,12 @@ def link_commands(text: str, command_ids: Mapping[str, int]) -> str:
     if "`/" not in text:
         return text
     named = set(_SLASHED.findall(text))
-    for name, command_id in command_ids.items():
-        if name not in named or f"`/{name}" not in text:
+    # In the order of the ids, as a replacement can make another name's hint; a text naming
+    # one command (most do) looks it up rather than going through every command.
+    ordered = named if len(named) == 1 else [name for name in command_ids if name in named]
+    for name in ordered:
+        command_id = command_ids.get(name)
+        if command_id is None or f"`/{name}" not in text:
             continue
         text = text.replace(f"`/{name} ", f"</{name}:{command_id}> `")
         text = text.replace(f"`/{name}`", f"</{name}:{command_id}>")

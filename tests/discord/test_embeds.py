@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from bot.core import Field, Paging, Reply, Tone
 from bot.discord import DISCORD_TIMES, to_message
-from bot.discord.embeds import SHORTENED, cut, link_commands, split_value
+from bot.discord.embeds import SHORTENED, _split_lines, cut, link_commands, split_value
 
 texts = st.text(min_size=0, max_size=3000)
 replies = st.builds(
@@ -86,6 +86,12 @@ def test_split_value_keeps_every_character(value, limit):
     # Every visible character survives, in order (blank chunks become a zero-width space).
     visible = "".join(value.split())
     assert "".join("".join(chunks).replace("\u200b", "").split()) == visible
+
+
+@given(st.text(alphabet=st.sampled_from("ab \n\t\u200b"), max_size=40), st.integers(1, 40))
+def test_a_value_that_fits_is_split_as_line_by_line(value, limit):
+    # Issue 16: a value within the limit skips the line-by-line pass; the same chunks.
+    assert split_value(value, limit) == _split_lines(value, limit)
 
 
 def test_discord_timestamps():
