@@ -126,8 +126,7 @@ class SearchIndex:
             final /= wanted
         candidates = np.flatnonzero((matched >= wanted) if every_word else (final > 0))
         if limit is not None and len(candidates) > limit:
-            cut = np.argpartition(-final[candidates], limit - 1)[:limit]
-            candidates = candidates[cut]
+            candidates = _best(candidates, final[candidates], limit)
         # Best first, then in document order: no two candidates are equal on both keys, so any
         # sort gives this order; numpy's, on the two arrays, costs less than a key per item.
         values = final[candidates]
@@ -376,3 +375,15 @@ def _person_fields(agenda: Agenda, person: Person) -> Fields:
         if topic is not None:
             parts.append((topic.name, 1))
     return parts
+
+
+def _best(candidates: npt.NDArray[np.intp], values: FloatArray, limit: int) -> npt.NDArray[np.intp]:
+    """The `limit` best candidates (in document order) as the ranking orders them: by value,
+    then by document. Those equal to the last value that makes the cut are taken in document
+    order, so a page holds the first of the whole ranking, whatever the limit."""
+    last = -np.partition(-values, limit - 1)[limit - 1]
+    keep = values > last
+    tied = np.flatnonzero(values == last)[: limit - int(np.count_nonzero(keep))]
+    keep[tied] = True
+    best: npt.NDArray[np.intp] = candidates[keep]
+    return best
