@@ -72,6 +72,7 @@ class Reminders:
         self.audience = Audience()
         self.all_day_start = all_day_start
         self._saving: set[asyncio.Task[None]] = set()  # the index being saved to its file
+        self._loaded = False  # once: the index read at start-up is saved, not those of reloads
 
     async def saved(self) -> None:
         """Once the index read last is in its file (or the write failed, logged)."""
@@ -102,7 +103,10 @@ class Reminders:
             # SQLite: read and indexed in a worker thread, in one go (or the index read from
             # the file it was saved to, if saved under the table's key); else in batches of rows.
             subscribers = Subscribers()
-            saved = SavedIndex(self.store.database_file, subscribers)
+            # Saved at start-up only: a reload follows a change, and writing the whole index
+            # at each one (tens of MB at a million) would serve only a restart before the next.
+            saved = SavedIndex(self.store.database_file, subscribers, save=not self._loaded)
+            self._loaded = True
             if await self.store.read_subscription_columns(
                 subscribers.extend_columns, saved.finish, saved.restore
             ):

@@ -16,11 +16,11 @@ This module knows the layout of followers.Subscribers.
 from __future__ import annotations
 
 import asyncio
+import glob
 import json
 import logging
 import os
 import struct
-import tempfile
 import zlib
 from array import array
 from collections import Counter
@@ -64,9 +64,10 @@ class SavedIndex:
     under the table's key, else, once the rows are read, their index made ready to be saved
     (in the reading thread, before anyone holds it) and written off the event loop."""
 
-    def __init__(self, database: Path | None, subscribers: Subscribers) -> None:
+    def __init__(self, database: Path | None, subscribers: Subscribers, save: bool) -> None:
         self.path = None if database is None else snapshot_path(database)
         self.subscribers = subscribers  # filled from the rows when none is restored
+        self.save_read = save  # the rows' index, once read, is written to the file
         self.restored: Subscribers | None = None
         self._key: int | None = None
         self._pieces: list[bytes] | None = None
@@ -81,7 +82,7 @@ class SavedIndex:
     def finish(self) -> None:
         """In the reading thread, after the last row."""
         self.subscribers.settle()
-        if self.path is not None and self._key is not None:
+        if self.path is not None and self._key is not None and self.save_read:
             self._pieces = dump(self.subscribers, self._key)
 
     @property
@@ -141,18 +142,42 @@ def dump(subscribers: Subscribers, key: int) -> list[bytes] | None:
 def write(path: Path, pieces: list[bytes]) -> None:
     """Replace the file at once (a reader finds the old one or the new, whole); a failure is
     logged, not raised: start-up reads the rows without it."""
+    _remove_left_behind(path)
+    # Named after this process: one killed while writing leaves a file the next save removes.
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        descriptor, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         try:
-            os.close(descriptor)
-            with Path(name).open("wb") as file:
+            with open(temporary, "wb", opener=_private) as file:
                 file.writelines(pieces)
-            Path(name).replace(path)
+            temporary.replace(path)
         except BaseException:
-            Path(name).unlink(missing_ok=True)
+            temporary.unlink(missing_ok=True)
             raise
     except OSError as problem:
         log.info("the index of subscriptions was not saved to %s: %s", path, problem)
+
+
+def _private(name: str, flags: int) -> int:
+    return os.open(name, flags, 0o600)  # the file names who follows what, as the database does
+
+
+def _remove_left_behind(path: Path) -> None:
+    """Temporary files of processes that died while writing (another one alive may be writing
+    its own: left alone)."""
+    for left in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        pid = left.name.removeprefix(f".{path.name}.").removesuffix(".tmp")
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            left.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # alive, another user's
+        return True
+    return True
 
 
 def load(path: Path, key: int) -> Subscribers | None:
@@ -177,13 +202,17 @@ def load(path: Path, key: int) -> Subscribers | None:
         return None
     try:
         return _parse(memoryview(content))
-    except (ValueError, KeyError, TypeError, IndexError, struct.error) as problem:
-        log.info("the index of subscriptions in %s is not used: %s", path, problem)
+    except Exception as problem:  # whatever is wrong with the file, the rows are read instead
+        log.info("the index of subscriptions in %s is not used: %r", path, problem)
         return None
 
 
 def _parse(content: memoryview) -> Subscribers:
     """The index in a file of this format whose key was found right."""
+    # The CRC first: nothing of the file is believed (its header's numbers least) before it.
+    (crc,) = _CRC.unpack_from(content, len(content) - _CRC.size)
+    if zlib.crc32(content[: len(content) - _CRC.size]) != crc:
+        raise ValueError("damaged (its CRC does not match)")
     at = len(MAGIC)
     _, _, length = _PREFIX.unpack_from(content, at)
     at += _PREFIX.size
@@ -191,15 +220,13 @@ def _parse(content: memoryview) -> Subscribers:
     at += length
     if header["deliveries"] != [d.value for d in DELIVERIES]:
         raise ValueError("saved with other deliveries")
-    rows = int(header["rows"])
+    rows = _count(header["rows"])
     scopes = header["scopes"]
     sizes = [rows * dtype.itemsize for _, dtype in _COLUMNS]
-    total = at + sum(sizes) + sum(int(s[2]) for s in scopes) * _INT64.itemsize + _CRC.size
+    placed = sum(_count(scope[2]) for scope in scopes)
+    total = at + sum(sizes) + placed * _INT64.itemsize + _CRC.size
     if len(content) != total:
         raise ValueError(f"{len(content)} bytes, not {total}")
-    (crc,) = _CRC.unpack_from(content, total - _CRC.size)
-    if zlib.crc32(content[: total - _CRC.size]) != crc:
-        raise ValueError("damaged (its CRC does not match)")
     columns: dict[str, npt.NDArray[Any]] = {}
     for (name, dtype), size in zip(_COLUMNS, sizes, strict=True):
         columns[name] = np.frombuffer(content, dtype=dtype, count=rows, offset=at)
@@ -222,7 +249,6 @@ def _parse(content: memoryview) -> Subscribers:
     subscribers.created = _int64s(columns["created"])
     for owner in header["others"]:
         subscribers.owners.code(str(owner))
-    placed = sum(int(size) for _, _, size, _ in scopes)
     if placed != rows:
         raise ValueError(f"{placed} rows in scopes, not {rows}")
     every = np.frombuffer(content, dtype=_INT64, count=placed, offset=at)  # every scope's
@@ -237,6 +263,12 @@ def _parse(content: memoryview) -> Subscribers:
         held.lead_counts = Counter({int(m): int(n) for m, n in lead_counts})
         subscribers.scopes[(held.kind.value, held.scope_id)] = held
     return subscribers
+
+
+def _count(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError(f"{value!r} is not a count")
+    return value
 
 
 def _distinct(values: list[Any]) -> tuple[list[Any], npt.NDArray[np.uint32]]:

@@ -66,7 +66,15 @@ _OTHER_OWNERS = (
     "SELECT id, owner FROM subscriptions WHERE owner < 'discord:' OR owner >= 'discord;' "
     "ORDER BY id"
 )
-_KEY = "SELECT value FROM counters WHERE name = 'subscriptions_key'"
+# The triggers that draw the subscriptions table's key (migration 0010). A key counts only
+# while all three are there: SQLite drops a table's triggers with the table, and a migration
+# that rebuilds it (Alembic's batch mode: copy, drop, rename) would leave a key no change moves.
+KEY_TRIGGERS = tuple(f"subscriptions_key_on_{event}" for event in ("insert", "update", "delete"))
+_KEY = (
+    "SELECT value, (SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
+    "AND tbl_name = 'subscriptions' AND name IN (?, ?, ?)) "
+    "FROM counters WHERE name = 'subscriptions_key'"
+)
 _OWNERS = "SELECT id, owner FROM subscriptions WHERE id >= ? AND id <= ? ORDER BY id"
 
 
@@ -149,12 +157,14 @@ def read_columns(
 
 def table_key(connection: sqlite3.Connection) -> int | None:
     """The subscriptions table's key, drawn anew at every change of its rows by triggers
-    (migration 0010); None in a database without it."""
+    (migration 0010); None in a database without it, or without every one of its triggers."""
     try:
-        found = connection.execute(_KEY).fetchone()
+        found = connection.execute(_KEY, KEY_TRIGGERS).fetchone()
     except sqlite3.OperationalError:  # no counters table: not a database of ours yet
         return None
-    return None if found is None else int(found[0])
+    if found is None or found[1] != len(KEY_TRIGGERS):
+        return None
+    return int(found[0])
 
 
 def return_freed_memory() -> None:

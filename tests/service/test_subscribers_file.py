@@ -2,9 +2,12 @@
 under the table's key, and any change of the rows, whoever makes it, or anything wrong with
 the file, means the rows are read (issue 16, start-up)."""
 
+import json
 import logging
+import os
 import shutil
 import sqlite3
+import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -254,9 +257,46 @@ def _other_key(content: bytes) -> bytes:
     return content[:at] + (key ^ 1).to_bytes(8, "little", signed=True) + content[at + 8 :]
 
 
+def _header(text: bytes):
+    """The file with its JSON header replaced by `text`, its length and CRC made right: a file
+    written so on purpose, which only its content can tell apart."""
+
+    def spoil(content: bytes) -> bytes:
+        at = len(saved_file.MAGIC)
+        made, key, length = saved_file._PREFIX.unpack_from(content, at)
+        start = at + saved_file._PREFIX.size
+        rest = content[start + length : -saved_file._CRC.size]
+        body = content[:at] + saved_file._PREFIX.pack(made, key, len(text)) + text + rest
+        return body + saved_file._CRC.pack(zlib.crc32(body))
+
+    return spoil
+
+
+def _header_with(**changes):
+    def spoil(content: bytes) -> bytes:
+        at = len(saved_file.MAGIC)
+        _, _, length = saved_file._PREFIX.unpack_from(content, at)
+        start = at + saved_file._PREFIX.size
+        header = json.loads(content[start : start + length])
+        header.update(changes)
+        return _header(json.dumps(header).encode())(content)
+
+    return spoil
+
+
 @pytest.mark.parametrize(
     "spoil",
     [
+        # Regression (review): header numbers were believed before the CRC, and an infinite
+        # count raised OverflowError through start-up, which then failed: the bot did not start.
+        _header(b'{"rows": 1e999}'),
+        _header_with(rows=1e999),
+        _header(b"[" * 100_000 + b"]" * 100_000),
+        _header_with(rows=-1),
+        _header_with(rows="400"),
+        _header_with(rows=True),
+        _header_with(scopes=[["all", "", -5, []]]),
+        _header_with(deliveries=None),
         _cut,
         _damaged,
         _other_format,
@@ -285,7 +325,7 @@ async def test_a_file_that_cannot_be_written_is_only_logged(
         raise PermissionError("read-only folder")
 
     caplog.set_level(logging.INFO)
-    monkeypatch.setattr(saved_file.tempfile, "mkstemp", refused)
+    monkeypatch.setattr(saved_file, "_private", refused)
     held = await _loaded(wco, store)
     assert len(held.audience) == len(_rows(wco))
     assert not _file(database).exists()
@@ -297,3 +337,32 @@ def test_an_index_changed_since_its_read_is_not_saved():
     assert dump(subscribers, 1) is not None
     subscribers._holes = 1  # a row removed: the table's key no longer says what it holds
     assert dump(subscribers, 1) is None
+
+
+async def test_a_file_left_by_a_process_killed_while_writing_is_removed_at_the_next_save(
+    wco, store, database
+):
+    folder = _file(database).parent
+    name = _file(database).name
+    dead = folder / f".{name}.{2**22 + 1}.tmp"  # above Linux's largest process id: none has it
+    alive = folder / f".{name}.{os.getppid()}.tmp"  # another process's, perhaps writing now
+    dead.write_bytes(b"half")
+    alive.write_bytes(b"half")
+    await _loaded(wco, store)
+    assert _file(database).is_file()
+    assert not dead.exists() and alive.exists()
+
+
+async def test_a_reload_reads_the_rows_and_leaves_the_file_saved_at_start_up(
+    wco, store, database, rows_read
+):
+    # A reload follows a change: writing the whole index again at each one would cost tens of
+    # MB at a million subscriptions for a restart that may come after the next change anyway.
+    reminders = await _loaded(wco, store)
+    saved = _file(database).read_bytes()
+    await store.subscribe("discord:8", Delivery.DM, ScopeKind.BODY, "ptc", [60], NEWS_DAY)
+    rows_read.clear()
+    await reminders.load()
+    await reminders.saved()
+    assert rows_read and len(reminders.audience) == len(_rows(wco)) + 1
+    assert _file(database).read_bytes() == saved

@@ -95,3 +95,42 @@ async def test_a_database_downgraded_below_the_key_has_none(tmp_path):
     store = await Store.open(f"sqlite+aiosqlite:///{path}")  # upgraded again: a new key
     await store.close()
     assert _key(path) is not None
+
+
+async def test_the_newest_schema_has_every_trigger_of_the_key(tmp_path):
+    # A later migration that rebuilds the subscriptions table must draw its triggers again.
+    from bot.storage.columns import KEY_TRIGGERS
+
+    path = tmp_path / "db.sqlite3"
+    store = await Store.open(f"sqlite+aiosqlite:///{path}")
+    await store.close()
+    connection = sqlite3.connect(path)
+    found = {
+        name
+        for (name,) in connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'subscriptions'"
+        )
+    }
+    connection.close()
+    assert set(KEY_TRIGGERS) <= found
+
+
+async def test_a_table_rebuilt_without_its_triggers_has_no_key(tmp_path):
+    # Regression (review): SQLite drops a table's triggers with it, so a migration that
+    # rebuilds the table (Alembic's batch mode: copy, drop, rename) left the key as it was,
+    # and no later change moved it: a saved index of the rows would have been read forever.
+    path = tmp_path / "db.sqlite3"
+    store = await Store.open(f"sqlite+aiosqlite:///{path}")
+    await store.subscribe("discord:1", Delivery.DM, ScopeKind.ALL, "", [60], NOW)
+    await store.close()
+    assert _key(path) is not None
+    connection = sqlite3.connect(path)
+    with connection:
+        connection.execute("CREATE TABLE rebuilt AS SELECT * FROM subscriptions")
+        connection.execute("DROP TABLE subscriptions")
+        connection.execute("ALTER TABLE rebuilt RENAME TO subscriptions")
+    connection.close()
+    assert _key(path) is None
+    given: list[int] = []
+    assert read_columns(path, lambda chunk: True, lambda: None, given.append)
+    assert given == []  # nothing restored: the rows are read

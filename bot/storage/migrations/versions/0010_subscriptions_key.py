@@ -39,5 +39,5 @@ def downgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
         return
     for name in _TRIGGERS:
-        op.execute(f"DROP TRIGGER {name}")
+        op.execute(f"DROP TRIGGER IF EXISTS {name}")
     op.execute("DELETE FROM counters WHERE name = 'subscriptions_key'")
