@@ -36,6 +36,9 @@ from .followers import DELIVERIES, ScopeRows, Subscribers
 
 log = logging.getLogger(__name__)
 MAGIC = b"agenda-bot subscribers\n"
+# Raised whenever what is saved, or how a row becomes what is saved, changes (the columns, the
+# header, how an owner becomes a code, how leads are read): the key says only that the rows are
+# the same, not that this version would index them the same.
 FORMAT = 1
 # After MAGIC: the format, the key, and the length of the JSON header (read first, alone: a
 # file made under another key is not read further).
