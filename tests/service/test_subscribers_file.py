@@ -21,6 +21,7 @@ from bot.service.reminders import Reminders
 from bot.service.subscribers_file import dump, snapshot_path
 from bot.storage import Delivery, ScopeKind, Store
 from schedules import Ledger, Outcome, State, plan
+from tests.service.varied_subscriptions import varied_subscriptions
 
 NEWS_DAY = datetime(2015, 10, 23, 12, tzinfo=UTC)
 
@@ -33,32 +34,7 @@ class NullSender:
 
 
 def _rows(wco, count=400):
-    bodies, topics, meetings = list(wco.bodies), list(wco.topics), list(wco.meetings)
-    owners = ["console", "discord:7", "discord:01", "discord:100000000000000003"]
-    created = int(NEWS_DAY.timestamp())
-    made = [
-        dict(
-            owner=owners[n % len(owners)] if n % 5 else f"discord:{10**17 + n}",
-            delivery=("me", "here", "channel")[n % 3],
-            guild_id=None if n % 3 == 0 else "9",
-            channel_id="" if n % 3 == 0 else str(10 + n % 4),
-            scope_kind=("all", "body", "topic", "meeting")[n % 4],
-            scope_id=(
-                "",
-                bodies[n % len(bodies)],
-                topics[n % len(topics)],
-                meetings[n % len(meetings)],
-            )[n % 4],
-            leads=(None, "2880", "10080,60")[n % 3 if n % 7 == 0 else 0],
-            created=created + (n % 11 - 5) * 86_400,
-        )
-        for n in range(count)
-    ]
-    unique = {
-        (r["owner"], r["delivery"], r["channel_id"], r["scope_kind"], r["scope_id"]): r
-        for r in reversed(made)
-    }
-    return list(unique.values())
+    return varied_subscriptions(wco, NEWS_DAY, count)
 
 
 def _file(database: str) -> Path:

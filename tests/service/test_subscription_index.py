@@ -16,6 +16,7 @@ from bot.service.audience import Audience
 from bot.service.reminders import Reminders
 from bot.storage import Delivery, ScopeKind, Store, SubscriptionRow
 from schedules import Ledger, Outcome, State, plan
+from tests.service.varied_subscriptions import varied_subscriptions
 
 NEWS_DAY = datetime(2015, 10, 23, 12, tzinfo=UTC)
 OWNERS = ["discord:1", "discord:100000000000000002", "console", "discord:01", "discord:+3"]
@@ -146,32 +147,8 @@ async def test_columns_and_rows_plan_and_route_the_same_reminders(wco, database)
     # Issue 16: SQLite reads subscriptions as columns in a worker thread, other databases as
     # rows; every (fire point, destination) pair, on time or late, must be the same.
     store = await Store.open(database)
-    bodies, topics, meetings = list(wco.bodies), list(wco.topics), list(wco.meetings)
-    owners = ["console", "discord:7", "discord:01", "discord:100000000000000003"]
-    created = int(NEWS_DAY.timestamp())
-    made = [
-        dict(
-            owner=owners[n % len(owners)] if n % 5 else f"discord:{10**17 + n}",
-            delivery=("me", "here", "channel")[n % 3],
-            guild_id=None if n % 3 == 0 else "9",
-            channel_id="" if n % 3 == 0 else str(10 + n % 4),
-            scope_kind=("all", "body", "topic", "meeting")[n % 4],
-            scope_id=(
-                "",
-                bodies[n % len(bodies)],
-                topics[n % len(topics)],
-                meetings[n % len(meetings)],
-            )[n % 4],
-            leads=(None, "2880", "10080,60")[n % 3 if n % 7 == 0 else 0],
-            created=created + (n % 11 - 5) * 86_400,
-        )
-        for n in range(900)
-    ]
-    unique = {
-        (r["owner"], r["delivery"], r["channel_id"], r["scope_kind"], r["scope_id"]): r
-        for r in reversed(made)
-    }
-    await store.add_subscriptions(unique.values())
+    rows = varied_subscriptions(wco, NEWS_DAY, 900)
+    await store.add_subscriptions(rows)
     service = AgendaService(wco, FixedClock(NEWS_DAY))
     ledger = Ledger(store.engine)
     try:
@@ -180,7 +157,7 @@ async def test_columns_and_rows_plan_and_route_the_same_reminders(wco, database)
         by_rows = Reminders(service, store, ledger, NullSender())
         store.read_subscription_columns = _refused  # type: ignore[method-assign]
         await by_rows.load()
-        assert len(by_columns.audience) == len(by_rows.audience) == len(unique) > 200
+        assert len(by_columns.audience) == len(by_rows.audience) == len(rows) > 200
         pairs = []
         for reminders in (by_columns, by_rows):
             points = plan(list(reminders.targets()), reminders.leads, NEWS_DAY)
