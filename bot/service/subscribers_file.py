@@ -145,10 +145,10 @@ def dump(subscribers: Subscribers, key: int) -> list[bytes] | None:
 def write(path: Path, pieces: list[bytes]) -> None:
     """Replace the file at once (a reader finds the old one or the new, whole); a failure is
     logged, not raised: start-up reads the rows without it."""
-    _remove_left_behind(path)
     # Named after this process: one killed while writing leaves a file the next save removes.
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
+        _remove_left_behind(path)
         try:
             with open(temporary, "wb", opener=_private) as file:
                 file.writelines(pieces)
