@@ -19,11 +19,12 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import icalendar
-import ics
-from ics.alarm import DisplayAlarm
-from ics.grammar.parse import ContentLine
+
+if TYPE_CHECKING:
+    import ics
 
 from .event_cache import EventCache
 from .formatting import day_text
@@ -88,6 +89,11 @@ def write_calendar(
     for meeting in meetings:
         (included if meeting.when.precision.has_day else left_out).append(meeting)
     included.sort(key=_order)
+    # Imported where a calendar is written, not with the core: ics and arrow cost about 0.1 s
+    # of every start, and most starts write no calendar before their first export.
+    import ics
+    from ics.grammar.parse import ContentLine
+
     calendar = ics.Calendar(creator=PRODID)
     calendar.extra.append(ContentLine("CALSCALE", value="GREGORIAN"))
     calendar.extra.append(ContentLine("METHOD", value="PUBLISH"))
@@ -154,6 +160,10 @@ def _event(
     if change is not None:
         sequence += change.count
         stamp = max(stamp, change.at)
+    import ics  # see write_calendar
+    from ics.alarm import DisplayAlarm
+    from ics.grammar.parse import ContentLine
+
     event = ics.Event(
         name=_summary(meeting),
         uid=f"{meeting.id}@{agenda.dataset.uid_domain}",

@@ -33,7 +33,7 @@ _DATE_FIELDS = ("verified", "as_of", "updated", "known", "start", "end", "announ
 
 
 class Entry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     # Every field that may hold a date, in any entry (a validator on "*" ran on every field).
     @field_validator(*_DATE_FIELDS, mode="after", check_fields=False)
