@@ -30,16 +30,34 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from bot.storage import ScopeKind
+from bot.storage import ScopeKind, columns
 
 from .followers import DELIVERIES, ScopeRows, Subscribers
 
 log = logging.getLogger(__name__)
+
+
+def _code_digest(*sources: Path) -> int:
+    """A number that changes with the code in `sources`; a random one if any cannot be read (a
+    file is then never read back, as no other process can have made it with this code)."""
+    digest = zlib.crc32(b"")
+    try:
+        for source in sources:
+            digest = zlib.crc32(source.read_bytes(), digest)
+    except OSError:
+        return int.from_bytes(os.urandom(4), "little") & 0x7FFF_FFFF
+    return digest & 0x7FFF_FFFF
+
+
 MAGIC = b"agenda-bot subscribers\n"
-# Raised whenever what is saved, or how a row becomes what is saved, changes (the columns, the
-# header, how an owner becomes a code, how leads are read): the key says only that the rows are
-# the same, not that this version would index them the same.
-FORMAT = 1
+# The key says only that the rows are the same, not that this version would index them the
+# same: a file is read only by the code that wrote it (this module, the index's and the
+# columns' read), as the agenda's cache is. The first start after such a change reads the rows.
+FORMAT = _code_digest(
+    Path(__file__),
+    Path(__file__).with_name("followers.py"),
+    Path(columns.__file__),
+)
 # After MAGIC: the format, the key, and the length of the JSON header (read first, alone: a
 # file made under another key is not read further).
 _PREFIX = struct.Struct("<Iq Q")

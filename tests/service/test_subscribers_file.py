@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 
 from bot.core import FixedClock, PlainTimes
-from bot.service import AgendaService
+from bot.service import AgendaService, followers
 from bot.service import subscribers_file as saved_file
 from bot.service.followers import Subscribers
 from bot.service.reminders import Reminders
 from bot.service.subscribers_file import dump, snapshot_path
-from bot.storage import Delivery, ScopeKind, Store
+from bot.storage import Delivery, ScopeKind, Store, columns
 from schedules import Ledger, Outcome, State, plan
 from tests.service.varied_subscriptions import varied_subscriptions
 
@@ -292,6 +292,36 @@ async def test_a_file_not_whole_or_not_of_this_format_is_not_used(
     held = await _loaded(wco, store)
     assert rows_read
     assert _layout(held.audience._subscribers) == _layout(expected.audience._subscribers)
+
+
+def _indexing_code() -> list[Path]:
+    return [Path(saved_file.__file__), Path(followers.__file__), Path(columns.__file__)]
+
+
+def test_a_file_is_of_this_format_only_if_saved_by_the_same_indexing_code():
+    # Regression (review): the format was a number to raise by hand whenever how rows become a
+    # file changed; forgotten, a file saved by other code would have been read as this code's.
+    assert saved_file._code_digest(*_indexing_code()) == saved_file.FORMAT
+
+
+@pytest.mark.parametrize("changed", range(3))
+def test_a_change_to_the_code_that_reads_indexes_or_saves_the_rows_changes_the_format(
+    tmp_path, changed
+):
+    copies = []
+    for number, source in enumerate(_indexing_code()):
+        copy = tmp_path / f"{number}-{source.name}"
+        copy.write_bytes(source.read_bytes() + (b"# changed\n" if number == changed else b""))
+        copies.append(copy)
+    assert 0 <= saved_file._code_digest(*copies) < 2**31
+    assert saved_file._code_digest(*copies) != saved_file.FORMAT
+
+
+def test_code_that_cannot_be_read_has_a_format_no_other_process_shares(tmp_path):
+    missing = [*_indexing_code(), tmp_path / "gone.py"]
+    formats = {saved_file._code_digest(*missing) for _ in range(3)}
+    assert len(formats) == 3
+    assert saved_file.FORMAT not in formats
 
 
 async def test_a_file_that_cannot_be_written_is_only_logged(
