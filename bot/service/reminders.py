@@ -173,9 +173,12 @@ class Reminders:
     def leads(self, target: Target) -> Iterable[timedelta]:
         if target.key.startswith(REMINDER_PREFIX):
             return (timedelta(0),)
-        meeting = self.agenda.agenda.meetings[target.key]
-        ladder = set(self.agenda.agenda.ladders.for_kind(meeting.kind))
-        return ladder | self.audience.override_leads(meeting, self.agenda.index)
+        # The agenda as known now, asked once: planning asks this of every meeting, and each
+        # ask reads the clock and looks up the view of the instant.
+        known = self.agenda.library()
+        meeting = known.agenda.meetings[target.key]
+        ladder = set(known.agenda.ladders.for_kind(meeting.kind))
+        return ladder | self.audience.override_leads(meeting, known.index)
 
     async def destinations(self, point: FirePoint, missed: bool = False) -> Sequence[Destination]:
         if point.key.startswith(REMINDER_PREFIX):
