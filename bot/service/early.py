@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -70,7 +71,9 @@ class EarlySubscriptions:
             return subscribers.extend_columns(chunk)
 
         try:
-            if read_columns(self.database, consume, saved.finish, restore):
+            if _in_wal_mode(self.database) and read_columns(
+                self.database, consume, saved.finish, restore
+            ):
                 self._read = saved
         except Exception as problem:  # a schema not migrated yet, a locked file...: read later
             log.debug("the subscriptions were not read early: %r", problem)
@@ -89,3 +92,14 @@ class EarlySubscriptions:
     def _finished_on(self, database: Path | None) -> bool:
         self._thread.join()
         return database is not None and database.resolve() == self.database.resolve()
+
+
+def _in_wal_mode(database: Path) -> bool:
+    """Only in WAL mode do readers never hold up a writer: in another mode, the early read's
+    transaction of seconds would make Store.open's migrations and checks wait, or time out."""
+    connection = sqlite3.connect(database)
+    try:
+        found = connection.execute("PRAGMA journal_mode").fetchone()
+    finally:
+        connection.close()
+    return found is not None and str(found[0]).lower() == "wal"

@@ -111,6 +111,17 @@ async def test_rows_without_a_key_are_not_read_early(wco, store, database, reads
     assert reads == []
 
 
+async def test_no_early_read_of_a_database_not_in_wal_mode(wco, store, database, reads):
+    await store.close()
+    connection = sqlite3.connect(_path(database))
+    connection.execute("PRAGMA journal_mode=DELETE")
+    connection.close()
+    early = EarlySubscriptions.begin(database)
+    assert early is not None
+    assert await early.taken(_path(database)) is None
+    assert reads == []
+
+
 async def test_a_read_of_another_database_is_not_used(wco, store, database, tmp_path, reads):
     other = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'other.sqlite3'}")
     try:
