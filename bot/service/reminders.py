@@ -115,10 +115,11 @@ class Reminders:
 
             def restore(key: int) -> bool:
                 """In the read transaction: what was read early, if read under this key."""
-                nonlocal saved
+                nonlocal saved, read_early
                 if read_early is not None and read_early.key == key:
                     saved = read_early
                     return True
+                read_early = None  # not current: not held beside the index read instead
                 return saved.restore(key)
 
             if await self.store.read_subscription_columns(
