@@ -102,7 +102,7 @@ async def start(data: Path, database: str) -> None:
     import os
 
     from bot.core import LivingClock, PlainTimes
-    from bot.service import AgendaService, Runtime, load_library
+    from bot.service import AgendaService, EarlySubscriptions, Runtime, load_library
     from schedules import Outcome, State
 
     class NullSender:
@@ -112,12 +112,14 @@ async def start(data: Path, database: str) -> None:
             return Outcome(State.SENT)
 
     cache = os.environ.get("AGENDA_CACHE_DIR")
+    # As the bot starts (bot/cli.py): the subscriptions are read while the agenda loads.
+    early = EarlySubscriptions.begin(database)
     agenda = load_library(data, Path(cache) if cache else None)
     loaded = time.perf_counter() - STARTED
     service = AgendaService(agenda, LivingClock(datetime(2025, 6, 1, tzinfo=UTC)))
     indexed = time.perf_counter() - STARTED
     runtime = await Runtime.open(
-        service, NullSender(), database_url=database, default_zone=ZoneInfo("UTC")
+        service, NullSender(), database_url=database, default_zone=ZoneInfo("UTC"), early=early
     )
     await runtime.start()
     ready = time.perf_counter() - STARTED

@@ -33,7 +33,7 @@ from bot.core import (
     parse_as_of,
     saved_zone,
 )
-from bot.service import AgendaService, Runtime, load_agenda, load_library
+from bot.service import AgendaService, EarlySubscriptions, Runtime, load_agenda, load_library
 from bot.settings import Settings
 from bot.storage import DatabaseLost, StorageError
 
@@ -64,6 +64,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Cannot start: --as-of/--speed: {problem}", file=sys.stderr)
         return EXIT_FAILED
     data_dir = Path(args.data) if args.data else settings.agenda_data_dir
+    # A bot, or one command, reads the subscriptions: begun now, beside the agenda's loading
+    # (and in Discord the login), rather than after it.
+    early = None
+    if args.command in (None, "run", "ask"):
+        early = EarlySubscriptions.begin(settings.database_url)
+    try:
+        return _run(args, settings, clock, data_dir, early)
+    finally:
+        if early is not None:
+            early.cancel()  # not taken when the start failed first: it stops at its next chunk
+
+
+def _run(
+    args: argparse.Namespace,
+    settings: Settings,
+    clock: Clock,
+    data_dir: Path,
+    early: EarlySubscriptions | None,
+) -> int:
     try:
         # An export reads no search index: it is the costliest to build.
         searched = args.command != "export"
@@ -77,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _export(service, args)
     try:
         if args.command == "ask":
-            return asyncio.run(_ask(service, settings, data_dir, args.line))
+            return asyncio.run(_ask(service, settings, args.line, early))
         if args.command == "export-data":
             return asyncio.run(_export_data(service, settings, Path(args.directory)))
         if args.command == "import":
@@ -85,8 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if settings.discord_token is not None:
             from bot.discord import run_discord
 
-            return run_discord(service, settings, data_dir)
-        return asyncio.run(_console(service, settings, data_dir))
+            return run_discord(service, settings, data_dir, early)
+        return asyncio.run(_console(service, settings, data_dir, early))
     except DatabaseLost as problem:
         print(f"Stopped: {problem}.", file=sys.stderr)
         return EXIT_FAILED
@@ -188,20 +207,28 @@ async def open_runtime(
     data_dir: Path | None,
     sender: ConsoleSender,
     site_url: str | None,
+    early: EarlySubscriptions | None = None,
 ) -> Runtime:
     return await Runtime.open(
-        service, sender, data_dir=data_dir, site_url=site_url, **settings.runtime_options()
+        service,
+        sender,
+        data_dir=data_dir,
+        site_url=site_url,
+        early=early,
+        **settings.runtime_options(),
     )
 
 
-async def _ask(service: AgendaService, settings: Settings, data_dir: Path, line: str) -> int:
+async def _ask(
+    service: AgendaService, settings: Settings, line: str, early: EarlySubscriptions | None
+) -> int:
     """One command, then exit. Reminder commands write to the database; a running bot picks
     them up within AGENDA_RELOAD_SECONDS. /calendar link answers with the running bot's site."""
     from bot.web import site_address
 
     terminal = Terminal(sys.stdout)
     sender = ConsoleSender(service.times, terminal)
-    runtime = await open_runtime(service, settings, None, sender, site_address(settings))
+    runtime = await open_runtime(service, settings, None, sender, site_address(settings), early)
     try:
         console = Console(runtime.runner, terminal)
         reply = await console.answer(line)
@@ -214,7 +241,9 @@ async def _ask(service: AgendaService, settings: Settings, data_dir: Path, line:
         await runtime.store.close()
 
 
-async def _console(service: AgendaService, settings: Settings, data_dir: Path) -> int:
+async def _console(
+    service: AgendaService, settings: Settings, data_dir: Path, early: EarlySubscriptions | None
+) -> int:
     from bot.web import listen, start_web
 
     terminal = Terminal(sys.stdout)
@@ -222,7 +251,7 @@ async def _console(service: AgendaService, settings: Settings, data_dir: Path) -
     listener = listen(settings)
     site_url = listener.url if listener is not None else None
     try:
-        runtime = await open_runtime(service, settings, data_dir, sender, site_url)
+        runtime = await open_runtime(service, settings, data_dir, sender, site_url, early)
         async with runtime.abandoned_on_failure():  # nothing left running
             await _use_saved_zone(runtime, service.times)
             await runtime.start()

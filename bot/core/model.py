@@ -9,6 +9,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from .pickling import quick_unpickling
 from .when import When
 
 if TYPE_CHECKING:
@@ -62,6 +63,7 @@ _NEXT_STATUSES: dict[Status, frozenset[Status]] = {
 }
 
 
+@quick_unpickling
 @dataclass(frozen=True, slots=True)
 class Source:
     title: str
@@ -95,6 +97,7 @@ REVISED = (
 REQUIRED = ("title", "bodies", "kind", "when", "status")
 
 
+@quick_unpickling
 @dataclass(frozen=True, slots=True)
 class Revision:
     """What became known about a meeting at one instant: the fields it set (names of REVISED,
@@ -109,6 +112,7 @@ class Revision:
     ident: str = ""  # stable: "<meeting>#<n>" in the data files, "db:<id>" in the database
 
 
+@quick_unpickling
 @dataclass(frozen=True, slots=True)
 class Body:
     id: str
@@ -130,6 +134,7 @@ class Body:
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
 
 
+@quick_unpickling
 @dataclass(frozen=True, slots=True)
 class Meeting:
     """One meeting as the agenda knows it: when (at its precision), where, its status, bodies,
@@ -174,6 +179,7 @@ class Meeting:
         return self.status
 
 
+@quick_unpickling
 @dataclass(frozen=True, slots=True)
 class Topic:
     id: str
@@ -194,6 +200,7 @@ class Topic:
         return (self.name, *self.aliases)
 
 
+@quick_unpickling
 @dataclass(frozen=True, slots=True)
 class Role:
     """What someone did at a meeting ("chaired", "presented"), known from `known` on, or, if the
@@ -210,6 +217,7 @@ class Role:
     sources: tuple[Source, ...] = ()
 
 
+@quick_unpickling
 @dataclass(frozen=True, slots=True)
 class Person:
     """Someone the agenda's meetings name, or a delegation speaking for its country, with what

@@ -16,8 +16,10 @@ from typing import Any
 
 from .model import REQUIRED, Agenda, Meeting, Revision, Topic
 from .people import people_at, role_instants
+from .pickling import quick_unpickling
 
 
+@quick_unpickling
 @dataclass(frozen=True, slots=True)  # one per meeting: no dict each (issue 16)
 class MeetingRecord:
     """Every revision of one meeting, oldest first, and the meeting after each of them."""

@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from rapidfuzz import fuzz, process
 
+from .pickling import quick_unpickling
+
 
 class Precision(Enum):
     EXACT = "exact time"
@@ -152,6 +154,7 @@ def day_start(day: date, zone: ZoneInfo) -> datetime:
         return wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
 
 
+@quick_unpickling
 @dataclass(frozen=True, slots=True)
 class When:
     """Use the constructors (`exact`, `days`, `month`, `year`, `tba`); they derive the instants."""

@@ -13,7 +13,7 @@ from pathlib import Path
 import discord
 import yarl
 
-from bot.service import AgendaService, Runtime
+from bot.service import AgendaService, EarlySubscriptions, Runtime
 from bot.settings import Settings
 from bot.storage import StorageError
 from bot.web import listen, start_web
@@ -55,7 +55,10 @@ def build_bot(
 
 
 def runtime_factory(
-    service: AgendaService, settings: Settings, data_dir: Path | None
+    service: AgendaService,
+    settings: Settings,
+    data_dir: Path | None,
+    early: EarlySubscriptions | None = None,
 ) -> Callable[[AgendaBot], Awaitable[Runtime]]:
     """Builds and starts the service in setup_hook, once the bot is logged in: reminders go
     out over its REST client. Then the web site."""
@@ -70,6 +73,7 @@ def runtime_factory(
                 data_dir=data_dir,
                 site_url=listener.url if listener is not None else None,
                 board=DiscordEventBoard(bot),
+                early=early,
                 **settings.runtime_options(),
             )
             async with runtime.abandoned_on_failure():  # nothing left running
@@ -131,12 +135,18 @@ async def serve(bot: AgendaBot, token: str) -> None:
         await running  # re-raises a login failure
 
 
-def run_discord(service: AgendaService, settings: Settings, data_dir: Path | None = None) -> int:
+def run_discord(
+    service: AgendaService,
+    settings: Settings,
+    data_dir: Path | None = None,
+    early: EarlySubscriptions | None = None,
+) -> int:
+    """`early`: the subscriptions being read since before the agenda loaded (bot.cli)."""
     assert settings.discord_token is not None
     bot = build_bot(
         service,
         settings,
-        runtime_factory(service, settings, data_dir),
+        runtime_factory(service, settings, data_dir, early),
         freeze_after_start=True,
     )
     try:

@@ -5,6 +5,7 @@ from .board import BoardError, EventBoard
 from .caller import CONSOLE_CALLER, Caller
 from .changes import ChangeLog
 from .datafiles import BUNDLED_DATA, load_agenda, load_library
+from .early import EarlySubscriptions
 from .editing import AgendaEditor
 from .feeds import Feed, Feeds
 from .following import Follower, FollowSettings
@@ -25,6 +26,7 @@ __all__ = [
     "Caller",
     "ChangeLog",
     "CommandRunner",
+    "EarlySubscriptions",
     "EventBoard",
     "Feed",
     "Feeds",

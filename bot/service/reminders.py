@@ -27,6 +27,7 @@ from schedules import Precision as TargetPrecision
 from .agenda import AgendaService
 from .audience import Audience, route_of
 from .collector import collection_paused
+from .early import EarlySubscriptions
 from .followers import Subscribers
 from .subscribers_file import SavedIndex
 
@@ -64,6 +65,7 @@ class Reminders:
         ledger: Ledger,
         sender: Sender,
         all_day_start: time = time(0),
+        early: EarlySubscriptions | None = None,
     ) -> None:
         self.agenda = agenda
         self.store = store
@@ -73,6 +75,7 @@ class Reminders:
         self.all_day_start = all_day_start
         self._saving: set[asyncio.Task[None]] = set()  # the index being saved to its file
         self._loaded = False  # once: the index read at start-up is saved, not those of reloads
+        self._early = early  # taken by the first load
 
     async def saved(self) -> None:
         """Once the index read last is in its file (or the write failed, logged)."""
@@ -99,6 +102,8 @@ class Reminders:
         """Into a new index, swapped in whole: fan-out during the reload sees the old one."""
         audience = Audience()
         audience.clear(await self.store.reminders())
+        early, self._early = self._early, None
+        read_early = await early.taken(self.store.database_file) if early is not None else None
         with collection_paused():
             # SQLite: read and indexed in a worker thread, in one go (or the index read from
             # the file it was saved to, if saved under the table's key); else in batches of rows.
@@ -107,8 +112,18 @@ class Reminders:
             # at each one (tens of MB at a million) would serve only a restart before the next.
             saved = SavedIndex(self.store.database_file, subscribers, save=not self._loaded)
             self._loaded = True
+
+            def restore(key: int) -> bool:
+                """In the read transaction: what was read early, if read under this key."""
+                nonlocal saved, read_early
+                if read_early is not None and read_early.key == key:
+                    saved = read_early
+                    return True
+                read_early = None  # not current: not held beside the index read instead
+                return saved.restore(key)
+
             if await self.store.read_subscription_columns(
-                subscribers.extend_columns, saved.finish, saved.restore
+                subscribers.extend_columns, saved.finish, restore
             ):
                 audience.hold(saved.index)
                 self._saving.add(task := asyncio.create_task(saved.save()))
@@ -159,9 +174,12 @@ class Reminders:
     def leads(self, target: Target) -> Iterable[timedelta]:
         if target.key.startswith(REMINDER_PREFIX):
             return (timedelta(0),)
-        meeting = self.agenda.agenda.meetings[target.key]
-        ladder = set(self.agenda.agenda.ladders.for_kind(meeting.kind))
-        return ladder | self.audience.override_leads(meeting, self.agenda.index)
+        # The agenda as known now, asked once: planning asks this of every meeting, and each
+        # ask reads the clock and looks up the view of the instant.
+        known = self.agenda.library()
+        meeting = known.agenda.meetings[target.key]
+        ladder = set(known.agenda.ladders.for_kind(meeting.kind))
+        return ladder | self.audience.override_leads(meeting, known.index)
 
     async def destinations(self, point: FirePoint, missed: bool = False) -> Sequence[Destination]:
         if point.key.startswith(REMINDER_PREFIX):

@@ -33,6 +33,7 @@ from .board import EventBoard
 from .changes import Announcer, ChangeLog
 from .collector import collection_paused
 from .datafiles import files_signature, load_library
+from .early import EarlySubscriptions
 from .editing import AgendaEditor
 from .feeds import Feeds
 from .following import Follower, FollowSettings
@@ -101,25 +102,32 @@ class Runtime:
         feed_refresh: timedelta = timedelta(hours=1),
         follow: FollowSettings | None = None,
         board: EventBoard | None = None,
+        early: EarlySubscriptions | None = None,
     ) -> Runtime:
         """Build everything, in order, each part given only what it uses. `site_url` is where
         users reach the web site (None: feeds are not served); `board`, servers' scheduled
-        events (None: not mirrored)."""
+        events (None: not mirrored); `early`, the subscriptions of `database_url` being read
+        since before the agenda loaded (used if still current)."""
         # Building makes what lives as long as the process (the agenda's revisions, the index of
         # subscriptions) and no garbage: the cycle collector's full scans of the heap found
         # nothing, and held the GIL from the thread reading the subscriptions (the bot freezes
         # it all once started).
         with collection_paused():
             url = async_url(database_url)
-            store = await Store.open(url)
             try:
-                await ensure_writable(store)
-            except StorageError:
-                await store.close()
+                store = await Store.open(url)
+                try:
+                    await ensure_writable(store)
+                except StorageError:
+                    await store.close()
+                    raise
+            except BaseException:
+                if early is not None:
+                    early.cancel()  # read for no one: it stops at its next chunk
                 raise
             watch = watch_file(store.engine, url)
             ledger = Ledger(store.engine)
-            reminders = Reminders(agenda, store, ledger, sender, all_day_start)
+            reminders = Reminders(agenda, store, ledger, sender, all_day_start, early)
             # Most of reading the subscriptions is SQLite's work in a worker thread, without the
             # GIL: the rest of the building (the agenda's revisions above all) goes on meanwhile,
             # and nothing built reads them before `open` returns.

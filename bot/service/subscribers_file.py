@@ -107,6 +107,11 @@ class SavedIndex:
             self._pieces = dump(self.subscribers, self._key)
 
     @property
+    def key(self) -> int | None:
+        """The table's key the index was read (or restored) under; None before."""
+        return self._key
+
+    @property
     def index(self) -> Subscribers:
         return self.restored if self.restored is not None else self.subscribers
 

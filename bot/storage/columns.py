@@ -48,15 +48,17 @@ _HIGHEST = 2**63 - 1
 # copied every value of every row once more, a third of SQLite's time.
 _FIRST_LAST = "SELECT id FROM subscriptions ORDER BY id LIMIT 1 OFFSET ?"
 _NEXT_LAST = "SELECT id FROM subscriptions WHERE id > ? ORDER BY id LIMIT 1 OFFSET ?"
+# The separators are written into the statement as they are: char(31) is a function SQLite
+# calls again for every row, a fifth of its time here.
 _COLUMNS = f"""
 SELECT count(*),
        group_concat(id),
        group_concat(CASE WHEN {_DISCORD_RANGE} THEN owner ELSE 'discord:1' END),
        group_concat(CASE delivery {_DELIVERY_CODES} END, ''),
-       group_concat(CASE WHEN guild_id IS NULL THEN '' ELSE 'g' || guild_id END, char(31)),
-       group_concat(coalesce(channel_id, ''), char(31)),
-       group_concat(scope_kind || char(30) || coalesce(scope_id, ''), char(31)),
-       group_concat(coalesce(leads, ''), char(31)),
+       group_concat(CASE WHEN guild_id IS NULL THEN '' ELSE 'g' || guild_id END, '{SEPARATOR}'),
+       group_concat(coalesce(channel_id, ''), '{SEPARATOR}'),
+       group_concat(scope_kind || '{SCOPE_SEPARATOR}' || coalesce(scope_id, ''), '{SEPARATOR}'),
+       group_concat(coalesce(leads, ''), '{SEPARATOR}'),
        group_concat(created)
 FROM subscriptions WHERE {{}}
 """  # noqa: S608 (made of constants)
