@@ -18,6 +18,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import sqlite3
+import zlib
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -72,9 +73,12 @@ _OTHER_OWNERS = (
 # while all three are there: SQLite drops a table's triggers with the table, and a migration
 # that rebuilds it (Alembic's batch mode: copy, drop, rename) would leave a key no change moves.
 KEY_TRIGGERS = tuple(f"subscriptions_key_on_{event}" for event in ("insert", "update", "delete"))
+# The schema's revision is part of the key: a migration may rebuild the table, change what
+# its rows hold and draw the triggers again, all without a change that draws a new key.
 _KEY = (
     "SELECT value, (SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
-    "AND tbl_name = 'subscriptions' AND name IN (?, ?, ?)) "
+    "AND tbl_name = 'subscriptions' AND name IN (?, ?, ?)), "
+    "(SELECT group_concat(version_num) FROM alembic_version) "
     "FROM counters WHERE name = 'subscriptions_key'"
 )
 _OWNERS = "SELECT id, owner FROM subscriptions WHERE id >= ? AND id <= ? ORDER BY id"
@@ -159,14 +163,15 @@ def read_columns(
 
 def table_key(connection: sqlite3.Connection) -> int | None:
     """The subscriptions table's key, drawn anew at every change of its rows by triggers
-    (migration 0010); None in a database without it, or without every one of its triggers."""
+    (migration 0010), and different under another revision of the schema; None in a database
+    without it, without every one of its triggers, or without a revision."""
     try:
         found = connection.execute(_KEY, KEY_TRIGGERS).fetchone()
-    except sqlite3.OperationalError:  # no counters table: not a database of ours yet
+    except sqlite3.OperationalError:  # no counters or revision table: not a database of ours yet
         return None
-    if found is None or found[1] != len(KEY_TRIGGERS):
+    if found is None or found[1] != len(KEY_TRIGGERS) or found[2] is None:
         return None
-    return int(found[0])
+    return int(found[0]) ^ zlib.crc32(str(found[2]).encode())
 
 
 def return_freed_memory() -> None:

@@ -134,3 +134,44 @@ async def test_a_table_rebuilt_without_its_triggers_has_no_key(tmp_path):
     given: list[int] = []
     assert read_columns(path, lambda chunk: True, lambda: None, given.append)
     assert given == []  # nothing restored: the rows are read
+
+
+async def test_a_migration_that_rebuilds_the_table_with_its_triggers_moves_the_key(tmp_path):
+    # Regression: a migration may rebuild the table (copy, drop, rename), change what its rows
+    # hold on the way and draw the triggers again, with no change of a row the triggers see:
+    # the key stayed, and the index saved under it would have been read for the new rows.
+    path = tmp_path / "db.sqlite3"
+    store = await Store.open(f"sqlite+aiosqlite:///{path}")
+    await store.subscribe("discord:1", Delivery.DM, ScopeKind.ALL, "", [60], NOW)
+    await store.close()
+    before = _key(path)
+    connection = sqlite3.connect(path)
+    with connection:
+        triggers = [
+            sql
+            for (sql,) in connection.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' "
+                "AND tbl_name = 'subscriptions'"
+            )
+        ]
+        connection.execute("CREATE TABLE rebuilt AS SELECT * FROM subscriptions")
+        connection.execute("UPDATE rebuilt SET leads = '120'")  # no trigger on this one
+        connection.execute("DROP TABLE subscriptions")
+        connection.execute("ALTER TABLE rebuilt RENAME TO subscriptions")
+        for sql in triggers:
+            connection.execute(sql)
+        connection.execute("UPDATE alembic_version SET version_num = 'rebuilt'")
+    connection.close()
+    assert _key(path) is not None
+    assert _key(path) != before
+
+
+async def test_a_database_without_a_schema_revision_has_no_key(tmp_path):
+    path = tmp_path / "db.sqlite3"
+    store = await Store.open(f"sqlite+aiosqlite:///{path}")
+    await store.close()
+    connection = sqlite3.connect(path)
+    with connection:
+        connection.execute("DELETE FROM alembic_version")
+    connection.close()
+    assert _key(path) is None
