@@ -3,16 +3,19 @@ what the plain ways gave (kept here as the reference)."""
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bench.generate import generate
+from bot.core import build_agenda
 from bot.core.model import Revision, Topic
 from bot.core.revisions import MeetingRecord, apply, topics_of
 from bot.core.search import WEIGHTS, _meeting_fields, _meeting_texts
 from bot.service import BUNDLED_DATA, load_agenda
+from bot.service.datafiles import _loads
 
 
 def test_a_meeting_s_texts_are_its_fields_joined_by_weight(tmp_path):
@@ -111,3 +114,20 @@ def test_revisions_given_in_any_order_are_folded_by_when_they_became_known():
     single = MeetingRecord.of(record.id, record.revisions[:1], record.base)
     assert single.revisions == record.revisions[:1]
     assert single.versions == record.versions[:1]
+
+
+def test_entries_given_as_other_mappings_make_the_same_agenda():
+    """An entry that is a dict is validated as it is; any other mapping as a dict copy."""
+    documents = {
+        path.name: _loads(path.read_text(encoding="utf-8")) for path in BUNDLED_DATA.glob("*.toml")
+    }
+    proxied = {
+        name: {
+            key: [MappingProxyType(item) for item in value]
+            if isinstance(value, list) and all(isinstance(item, dict) for item in value)
+            else value
+            for key, value in document.items()
+        }
+        for name, document in documents.items()
+    }
+    assert build_agenda(proxied) == build_agenda(documents)
