@@ -203,6 +203,7 @@ def _deletions(word: str) -> set[str]:
 WEIGHTS = (3, 2, 1)  # a title's words count three times, an alias's twice, the rest once
 _SLOT = {weight: slot for slot, weight in enumerate(WEIGHTS)}
 _BATCH = 2048
+_BLOCK = 1 << 20  # postings weighed at a time: the float arrays made on the way stay small
 
 
 class _Postings:
@@ -285,27 +286,37 @@ class _Postings:
         del docs
         tf_of = np.concatenate(tfs)
         del tfs
-        lengths = np.bincount(doc_of, weights=tf_of.astype(np.float64), minlength=self.size)
+        # Whole numbers summed as floats: the same sums in blocks, without a float copy of
+        # every posting's count.
+        lengths = np.zeros(self.size)
+        for start in range(0, len(doc_of), _BLOCK):
+            part = slice(start, start + _BLOCK)
+            lengths += np.bincount(doc_of[part], weights=tf_of[part], minlength=self.size)
         norm = _K1 * (1 - _B + _B * lengths / lengths.mean())
-        df = np.bincount(term_of, minlength=len(self.term_ids)).astype(np.float64)
+        counts = np.bincount(term_of, minlength=len(self.term_ids))
+        df = counts.astype(np.float64)
         idf = np.log(1 + (self.size - df + 0.5) / (df + 0.5))
         # Grouped by term first, then weighed in place, step by step as the formula
         # idf * tf * (K1 + 1) / (tf + norm) reads (the same value to the last bit), so that
-        # few arrays as long as all the postings are alive at once.
+        # few arrays as long as all the postings are alive at once. Once grouped, the terms
+        # are each term's number repeated as often as it counts: they are let go at once (and
+        # the bounds and each posting's idf are made from the counts).
         order = np.argsort(term_of, kind="stable")
-        term_of = term_of[order]
+        del term_of
         doc_of = doc_of[order]
         tf_of = tf_of[order]
         del order
-        bounds = np.searchsorted(term_of, np.arange(len(self.term_ids) + 1))
-        weight = idf[term_of]
-        del term_of
+        bounds = np.zeros(len(counts) + 1, np.intp)
+        np.cumsum(counts, out=bounds[1:])
+        weight = np.repeat(idf, counts)
         weight *= tf_of
         weight *= _K1 + 1
-        divisor = norm[doc_of]
-        divisor += tf_of
-        weight /= divisor
-        del divisor, tf_of
+        for start in range(0, len(weight), _BLOCK):
+            part = slice(start, start + _BLOCK)
+            divisor = norm[doc_of[part]]
+            divisor += tf_of[part]
+            weight[part] /= divisor
+        del tf_of
         numbers = {name: i for i, name in enumerate(self.term_ids) if i >= self.reserved}
         # The factory is the dict's own method: a cycle that would keep the dict, as large as
         # the vocabulary, until the next full collection (loading runs with the collector off).
