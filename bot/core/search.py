@@ -276,38 +276,39 @@ class _Postings:
         self._count()
         if not sum(len(chunk[0]) for chunk in self.chunks):  # not a word in any document
             return _PostingLists({}, np.zeros(0, np.int32), np.zeros(0), np.zeros(1, np.intp))
-        # One array at a time, each let go once ordered: three copies of every posting alive at
-        # once were the peak of a large agenda's load.
-        terms, docs, tfs = (list(part) for part in zip(*self.chunks, strict=True))
-        self.chunks = []
-        term_of = np.concatenate(terms)
-        del terms
-        doc_of = np.concatenate(docs)
-        del docs
-        tf_of = np.concatenate(tfs)
-        del tfs
-        # Whole numbers summed as floats: the same sums in blocks, without a float copy of
-        # every posting's count.
+        # Each chunk holds its postings grouped by term (np.unique ordered them by term, then
+        # document), and the chunks follow the documents: each is put straight where its
+        # postings go among all of them grouped by term, in the order a stable sort of all of
+        # them by term gave, then let go. No array of every posting's term or position is made
+        # (those, and a sort, were the peak of a large agenda's load).
+        size = len(self.term_ids)
+        counts = np.zeros(size, np.intp)
+        # Whole numbers summed as floats: the same sums, chunk by chunk.
         lengths = np.zeros(self.size)
-        for start in range(0, len(doc_of), _BLOCK):
-            part = slice(start, start + _BLOCK)
-            lengths += np.bincount(doc_of[part], weights=tf_of[part], minlength=self.size)
+        for terms, docs, tfs in self.chunks:
+            counts += np.bincount(terms, minlength=size)
+            lengths += np.bincount(docs, weights=tfs, minlength=self.size)
         norm = _K1 * (1 - _B + _B * lengths / lengths.mean())
-        counts = np.bincount(term_of, minlength=len(self.term_ids))
         df = counts.astype(np.float64)
         idf = np.log(1 + (self.size - df + 0.5) / (df + 0.5))
-        # Grouped by term first, then weighed in place, step by step as the formula
-        # idf * tf * (K1 + 1) / (tf + norm) reads (the same value to the last bit), so that
-        # few arrays as long as all the postings are alive at once. Once grouped, the terms
-        # are each term's number repeated as often as it counts: they are let go at once (and
-        # the bounds and each posting's idf are made from the counts).
-        order = np.argsort(term_of, kind="stable")
-        del term_of
-        doc_of = doc_of[order]
-        tf_of = tf_of[order]
-        del order
-        bounds = np.zeros(len(counts) + 1, np.intp)
+        bounds = np.zeros(size + 1, np.intp)
         np.cumsum(counts, out=bounds[1:])
+        doc_of = np.empty(bounds[-1], np.int32)
+        tf_of = np.empty(bounds[-1], np.int32)
+        free = bounds[:-1].copy()  # where each term's next posting goes
+        chunks, self.chunks = self.chunks, []
+        chunks.reverse()
+        while chunks:
+            terms, docs, tfs = chunks.pop()
+            here = np.bincount(terms, minlength=size)
+            first = np.cumsum(here) - here  # where each term's postings start in the chunk
+            at = free[terms] + (np.arange(len(terms)) - first[terms])
+            doc_of[at] = docs
+            tf_of[at] = tfs
+            free += here
+        # Weighed in place, step by step as the formula idf * tf * (K1 + 1) / (tf + norm)
+        # reads (the same value to the last bit); each posting's idf is its term's, repeated
+        # as often as the term counts.
         weight = np.repeat(idf, counts)
         weight *= tf_of
         weight *= _K1 + 1
