@@ -5,6 +5,7 @@ Every query takes `now` as an argument: the core never reads a clock itself.
 
 from __future__ import annotations
 
+import operator
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
@@ -71,9 +72,12 @@ class _Timeline:
     def __init__(self, meetings: Iterable[Meeting]) -> None:
         chosen = list(meetings)
         self._dated = [m for m in chosen if m.when.precision.has_day]
-        self._starts = [_start(m) for m in self._dated]
-        spans = [_end(m) - _start(m) for m in self._dated]
-        self._longest = max(spans, default=timedelta(0))
+        # A meeting with a day has a start and an end (When's constructors derive them): read
+        # as they are, each When once (building the indexes of a large agenda).
+        whens = [m.when for m in self._dated]
+        self._starts: list[datetime] = [w.start_utc for w in whens]  # type: ignore[misc]
+        ends: list[datetime] = [w.end_utc for w in whens]  # type: ignore[misc]
+        self._longest = max(map(operator.sub, ends, self._starts), default=timedelta(0))
         rough = (Precision.MONTH, Precision.YEAR)
         self._rough = [m for m in chosen if m.when.precision in rough]
         self._rough_starts = [_start(m) for m in self._rough]

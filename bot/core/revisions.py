@@ -34,7 +34,9 @@ class MeetingRecord:
         """Fold `revisions` (any order: they are sorted by when they became known). `base`
         counts changes made before the first revision (a data file's own `revision`).
         Raises ValueError if the first revision does not set every REQUIRED field."""
-        ordered = tuple(sorted(revisions, key=lambda r: r.known))
+        ordered = tuple(revisions)
+        if len(ordered) > 1:  # most meetings of the data files have one: nothing to sort
+            ordered = tuple(sorted(ordered, key=_known))
         versions: list[Meeting] = []
         current: Meeting | None = None
         for revision in ordered:
@@ -62,10 +64,10 @@ class MeetingRecord:
 def apply(meeting_id: str, current: Meeting | None, revision: Revision, base: int = 0) -> Meeting:
     """The meeting after `revision`: its fields replaced, the revision counted if it changed
     anything, its sources added, and the instant it became known recorded."""
-    sets: dict[str, Any] = dict(revision.sets)
+    sets: Mapping[str, Any] = revision.sets
     if current is None:
-        missing = [name for name in REQUIRED if name not in sets]
-        if missing:
+        if not sets.keys() >= _REQUIRED:
+            missing = [name for name in REQUIRED if name not in sets]
             raise ValueError(f"the first revision must set {', '.join(missing)}")
         return Meeting(
             id=meeting_id,
@@ -85,6 +87,13 @@ def apply(meeting_id: str, current: Meeting | None, revision: Revision, base: in
         sources=_merged(current.sources, revision.sources),
         history=(*current.history, revision),
     )
+
+
+_REQUIRED = frozenset(REQUIRED)
+
+
+def _known(revision: Revision) -> datetime:
+    return revision.known
 
 
 def changes_of(history: Sequence[Revision], index: int) -> dict[str, tuple[Any, Any]]:
@@ -120,23 +129,25 @@ def view_at(agenda: Agenda, instant: datetime | None) -> Agenda:
 def topics_of(topics: Iterable[Topic], meetings: Sequence[Meeting]) -> dict[str, Topic]:
     """Each topic with the meetings related to it (those naming it, and those it names), in
     the order of `meetings`."""
-    order = {meeting.id: index for index, meeting in enumerate(meetings)}
-    naming: dict[str, set[str]] = {}
+    # In the order of `meetings`, each once: a meeting names a topic in consecutive steps.
+    naming: dict[str, list[str]] = {}
     for meeting in meetings:
         for topic_id in meeting.topics:
-            naming.setdefault(topic_id, set()).add(meeting.id)
-    return {
-        topic.id: replace(
-            topic,
-            meetings=tuple(
-                sorted(
-                    naming.get(topic.id, set()) | {m for m in topic.listed if m in order},
-                    key=order.__getitem__,
-                )
-            ),
-        )
-        for topic in topics
-    }
+            found = naming.setdefault(topic_id, [])
+            if not found or found[-1] != meeting.id:
+                found.append(meeting.id)
+    order: dict[str, int] | None = None  # made for the first topic that lists meetings
+    related: dict[str, Topic] = {}
+    for topic in topics:
+        named = naming.get(topic.id, [])
+        if topic.listed:
+            if order is None:
+                order = {meeting.id: index for index, meeting in enumerate(meetings)}
+            listed = {m for m in topic.listed if m in order}
+            if listed:  # merged into the order of the meetings
+                named = sorted(listed.union(named), key=order.__getitem__)
+        related[topic.id] = replace(topic, meetings=tuple(named))
+    return related
 
 
 def epochs(agenda: Agenda) -> list[datetime]:
@@ -166,4 +177,6 @@ def with_revisions(
 
 
 def _merged(sources: tuple[Any, ...], more: Iterable[Any]) -> tuple[Any, ...]:
+    if not sources:  # a meeting's first revision: nothing to leave out
+        return tuple(more)
     return sources + tuple(s for s in more if s not in sources)

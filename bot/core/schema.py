@@ -123,9 +123,10 @@ class _Builder:
 
     def read_entry(self, file: str, table: str, index: int, raw: Mapping[str, Any]) -> None:
         raw_id = raw.get("id")
-        label = _entry_label(table, index, raw_id)
+        # Named only where a problem is told: most entries have none.
         if table in self.ids and isinstance(raw_id, str):
             if raw_id in self.ids[table]:
+                label = _entry_label(table, index, raw_id)
                 self.problem(file, label, "id", f"duplicate {table} id '{raw_id}'")
                 return
             self.ids[table].add(raw_id)
@@ -133,15 +134,17 @@ class _Builder:
         if table == "dataset" and "sources_verified" in raw:
             self.problem(
                 file,
-                label,
+                _entry_label(table, index, raw_id),
                 "sources_verified",
                 "a data set no longer stamps every source as verified; remove it, and give "
                 "`verified = <date>` on each source someone has checked",
             )
             raw = {k: v for k, v in raw.items() if k != "sources_verified"}
         try:
-            entry = model.model_validate(dict(raw))
+            # A copy only of what is not a dict already: the model does not keep its input.
+            entry = model.model_validate(raw if type(raw) is dict else dict(raw))
         except ValidationError as error:
+            label = _entry_label(table, index, raw_id)
             for detail in error.errors():
                 field, message = explain(detail, model)
                 self.problem(file, label, field, message)

@@ -14,6 +14,7 @@ import numpy.typing as npt
 from rapidfuzz import fuzz
 
 from .model import Agenda, Meeting, Person, Topic
+from .model import Kind as MeetingKind
 from .text import END, STOPWORDS, names_each, tokens, tokens_of_each
 
 _K1 = 1.2
@@ -45,15 +46,25 @@ class SearchIndex:
     def __init__(self, agenda: Agenda) -> None:
         self._docs: list[tuple[Kind, str]] = []
         postings = _Postings()
+        # Each document's names and aliases, gathered as its words are: a second walk over a
+        # large agenda's meetings, in their order and not in memory's, cost a tenth as much.
+        names: list[str] = []
+        owners: list[int] = []
+        # A body's names, as a meeting's fields join them: made once, not once per meeting.
+        named = {body_id: " ".join(body.names) for body_id, body in agenda.bodies.items()}
         for meeting in agenda.meetings.values():
+            doc = len(self._docs)
             self._docs.append(("meeting", meeting.id))
-            postings.add(_meeting_fields(agenda, meeting))
+            postings.add_texts(*_meeting_texts(agenda, meeting, named))
+            names.append(meeting.title)
+            owners.append(doc)
+            for alias in meeting.aliases:
+                names.append(alias)
+                owners.append(doc)
         for topic in agenda.topics.values():
-            self._docs.append(("topic", topic.id))
-            postings.add(_topic_fields(agenda, topic))
+            self._add(postings, "topic", topic, _topic_fields(agenda, topic), names, owners)
         for person in agenda.people.values():
-            self._docs.append(("person", person.id))
-            postings.add(_person_fields(agenda, person))
+            self._add(postings, "person", person, _person_fields(agenda, person), names, owners)
         self._postings = postings.weights()
         self._vocabulary = sorted(self._postings)
         # Built with the index, where the agenda is loaded (a worker thread, then the cache):
@@ -61,19 +72,24 @@ class SearchIndex:
         self._speller = _Speller(self._vocabulary)
         # A query that is exactly a document's name or alias ("kyoto convention") means it.
         self._names: dict[str, list[int]] = {}
-        items: dict[Kind, Mapping[str, Meeting | Topic | Person]] = {
-            "meeting": agenda.meetings,
-            "topic": agenda.topics,
-            "person": agenda.people,
-        }
-        names: list[str] = []
-        owners: list[int] = []
-        for doc, (kind, item_id) in enumerate(self._docs):
-            for name in items[kind][item_id].names:
-                names.append(name)
-                owners.append(doc)
         for doc, name in zip(owners, names_each(names), strict=True):
             self._names.setdefault(name, []).append(doc)
+
+    def _add(
+        self,
+        postings: _Postings,
+        kind: Kind,
+        item: Topic | Person,
+        fields: Fields,
+        names: list[str],
+        owners: list[int],
+    ) -> None:
+        doc = len(self._docs)
+        self._docs.append((kind, item.id))
+        postings.add(fields)
+        for name in item.names:
+            names.append(name)
+            owners.append(doc)
 
     def search(
         self, query: str, limit: int | None = MAX_RESULTS, every_word: bool = False
@@ -187,6 +203,7 @@ def _deletions(word: str) -> set[str]:
 WEIGHTS = (3, 2, 1)  # a title's words count three times, an alias's twice, the rest once
 _SLOT = {weight: slot for slot, weight in enumerate(WEIGHTS)}
 _BATCH = 2048
+_BLOCK = 1 << 20  # postings weighed at a time: the float arrays made on the way stay small
 
 
 class _Postings:
@@ -222,6 +239,16 @@ class _Postings:
         if len(self.batch[0]) == _BATCH:
             self._count()
 
+    def add_texts(self, heaviest: str, middle: str, lightest: str) -> None:
+        """A document's texts already joined by weight (3, 2, 1), as `add` joins them."""
+        title, alias, rest = self.batch
+        title.append(heaviest)
+        alias.append(middle)
+        rest.append(lightest)
+        self.size += 1
+        if len(title) == _BATCH:
+            self._count()
+
     def _count(self) -> None:
         count = len(self.batch[0])
         if not count:
@@ -249,37 +276,48 @@ class _Postings:
         self._count()
         if not sum(len(chunk[0]) for chunk in self.chunks):  # not a word in any document
             return _PostingLists({}, np.zeros(0, np.int32), np.zeros(0), np.zeros(1, np.intp))
-        # One array at a time, each let go once ordered: three copies of every posting alive at
-        # once were the peak of a large agenda's load.
-        terms, docs, tfs = (list(part) for part in zip(*self.chunks, strict=True))
-        self.chunks = []
-        term_of = np.concatenate(terms)
-        del terms
-        doc_of = np.concatenate(docs)
-        del docs
-        tf_of = np.concatenate(tfs)
-        del tfs
-        lengths = np.bincount(doc_of, weights=tf_of.astype(np.float64), minlength=self.size)
+        # Each chunk holds its postings grouped by term (np.unique ordered them by term, then
+        # document), and the chunks follow the documents: each is put straight where its
+        # postings go among all of them grouped by term, in the order a stable sort of all of
+        # them by term gave, then let go. No array of every posting's term or position is made
+        # (those, and a sort, were the peak of a large agenda's load).
+        size = len(self.term_ids)
+        counts = np.zeros(size, np.intp)
+        # Whole numbers summed as floats: the same sums, chunk by chunk.
+        lengths = np.zeros(self.size)
+        for terms, docs, tfs in self.chunks:
+            counts += np.bincount(terms, minlength=size)
+            lengths += np.bincount(docs, weights=tfs, minlength=self.size)
         norm = _K1 * (1 - _B + _B * lengths / lengths.mean())
-        df = np.bincount(term_of, minlength=len(self.term_ids)).astype(np.float64)
+        df = counts.astype(np.float64)
         idf = np.log(1 + (self.size - df + 0.5) / (df + 0.5))
-        # Grouped by term first, then weighed in place, step by step as the formula
-        # idf * tf * (K1 + 1) / (tf + norm) reads (the same value to the last bit), so that
-        # few arrays as long as all the postings are alive at once.
-        order = np.argsort(term_of, kind="stable")
-        term_of = term_of[order]
-        doc_of = doc_of[order]
-        tf_of = tf_of[order]
-        del order
-        bounds = np.searchsorted(term_of, np.arange(len(self.term_ids) + 1))
-        weight = idf[term_of]
-        del term_of
+        bounds = np.zeros(size + 1, np.intp)
+        np.cumsum(counts, out=bounds[1:])
+        doc_of = np.empty(bounds[-1], np.int32)
+        tf_of = np.empty(bounds[-1], np.int32)
+        free = bounds[:-1].copy()  # where each term's next posting goes
+        chunks, self.chunks = self.chunks, []
+        chunks.reverse()
+        while chunks:
+            terms, docs, tfs = chunks.pop()
+            here = np.bincount(terms, minlength=size)
+            first = np.cumsum(here) - here  # where each term's postings start in the chunk
+            at = free[terms] + (np.arange(len(terms)) - first[terms])
+            doc_of[at] = docs
+            tf_of[at] = tfs
+            free += here
+        # Weighed in place, step by step as the formula idf * tf * (K1 + 1) / (tf + norm)
+        # reads (the same value to the last bit); each posting's idf is its term's, repeated
+        # as often as the term counts.
+        weight = np.repeat(idf, counts)
         weight *= tf_of
         weight *= _K1 + 1
-        divisor = norm[doc_of]
-        divisor += tf_of
-        weight /= divisor
-        del divisor, tf_of
+        for start in range(0, len(weight), _BLOCK):
+            part = slice(start, start + _BLOCK)
+            divisor = norm[doc_of[part]]
+            divisor += tf_of[part]
+            weight[part] /= divisor
+        del tf_of
         numbers = {name: i for i, name in enumerate(self.term_ids) if i >= self.reserved}
         # The factory is the dict's own method: a cycle that would keep the dict, as large as
         # the vocabulary, until the next full collection (loading runs with the collector off).
@@ -337,6 +375,30 @@ def _meeting_fields(agenda: Agenda, meeting: Meeting) -> Fields:
         if topic is not None:
             parts.append((topic.name, 1))
     return parts
+
+
+_KIND_LABELS = {kind: kind.label for kind in MeetingKind}
+
+
+def _meeting_texts(
+    agenda: Agenda, meeting: Meeting, named: Mapping[str, str]
+) -> tuple[str, str, str]:
+    """_meeting_fields joined by weight, the same strings, made without a list of pairs for
+    each meeting (a tenth of building a large agenda's index); `named` holds each body's names
+    joined."""
+    middle = " ".join(
+        (
+            meeting.id.replace("-", " "),
+            meeting.venue,
+            *meeting.aliases,
+            " ".join(map(str, meeting.sessions)),
+        )
+    )
+    rest = [meeting.summary, meeting.confidence, meeting.outcome, _KIND_LABELS[meeting.kind]]
+    rest += [named[body_id] for body_id in meeting.bodies if body_id in named]
+    topics = agenda.topics
+    rest += [topics[topic_id].name for topic_id in meeting.topics if topic_id in topics]
+    return meeting.title, middle, " ".join(rest)
 
 
 def _topic_fields(agenda: Agenda, topic: Topic) -> Fields:

@@ -130,10 +130,11 @@ def same_postings(documents: list[list[tuple[str, int]]], index: SearchIndex | N
 fields = st.lists(st.tuples(texty, st.sampled_from(WEIGHTS)), max_size=6)
 
 
-@given(st.lists(fields, min_size=1, max_size=12), st.integers(1, 5))
-def test_postings_are_what_they_were(documents, batch):
+@given(st.lists(fields, min_size=1, max_size=12), st.integers(1, 5), st.integers(1, 7))
+def test_postings_are_what_they_were(documents, batch, block):
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(search, "_BATCH", batch)
+        patch.setattr(search, "_BLOCK", block)
         same_postings(documents)
 
 
