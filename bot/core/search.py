@@ -7,7 +7,7 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -22,6 +22,10 @@ MAX_RESULTS = 50
 IntArray = npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float64]
 Kind = Literal["meeting", "topic", "person"]
+Posting = tuple[npt.NDArray[np.signedinteger[Any]], FloatArray]  # a word's documents and weights
+# Scored among the documents that have a word rather than all, when all the words' postings
+# together are fewer than 1/_SPARSE of the documents.
+_SPARSE = 8
 
 
 class Hit(NamedTuple):
@@ -93,30 +97,18 @@ class SearchIndex:
                 corrected[word] = options[0]
             terms.append(options[0])
             expansions.append(options)
-        count = len(self._docs)
-        scores = np.zeros(count)
-        matched = np.zeros(count, np.intp)
-        for options in expansions:
-            if len(options) == 1:  # most words: one posting list, added where it is
-                ids, weights = self._postings[options[0]]
-                # A posting list names a document once: counted into a whole-length array, its
-                # weights add where they are and zeros elsewhere, the same sums to the last bit
-                # as adding at the indexes, for a third of the time (gathering and scattering
-                # thousands of indexes cost more than two passes over every document).
-                scores += np.bincount(ids, weights, count)
-                matched += np.bincount(ids, minlength=count)
-                continue
-            # A word and its completions count once per document, at the best of their weights.
-            best = np.zeros(count)
-            for option in options:
-                ids, weights = self._postings[option]
-                best[ids] = np.maximum(best[ids], weights)
-            scores += best
-            matched += best > 0
+        lists: list[list[Posting]] = [
+            [self._postings[o] for o in options] for options in expansions
+        ]
+        phrases = {" ".join(words), " ".join(terms)}
+        named = [doc for phrase in phrases for doc in self._names.get(phrase, ())]
+        docs, lists, named = self._universe(lists, named)
+        count = len(self._docs) if docs is None else len(docs)
+        scores, matched = _scored(lists, count)
         wanted = max(1, len(expansions))
-        top = float(scores.max()) if count else 0.0
-        for phrase in {" ".join(words), " ".join(terms)}:
-            for doc in self._names.get(phrase, ()):
+        if named:
+            top = float(scores.max()) if count else 0.0
+            for doc in named:
                 scores[doc] += top
                 matched[doc] = max(matched[doc], wanted)
         # Documents that contain every word rank above those that contain some. Divided in
@@ -131,11 +123,29 @@ class SearchIndex:
         # sort gives this order; numpy's, on the two arrays, costs less than a key per item.
         values = final[candidates]
         order = np.lexsort((candidates, -values))
+        chosen = candidates[order] if docs is None else docs[candidates[order]]
         # As Python floats: reading numpy scalars one by one costs more than the ranking.
-        found = map(self._docs.__getitem__, candidates[order].tolist())
+        found = map(self._docs.__getitem__, chosen.tolist())
         ranked = zip(values[order].tolist(), found, strict=True)
         hits = tuple(Hit(kind, item, round(score, 4)) for score, (kind, item) in ranked)
         return SearchResult(query, tuple(terms), corrected, hits)
+
+    def _universe(
+        self, lists: list[list[Posting]], named: list[int]
+    ) -> tuple[IntArray | None, list[list[Posting]], list[int]]:
+        """Where to score: every document (None), or, when the words are rare, only the
+        documents that have one or are named, in document order, the postings and names then
+        given as places among them. Whole-length arrays cost the same for any query; a few
+        hundred postings among a hundred thousand documents are scored for a small part of it.
+        The order is kept, so the ranking and its ties are the same either way."""
+        size = sum(len(ids) for options in lists for ids, _ in options)
+        if size * _SPARSE >= len(self._docs):
+            return None, lists, named
+        parts = [ids for options in lists for ids, _ in options]
+        parts.append(np.array(named, np.int32))
+        docs: IntArray = np.unique(np.concatenate(parts))
+        placed = [[(np.searchsorted(docs, ids), weights) for ids, weights in o] for o in lists]
+        return docs, placed, np.searchsorted(docs, named).tolist()
 
     def _expand(self, word: str) -> tuple[str, ...]:
         """The indexed words a query word stands for: itself, then its completions, then the
@@ -377,11 +387,42 @@ def _person_fields(agenda: Agenda, person: Person) -> Fields:
     return parts
 
 
+def _scored(lists: list[list[Posting]], count: int) -> tuple[FloatArray, npt.NDArray[np.intp]]:
+    """Each document's score, the sum of its words' weights, and how many of the words it has.
+    A word and its completions count once per document, at the best of their weights."""
+    # Most words have one posting list. Those the query starts with are counted in one pass over
+    # their postings together: bincount adds in the order given, so each document's weights are
+    # summed word by word as they were one list at a time, the same sums to the last bit. A
+    # posting list names a document once: counted into a whole-length array, its weights add
+    # where they are and zeros elsewhere, for a third of the time of adding at the indexes.
+    lead = next((i for i, options in enumerate(lists) if len(options) > 1), len(lists))
+    if lead:
+        ids = np.concatenate([options[0][0] for options in lists[:lead]])
+        weights = np.concatenate([options[0][1] for options in lists[:lead]])
+        scores = cast(FloatArray, np.bincount(ids, weights, count))
+        matched = np.bincount(ids, minlength=count)
+    else:
+        scores, matched = np.zeros(count), np.zeros(count, np.intp)
+    for options in lists[lead:]:
+        if len(options) == 1:
+            ids, weights = options[0]
+            scores += np.bincount(ids, weights, count)
+            matched += np.bincount(ids, minlength=count)
+            continue
+        best = np.zeros(count)
+        for ids, weights in options:
+            best[ids] = np.maximum(best[ids], weights)
+        scores += best
+        matched += best > 0
+    return scores, matched
+
+
 def _best(candidates: npt.NDArray[np.intp], values: FloatArray, limit: int) -> npt.NDArray[np.intp]:
     """The `limit` best candidates (in document order) as the ranking orders them: by value,
     then by document. Those equal to the last value that makes the cut are taken in document
     order, so a page holds the first of the whole ranking, whatever the limit."""
-    last = -np.partition(-values, limit - 1)[limit - 1]
+    cut = len(values) - limit  # the limit-th largest is the (n - limit)-th smallest
+    last = np.partition(values, cut)[cut]
     keep = values > last
     tied = np.flatnonzero(values == last)[: limit - int(np.count_nonzero(keep))]
     keep[tied] = True
