@@ -7,13 +7,14 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple, cast
+from typing import Literal, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz
 
 from .model import Agenda, Meeting, Person, Topic
+from .ranking import Posting, best_of, scored, universe
 from .text import END, STOPWORDS, names_each, tokens, tokens_of_each
 
 _K1 = 1.2
@@ -22,10 +23,7 @@ MAX_RESULTS = 50
 IntArray = npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float64]
 Kind = Literal["meeting", "topic", "person"]
-Posting = tuple[npt.NDArray[np.signedinteger[Any]], FloatArray]  # a word's documents and weights
-# Scored among the documents that have a word rather than all, when all the words' postings
-# together are fewer than 1/_SPARSE of the documents.
-_SPARSE = 8
+_RECENT = 64  # searches whose answers are kept (a page button asks again)
 
 
 class Hit(NamedTuple):
@@ -63,6 +61,7 @@ class SearchIndex:
         # Built with the index, where the agenda is loaded (a worker thread, then the cache):
         # built at the first misspelled search, it held up every command on the event loop.
         self._speller = _Speller(self._vocabulary)
+        self._recent: dict[tuple[str, int | None, bool], SearchResult] = {}
         # A query that is exactly a document's name or alias ("kyoto convention") means it.
         self._names: dict[str, list[int]] = {}
         items: dict[Kind, Mapping[str, Meeting | Topic | Person]] = {
@@ -84,6 +83,20 @@ class SearchIndex:
     ) -> SearchResult:
         """The best `limit` documents for the query's words (None: every one found); with
         `every_word`, only those that have every word (or a completion or correction of it)."""
+        # A page button asks the same search again: the last few answers are kept (the index
+        # never changes; a new agenda has a new one). Whole rankings, as long as the agenda
+        # can be, are not.
+        key = (query, limit, every_word)
+        found = self._recent.get(key)
+        if found is None:
+            found = self._ranked(query, limit, every_word)
+            if limit is not None and limit <= MAX_RESULTS:
+                if len(self._recent) >= _RECENT:
+                    self._recent.clear()  # not one by one: no order to keep between threads
+                self._recent[key] = found
+        return found
+
+    def _ranked(self, query: str, limit: int | None, every_word: bool) -> SearchResult:
         words = tokens(query)
         typed = [t for t in dict.fromkeys(words) if t not in STOPWORDS] or words
         corrected: dict[str, str] = {}
@@ -102,9 +115,9 @@ class SearchIndex:
         ]
         phrases = {" ".join(words), " ".join(terms)}
         named = [doc for phrase in phrases for doc in self._names.get(phrase, ())]
-        docs, lists, named = self._universe(lists, named)
+        docs, lists, named = universe(lists, named, len(self._docs))
         count = len(self._docs) if docs is None else len(docs)
-        scores, matched = _scored(lists, count)
+        scores, matched = scored(lists, count)
         wanted = max(1, len(expansions))
         if named:
             top = float(scores.max()) if count else 0.0
@@ -118,7 +131,7 @@ class SearchIndex:
             final /= wanted
         candidates = np.flatnonzero((matched >= wanted) if every_word else (final > 0))
         if limit is not None and len(candidates) > limit:
-            candidates = _best(candidates, final[candidates], limit)
+            candidates = best_of(candidates, final[candidates], limit)
         # Best first, then in document order: no two candidates are equal on both keys, so any
         # sort gives this order; numpy's, on the two arrays, costs less than a key per item.
         values = final[candidates]
@@ -129,23 +142,6 @@ class SearchIndex:
         ranked = zip(values[order].tolist(), found, strict=True)
         hits = tuple(Hit(kind, item, round(score, 4)) for score, (kind, item) in ranked)
         return SearchResult(query, tuple(terms), corrected, hits)
-
-    def _universe(
-        self, lists: list[list[Posting]], named: list[int]
-    ) -> tuple[IntArray | None, list[list[Posting]], list[int]]:
-        """Where to score: every document (None), or, when the words are rare, only the
-        documents that have one or are named, in document order, the postings and names then
-        given as places among them. Whole-length arrays cost the same for any query; a few
-        hundred postings among a hundred thousand documents are scored for a small part of it.
-        The order is kept, so the ranking and its ties are the same either way."""
-        size = sum(len(ids) for options in lists for ids, _ in options)
-        if size * _SPARSE >= len(self._docs):
-            return None, lists, named
-        parts = [ids for options in lists for ids, _ in options]
-        parts.append(np.array(named, np.int32))
-        docs: IntArray = np.unique(np.concatenate(parts))
-        placed = [[(np.searchsorted(docs, ids), weights) for ids, weights in o] for o in lists]
-        return docs, placed, np.searchsorted(docs, named).tolist()
 
     def _expand(self, word: str) -> tuple[str, ...]:
         """The indexed words a query word stands for: itself, then its completions, then the
@@ -385,46 +381,3 @@ def _person_fields(agenda: Agenda, person: Person) -> Fields:
         if topic is not None:
             parts.append((topic.name, 1))
     return parts
-
-
-def _scored(lists: list[list[Posting]], count: int) -> tuple[FloatArray, npt.NDArray[np.intp]]:
-    """Each document's score, the sum of its words' weights, and how many of the words it has.
-    A word and its completions count once per document, at the best of their weights."""
-    # Most words have one posting list. Those the query starts with are counted in one pass over
-    # their postings together: bincount adds in the order given, so each document's weights are
-    # summed word by word as they were one list at a time, the same sums to the last bit. A
-    # posting list names a document once: counted into a whole-length array, its weights add
-    # where they are and zeros elsewhere, for a third of the time of adding at the indexes.
-    lead = next((i for i, options in enumerate(lists) if len(options) > 1), len(lists))
-    if lead:
-        ids = np.concatenate([options[0][0] for options in lists[:lead]])
-        weights = np.concatenate([options[0][1] for options in lists[:lead]])
-        scores = cast(FloatArray, np.bincount(ids, weights, count))
-        matched = np.bincount(ids, minlength=count)
-    else:
-        scores, matched = np.zeros(count), np.zeros(count, np.intp)
-    for options in lists[lead:]:
-        if len(options) == 1:
-            ids, weights = options[0]
-            scores += np.bincount(ids, weights, count)
-            matched += np.bincount(ids, minlength=count)
-            continue
-        best = np.zeros(count)
-        for ids, weights in options:
-            best[ids] = np.maximum(best[ids], weights)
-        scores += best
-        matched += best > 0
-    return scores, matched
-
-
-def _best(candidates: npt.NDArray[np.intp], values: FloatArray, limit: int) -> npt.NDArray[np.intp]:
-    """The `limit` best candidates (in document order) as the ranking orders them: by value,
-    then by document. Those equal to the last value that makes the cut are taken in document
-    order, so a page holds the first of the whole ranking, whatever the limit."""
-    cut = len(values) - limit  # the limit-th largest is the (n - limit)-th smallest
-    last = np.partition(values, cut)[cut]
-    keep = values > last
-    tied = np.flatnonzero(values == last)[: limit - int(np.count_nonzero(keep))]
-    keep[tied] = True
-    best: npt.NDArray[np.intp] = candidates[keep]
-    return best
