@@ -130,8 +130,8 @@ class Pager(discord.ui.View):
     PAGE_TIMEOUT after the answer, or after the asker's last press.
 
     The time is kept here rather than by discord.py's view timeout, which runs a task per view
-    asleep for those minutes: every paged answer paid for one (about a tenth of a millisecond
-    of a /search), where one timer of the event loop does the same."""
+    asleep for those minutes: every paged answer paid for one (its view cost 118 us rather than
+    51 us, measured alone), where one timer of the event loop does the same."""
 
     def __init__(
         self, owner_id: int, page: Page, pages: int, client: discord.Client | None = None
