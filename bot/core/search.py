@@ -23,7 +23,6 @@ MAX_RESULTS = 50
 IntArray = npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float64]
 Kind = Literal["meeting", "topic", "person"]
-_RECENT = 64  # searches whose answers are kept (a page button asks again)
 
 
 class Hit(NamedTuple):
@@ -61,7 +60,6 @@ class SearchIndex:
         # Built with the index, where the agenda is loaded (a worker thread, then the cache):
         # built at the first misspelled search, it held up every command on the event loop.
         self._speller = _Speller(self._vocabulary)
-        self._recent: dict[tuple[str, int | None, bool], SearchResult] = {}
         # A query that is exactly a document's name or alias ("kyoto convention") means it.
         self._names: dict[str, list[int]] = {}
         items: dict[Kind, Mapping[str, Meeting | Topic | Person]] = {
@@ -83,20 +81,6 @@ class SearchIndex:
     ) -> SearchResult:
         """The best `limit` documents for the query's words (None: every one found); with
         `every_word`, only those that have every word (or a completion or correction of it)."""
-        # A page button asks the same search again: the last few answers are kept (the index
-        # never changes; a new agenda has a new one). Whole rankings, as long as the agenda
-        # can be, are not.
-        key = (query, limit, every_word)
-        found = self._recent.get(key)
-        if found is None:
-            found = self._ranked(query, limit, every_word)
-            if limit is not None and limit <= MAX_RESULTS:
-                if len(self._recent) >= _RECENT:
-                    self._recent.clear()  # not one by one: no order to keep between threads
-                self._recent[key] = found
-        return found
-
-    def _ranked(self, query: str, limit: int | None, every_word: bool) -> SearchResult:
         words = tokens(query)
         typed = [t for t in dict.fromkeys(words) if t not in STOPWORDS] or words
         corrected: dict[str, str] = {}

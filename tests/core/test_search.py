@@ -216,7 +216,7 @@ def test_both_ways_of_scoring_rank_the_same(wco, sparse, monkeypatch):
     import bot.core.ranking as module
 
     monkeypatch.setattr(module, "_SPARSE", sparse)
-    search = SearchIndex(wco)  # its own: answers kept by another were scored the other way
+    search = SearchIndex(wco)
     rng = random.Random(16)
     for _ in range(300):
         typed = [rng.choice(search._vocabulary) for _ in range(rng.randrange(1, 5))]
@@ -228,23 +228,6 @@ def test_both_ways_of_scoring_rank_the_same(wco, sparse, monkeypatch):
     hits = search.search(named).hits
     assert hits[0][:2] == ("topic", "rkc")
     assert [tuple(h) for h in hits] == _ranked_as_before(search, named, 50, False)
-
-
-def test_a_search_asked_again_is_answered_from_the_one_kept(wco):
-    # Issue 16: a page button asks the same search again; its answer is kept, the same as
-    # a fresh index gives, and only the last few are (whole rankings never).
-    import bot.core.search as module
-
-    search = SearchIndex(wco)
-    first = search.search("kyoto convention")
-    assert search.search("kyoto convention") is first
-    assert search.search("kyoto convention") == SearchIndex(wco).search("kyoto convention")
-    assert search.search("kyoto convention", limit=10) is not first
-    whole = search.search("kyoto convention", limit=None)
-    assert search.search("kyoto convention", limit=None) is not whole
-    for word in search._vocabulary[: module._RECENT * 2]:
-        search.search(word)
-    assert len(search._recent) <= module._RECENT
 
 
 def test_a_limited_search_is_the_first_hits_of_the_whole_ranking(search):
