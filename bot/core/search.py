@@ -15,6 +15,7 @@ from rapidfuzz import fuzz
 
 from .model import Agenda, Meeting, Person, Topic
 from .model import Kind as MeetingKind
+from .ranking import Posting, best_of, scored, universe
 from .text import END, STOPWORDS, names_each, tokens, tokens_of_each
 
 _K1 = 1.2
@@ -109,30 +110,18 @@ class SearchIndex:
                 corrected[word] = options[0]
             terms.append(options[0])
             expansions.append(options)
-        count = len(self._docs)
-        scores = np.zeros(count)
-        matched = np.zeros(count, np.intp)
-        for options in expansions:
-            if len(options) == 1:  # most words: one posting list, added where it is
-                ids, weights = self._postings[options[0]]
-                # A posting list names a document once: counted into a whole-length array, its
-                # weights add where they are and zeros elsewhere, the same sums to the last bit
-                # as adding at the indexes, for a third of the time (gathering and scattering
-                # thousands of indexes cost more than two passes over every document).
-                scores += np.bincount(ids, weights, count)
-                matched += np.bincount(ids, minlength=count)
-                continue
-            # A word and its completions count once per document, at the best of their weights.
-            best = np.zeros(count)
-            for option in options:
-                ids, weights = self._postings[option]
-                best[ids] = np.maximum(best[ids], weights)
-            scores += best
-            matched += best > 0
+        lists: list[list[Posting]] = [
+            [self._postings[o] for o in options] for options in expansions
+        ]
+        phrases = {" ".join(words), " ".join(terms)}
+        named = [doc for phrase in phrases for doc in self._names.get(phrase, ())]
+        docs, lists, named = universe(lists, named, len(self._docs))
+        count = len(self._docs) if docs is None else len(docs)
+        scores, matched = scored(lists, count)
         wanted = max(1, len(expansions))
-        top = float(scores.max()) if count else 0.0
-        for phrase in {" ".join(words), " ".join(terms)}:
-            for doc in self._names.get(phrase, ()):
+        if named:
+            top = float(scores.max()) if count else 0.0
+            for doc in named:
                 scores[doc] += top
                 matched[doc] = max(matched[doc], wanted)
         # Documents that contain every word rank above those that contain some. Divided in
@@ -142,13 +131,14 @@ class SearchIndex:
             final /= wanted
         candidates = np.flatnonzero((matched >= wanted) if every_word else (final > 0))
         if limit is not None and len(candidates) > limit:
-            candidates = _best(candidates, final[candidates], limit)
+            candidates = best_of(candidates, final[candidates], limit)
         # Best first, then in document order: no two candidates are equal on both keys, so any
         # sort gives this order; numpy's, on the two arrays, costs less than a key per item.
         values = final[candidates]
         order = np.lexsort((candidates, -values))
+        chosen = candidates[order] if docs is None else docs[candidates[order]]
         # As Python floats: reading numpy scalars one by one costs more than the ranking.
-        found = map(self._docs.__getitem__, candidates[order].tolist())
+        found = map(self._docs.__getitem__, chosen.tolist())
         ranked = zip(values[order].tolist(), found, strict=True)
         hits = tuple(Hit(kind, item, round(score, 4)) for score, (kind, item) in ranked)
         return SearchResult(query, tuple(terms), corrected, hits)
@@ -437,15 +427,3 @@ def _person_fields(agenda: Agenda, person: Person) -> Fields:
         if topic is not None:
             parts.append((topic.name, 1))
     return parts
-
-
-def _best(candidates: npt.NDArray[np.intp], values: FloatArray, limit: int) -> npt.NDArray[np.intp]:
-    """The `limit` best candidates (in document order) as the ranking orders them: by value,
-    then by document. Those equal to the last value that makes the cut are taken in document
-    order, so a page holds the first of the whole ranking, whatever the limit."""
-    last = -np.partition(-values, limit - 1)[limit - 1]
-    keep = values > last
-    tied = np.flatnonzero(values == last)[: limit - int(np.count_nonzero(keep))]
-    keep[tied] = True
-    best: npt.NDArray[np.intp] = candidates[keep]
-    return best

@@ -1,3 +1,5 @@
+import random
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -205,6 +207,27 @@ def test_the_ranking_is_the_same_as_first_written(search, data):
     every_word = data.draw(st.booleans())
     hits = search.search(query, limit=limit, every_word=every_word).hits
     assert [tuple(hit) for hit in hits] == _ranked_as_before(search, query, limit, every_word)
+
+
+@pytest.mark.parametrize("sparse", [10**9, 0], ids=["every-document", "documents-with-a-word"])
+def test_both_ways_of_scoring_rank_the_same(wco, sparse, monkeypatch):
+    # Issue 16: rare words are scored among the documents that have one only; each way alone
+    # gives the ranking as first written (the choice between them is by the postings' size).
+    import bot.core.ranking as module
+
+    monkeypatch.setattr(module, "_SPARSE", sparse)
+    search = SearchIndex(wco)
+    rng = random.Random(16)
+    for _ in range(300):
+        typed = [rng.choice(search._vocabulary) for _ in range(rng.randrange(1, 5))]
+        query = " ".join(word if rng.random() < 0.7 else word[:3] for word in typed)
+        for limit, every_word in ((None, False), (1, False), (10, True), (50, False)):
+            hits = search.search(query, limit=limit, every_word=every_word).hits
+            assert [tuple(h) for h in hits] == _ranked_as_before(search, query, limit, every_word)
+    named = "revised kyoto convention"
+    hits = search.search(named).hits
+    assert hits[0][:2] == ("topic", "rkc")
+    assert [tuple(h) for h in hits] == _ranked_as_before(search, named, 50, False)
 
 
 def test_a_limited_search_is_the_first_hits_of_the_whole_ranking(search):

@@ -343,3 +343,40 @@ async def test_page_buttons_from_before_a_restart_say_to_run_the_command_again(f
         turned = await (await fake.press_button(again, "next", user="asker")).response()
         assert turned.type == 7
         assert embed(turned)["footer"]["text"].startswith("Page 2 of 2")
+
+
+async def test_page_buttons_live_on_from_the_askers_last_press():
+    """The pager keeps its own time (discord.py's timeout ran a task per paged answer): the
+    asker's press pushes the end back; at the end the buttons take no more presses and are
+    disabled, once."""
+    from types import SimpleNamespace
+
+    from bot.discord.responses import PAGE_TIMEOUT, Pager
+
+    ended: list[str] = []
+    done = asyncio.Event()
+
+    class Timed(Pager):
+        async def on_timeout(self) -> None:
+            ended.append("timeout")
+            done.set()
+
+    async def page(number):
+        raise AssertionError("no page is asked for")
+
+    loop = asyncio.get_running_loop()
+    view = Timed(1, page, 2)
+    view.start_timer()
+    assert view.expires <= loop.time() + PAGE_TIMEOUT
+    sent = view.expires
+    assert await view.interaction_check(SimpleNamespace(user=SimpleNamespace(id=1)))
+    assert view.expires >= sent
+    view.expires = loop.time() + 60  # pressed since: the first timer finds the end later
+    view._expire()
+    assert not view.is_finished() and ended == []
+    view.expires = loop.time()  # its time is up
+    view._expire()
+    assert view.is_finished()
+    await asyncio.wait_for(done.wait(), timeout=10)
+    view._expire()  # a later timer of a finished view does nothing
+    assert ended == ["timeout"]

@@ -1,0 +1,79 @@
+"""Scoring a query's posting lists: each document's sum of weights, and the best of them in the
+order the ranking gives (by score, then by document), the same whichever way is taken."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import numpy as np
+import numpy.typing as npt
+
+IntArray = npt.NDArray[np.int32]
+FloatArray = npt.NDArray[np.float64]
+Posting = tuple[npt.NDArray[np.signedinteger[Any]], FloatArray]  # a word's documents and weights
+# Scored among the documents that have a word rather than all, when all the words' postings
+# together are fewer than 1/_SPARSE of the documents.
+_SPARSE = 8
+
+
+def universe(
+    lists: list[list[Posting]], named: list[int], documents: int
+) -> tuple[IntArray | None, list[list[Posting]], list[int]]:
+    """Where to score: every document (None), or, when the words are rare, only the
+    documents that have one or are named, in document order, the postings and names then
+    given as places among them. Whole-length arrays cost the same for any query; a few
+    hundred postings among a hundred thousand documents are scored for a small part of it.
+    The order is kept, so the ranking and its ties are the same either way."""
+    size = sum(len(ids) for options in lists for ids, _ in options)
+    if size * _SPARSE >= documents:
+        return None, lists, named
+    parts = [ids for options in lists for ids, _ in options]
+    parts.append(np.array(named, np.int32))
+    docs: IntArray = np.unique(np.concatenate(parts))
+    placed = [[(np.searchsorted(docs, ids), weights) for ids, weights in o] for o in lists]
+    return docs, placed, np.searchsorted(docs, named).tolist()
+
+
+def scored(lists: list[list[Posting]], count: int) -> tuple[FloatArray, npt.NDArray[np.intp]]:
+    """Each document's score, the sum of its words' weights, and how many of the words it has.
+    A word and its completions count once per document, at the best of their weights."""
+    # Most words have one posting list. Those the query starts with are counted in one pass over
+    # their postings together: bincount adds in the order given, so each document's weights are
+    # summed word by word as they were one list at a time, the same sums to the last bit. A
+    # posting list names a document once: counted into a whole-length array, its weights add
+    # where they are and zeros elsewhere, for a third of the time of adding at the indexes.
+    lead = next((i for i, options in enumerate(lists) if len(options) > 1), len(lists))
+    if lead:
+        ids = np.concatenate([options[0][0] for options in lists[:lead]])
+        weights = np.concatenate([options[0][1] for options in lists[:lead]])
+        scores = cast(FloatArray, np.bincount(ids, weights, count))
+        matched = np.bincount(ids, minlength=count)
+    else:
+        scores, matched = np.zeros(count), np.zeros(count, np.intp)
+    for options in lists[lead:]:
+        if len(options) == 1:
+            ids, weights = options[0]
+            scores += np.bincount(ids, weights, count)
+            matched += np.bincount(ids, minlength=count)
+            continue
+        strongest = np.zeros(count)
+        for ids, weights in options:
+            strongest[ids] = np.maximum(strongest[ids], weights)
+        scores += strongest
+        matched += strongest > 0
+    return scores, matched
+
+
+def best_of(
+    candidates: npt.NDArray[np.intp], values: FloatArray, limit: int
+) -> npt.NDArray[np.intp]:
+    """The `limit` best candidates (in document order) as the ranking orders them: by value,
+    then by document. Those equal to the last value that makes the cut are taken in document
+    order, so a page holds the first of the whole ranking, whatever the limit."""
+    cut = len(values) - limit  # the limit-th largest is the (n - limit)-th smallest
+    last = np.partition(values, cut)[cut]
+    keep = values > last
+    tied = np.flatnonzero(values == last)[: limit - int(np.count_nonzero(keep))]
+    keep[tied] = True
+    chosen: npt.NDArray[np.intp] = candidates[keep]
+    return chosen
