@@ -214,8 +214,9 @@ class Pager(discord.ui.View):
 
 def made_before_this_run(interaction: discord.Interaction, first_seen: int) -> bool:
     """Whether a button was pressed on a message older than the first interaction this process
-    saw: its buttons belong to an earlier run. No view outlives its process (none is
-    persistent), and every message this process sends answers an interaction it received, so
+    saw: its buttons belong to an earlier run. No view outlives its process (none is added
+    with `add_view` at start-up: a Pager, which keeps its own time, only looks persistent to
+    discord.py), and every message this process sends answers an interaction it received, so
     it is newer than that one (snowflakes grow on Discord's clock, not ours)."""
     message = interaction.message
     return (
