@@ -46,9 +46,11 @@ class EarlySubscriptions:
         another database, one in memory or a file not there yet (nothing is created)."""
         try:
             database = sqlite_file(make_url(async_url(database_url)))
-        except Exception:  # an unusable URL: Store.open says what is wrong with it
-            return None
-        if database is None or not database.is_file():
+            # A path that cannot be looked at (a name too long, a folder this user may not
+            # enter) raises rather than being "not a file": Store.open says what is wrong.
+            if database is None or not database.is_file():
+                return None
+        except Exception:  # an unusable URL or path: Store.open says what is wrong with it
             return None
         early = cls(database)
         early._thread.start()
