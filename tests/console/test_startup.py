@@ -248,4 +248,4 @@ def test_a_database_path_that_cannot_be_looked_at_says_cannot_start(tmp_path, co
     result = run_bot(
         *command, stdin="/next\n", env={**CONSOLE, "DATABASE_URL": f"sqlite:///{database}"}
     )
-    assert_explained(result, "Cannot start: DATABASE_URL cannot be used: [Errno 36] File name")
+    assert_explained(result, "Cannot start: DATABASE_URL cannot be used: [Errno")
