@@ -27,6 +27,10 @@ def quick_unpickling(cls: type[T]) -> type[T]:
     each = tuple(setters)
 
     def __setstate__(self: Any, state: Sequence[Any]) -> None:
+        if type(self) is not cls:  # a subclass, which may have fields of its own: as dataclasses
+            for found, value in zip(fields(self), state, strict=False):
+                object.__setattr__(self, found.name, value)
+            return
         # As dataclasses' own: a state shorter than the fields leaves the rest unset.
         for put, value in zip(each, state, strict=False):
             put(self, value)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from bot.storage import SubscriptionColumns, async_url
+from bot.storage import SubscriptionColumns
 from bot.storage.columns import read_columns
 from bot.storage.migrate import sqlite_file
 
@@ -45,10 +45,14 @@ class EarlySubscriptions:
         """Start reading the subscriptions of the SQLite file `database_url` names; None for
         another database, one in memory or a file not there yet (nothing is created)."""
         try:
-            database = sqlite_file(make_url(async_url(database_url)))
-        except Exception:  # an unusable URL: Store.open says what is wrong with it
-            return None
-        if database is None or not database.is_file():
+            # The URL as given: its driver does not change the file (the runtime's Store.open
+            # says which driver it uses).
+            database = sqlite_file(make_url(database_url))
+            # A path that cannot be looked at (a name too long, a folder this user may not
+            # enter) raises rather than being "not a file": Store.open says what is wrong.
+            if database is None or not database.is_file():
+                return None
+        except Exception:  # an unusable URL or path: Store.open says what is wrong with it
             return None
         early = cls(database)
         early._thread.start()

@@ -237,3 +237,15 @@ def test_a_saved_time_zone_this_machine_lacks_is_a_warning(tmp_path):
         "another zone with /timezone.\n"
     )
     assert result.stdout.startswith("**Under way: WCO Regional Workshop on the TFA")
+
+
+@pytest.mark.parametrize("command", [(), ("ask", "/next")])
+def test_a_database_path_that_cannot_be_looked_at_says_cannot_start(tmp_path, command):
+    # Regression (review of the early read of the subscriptions): the path was looked at before
+    # Store.open, and an OSError other than "not there" (a name too long here; a folder this
+    # user may not enter) ended the start with a traceback instead of Store.open's explanation.
+    database = tmp_path / ("a" * 300) / "bot.sqlite3"
+    result = run_bot(
+        *command, stdin="/next\n", env={**CONSOLE, "DATABASE_URL": f"sqlite:///{database}"}
+    )
+    assert_explained(result, "Cannot start: DATABASE_URL cannot be used: [Errno")

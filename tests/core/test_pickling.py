@@ -53,3 +53,25 @@ def test_only_a_dataclass_with_slots_is_accepted():
 
     with pytest.raises(TypeError, match="not a slot"):
         quick_unpickling(Plain)
+
+
+@quick_unpickling
+@dataclass(frozen=True, slots=True)
+class _Base:
+    first: int
+    second: str = "b"
+
+
+@dataclass(frozen=True)
+class _Extended(_Base):
+    third: tuple[int, ...] = ()
+
+
+def test_a_subclass_with_fields_of_its_own_reads_back_every_field():
+    # Regression (review): the base's quick __setstate__, inherited, set only the base's
+    # slots; dataclasses' own, which it replaced, sets every field of the object's class.
+    value = _Extended(1, "x", (2, 3))
+    for again in (pickle.loads(pickle.dumps(value)), copy.copy(value), copy.deepcopy(value)):
+        assert again == value
+        assert again.third == (2, 3)
+    assert pickle.loads(pickle.dumps(_Base(4))) == _Base(4)

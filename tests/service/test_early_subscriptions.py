@@ -2,6 +2,7 @@
 when the table's key read by the runtime, once the database is open, is the one they were read
 under; else the runtime reads them itself (issue 16, start-up)."""
 
+import logging
 import sqlite3
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -176,3 +177,13 @@ async def test_the_runtime_uses_it(wco, store, database, reads):
         assert len(runtime.reminders.audience) == len(await store.subscriptions())
     finally:
         await runtime.stop()
+
+
+def test_a_sync_sqlite_url_is_said_to_be_opened_with_aiosqlite_once(store, database, caplog):
+    # Regression (review): the early read made the URL async too, and the line Store's opening
+    # logs at every start (the runtime's) came out twice.
+    caplog.set_level(logging.INFO)
+    early = EarlySubscriptions.begin(database.replace("sqlite+aiosqlite:", "sqlite:", 1))
+    assert early is not None
+    early._thread.join()
+    assert not [r for r in caplog.records if "async driver" in r.getMessage()]
