@@ -1,4 +1,6 @@
 import random
+import subprocess
+import sys
 
 import pytest
 from hypothesis import given, settings
@@ -240,3 +242,22 @@ def test_a_limited_search_is_the_first_hits_of_the_whole_ranking(search):
         whole = search.search(word).hits
         for limit in (1, 3, 5, 10):
             assert search.search(word, limit=limit).hits == whole[:limit], (word, limit)
+
+
+def test_the_first_search_among_rare_words_imports_nothing():
+    # Regression: the documents having a rare word were found with np.unique, which imports
+    # numpy.ma at its first call: the first such /search of a process waited 16 ms for it, and
+    # 200-350 ms where Python's bytecode is not kept.
+    probe = (
+        "import sys, numpy as np\n"
+        "from bot.core.ranking import universe\n"
+        "ids = np.array([3, 1], np.int32)\n"
+        "before = set(sys.modules)\n"
+        "docs, _, named = universe([[(ids, np.ones(2))], [(ids[:1], np.ones(1))]], [1], 1000)\n"
+        "assert docs is not None and docs.tolist() == [1, 3] and named == [0], (docs, named)\n"
+        "print(sorted(set(sys.modules) - before))\n"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert found.stdout.strip() == "[]"
