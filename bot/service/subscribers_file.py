@@ -37,15 +37,15 @@ from .followers import DELIVERIES, ScopeRows, Subscribers
 log = logging.getLogger(__name__)
 
 
-def _code_digest(*sources: Path) -> int:
-    """A number that changes with the code in `sources`; a random one if any cannot be read (a
-    file is then never read back, as no other process can have made it with this code)."""
+def _code_digest(*sources: Path) -> int | None:
+    """A number that changes with the code in `sources`; None if any cannot be read (an
+    install without its sources): no file is then read, nor written."""
     digest = zlib.crc32(b"")
     try:
         for source in sources:
             digest = zlib.crc32(source.read_bytes(), digest)
     except OSError:
-        return int.from_bytes(os.urandom(4), "little") & 0x7FFF_FFFF
+        return None
     return digest & 0x7FFF_FFFF
 
 
@@ -86,7 +86,7 @@ class SavedIndex:
     (in the reading thread, before anyone holds it) and written off the event loop."""
 
     def __init__(self, database: Path | None, subscribers: Subscribers, save: bool) -> None:
-        self.path = None if database is None else snapshot_path(database)
+        self.path = None if database is None or FORMAT is None else snapshot_path(database)
         self.subscribers = subscribers  # filled from the rows when none is restored
         self.save_read = save  # the rows' index, once read, is written to the file
         self.restored: Subscribers | None = None

@@ -317,11 +317,29 @@ def test_a_change_to_the_code_that_reads_indexes_or_saves_the_rows_changes_the_f
     assert saved_file._code_digest(*copies) != saved_file.FORMAT
 
 
-def test_code_that_cannot_be_read_has_a_format_no_other_process_shares(tmp_path):
-    missing = [*_indexing_code(), tmp_path / "gone.py"]
-    formats = {saved_file._code_digest(*missing) for _ in range(3)}
-    assert len(formats) == 3
-    assert saved_file.FORMAT not in formats
+def test_code_that_cannot_be_read_has_no_format(tmp_path):
+    assert saved_file._code_digest(*_indexing_code(), tmp_path / "gone.py") is None
+
+
+async def test_without_a_format_no_file_is_written_nor_read(
+    wco, store, database, rows_read, monkeypatch
+):
+    # Review: code whose sources cannot be read had a random format, so every start wrote a
+    # file (45 MB at a million) that no start could read.
+    expected = await _loaded(wco, store)
+    path = _file(database)
+    saved = path.read_bytes()
+    monkeypatch.setattr(saved_file, "FORMAT", None)
+    path.unlink()
+    rows_read.clear()
+    held = await _loaded(wco, store)
+    assert rows_read
+    assert not path.exists()
+    path.write_bytes(saved)
+    rows_read.clear()
+    await _loaded(wco, store)
+    assert rows_read
+    assert _layout(held.audience._subscribers) == _layout(expected.audience._subscribers)
 
 
 async def test_a_file_that_cannot_be_written_is_only_logged(
