@@ -240,3 +240,18 @@ def test_a_limited_search_is_the_first_hits_of_the_whole_ranking(search):
         whole = search.search(word).hits
         for limit in (1, 3, 5, 10):
             assert search.search(word, limit=limit).hits == whole[:limit], (word, limit)
+
+
+@pytest.mark.parametrize("sparse", [10**9, 0], ids=["every-document", "documents-with-a-word"])
+def test_a_search_limited_to_no_hits_finds_none(search, sparse, monkeypatch):
+    # Regression: with limit 0, the cut to the best asked numpy for the 0th best of n values
+    # (kth=n) and raised ValueError; as first written it kept all but the lowest. A limit of
+    # 0 (or less) is a page of nothing, as the reference ranking's [:0] gives.
+    import bot.core.ranking as module
+
+    monkeypatch.setattr(module, "_SPARSE", sparse)
+    for query in ("secretariat", "sec", "revised kyoto convention", ""):
+        for every_word in (False, True):
+            assert search.search(query, limit=0, every_word=every_word).hits == ()
+            assert _ranked_as_before(search, query, 0, every_word) == []
+            assert search.search(query, limit=-1, every_word=every_word).hits == ()
