@@ -73,6 +73,8 @@ def best_of(
     none, where the (n - limit)-th smallest would be past the end)."""
     if limit <= 0:
         return candidates[:0]
+    if limit >= len(values):  # a negative place would count from the end
+        return candidates
     cut = len(values) - limit  # the limit-th largest is the (n - limit)-th smallest
     last = np.partition(values, cut)[cut]
     keep = values > last

@@ -255,3 +255,19 @@ def test_a_search_limited_to_no_hits_finds_none(search, sparse, monkeypatch):
             assert search.search(query, limit=0, every_word=every_word).hits == ()
             assert _ranked_as_before(search, query, 0, every_word) == []
             assert search.search(query, limit=-1, every_word=every_word).hits == ()
+
+
+def test_the_best_of_fewer_candidates_than_the_limit_are_all_of_them():
+    # Regression: best_of called with a limit above the candidates' count asked numpy for a
+    # negative place, which counts from the end: 5 candidates, limit 7, gave the best 2 only.
+    # (search cuts only when there are more candidates than the limit; best_of alone did not.)
+    import numpy as np
+
+    from bot.core.ranking import best_of
+
+    candidates = np.array([2, 3, 5, 8, 13], np.intp)
+    values = np.array([5.0, 4.0, 3.0, 2.0, 1.0])
+    for limit in (5, 6, 7, 100):
+        assert best_of(candidates, values, limit).tolist() == [2, 3, 5, 8, 13]
+    assert best_of(candidates, values, 2).tolist() == [2, 3]
+    assert best_of(candidates, values, 0).tolist() == []
