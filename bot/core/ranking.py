@@ -74,7 +74,12 @@ def best_of(
 ) -> npt.NDArray[np.intp]:
     """The `limit` best candidates (in document order) as the ranking orders them: by value,
     then by document. Those equal to the last value that makes the cut are taken in document
-    order, so a page holds the first of the whole ranking, whatever the limit."""
+    order, so a page holds the first of the whole ranking, whatever the limit (0, or less:
+    none, where the (n - limit)-th smallest would be past the end)."""
+    if limit <= 0:
+        return candidates[:0]
+    if limit >= len(values):  # a negative place would count from the end
+        return candidates
     cut = len(values) - limit  # the limit-th largest is the (n - limit)-th smallest
     last = np.partition(values, cut)[cut]
     keep = values > last

@@ -261,3 +261,34 @@ def test_the_first_search_among_rare_words_imports_nothing():
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
     )
     assert found.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("sparse", [10**9, 0], ids=["every-document", "documents-with-a-word"])
+def test_a_search_limited_to_no_hits_finds_none(search, sparse, monkeypatch):
+    # Regression: with limit 0, the cut to the best asked numpy for the 0th best of n values
+    # (kth=n) and raised ValueError; as first written it kept all but the lowest. A limit of
+    # 0 (or less) is a page of nothing, as the reference ranking's [:0] gives.
+    import bot.core.ranking as module
+
+    monkeypatch.setattr(module, "_SPARSE", sparse)
+    for query in ("secretariat", "sec", "revised kyoto convention", ""):
+        for every_word in (False, True):
+            assert search.search(query, limit=0, every_word=every_word).hits == ()
+            assert _ranked_as_before(search, query, 0, every_word) == []
+            assert search.search(query, limit=-1, every_word=every_word).hits == ()
+
+
+def test_the_best_of_fewer_candidates_than_the_limit_are_all_of_them():
+    # Regression: best_of called with a limit above the candidates' count asked numpy for a
+    # negative place, which counts from the end: 5 candidates, limit 7, gave the best 2 only.
+    # (search cuts only when there are more candidates than the limit; best_of alone did not.)
+    import numpy as np
+
+    from bot.core.ranking import best_of
+
+    candidates = np.array([2, 3, 5, 8, 13], np.intp)
+    values = np.array([5.0, 4.0, 3.0, 2.0, 1.0])
+    for limit in (5, 6, 7, 100):
+        assert best_of(candidates, values, limit).tolist() == [2, 3, 5, 8, 13]
+    assert best_of(candidates, values, 2).tolist() == [2, 3]
+    assert best_of(candidates, values, 0).tolist() == []
