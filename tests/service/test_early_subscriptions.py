@@ -15,16 +15,7 @@ from bot.service.followers import Subscribers
 from bot.service.reminders import Reminders
 from bot.service.subscribers_file import snapshot_path
 from bot.storage import Delivery, ScopeKind, Store
-from schedules import Ledger
-from tests.service.test_subscribers_file import NEWS_DAY, NullSender, _layout, _rows
-
-
-@pytest.fixture
-async def store(wco, database):
-    store = await Store.open(database)
-    await store.add_subscriptions(_rows(wco))
-    yield store
-    await store.close()
+from tests.service.test_subscribers_file import NEWS_DAY, NullSender, _layout, _loaded, _rows
 
 
 @pytest.fixture
@@ -43,19 +34,6 @@ def reads(monkeypatch):
 
 def _path(database: str) -> Path:
     return Path(database.partition(":///")[2])
-
-
-async def _loaded(wco, store, early=None) -> Reminders:
-    reminders = Reminders(
-        AgendaService(wco, FixedClock(NEWS_DAY)),
-        store,
-        Ledger(store.engine),
-        NullSender(),
-        early=early,
-    )
-    await reminders.load()
-    await reminders.saved()
-    return reminders
 
 
 def _sorted(reminders: Reminders) -> list[object]:

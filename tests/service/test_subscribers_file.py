@@ -42,14 +42,6 @@ def _file(database: str) -> Path:
 
 
 @pytest.fixture
-async def store(wco, database):
-    store = await Store.open(database)
-    await store.add_subscriptions(_rows(wco))
-    yield store
-    await store.close()
-
-
-@pytest.fixture
 def rows_read(monkeypatch):
     """How many times the rows were read (a chunk of columns handed to an index)."""
     reads = []
@@ -63,9 +55,13 @@ def rows_read(monkeypatch):
     return reads
 
 
-async def _loaded(wco, store) -> Reminders:
+async def _loaded(wco, store, early=None) -> Reminders:
     reminders = Reminders(
-        AgendaService(wco, FixedClock(NEWS_DAY)), store, Ledger(store.engine), NullSender()
+        AgendaService(wco, FixedClock(NEWS_DAY)),
+        store,
+        Ledger(store.engine),
+        NullSender(),
+        early=early,
     )
     await reminders.load()
     await reminders.saved()
