@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, insort
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from operator import itemgetter, methodcaller
@@ -278,27 +278,44 @@ class Subscribers:
         """Add `row`, or replace the row with its id."""
         self._settle()
         self.remove(row)
-        if self.ids and row.id <= self.ids[-1]:
-            # An id below one held (SQLite may reuse the highest id once it is deleted): pack
-            # the columns with the row in its place, so that ids stay in order.
-            self._pack(row)
+        if not self.ids or row.id > self.ids[-1]:
+            self._append(row)
             return
-        self._append(row)
+        # A row replaced (new leads) or an id given again (SQLite reuses the highest id once
+        # it is deleted) finds the hole its id left, in id order; packing every column for it
+        # held the event loop for seconds at a million subscriptions.
+        at = bisect_left(self.ids, row.id)
+        if at < len(self.ids) and self.ids[at] == row.id and self.deliveries[at] == self.HOLE:
+            self._holes -= 1
+            self._place(at, row)
+            return
+        self._pack(row)  # an id below those held that was never held: rare
 
     def _append(self, row: SubscriptionRow) -> None:
+        position = len(self.ids)
+        self.ids.append(row.id)
+        self.owner_codes.append(0)
+        self.deliveries.append(0)
+        self.guilds.append(None)
+        self.channels.append("")
+        self.leads.append(())
+        self.created.append(0)
+        self._place(position, row)
+
+    def _place(self, position: int, row: SubscriptionRow) -> None:
+        """Write `row` at `position`, a place of its id, and count it in its scope."""
         key = (row.scope_kind.value, row.scope_id)
         held = self.scopes.get(key)
         if held is None:
             held = self.scopes[key] = ScopeRows(row.scope_kind, row.scope_id)
-        held.positions.append(len(self.ids))
+        insort(held.positions, position)
         held.lead_counts.update(row.leads)
-        self.ids.append(row.id)
-        self.owner_codes.append(self.owners.code(row.owner))
-        self.deliveries.append(DELIVERY_CODES[row.delivery.value])
-        self.guilds.append(self._shared[row.guild_id])
-        self.channels.append(self._shared[row.channel_id])
-        self.leads.append(self._leads_of.setdefault(_leads_text(row.leads), row.leads))
-        self.created.append(row.created)
+        self.owner_codes[position] = self.owners.code(row.owner)
+        self.deliveries[position] = DELIVERY_CODES[row.delivery.value]
+        self.guilds[position] = self._shared[row.guild_id]
+        self.channels[position] = self._shared[row.channel_id]
+        self.leads[position] = self._leads_of.setdefault(_leads_text(row.leads), row.leads)
+        self.created[position] = row.created
 
     def remove(self, row: SubscriptionRow) -> bool:
         self._settle()
