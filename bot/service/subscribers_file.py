@@ -4,10 +4,13 @@ Reading a million rows costs seconds of SQLite and of building the index; readin
 index built from them, a few tenths. The file is used only when it was made under the key
 the table holds now (storage/migrations 0010: triggers draw a new random key in the
 transaction of every change of a row, whoever makes it), read in the same read transaction
-as the rows would be. Anything else about the file (missing, cut short, damaged, another
-format or key) means reading the rows, as without it.
+as the rows would be. At start-up, a file made under another key is patched with the rows
+changed since (subscribers_patch) when the log of changes vouches for it (storage.changes,
+migration 0011), and saved again. Anything else about the file (missing, cut short, damaged,
+another format, another key the log cannot vouch for) means reading the rows, as without it.
 
-The file: MAGIC, its format, key and the length of a JSON header, the header (deliveries' names,
+The file: MAGIC, its format, key and the length of a JSON header, the header (the log's entry
+the rows are at, deliveries' names,
 the distinct guilds, channels and leads, the owners that are not numbers, each scope with
 its size and lead counts), the columns as raw little-endian arrays, and a CRC-32 of all that.
 This module knows the layout of followers.Subscribers.

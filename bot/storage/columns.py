@@ -73,9 +73,10 @@ _OTHER_OWNERS = (
     "SELECT id, owner FROM subscriptions WHERE owner < 'discord:' OR owner >= 'discord;' "
     "ORDER BY id"
 )
-# The triggers that draw the subscriptions table's key (migration 0010). A key counts only
-# while all three are there: SQLite drops a table's triggers with the table, and a migration
-# that rebuilds it (Alembic's batch mode: copy, drop, rename) would leave a key no change moves.
+# The triggers that draw the subscriptions table's key (migration 0010) and log the ids each
+# change touched (0011). A key, and the log with it, counts only while all three are there:
+# SQLite drops a table's triggers with the table, and a migration that rebuilds it (Alembic's
+# batch mode: copy, drop, rename) would leave a key no change moves.
 KEY_TRIGGERS = tuple(f"subscriptions_key_on_{event}" for event in ("insert", "update", "delete"))
 # The schema's revision is part of the key: a migration may rebuild the table, change what
 # its rows hold and draw the triggers again, all without a change that draws a new key.
