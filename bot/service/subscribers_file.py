@@ -99,7 +99,7 @@ class SavedIndex:
         self.patched = False  # restored from a file of older rows and the rows changed since
         self._key: int | None = None
         self._seq: int | None = None  # the log's entry the rows read are at (storage.changes)
-        self._pieces: list[bytes] | None = None
+        self._pieces: list[bytes | memoryview] | None = None
         self._database = database
 
     def restore(self, key: int, history: ChangeLog) -> bool:
@@ -113,6 +113,7 @@ class SavedIndex:
         if found is None:
             return False
         content, current = found
+        del found
         if current:
             self.restored = _parsed(self.path, content)
             return self.restored is not None
@@ -120,20 +121,20 @@ class SavedIndex:
         from .subscribers_patch import patch
 
         try:
-            patched = patch(content, key, self._seq, history)
+            # Handed over, not kept here: the file's content goes once its columns are merged.
+            held = [content]
+            del content
+            patched = patch(held, key, self._seq, history)
         except Exception as problem:  # whatever is wrong with the file, the rows are read
             log.info("the index of subscriptions in %s is not patched: %r", self.path, problem)
             return False
-        del content, found
         if patched is None:
             return False
-        whole = b"".join(patched)
-        del patched
-        self.restored = _parsed(self.path, memoryview(whole))
+        self.restored = _parsed(self.path, memoryview(patched))
         if self.restored is None:
             return False
         self.patched = True
-        self._pieces = [whole]  # saved, so that the next start needs no patch
+        self._pieces = [patched]  # saved, so that the next start needs no patch
         return True
 
     def finish(self) -> None:
@@ -157,12 +158,14 @@ class SavedIndex:
         if self.path is not None and pieces is not None:
             await asyncio.to_thread(self._write, self.path, pieces)
 
-    def _write(self, path: Path, pieces: list[bytes]) -> None:
+    def _write(self, path: Path, pieces: list[bytes | memoryview]) -> None:
         if write(path, pieces) and self._database is not None and self._seq is not None:
             prune(self._database, self._seq)
 
 
-def dump(subscribers: Subscribers, key: int, seq: int | None = None) -> list[bytes] | None:
+def dump(
+    subscribers: Subscribers, key: int, seq: int | None = None
+) -> list[bytes | memoryview] | None:
     """The file's content for an index just read (no holes, settled), in pieces; None for one
     that is not so (it was changed since the read: its key would not say what it holds)."""
     if subscribers._holes or subscribers._unsettled:
@@ -202,13 +205,19 @@ def pieces_of(
     columns: dict[str, npt.NDArray[Any]],
     positions: list[npt.NDArray[Any]],
     key: int,
-) -> list[bytes]:
-    """The file's content: the header, the columns and every scope's positions, in order."""
+    copy: bool = True,
+) -> list[bytes | memoryview]:
+    """The file's content: the header, the columns and every scope's positions, in order;
+    copied out of the arrays unless `copy` is False (arrays no one else holds or changes)."""
     assert FORMAT is not None
     text = json.dumps(header, separators=(",", ":")).encode()
-    pieces = [MAGIC, _PREFIX.pack(FORMAT, key, len(text)), text]
-    pieces += [columns[name].astype(dtype, copy=False).tobytes() for name, dtype in _COLUMNS]
-    pieces += [held.astype(_INT64, copy=False).tobytes() for held in positions]
+    pieces: list[bytes | memoryview] = [MAGIC, _PREFIX.pack(FORMAT, key, len(text)), text]
+    arrays = [columns[name].astype(dtype, copy=False) for name, dtype in _COLUMNS]
+    arrays += [held.astype(_INT64, copy=False) for held in positions]
+    if copy:
+        pieces += [array.tobytes() for array in arrays]
+    else:
+        pieces += [np.ascontiguousarray(array).data.cast("B") for array in arrays]
     crc = 0
     for piece in pieces:
         crc = zlib.crc32(piece, crc)
@@ -216,7 +225,7 @@ def pieces_of(
     return pieces
 
 
-def write(path: Path, pieces: list[bytes]) -> bool:
+def write(path: Path, pieces: list[bytes | memoryview]) -> bool:
     """Replace the file at once (a reader finds the old one or the new, whole); a failure is
     logged, not raised (False): start-up reads the rows without it."""
     # Named after this process: one killed while writing leaves a file the next save removes.

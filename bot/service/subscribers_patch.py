@@ -31,9 +31,11 @@ AT_LEAST = 1_000
 SHARE = 10  # of the file's rows: a tenth
 
 
-def patch(content: memoryview, key: int, seq: int | None, history: ChangeLog) -> list[bytes] | None:
-    """The content of the file `content` brought up to the rows read under `key` (at the log's
-    entry `seq`), in pieces; None if the log does not say how (the rows are read)."""
+def patch(held: list[memoryview], key: int, seq: int | None, history: ChangeLog) -> bytes | None:
+    """The content of the file in `held` (taken from it: let go as soon as it is read) brought
+    up to the rows read under `key` (at the log's entry `seq`); None if the log does not say
+    how (the rows are read)."""
+    content = held.pop()
     header, columns, every = sections(content)
     saved = header.get("seq")
     if not isinstance(saved, int) or isinstance(saved, bool):
@@ -45,7 +47,9 @@ def patch(content: memoryview, key: int, seq: int | None, history: ChangeLog) ->
     ids = columns["ids"]
     if len(ids) > 1 and not bool(np.all(ids[1:] > ids[:-1])):
         raise ValueError("ids not ascending")
-    return _Patch(header, columns, every).apply(changes.ids, changes.rows, key, seq)
+    patching = _Patch(header, columns, every)
+    del header, columns, every, content, ids  # the file's content: read into the patch
+    return patching.apply(changes.ids, changes.rows, key, seq)
 
 
 class _Patch:
@@ -85,7 +89,7 @@ class _Patch:
 
     def apply(
         self, named: npt.NDArray[np.int64], rows: SubscriptionColumns, key: int, seq: int | None
-    ) -> list[bytes] | None:
+    ) -> bytes | None:
         ids = self.columns["ids"]
         at = np.searchsorted(ids, named)
         inside = at < len(ids)
@@ -110,12 +114,13 @@ class _Patch:
 
         columns = {"ids": merged_ids}
         for name in ("owner_codes", "deliveries", "guilds", "channels", "leads", "created"):
-            columns[name] = merged(self.columns[name], added[name])
+            columns[name] = merged(self.columns.pop(name), added[name])
         scope_of = merged(self.scope_of, added["scopes"])
+        del self.columns, self.scope_of, ids, lead_codes  # the file's content goes with them
         header = self._header(columns, seq)
         header["rows"] = len(merged_ids)
         header["scopes"], positions = self._scopes(scope_of)
-        return pieces_of(header, columns, positions, key)
+        return b"".join(pieces_of(header, columns, positions, key, copy=False))
 
     def _added(self, rows: SubscriptionColumns) -> dict[str, npt.NDArray[Any]] | None:
         """The codes of the rows that hold a named id now, as the file's columns hold them."""
