@@ -96,7 +96,6 @@ class SavedIndex:
         self.subscribers = subscribers  # filled from the rows when none is restored
         self.save_read = save  # the rows' index, once read, is written to the file
         self.restored: Subscribers | None = None
-        self.patched = False  # restored from a file of older rows and the rows changed since
         self._key: int | None = None
         self._seq: int | None = None  # the log's entry the rows read are at (storage.changes)
         self._pieces: list[bytes | memoryview] | None = None
@@ -133,7 +132,6 @@ class SavedIndex:
         self.restored = _parsed(self.path, memoryview(patched))
         if self.restored is None:
             return False
-        self.patched = True
         self._pieces = [patched]  # saved, so that the next start needs no patch
         return True
 

@@ -6,6 +6,7 @@ import asyncio
 import shutil
 import sqlite3
 import tempfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -13,10 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.service import EarlySubscriptions
+from bot.service import subscribers_file as saved_file
 from bot.service import subscribers_patch as patching
 from bot.service.followers import Subscribers
 from bot.service.subscribers_file import snapshot_path
-from bot.storage import Delivery, ScopeKind, Store
+from bot.storage import Delivery, ScopeKind, StorageError, Store
 from bot.storage.columns import read_columns
 from tests.service.test_subscribers_file import NEWS_DAY, _loaded
 from tests.storage.test_subscription_columns import _answers
@@ -142,8 +144,6 @@ async def test_more_changes_than_a_patch_is_worth_means_reading_the_rows(
 async def test_a_change_with_a_kind_this_version_lacks_is_said_as_after_a_read_of_the_rows(
     wco, store, database
 ):
-    from bot.storage import StorageError
-
     await _loaded(wco, store)
     _sql(_path(database), "UPDATE subscriptions SET scope_kind = 'later' WHERE id = 3")
     with pytest.raises(StorageError, match="cannot be read"):
@@ -169,8 +169,6 @@ async def test_the_early_read_patches_the_file_and_the_runtime_takes_it(
 
 async def test_a_file_saved_before_the_log_means_reading_the_rows(wco, store, database, patches):
     # A file without a place in the log (as one saved by code before it) is never patched.
-    from bot.service import subscribers_file as saved_file
-
     path = _path(database)
     await _loaded(wco, store)
     content = snapshot_path(path).read_bytes()
@@ -180,8 +178,6 @@ async def test_a_file_saved_before_the_log_means_reading_the_rows(wco, store, da
     text = content[start : start + length].replace(b'"seq":', b'"was":', 1)
     body = content[:at] + saved_file._PREFIX.pack(made, key, len(text)) + text
     body += content[start + length : -saved_file._CRC.size]
-    import zlib
-
     snapshot_path(path).write_bytes(body + saved_file._CRC.pack(zlib.crc32(body)))
     _sql(path, "DELETE FROM subscriptions WHERE id = 9")
     held = await _loaded(wco, store)
