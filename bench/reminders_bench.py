@@ -284,8 +284,9 @@ def _probe(*args: str, env: dict[str, str] | None = None) -> tuple[str, dict[str
 
 def bench_startup(subscriptions: int, rounds: int) -> None:
     """In fresh processes, alternating: the bot started on the agenda and `subscriptions` rows
-    (time to ready, peak resident memory), and the floor, stdlib sqlite3 reading the same rows
-    with fetchall. Medians of `rounds` rounds: the machine is shared and figures are noisy."""
+    (time to ready, peak resident memory) with its saved index current, after one change, and
+    without it, and the floor, stdlib sqlite3 reading the same rows with fetchall. Medians of
+    `rounds` rounds: the machine is shared and figures are noisy."""
     with tempfile.TemporaryDirectory() as name:  # a million rows: not left behind in /tmp
         _bench_startup(Path(name), subscriptions, rounds)
 
@@ -314,17 +315,28 @@ def _bench_startup(folder: Path, subscriptions: int, rounds: int) -> None:
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     report, _ = _probe(str(agenda_dir()), database, env=env)
     print(f"startup, first start (no agenda cache nor bytecode, not counted): {report}")
-    runs: dict[str, list[dict[str, float]]] = {"saved": [], "changed": [], "floor": []}
+    runs: dict[str, list[dict[str, float]]] = {
+        "saved": [],
+        "changed": [],
+        "no file": [],
+        "floor": [],
+    }
     for number in range(1, rounds + 1):
         # Unchanged since the last start: the index saved then is read back.
         report, figures = _probe(str(agenda_dir()), database, env=env)
         runs["saved"].append(figures)
         print(f"startup, round {number}, ours, subscriptions unchanged: {report}")
-        # A subscription changed since: the rows are read (and the index saved again).
+        # A subscription changed since: the saved index is patched with the rows the log of
+        # changes names (and saved again).
         _touch_a_subscription(folder / "bot.sqlite3")
         report, figures = _probe(str(agenda_dir()), database, env=env)
         runs["changed"].append(figures)
         print(f"startup, round {number}, ours, a subscription changed: {report}")
+        # No saved index (a first start, or one after it was lost): every row is read.
+        (folder / "bot.sqlite3.subscribers").unlink()
+        report, figures = _probe(str(agenda_dir()), database, env=env)
+        runs["no file"].append(figures)
+        print(f"startup, round {number}, ours, no saved index: {report}")
         report, figures = _probe("--floor", str(folder / "bot.sqlite3"), env=env)
         runs["floor"].append(figures)
         print(f"startup, round {number}, {report}")
@@ -339,7 +351,11 @@ def _bench_startup(folder: Path, subscriptions: int, rounds: int) -> None:
         f"floor (sqlite3 fetchall) {floor_seconds:.2f} s ({floor_cpu:.2f} s CPU), "
         f"{median(floor, 'peak_mb'):.0f} MB peak"
     )
-    for name, label in (("saved", "unchanged"), ("changed", "a subscription changed")):
+    for name, label in (
+        ("saved", "unchanged"),
+        ("changed", "a subscription changed"),
+        ("no file", "no saved index"),
+    ):
         seconds, cpu = median(runs[name], "seconds"), median(runs[name], "cpu")
         peak = median(runs[name], "peak_mb")
         print(

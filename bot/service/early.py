@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from bot.storage import SubscriptionColumns
+from bot.storage.changes import ChangeLog
 from bot.storage.columns import read_columns
 from bot.storage.migrate import sqlite_file
 
@@ -63,10 +64,10 @@ class EarlySubscriptions:
         saved = SavedIndex(self.database, subscribers, save=True)
         keyed = False
 
-        def restore(key: int) -> bool:
+        def restore(key: int, history: ChangeLog) -> bool:
             nonlocal keyed
             keyed = True
-            return saved.restore(key)
+            return saved.restore(key, history)
 
         def consume(chunk: SubscriptionColumns) -> bool:
             # Rows read without a key could never be told current: not read at all.

@@ -13,6 +13,7 @@ from typing import Protocol
 from bot.core import Meeting, Precision, Reply, TimeStyle
 from bot.core.reminding import change_reply, reminder_reply
 from bot.storage import Delivery, StorageError, Store
+from bot.storage.changes import ChangeLog
 from schedules import (
     Attempt,
     Destination,
@@ -113,14 +114,14 @@ class Reminders:
             saved = SavedIndex(self.store.database_file, subscribers, save=not self._loaded)
             self._loaded = True
 
-            def restore(key: int) -> bool:
+            def restore(key: int, history: ChangeLog) -> bool:
                 """In the read transaction: what was read early, if read under this key."""
                 nonlocal saved, read_early
                 if read_early is not None and read_early.key == key:
                     saved = read_early
                     return True
                 read_early = None  # not current: not held beside the index read instead
-                return saved.restore(key)
+                return saved.restore(key, history)
 
             if await self.store.read_subscription_columns(
                 subscribers.extend_columns, saved.finish, restore

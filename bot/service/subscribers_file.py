@@ -4,10 +4,13 @@ Reading a million rows costs seconds of SQLite and of building the index; readin
 index built from them, a few tenths. The file is used only when it was made under the key
 the table holds now (storage/migrations 0010: triggers draw a new random key in the
 transaction of every change of a row, whoever makes it), read in the same read transaction
-as the rows would be. Anything else about the file (missing, cut short, damaged, another
-format or key) means reading the rows, as without it.
+as the rows would be. At start-up, a file made under another key is patched with the rows
+changed since (subscribers_patch) when the log of changes vouches for it (storage.changes,
+migration 0011), and saved again. Anything else about the file (missing, cut short, damaged,
+another format, another key the log cannot vouch for) means reading the rows, as without it.
 
-The file: MAGIC, its format, key and the length of a JSON header, the header (deliveries' names,
+The file: MAGIC, its format, key and the length of a JSON header, the header (the log's entry
+the rows are at, deliveries' names,
 the distinct guilds, channels and leads, the owners that are not numbers, each scope with
 its size and lead counts), the columns as raw little-endian arrays, and a CRC-32 of all that.
 This module knows the layout of followers.Subscribers.
@@ -30,7 +33,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from bot.storage import ScopeKind, columns
+from bot.storage import ScopeKind, changes, columns
+from bot.storage.changes import ChangeLog, prune
 
 from .followers import DELIVERIES, ScopeRows, Subscribers
 
@@ -57,6 +61,8 @@ FORMAT = _code_digest(
     Path(__file__),
     Path(__file__).with_name("followers.py"),
     Path(columns.__file__),
+    Path(__file__).with_name("subscribers_patch.py"),
+    Path(changes.__file__),
 )
 # After MAGIC: the format, the key, and the length of the JSON header (read first, alone: a
 # file made under another key is not read further).
@@ -91,20 +97,49 @@ class SavedIndex:
         self.save_read = save  # the rows' index, once read, is written to the file
         self.restored: Subscribers | None = None
         self._key: int | None = None
-        self._pieces: list[bytes] | None = None
+        self._seq: int | None = None  # the log's entry the rows read are at (storage.changes)
+        self._pieces: list[bytes | memoryview] | None = None
+        self._database = database
 
-    def restore(self, key: int) -> bool:
-        """In the read transaction, given the table's key: True if the file holds its index."""
+    def restore(self, key: int, history: ChangeLog) -> bool:
+        """In the read transaction, given the table's key and log: True if the file holds its
+        index, or (at start-up) an older one the log says how to bring up to date."""
         self._key = key
-        if self.path is not None:
-            self.restored = load(self.path, key)
-        return self.restored is not None
+        self._seq = history.position(key)
+        if self.path is None:
+            return False
+        found = _read(self.path, key, whole=self.save_read)
+        if found is None:
+            return False
+        content, current = found
+        del found
+        if current:
+            self.restored = _parsed(self.path, content)
+            return self.restored is not None
+        # Imported here: only a start after a change needs it.
+        from .subscribers_patch import patch
+
+        try:
+            # Handed over, not kept here: the file's content goes once its columns are merged.
+            held = [content]
+            del content
+            patched = patch(held, key, self._seq, history)
+        except Exception as problem:  # whatever is wrong with the file, the rows are read
+            log.info("the index of subscriptions in %s is not patched: %r", self.path, problem)
+            return False
+        if patched is None:
+            return False
+        self.restored = _parsed(self.path, memoryview(patched))
+        if self.restored is None:
+            return False
+        self._pieces = [patched]  # saved, so that the next start needs no patch
+        return True
 
     def finish(self) -> None:
         """In the reading thread, after the last row."""
         self.subscribers.settle()
         if self.path is not None and self._key is not None and self.save_read:
-            self._pieces = dump(self.subscribers, self._key)
+            self._pieces = dump(self.subscribers, self._key, self._seq)
 
     @property
     def key(self) -> int | None:
@@ -119,10 +154,16 @@ class SavedIndex:
         """Write what `finish` made ready, in a thread; nothing if there is nothing new."""
         pieces, self._pieces = self._pieces, None
         if self.path is not None and pieces is not None:
-            await asyncio.to_thread(write, self.path, pieces)
+            await asyncio.to_thread(self._write, self.path, pieces)
+
+    def _write(self, path: Path, pieces: list[bytes | memoryview]) -> None:
+        if write(path, pieces) and self._database is not None and self._seq is not None:
+            prune(self._database, self._seq)
 
 
-def dump(subscribers: Subscribers, key: int) -> list[bytes] | None:
+def dump(
+    subscribers: Subscribers, key: int, seq: int | None = None
+) -> list[bytes | memoryview] | None:
     """The file's content for an index just read (no holes, settled), in pieces; None for one
     that is not so (it was changed since the read: its key would not say what it holds)."""
     if subscribers._holes or subscribers._unsettled:
@@ -132,6 +173,7 @@ def dump(subscribers: Subscribers, key: int) -> list[bytes] | None:
     leads, lead_codes = _distinct(subscribers.leads)
     scopes = list(subscribers.scopes.values())
     header = {
+        "seq": seq,
         "deliveries": [d.value for d in DELIVERIES],
         "rows": len(subscribers.ids),
         "guilds": guilds,
@@ -152,12 +194,28 @@ def dump(subscribers: Subscribers, key: int) -> list[bytes] | None:
         "leads": lead_codes,
         "created": np.frombuffer(subscribers.created, dtype=np.int64),
     }
+    positions = [np.frombuffer(held.positions, dtype=np.int64) for held in scopes]
+    return pieces_of(header, columns, positions, key)
+
+
+def pieces_of(
+    header: dict[str, Any],
+    columns: dict[str, npt.NDArray[Any]],
+    positions: list[npt.NDArray[Any]],
+    key: int,
+    copy: bool = True,
+) -> list[bytes | memoryview]:
+    """The file's content: the header, the columns and every scope's positions, in order;
+    copied out of the arrays unless `copy` is False (arrays no one else holds or changes)."""
+    assert FORMAT is not None
     text = json.dumps(header, separators=(",", ":")).encode()
-    pieces = [MAGIC, _PREFIX.pack(FORMAT, key, len(text)), text]
-    pieces += [columns[name].astype(dtype, copy=False).tobytes() for name, dtype in _COLUMNS]
-    pieces += [
-        np.frombuffer(held.positions, dtype=np.int64).astype(_INT64).tobytes() for held in scopes
-    ]
+    pieces: list[bytes | memoryview] = [MAGIC, _PREFIX.pack(FORMAT, key, len(text)), text]
+    arrays = [columns[name].astype(dtype, copy=False) for name, dtype in _COLUMNS]
+    arrays += [held.astype(_INT64, copy=False) for held in positions]
+    if copy:
+        pieces += [array.tobytes() for array in arrays]
+    else:
+        pieces += [np.ascontiguousarray(array).data.cast("B") for array in arrays]
     crc = 0
     for piece in pieces:
         crc = zlib.crc32(piece, crc)
@@ -165,9 +223,9 @@ def dump(subscribers: Subscribers, key: int) -> list[bytes] | None:
     return pieces
 
 
-def write(path: Path, pieces: list[bytes]) -> None:
+def write(path: Path, pieces: list[bytes | memoryview]) -> bool:
     """Replace the file at once (a reader finds the old one or the new, whole); a failure is
-    logged, not raised: start-up reads the rows without it."""
+    logged, not raised (False): start-up reads the rows without it."""
     # Named after this process: one killed while writing leaves a file the next save removes.
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -181,6 +239,8 @@ def write(path: Path, pieces: list[bytes]) -> None:
             raise
     except OSError as problem:
         log.info("the index of subscriptions was not saved to %s: %s", path, problem)
+        return False
+    return True
 
 
 def _private(name: str, flags: int) -> int:
@@ -209,6 +269,14 @@ def _alive(pid: int) -> bool:
 def load(path: Path, key: int) -> Subscribers | None:
     """The index saved in the file under `key`; None (the rows are read instead) if there is
     none, or the file is not whole, not of this format, or made under another key."""
+    found = _read(path, key, whole=False)
+    return _parsed(path, found[0]) if found is not None and found[1] else None
+
+
+def _read(path: Path, key: int, whole: bool) -> tuple[memoryview, bool] | None:
+    """The file's content and whether it was saved under `key`; a file saved under another key
+    is read only if `whole` (to be patched), else None, as for a file missing or not of this
+    format."""
     try:
         with path.open("rb") as file:
             start = file.read(len(MAGIC) + _PREFIX.size)
@@ -217,7 +285,7 @@ def load(path: Path, key: int) -> Subscribers | None:
             made, saved_key, _ = _PREFIX.unpack_from(start, len(MAGIC))
             if made != FORMAT:
                 raise ValueError(f"format {made}, not {FORMAT}")
-            if saved_key != key:
+            if saved_key != key and not whole:
                 return None  # the table changed since: the usual case, said by no log line
             file.seek(0)
             content = file.read()  # in one piece: the columns are read straight from it
@@ -226,15 +294,22 @@ def load(path: Path, key: int) -> Subscribers | None:
     except (OSError, ValueError) as problem:
         log.info("the index of subscriptions in %s cannot be used: %s", path, problem)
         return None
+    return memoryview(content), saved_key == key
+
+
+def _parsed(path: Path, content: memoryview) -> Subscribers | None:
     try:
-        return _parse(memoryview(content))
+        return _parse(content)
     except Exception as problem:  # whatever is wrong with the file, the rows are read instead
         log.info("the index of subscriptions in %s is not used: %r", path, problem)
         return None
 
 
-def _parse(content: memoryview) -> Subscribers:
-    """The index in a file of this format whose key was found right."""
+def sections(
+    content: memoryview,
+) -> tuple[dict[str, Any], dict[str, npt.NDArray[Any]], npt.NDArray[np.int64]]:
+    """The header, the columns and every scope's positions (one after the other, in the order
+    of the header's scopes) of a file of this format, checked whole; seen through, not copied."""
     # The CRC first: nothing of the file is believed (its header's numbers least) before it.
     (crc,) = _CRC.unpack_from(content, len(content) - _CRC.size)
     if zlib.crc32(content[: len(content) - _CRC.size]) != crc:
@@ -247,9 +322,8 @@ def _parse(content: memoryview) -> Subscribers:
     if header["deliveries"] != [d.value for d in DELIVERIES]:
         raise ValueError("saved with other deliveries")
     rows = _count(header["rows"])
-    scopes = header["scopes"]
     sizes = [rows * dtype.itemsize for _, dtype in _COLUMNS]
-    placed = sum(_count(scope[2]) for scope in scopes)
+    placed = sum(_count(scope[2]) for scope in header["scopes"])
     total = at + sum(sizes) + placed * _INT64.itemsize + _CRC.size
     if len(content) != total:
         raise ValueError(f"{len(content)} bytes, not {total}")
@@ -257,13 +331,24 @@ def _parse(content: memoryview) -> Subscribers:
     for (name, dtype), size in zip(_COLUMNS, sizes, strict=True):
         columns[name] = np.frombuffer(content, dtype=dtype, count=rows, offset=at)
         at += size
-    subscribers = Subscribers()
-    subscribers.ids = _int64s(columns["ids"])
-    subscribers.owner_codes = _int64s(columns["owner_codes"])
     deliveries = columns["deliveries"]
     if rows and int(deliveries.max()) >= len(DELIVERIES):
         raise ValueError("a delivery out of range")
-    subscribers.deliveries = bytearray(deliveries.tobytes())
+    if placed != rows:
+        raise ValueError(f"{placed} rows in scopes, not {rows}")
+    every = np.frombuffer(content, dtype=_INT64, count=placed, offset=at)  # every scope's
+    if placed and (int(every.min()) < 0 or int(every.max()) >= rows):
+        raise ValueError("a position out of range")
+    return header, columns, every
+
+
+def _parse(content: memoryview) -> Subscribers:
+    """The index in a file of this format whose key was found right."""
+    header, columns, every = sections(content)
+    subscribers = Subscribers()
+    subscribers.ids = _int64s(columns["ids"])
+    subscribers.owner_codes = _int64s(columns["owner_codes"])
+    subscribers.deliveries = bytearray(columns["deliveries"].tobytes())
     guilds = _shared(subscribers, header["guilds"])
     channels = _shared(subscribers, header["channels"])
     leads = [tuple(int(m) for m in lead) for lead in header["leads"]]
@@ -275,14 +360,9 @@ def _parse(content: memoryview) -> Subscribers:
     subscribers.created = _int64s(columns["created"])
     for owner in header["others"]:
         subscribers.owners.code(str(owner))
-    if placed != rows:
-        raise ValueError(f"{placed} rows in scopes, not {rows}")
-    every = np.frombuffer(content, dtype=_INT64, count=placed, offset=at)  # every scope's
-    if placed and (int(every.min()) < 0 or int(every.max()) >= rows):
-        raise ValueError("a position out of range")
     kinds = {kind.value: kind for kind in ScopeKind}
     start = 0
-    for kind, scope_id, size, lead_counts in scopes:
+    for kind, scope_id, size, lead_counts in header["scopes"]:
         held = ScopeRows(kinds[kind], str(scope_id))
         held.positions = _int64s(every[start : start + int(size)])
         start += int(size)

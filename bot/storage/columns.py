@@ -23,12 +23,15 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import numpy.typing as npt
 
 from .models import Delivery
+
+if TYPE_CHECKING:
+    from .changes import ChangeLog
 
 SEPARATOR = "\x1f"  # ASCII unit separator (a value holding it is caught: see above)
 SCOPE_SEPARATOR = "\x1e"  # between a scope's kind and its id in `scopes`
@@ -63,15 +66,17 @@ SELECT count(*),
        group_concat(created)
 FROM subscriptions WHERE {{}}
 """  # noqa: S608 (made of constants)
+COLUMNS = _COLUMNS  # with the condition of the rows to read in place of {}
 _FIRST_COLUMNS = _COLUMNS.format("id <= ?")
 _NEXT_COLUMNS = _COLUMNS.format("id > ? AND id <= ?")  # a range of the rowid: no row before is read
 _OTHER_OWNERS = (
     "SELECT id, owner FROM subscriptions WHERE owner < 'discord:' OR owner >= 'discord;' "
     "ORDER BY id"
 )
-# The triggers that draw the subscriptions table's key (migration 0010). A key counts only
-# while all three are there: SQLite drops a table's triggers with the table, and a migration
-# that rebuilds it (Alembic's batch mode: copy, drop, rename) would leave a key no change moves.
+# The triggers that draw the subscriptions table's key (migration 0010) and log the ids each
+# change touched (0011). A key, and the log with it, counts only while all three are there:
+# SQLite drops a table's triggers with the table, and a migration that rebuilds it (Alembic's
+# batch mode: copy, drop, rename) would leave a key no change moves.
 KEY_TRIGGERS = tuple(f"subscriptions_key_on_{event}" for event in ("insert", "update", "delete"))
 # The schema's revision is part of the key: a migration may rebuild the table, change what
 # its rows hold and draw the triggers again, all without a change that draws a new key.
@@ -121,12 +126,13 @@ def read_columns(
     database: Path,
     consume: Callable[[SubscriptionColumns], bool],
     finish: Callable[[], None],
-    restore: Callable[[int], bool] | None = None,
+    restore: Callable[[int, ChangeLog], bool] | None = None,
 ) -> bool:
     """Hand every subscription in `database` to `consume`, a chunk at a time in id order, all
     read in one snapshot, then call `finish`; False at once if a chunk cannot be read so or
     `consume` refuses it (the caller drops what it was given). `restore` is first given the
-    table's key (`table_key`), if it has one, and may take what the rows hold from elsewhere
+    table's key (`table_key`), if it has one, and its log of changes (usable only during the
+    call: it reads in the same transaction), and may take what the rows hold from elsewhere
     (True: no row is read, `finish` is not called). Blocking: for a worker thread."""
     connection = sqlite3.connect(database, isolation_level=None)
     try:
@@ -134,9 +140,13 @@ def read_columns(
         connection.execute("BEGIN")
         try:
             # The first read of the transaction: the rows read after it are those it names.
-            key = table_key(connection)
-            if key is not None and restore is not None and restore(key):
-                return True
+            parts = _key_parts(connection)
+            if parts is not None and restore is not None:
+                from .changes import ChangeLog  # here: that module reads with this one
+
+                log = ChangeLog(connection, parts[1])
+                if restore(parts[0] ^ parts[1], log):
+                    return True
             others = [(int(i), str(o)) for i, o in connection.execute(_OTHER_OWNERS)]
             other_ids = [i for i, _ in others]
             after: int | None = None  # the last id read; None before the first chunk
@@ -165,13 +175,20 @@ def table_key(connection: sqlite3.Connection) -> int | None:
     """The subscriptions table's key, drawn anew at every change of its rows by triggers
     (migration 0010), and different under another revision of the schema; None in a database
     without it, without every one of its triggers, or without a revision."""
+    parts = _key_parts(connection)
+    return None if parts is None else parts[0] ^ parts[1]
+
+
+def _key_parts(connection: sqlite3.Connection) -> tuple[int, int] | None:
+    """The key the triggers drew last, and the CRC of the schema's revision (the table's key
+    is the two xored); None as for `table_key`."""
     try:
         found = connection.execute(_KEY, KEY_TRIGGERS).fetchone()
     except sqlite3.OperationalError:  # no counters or revision table: not a database of ours yet
         return None
     if found is None or found[1] != len(KEY_TRIGGERS) or found[2] is None:
         return None
-    return int(found[0]) ^ zlib.crc32(str(found[2]).encode())
+    return int(found[0]), zlib.crc32(str(found[2]).encode())
 
 
 def return_freed_memory() -> None:
@@ -205,18 +222,36 @@ def _chunk(
     upto = _HIGHEST if found is None else int(found[0])  # fewer rows left: all of them
     columns = _FIRST_COLUMNS if after is None else _NEXT_COLUMNS
     row = list(connection.execute(columns, (*before, upto)).fetchone())
-    count = int(row[0])
+
+    def owners(first: int, last: int) -> list[tuple[int, str]]:
+        return [(int(i), str(o)) for i, o in connection.execute(_OWNERS, (first, last))]
+
+    return parse_columns(row, every_other, other_ids, owners)
+
+
+def parse_columns(
+    row: list[object],
+    every_other: list[tuple[int, str]],
+    other_ids: list[int],
+    owners_between: Callable[[int, int], list[tuple[int, str]]],
+) -> SubscriptionColumns | None:
+    """The columns in `row`, a row of COLUMNS (its texts are let go as they are read), whose
+    owners that do not start with "discord:" are among `every_other` (ids `other_ids`), or
+    else are all given by `owners_between` (first and last id); None if they are not so."""
+    count = int(cast(int, row[0]))
     if count == 0:
         return _EMPTY
-    ids, created = _numbers(row[1], count), _numbers(row[8], count)
-    owners = _owner_numbers(row[2], count)
-    row[1] = row[2] = row[8] = None  # the texts go as soon as they are read
+    texts: list[str | None] = [None if t is None else str(t) for t in row]
+    row.clear()
+    ids, created = _numbers(texts[1], count), _numbers(texts[8], count)
+    owners = _owner_numbers(texts[2], count)
+    texts[1] = texts[2] = texts[8] = None  # the texts go as soon as they are read
     if ids is None or created is None:
         return None
     first, last = int(ids[0]), int(ids[-1])
     others = every_other[bisect_left(other_ids, first) : bisect_right(other_ids, last)]
     if owners is None:  # an owner not written plainly as a Discord snowflake: read them all
-        others = [(int(i), str(o)) for i, o in connection.execute(_OWNERS, (first, last))]
+        others = owners_between(first, last)
         owners = np.full(count, -1, dtype=np.int64)
     positions = np.searchsorted(ids, np.array([i for i, _ in others], dtype=np.int64))
     if len(positions) and not bool(
@@ -224,18 +259,18 @@ def _chunk(
     ):
         return None
     owners[positions] = -1
-    deliveries = _codes(row[3], count)
-    row[3] = None
+    deliveries = _codes(texts[3], count)
+    texts[3] = None
     if deliveries is None:
         return None
-    texts: list[list[str]] = []
+    split: list[list[str]] = []
     for at in range(4, 8):
-        values = _texts(row[at], count)
-        row[at] = None
+        values = _texts(texts[at], count)
+        texts[at] = None
         if values is None:
             return None
-        texts.append(values)
-    guilds, channels, scopes, leads = texts
+        split.append(values)
+    guilds, channels, scopes, leads = split
     return SubscriptionColumns(
         ids=ids,
         owner_numbers=owners,

@@ -125,6 +125,19 @@ class Counter(Base):
     value: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class SubscriptionChange(Base):
+    """An id of a subscription changed, and the table's key drawn for that change: written by
+    SQLite triggers (migration 0011), read at start-up to patch the saved index of
+    subscriptions rather than read every row. Unused on other databases."""
+
+    __tablename__ = "subscription_changes"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    subscription_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    key: Mapped[int] = mapped_column(BigInteger)
+
+
 class FeedToken(Base):
     """A personal calendar feed's secret, stored only as its SHA-256 digest."""
 

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import StaticPool
 
+from .changes import ChangeLog
 from .columns import SubscriptionColumns, read_columns
 from .migrate import UnknownSchema, migration_lock, sqlite_file, upgrade
 from .models import (
@@ -244,14 +245,15 @@ class Store:
         self,
         consume: Callable[[SubscriptionColumns], bool],
         finish: Callable[[], None],
-        restore: Callable[[int], bool] | None = None,
+        restore: Callable[[int, ChangeLog], bool] | None = None,
     ) -> bool:
         """On a SQLite file: every subscription as columns (see storage.columns), read in a
         worker thread by the stdlib driver and handed to `consume` a chunk at a time in that
         thread, then `finish` called there; True if so, or if `restore` (given the table's key
-        there first, see columns.table_key) took the subscriptions from elsewhere. False on
-        another database, or if the columns cannot be read so (or `consume` refuses them):
-        the caller then drops what it was given and reads rows with read_subscriptions."""
+        and its log of changes there first, see columns.read_columns) took the subscriptions
+        from elsewhere. False on another database, or if the columns cannot be read so (or
+        `consume` refuses them): the caller then drops what it was given and reads rows with
+        read_subscriptions."""
         if self.engine.dialect.name != "sqlite":
             return False
         database = sqlite_file(self.engine.url)

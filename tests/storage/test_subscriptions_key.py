@@ -54,14 +54,14 @@ async def test_the_key_is_read_in_the_transaction_of_the_rows(tmp_path):
     await store.subscribe("discord:1", Delivery.DM, ScopeKind.ALL, "", [60], NOW)
     given: list[int] = []
 
-    def restore(key: int) -> bool:
+    def restore(key: int, log) -> bool:
         given.append(key)
         return False
 
     try:
         assert read_columns(path, lambda chunk: True, lambda: None, restore)
         assert given == [_key(path)]
-        assert read_columns(path, lambda chunk: _no_row(), lambda: None, lambda key: True)
+        assert read_columns(path, lambda chunk: _no_row(), lambda: None, lambda key, log: True)
     finally:
         await store.close()
 
@@ -132,7 +132,7 @@ async def test_a_table_rebuilt_without_its_triggers_has_no_key(tmp_path):
     connection.close()
     assert _key(path) is None
     given: list[int] = []
-    assert read_columns(path, lambda chunk: True, lambda: None, given.append)
+    assert read_columns(path, lambda chunk: True, lambda: None, lambda key, log: given.append(key))
     assert given == []  # nothing restored: the rows are read
 
 
