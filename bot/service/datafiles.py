@@ -187,9 +187,11 @@ def _loads(text: str) -> dict[str, Any]:
 
 # A file larger than this is read in pieces of PIECE entries: rtoml holds the whole file in its
 # own form while it makes the Python one, several times the file's size (over 900 MB for 100,000
-# meetings); a piece's form is small.
-PIECES_FROM = 4_000_000
-PIECE = 2_000
+# meetings); a piece's form is small. Small enough to stay in the processor's caches, it is read
+# faster too: 250 meetings at a time took about 60% of the time 2,000 at a time did (issue 16),
+# and a file of 1 MB is read faster in pieces than whole.
+PIECES_FROM = 1_000_000
+PIECE = 250
 
 
 def _in_pieces(text: str) -> dict[str, Any] | None:

@@ -110,3 +110,13 @@ def test_a_large_agenda_with_bad_entries_gets_every_message_it_got_whole(
         load_agenda(directory)
     assert str(pieces.value) == str(whole.value)
     assert len(pieces.value.problems) >= 3
+
+
+def test_a_file_of_a_few_thousand_meetings_is_read_in_pieces_as_set(tmp_path):
+    """With the sizes the bot uses (not the small ones above): a file of 2,000 generated
+    meetings, over 1 MB, is read in pieces, and gives what reading it whole does."""
+    text = (generate(tmp_path / "data", 2_000, 40) / "meetings.toml").read_text(encoding="utf-8")
+    assert len(text) > datafiles.PIECES_FROM
+    read = _in_pieces(text)
+    assert read is not None
+    assert read == rtoml.loads(text)
