@@ -91,7 +91,9 @@ class _Builder:
             "topic": set(),
             "person": set(),
         }
-        self.named: list[tuple[str, str]] = []  # (table, id) in the order read, for `undo`
+        # Each table's ids in the order read, for `undo` (lists of strings: a tuple for each
+        # entry of a large agenda would be left as free blocks the process keeps).
+        self.named: dict[str, list[str]] = {table: [] for table in self.ids}
 
     def problem(self, file: str, entry: str, field: str, message: str) -> None:
         self.problems.append(Problem(file, entry, field, message))
@@ -132,7 +134,7 @@ class _Builder:
                 self.problem(file, label, "id", f"duplicate {table} id '{raw_id}'")
                 return
             self.ids[table].add(raw_id)
-            self.named.append((table, raw_id))
+            self.named[table].append(raw_id)
         model = _TABLES[table]
         if table == "dataset" and "sources_verified" in raw:
             self.problem(
@@ -408,17 +410,19 @@ class AgendaReader:
 
     def mark(self) -> tuple[int, ...]:
         builder = self._builder
-        found = (len(builder.ladders), len(builder.durations), len(builder.named))
-        return (len(builder.problems), *found, *(len(e) for e in builder.entries.values()))
+        found = (len(builder.problems), len(builder.ladders), len(builder.durations))
+        counts = [len(entries) for entries in builder.entries.values()]
+        return (*found, *counts, *(len(named) for named in builder.named.values()))
 
     def undo(self, mark: tuple[int, ...]) -> None:
         builder = self._builder
         del builder.problems[mark[0] :], builder.ladders[mark[1] :]
         del builder.durations[mark[2] :]
-        for table, found in builder.named[mark[3] :]:
-            builder.ids[table].discard(found)
-        del builder.named[mark[3] :]
-        for entries, count in zip(builder.entries.values(), mark[4:], strict=True):
+        counts = mark[3 + len(builder.entries) :]
+        for (table, named), count in zip(builder.named.items(), counts, strict=True):
+            builder.ids[table].difference_update(named[count:])
+            del named[count:]
+        for entries, count in zip(builder.entries.values(), mark[3:], strict=False):
             del entries[count:]
 
     def agenda(self) -> Agenda:

@@ -164,6 +164,16 @@ def test_a_file_read_a_piece_at_a_time_tells_what_reading_it_whole_tells(
     text, data_dir, small_pieces, monkeypatch
 ):
     directory = data_dir(extra=text)
+    told_before = told(directory)
+    monkeypatch.setattr(datafiles, "PIECES_FROM", 10**12)
+    assert told_before == told(directory)
+
+
+def test_ids_of_a_file_that_is_not_toml_are_not_taken(data_dir, small_pieces, monkeypatch):
+    """A file read before the mini agenda's meetings names one of them in a piece, and a later
+    piece is not TOML: that id is not taken (the mini agenda's meeting is no duplicate)."""
+    text = entry(0).replace('"m-0"', '"board-12"') + "".join(entry(i) for i in range(1, 30))
+    directory = data_dir(aaa=text + "title = = 1\n")
     in_pieces = told(directory)
     monkeypatch.setattr(datafiles, "PIECES_FROM", 10**12)
     assert in_pieces == told(directory)
