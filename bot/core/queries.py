@@ -165,21 +165,30 @@ class AgendaIndex:
             (p.id, name) for p in agenda.people.values() for name in (p.id, *p.names)
         )
         self._countries = NameIndex((p.id, p.country) for p in agenda.people.values())
-        self._sessions: dict[tuple[str, int], list[str]] = {}
+        # Each body's session numbers: a dict per body, and a tuple per number (a key and a
+        # list for each of a large agenda's meetings cost twice as much).
+        sessions: dict[str, dict[int, list[str]]] = {}
         by_body: dict[str, list[Meeting]] = {body_id: [] for body_id in agenda.bodies}
         for meeting in self._chronological:
             for body_id in meeting.bodies:
                 by_body.setdefault(body_id, []).append(meeting)
-                for number in meeting.sessions:
-                    self._sessions.setdefault((body_id, number), []).append(meeting.id)
+                if meeting.sessions:
+                    numbered = sessions.setdefault(body_id, {})
+                    for number in meeting.sessions:
+                        numbered.setdefault(number, []).append(meeting.id)
+        self._sessions = {
+            body_id: {number: tuple(ids) for number, ids in numbered.items()}
+            for body_id, numbered in sessions.items()
+        }
         self._by_body = by_body
         self._timeline = _Timeline(self._chronological)
         self._body_timelines = {body_id: _Timeline(ms) for body_id, ms in by_body.items()}
-        self._topic_meetings = {t.id: frozenset(t.meetings) for t in agenda.topics.values()}
         topics_of: dict[str, list[str]] = {}
         for topic in agenda.topics.values():
             for meeting_id in topic.meetings:
                 topics_of.setdefault(meeting_id, []).append(topic.id)
+        # A meeting is on a topic when the topic is among its own: no set of every topic's
+        # meetings besides (each meeting's topics are a few; a large agenda's sets were not).
         self._topics_of = {key: tuple(value) for key, value in topics_of.items()}
 
     def topics_of(self, meeting_id: str) -> tuple[str, ...]:
@@ -226,8 +235,8 @@ class AgendaIndex:
             source = self._by_body.get(body, [])
         if topic is None:
             return list(source)
-        members = self._topic_meetings.get(topic, frozenset())
-        return [m for m in source if m.id in members]
+        topics_of = self._topics_of
+        return [m for m in source if topic in topics_of.get(m.id, ())]
 
     def topics_page(self, page: int = 1, size: int = PAGE_SIZE) -> Page[Topic]:
         return Page.of(list(self.agenda.topics.values()), page, size)
@@ -241,8 +250,8 @@ class AgendaIndex:
             kind = where.kind
             tests.append(lambda m: m.kind is kind)
         if where.topic is not None:
-            members = self._topic_meetings.get(where.topic, frozenset())
-            tests.append(lambda m: m.id in members)
+            topic, topics_of = where.topic, self._topics_of
+            tests.append(lambda m: topic in topics_of.get(m.id, ()))
         if where.status is not None:
             status = where.status
             tests.append(lambda m: m.status_at(now) is status)
@@ -339,7 +348,7 @@ class AgendaIndex:
             return None
         rest = " ".join(_NUMBER.sub(" ", key).split())
         for body_id in self.bodies.exact(rest) if rest else ():
-            found = self._sessions.get((body_id, session))
+            found = self._sessions.get(body_id, {}).get(session)
             if found:
                 return Resolution(key, found[0], tuple(found[1:]))
         return None

@@ -39,8 +39,10 @@ class MeetingRecord:
             ordered = tuple(sorted(ordered, key=_known))
         versions: list[Meeting] = []
         current: Meeting | None = None
-        for revision in ordered:
-            current = apply(meeting_id, current, revision, base)
+        for count, revision in enumerate(ordered, start=1):
+            # The latest version's history is `ordered` itself (a whole slice of a tuple is
+            # the tuple): one tuple for both, not one each, for every meeting of the agenda.
+            current = apply(meeting_id, current, revision, base, ordered[:count])
             versions.append(current)
         return cls(meeting_id, ordered, tuple(versions), base)
 
@@ -61,9 +63,16 @@ class MeetingRecord:
         return self.versions[position - 1] if position else None
 
 
-def apply(meeting_id: str, current: Meeting | None, revision: Revision, base: int = 0) -> Meeting:
+def apply(
+    meeting_id: str,
+    current: Meeting | None,
+    revision: Revision,
+    base: int = 0,
+    history: tuple[Revision, ...] | None = None,
+) -> Meeting:
     """The meeting after `revision`: its fields replaced, the revision counted if it changed
-    anything, its sources added, and the instant it became known recorded."""
+    anything, its sources added, and the instant it became known recorded. `history`, when
+    given, is the history this makes (the current one and `revision`), as a tuple to share."""
     sets: Mapping[str, Any] = revision.sets
     if current is None:
         if not sets.keys() >= _REQUIRED:
@@ -76,7 +85,7 @@ def apply(meeting_id: str, current: Meeting | None, revision: Revision, base: in
             updated=revision.known,
             sources=_merged((), revision.sources),
             known=revision.known,
-            history=(revision,),
+            history=history or (revision,),
         )
     changed = any(getattr(current, name) != value for name, value in sets.items())
     return replace(
@@ -85,7 +94,7 @@ def apply(meeting_id: str, current: Meeting | None, revision: Revision, base: in
         revision=current.revision + changed,
         updated=revision.known,
         sources=_merged(current.sources, revision.sources),
-        history=(*current.history, revision),
+        history=history or (*current.history, revision),
     )
 
 

@@ -72,9 +72,11 @@ class SearchIndex:
         # built at the first misspelled search, it held up every command on the event loop.
         self._speller = _Speller(self._vocabulary)
         # A query that is exactly a document's name or alias ("kyoto convention") means it.
-        self._names: dict[str, list[int]] = {}
+        found: dict[str, list[int]] = {}
         for doc, name in zip(owners, names_each(names), strict=True):
-            self._names.setdefault(name, []).append(doc)
+            found.setdefault(name, []).append(doc)
+        # Kept as tuples: a list each, with room to grow, cost a large agenda megabytes.
+        self._names = {name: tuple(docs) for name, docs in found.items()}
 
     def _add(
         self,

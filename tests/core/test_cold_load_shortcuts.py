@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from bench.generate import generate
 from bot.core import build_agenda
 from bot.core.model import Revision, Topic
+from bot.core.queries import AgendaFilter, AgendaIndex
 from bot.core.revisions import MeetingRecord, apply, topics_of
 from bot.core.search import WEIGHTS, _meeting_fields, _meeting_texts
 from bot.service import BUNDLED_DATA, load_agenda
@@ -131,3 +132,46 @@ def test_entries_given_as_other_mappings_make_the_same_agenda():
         for name, document in documents.items()
     }
     assert build_agenda(proxied) == build_agenda(documents)
+
+
+def test_each_version_has_the_history_of_the_revisions_folded_into_it(tmp_path):
+    for agenda in (
+        load_agenda(BUNDLED_DATA),
+        load_agenda(generate(tmp_path / "data", 200, 20, revisions=3, people=10)),
+    ):
+        for record in agenda.records.values():
+            for count, version in enumerate(record.versions, start=1):
+                assert version.history == record.revisions[:count]
+            # The latest version's history is the record's revisions, held once.
+            assert record.latest.history is record.revisions
+
+
+def test_meetings_on_a_topic_and_by_session_are_those_found_before(tmp_path):
+    """AgendaIndex before issue 16's memory work: a set of each topic's meetings, and a list
+    for each (body, session number)."""
+    data = generate(tmp_path / "data", 300, 30, revisions=2, people=10)
+    now = datetime(2024, 1, 1, tzinfo=UTC)
+    for agenda in (load_agenda(BUNDLED_DATA), load_agenda(data)):
+        index = AgendaIndex(agenda)
+        meetings = list(agenda.meetings.values())
+        sessions: dict[tuple[str, int], list[str]] = {}
+        for meeting in meetings:
+            for body_id in meeting.bodies:
+                for number in meeting.sessions:
+                    sessions.setdefault((body_id, number), []).append(meeting.id)
+        found = {
+            (body_id, number): list(ids)
+            for body_id, numbered in index._sessions.items()
+            for number, ids in numbered.items()
+        }
+        assert found == sessions
+        for topic in [*agenda.topics.values(), replace(next(iter(agenda.topics.values())), id="x")]:
+            members = frozenset(agenda.topics[topic.id].meetings if topic.id != "x" else ())
+            for body_id in (None, *agenda.bodies):
+                source = [m for m in meetings if body_id is None or body_id in m.bodies]
+                expected = [m for m in source if m.id in members]
+                assert index.scoped(body_id, topic.id) == expected
+                where = AgendaFilter(body=body_id, topic=topic.id)
+                assert index.upcoming(now, where, size=10**6).items == tuple(
+                    m for m in expected if not m.when.has_ended(now)
+                )

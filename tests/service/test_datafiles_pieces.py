@@ -110,3 +110,79 @@ def test_a_large_agenda_with_bad_entries_gets_every_message_it_got_whole(
         load_agenda(directory)
     assert str(pieces.value) == str(whole.value)
     assert len(pieces.value.problems) >= 3
+
+
+def test_a_file_of_a_few_thousand_meetings_is_read_in_pieces_as_set(tmp_path):
+    """With the sizes the bot uses (not the small ones above): a file of 2,000 generated
+    meetings, over 1 MB, is read in pieces, and gives what reading it whole does."""
+    text = (generate(tmp_path / "data", 2_000, 40) / "meetings.toml").read_text(encoding="utf-8")
+    assert len(text) > datafiles.PIECES_FROM
+    read = _in_pieces(text)
+    assert read is not None
+    assert read == rtoml.loads(text)
+
+
+def told(directory) -> str:
+    """What loading `directory` says: the agenda's meetings, or every problem."""
+    try:
+        agenda = load_agenda(directory)
+    except DataSetError as error:
+        return str(error)
+    return repr(sorted(agenda.meetings.items()))
+
+
+def entry(i: int, *, title: str = "", with_id: bool = True) -> str:
+    named = f'id = "m-{i}"\n' if with_id else ""
+    return (
+        f'[[meeting]]\n{named}title = "{title or f"Meeting {i}"}"\nbodies = ["ptc"]\n'
+        f'kind = "session"\nstart = 2016-03-0{1 + i % 9}\ntimezone = "Europe/Brussels"\n'
+        'status = "planned"\n\n'
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # entries without ids, numbered across pieces; a bad one in an early piece
+        "".join(entry(i, with_id=i % 5 != 0, title=" " if i == 3 else "") for i in range(40)),
+        # a later piece that is not TOML: the file is a problem as a whole, nothing of it read
+        "".join(entry(i, title=" " if i == 3 else "") for i in range(40)) + "title = = 1\n",
+        # a table before the first meeting and again after it: read whole, as before
+        '[durations]\ndefault = "2h"\n\n'
+        + "".join(entry(i) for i in range(30))
+        + '[durations]\nsession = "1h"\n',
+        # tables after the meetings, one of them unknown, told after the meetings' problems
+        "".join(entry(i, title=" " if i == 20 else "") for i in range(30))
+        + '[ladders]\ndefault = ["nope"]\n\n[extra]\nx = 1\n',
+        # an array the agenda does not know of: told once, as reading the file whole does
+        "".join(f'[[meetin]]\nid = "m-{i}"\n\n' for i in range(30)),
+        # an array of tables named as a table: told once
+        "".join(f'[[dataset]]\nname = "d{i}"\n\n' for i in range(30)),
+    ],
+)
+def test_a_file_read_a_piece_at_a_time_tells_what_reading_it_whole_tells(
+    text, data_dir, small_pieces, monkeypatch
+):
+    directory = data_dir(extra=text)
+    told_before = told(directory)
+    monkeypatch.setattr(datafiles, "PIECES_FROM", 10**12)
+    assert told_before == told(directory)
+
+
+def test_ids_of_a_file_that_is_not_toml_are_not_taken(data_dir, small_pieces, monkeypatch):
+    """A file read before the mini agenda's meetings names one of them in a piece, and a later
+    piece is not TOML: that id is not taken (the mini agenda's meeting is no duplicate)."""
+    text = entry(0).replace('"m-0"', '"board-12"') + "".join(entry(i) for i in range(1, 30))
+    directory = data_dir(aaa=text + "title = = 1\n")
+    in_pieces = told(directory)
+    monkeypatch.setattr(datafiles, "PIECES_FROM", 10**12)
+    assert in_pieces == told(directory)
+
+
+def test_a_generated_agenda_read_a_piece_at_a_time_is_the_one_read_whole(
+    tmp_path, small_pieces, monkeypatch
+):
+    folder = generate(tmp_path / "data", 300, 40, revisions=3, people=30)
+    in_pieces = load_agenda(folder)
+    monkeypatch.setattr(datafiles, "PIECES_FROM", 10**12)
+    assert in_pieces == load_agenda(folder)
