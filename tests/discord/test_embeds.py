@@ -169,3 +169,44 @@ def test_command_links_skip_the_commands_a_text_does_not_name_with_the_same_resu
         link_commands("`/meeting ptc-211` or `/next`", ids)
         == "</meeting:12> `ptc-211` or </next:11>"
     )
+
+
+def test_a_reply_sent_again_gets_the_embeds_made_for_it_then_while_it_is_recent(monkeypatch):
+    # Issue 16: the embeds of the last few replies are sent again rather than made again; the
+    # same as making them, for the reply and the command ids its hints link to.
+    from types import SimpleNamespace
+
+    from bot.core import Attachment
+    from bot.discord import responses
+
+    monkeypatch.setattr(responses, "_MADE", {})
+    monkeypatch.setattr(responses, "MESSAGES_KEPT", 4)
+
+    def asked(ids: dict[str, int]) -> SimpleNamespace:
+        return SimpleNamespace(client=SimpleNamespace(command_ids=ids))
+
+    def reply(number: int) -> Reply:
+        return Reply(
+            title=f"Topic {number}",
+            body="See `/meeting m-1`.",
+            fields=(Field("Coming up", "PTC (`/meeting m-2`)"),),
+        )
+
+    first = responses._message(asked({"meeting": 7}), reply(1))
+    again = responses._message(asked({"meeting": 7}), reply(1))
+    assert again is first
+    assert [e.to_dict() for e in first.embeds] == [
+        e.to_dict() for e in to_message(reply(1), {"meeting": 7}).embeds
+    ]
+    relinked = responses._message(asked({"meeting": 8}), reply(1))
+    assert relinked.embeds[0].description == "See </meeting:8> `m-1`."
+    for number in (2, 3):
+        responses._message(asked({"meeting": 7}), reply(number))
+    responses._message(asked({"meeting": 7}), reply(1))  # the most recent again
+    responses._message(asked({"meeting": 7}), reply(4))  # the least recent goes: ids 8
+    assert len(responses._MADE) == 4
+    assert (reply(1), (("meeting", 8),)) not in responses._MADE
+    assert responses._message(asked({"meeting": 7}), reply(1)) is first
+    filed = Reply(title="Calendar", attachment=Attachment("a.ics", b"BEGIN", "text/calendar"))
+    responses._message(asked({}), filed)
+    assert all(key[0] is not filed for key in responses._MADE)
