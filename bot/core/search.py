@@ -3,7 +3,6 @@ weights)."""
 
 from __future__ import annotations
 
-import weakref
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
@@ -99,27 +98,7 @@ class SearchIndex:
         self, query: str, limit: int | None = MAX_RESULTS, every_word: bool = False
     ) -> SearchResult:
         """The best `limit` documents for the query's words (None: every one found); with
-        `every_word`, only those that have every word (or a completion or correction of it).
-
-        The last few limited searches of this index are kept: each press of a result's page
-        buttons searches again for the same words. Kept beside the index, not in it (it is
-        saved with the agenda), and forgotten with it; an unlimited search, which may find
-        thousands, is not kept."""
-        if limit is None:
-            return self._ranked(query, limit, every_word)
-        recent = _RECENT.get(self)
-        if recent is None:
-            recent = _RECENT[self] = {}
-        key = (query, limit, every_word)
-        found = recent.pop(key, None)
-        if found is None:
-            found = self._ranked(query, limit, every_word)
-            if len(recent) >= SEARCHES_KEPT:
-                del recent[next(iter(recent))]  # the least recently asked
-        recent[key] = found  # last: the most recently asked
-        return found
-
-    def _ranked(self, query: str, limit: int | None, every_word: bool) -> SearchResult:
+        `every_word`, only those that have every word (or a completion or correction of it)."""
         words = tokens(query)
         typed = [t for t in dict.fromkeys(words) if t not in STOPWORDS] or words
         corrected: dict[str, str] = {}
@@ -187,12 +166,6 @@ class SearchIndex:
             if close:
                 found.append(close)
         return tuple(found)
-
-
-SEARCHES_KEPT = 64
-_RECENT: weakref.WeakKeyDictionary[SearchIndex, dict[tuple[str, int, bool], SearchResult]] = (
-    weakref.WeakKeyDictionary()
-)
 
 
 class _Speller:

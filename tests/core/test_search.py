@@ -271,7 +271,6 @@ def test_a_search_limited_to_no_hits_finds_none(search, sparse, monkeypatch):
     import bot.core.ranking as module
 
     monkeypatch.setattr(module, "_SPARSE", sparse)
-    _forget_recent_searches(monkeypatch)  # each way searches for itself
     for query in ("secretariat", "sec", "revised kyoto convention", ""):
         for every_word in (False, True):
             assert search.search(query, limit=0, every_word=every_word).hits == ()
@@ -326,35 +325,3 @@ def test_hits_are_hits(search):
     assert hits and all(type(hit) is Hit for hit in hits)
     assert (hits[0].kind, hits[0].id) == ("topic", "rkc")
     assert hits[0].score == round(hits[0].score, 4)
-
-
-def _forget_recent_searches(monkeypatch):
-    import weakref
-
-    import bot.core.search as module
-
-    monkeypatch.setattr(module, "_RECENT", weakref.WeakKeyDictionary())
-
-
-def test_a_search_asked_again_is_the_one_kept_while_it_is_recent(wco, monkeypatch):
-    # Issue 16: each press of a result's page buttons searches again; the last few limited
-    # searches of an index are kept beside it (the same result), unlimited ones are not.
-    import bot.core.search as module
-
-    _forget_recent_searches(monkeypatch)
-    monkeypatch.setattr(module, "SEARCHES_KEPT", 2)
-    index = SearchIndex(wco)
-    first = index.search("customs valuation")
-    assert index.search("customs valuation") is first
-    assert index.search("customs valuation", limit=3) is not first
-    assert index.search("customs valuation", limit=3).hits == first.hits[:3]
-    assert index.search("customs valuation", limit=None) is not index.search(
-        "customs valuation", limit=None
-    )
-    assert index.search("customs valuation") is first  # asked most recently: kept
-    index.search("kyoto")  # the third: the least recently asked (limit 3) goes
-    assert len(module._RECENT[index]) == 2
-    assert index.search("customs valuation") is first
-    other = SearchIndex(wco)
-    assert other.search("customs valuation") is not first
-    assert other.search("customs valuation") == first
