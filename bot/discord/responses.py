@@ -84,26 +84,7 @@ async def send_private(
 
 
 def _message(interaction: discord.Interaction, reply: Reply) -> Message:
-    """The embeds of a reply. Many answers are the same reply again (/next for everyone until
-    the next meeting changes, a topic asked about often): the embeds made for the last few
-    replies are sent again, keyed on the whole reply and the command ids its hints link to. A
-    hit costs a fifth of making them. The embeds are only read once made: the reminders'
-    embeds, which get a footer added, are made for themselves (`delivery`)."""
-    ids = getattr(interaction.client, "command_ids", None)
-    if reply.attachment is not None:  # a file: rarely the same, and costly to compare
-        return to_message(reply, ids)
-    key = (reply, tuple(ids.items()) if ids else ())
-    made = _MADE.pop(key, None)
-    if made is None:
-        made = to_message(reply, ids)
-        if len(_MADE) >= MESSAGES_KEPT:
-            del _MADE[next(iter(_MADE))]  # the least recently sent
-    _MADE[key] = made  # last: the most recently sent
-    return made
-
-
-MESSAGES_KEPT = 128
-_MADE: dict[tuple[Reply, tuple[tuple[str, int], ...]], Message] = {}
+    return to_message(reply, getattr(interaction.client, "command_ids", None))
 
 
 Page = Callable[[int], Awaitable[Reply]]
