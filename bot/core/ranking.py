@@ -49,7 +49,8 @@ def scored(lists: list[list[Posting]], count: int) -> tuple[FloatArray, npt.NDAr
     # where they are and zeros elsewhere, for a third of the time of adding at the indexes.
     lead = next((i for i, options in enumerate(lists) if len(options) > 1), len(lists))
     if lead:
-        ids = np.concatenate([options[0][0] for options in lists[:lead]])
+        # Joined as the index type: bincount would cast the stored int32 ids once per count.
+        ids = np.concatenate([options[0][0] for options in lists[:lead]], dtype=np.intp)
         weights = np.concatenate([options[0][1] for options in lists[:lead]])
         scores = cast(FloatArray, np.bincount(ids, weights, count))
         matched = np.bincount(ids, minlength=count)
@@ -87,3 +88,23 @@ def best_of(
     keep[tied] = True
     chosen: npt.NDArray[np.intp] = candidates[keep]
     return chosen
+
+
+def best_found(scores: FloatArray, limit: int | None) -> npt.NDArray[np.intp]:
+    """The documents scoring above zero, in document order, and of them, when there are more
+    than `limit`, the `limit` best as `best_of` takes them. The cut is found among all the
+    scores: when the `limit`-th largest is above zero, at least `limit` documents are, and
+    those above it and the first tied with it are the best; otherwise no more than `limit`
+    are above zero, and all are taken. One partition of the whole-length scores costs less
+    than gathering those above zero to partition them."""
+    if limit is not None and limit <= 0:
+        return np.flatnonzero(scores[:0])
+    if limit is not None and limit < len(scores):
+        cut = len(scores) - limit
+        last = np.partition(scores, cut)[cut]
+        if last > 0:
+            keep = scores > last
+            tied = np.flatnonzero(scores == last)[: limit - int(np.count_nonzero(keep))]
+            keep[tied] = True
+            return np.flatnonzero(keep)
+    return np.flatnonzero(scores > 0)

@@ -7,6 +7,7 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Literal, NamedTuple
 
 import numpy as np
@@ -15,7 +16,7 @@ from rapidfuzz import fuzz
 
 from .model import Agenda, Meeting, Person, Topic
 from .model import Kind as MeetingKind
-from .ranking import Posting, best_of, scored, universe
+from .ranking import Posting, best_found, best_of, scored, universe
 from .text import END, STOPWORDS, names_each, tokens, tokens_of_each
 
 _K1 = 1.2
@@ -24,6 +25,7 @@ MAX_RESULTS = 50
 IntArray = npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float64]
 Kind = Literal["meeting", "topic", "person"]
+_new_tuple = tuple.__new__
 
 
 class Hit(NamedTuple):
@@ -131,18 +133,23 @@ class SearchIndex:
         final = scores * matched
         if wanted > 1:
             final /= wanted
-        candidates = np.flatnonzero((matched >= wanted) if every_word else (final > 0))
-        if limit is not None and len(candidates) > limit:
-            candidates = best_of(candidates, final[candidates], limit)
+        if every_word:
+            candidates = np.flatnonzero(matched >= wanted)
+            if limit is not None and len(candidates) > limit:
+                candidates = best_of(candidates, final[candidates], limit)
+        else:
+            candidates = best_found(final, limit)
         # Best first, then in document order: no two candidates are equal on both keys, so any
         # sort gives this order; numpy's, on the two arrays, costs less than a key per item.
         values = final[candidates]
         order = np.lexsort((candidates, -values))
         chosen = candidates[order] if docs is None else docs[candidates[order]]
         # As Python floats: reading numpy scalars one by one costs more than the ranking.
+        # Each hit is a document's (kind, id) with its score added, made as a tuple of the
+        # class: a call of Hit per hit, with its keywords, cost a quarter more.
         found = map(self._docs.__getitem__, chosen.tolist())
-        ranked = zip(values[order].tolist(), found, strict=True)
-        hits = tuple(Hit(kind, item, round(score, 4)) for score, (kind, item) in ranked)
+        rounded = zip(map(round, values[order].tolist(), repeat(4)))
+        hits = tuple(map(_new_tuple, repeat(Hit), map(tuple.__add__, found, rounded)))
         return SearchResult(query, tuple(terms), corrected, hits)
 
     def _expand(self, word: str) -> tuple[str, ...]:

@@ -292,3 +292,36 @@ def test_the_best_of_fewer_candidates_than_the_limit_are_all_of_them():
         assert best_of(candidates, values, limit).tolist() == [2, 3, 5, 8, 13]
     assert best_of(candidates, values, 2).tolist() == [2, 3]
     assert best_of(candidates, values, 0).tolist() == []
+
+
+def test_the_best_found_among_all_scores_are_the_best_of_those_above_zero():
+    # Issue 16: the cut is found on the whole-length scores, not on those above zero gathered
+    # first; the same documents, ties at the cut taken in document order, zeros never.
+    import numpy as np
+
+    from bot.core.ranking import best_found, best_of
+
+    scores = np.array([0.0, 2.0, 1.0, 0.0, 2.0, 1.0, 1.0, 3.0])
+    assert best_found(scores, 3).tolist() == [1, 4, 7]
+    assert best_found(scores, 4).tolist() == [1, 2, 4, 7]
+    assert best_found(scores, 6).tolist() == [1, 2, 4, 5, 6, 7]
+    for limit in (7, 8, 100, None):
+        assert best_found(scores, limit).tolist() == [1, 2, 4, 5, 6, 7]
+    assert best_found(scores, 0).tolist() == []
+    assert best_found(np.zeros(4), 2).tolist() == []
+    rng = np.random.default_rng(16)
+    for _ in range(300):
+        values = rng.integers(0, 4, int(rng.integers(1, 40))).astype(float)
+        above = np.flatnonzero(values > 0)
+        for limit in (1, 2, 5, 10, 50):
+            expected = best_of(above, values[above], limit) if len(above) > limit else above
+            assert best_found(values, limit).tolist() == expected.tolist()
+
+
+def test_hits_are_hits(search):
+    from bot.core.search import Hit
+
+    hits = search.search("revised kyoto convention").hits
+    assert hits and all(type(hit) is Hit for hit in hits)
+    assert (hits[0].kind, hits[0].id) == ("topic", "rkc")
+    assert hits[0].score == round(hits[0].score, 4)
