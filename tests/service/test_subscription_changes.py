@@ -185,6 +185,32 @@ async def test_a_file_saved_before_the_log_means_reading_the_rows(wco, store, da
     _same_as_the_rows(held, path)
 
 
+_WHAT = "owner, delivery, guild_id, channel_id, scope_kind, scope_id"
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        # A new row with the same owner, delivery, channel and scope: SQLite deletes the old
+        # one to make room, and no DELETE trigger fires for it (unless recursive_triggers).
+        f"INSERT OR REPLACE INTO subscriptions ({_WHAT}, leads, created) "
+        f"SELECT {_WHAT}, '5', 1 FROM subscriptions WHERE id = 7",
+        # Another row made the same as row 7: the same, through an UPDATE.
+        f"UPDATE OR REPLACE subscriptions SET ({_WHAT}) = "
+        f"(SELECT {_WHAT} FROM subscriptions WHERE id = 7) WHERE id = 8",
+    ],
+)
+async def test_a_row_deleted_by_a_replace_is_not_kept_by_the_patch(
+    wco, store, database, patches, statement
+):
+    path = _path(database)
+    await _loaded(wco, store)
+    _sql(path, statement)
+    held = await _loaded(wco, store)
+    _same_as_the_rows(held, path)
+    _same_as_the_rows(await _loaded(wco, store), path)
+
+
 # -- any sequence of changes, by the bot and by hand, across restarts -----------------------
 
 OWNERS = ["console", "discord:7", "discord:01", "discord:100000000000000003", "discord:9"]
