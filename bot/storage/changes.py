@@ -48,7 +48,8 @@ class Changes:
 
 class ChangeLog:
     """The log as a read transaction sees it; `crc` is the part of the table's key that is the
-    schema's revision (a log entry's key xored with it is the table's key it stood for)."""
+    schema's revision and version (a log entry's key xored with it is the table's key it stood
+    for)."""
 
     def __init__(self, connection: sqlite3.Connection, crc: int) -> None:
         self._connection = connection

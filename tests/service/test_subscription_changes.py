@@ -211,6 +211,41 @@ async def test_a_row_deleted_by_a_replace_is_not_kept_by_the_patch(
     _same_as_the_rows(await _loaded(wco, store), path)
 
 
+@pytest.mark.parametrize("logged_after", [False, True])
+@pytest.mark.parametrize(
+    ("event", "change"),
+    [
+        ("delete", "DELETE FROM subscriptions WHERE id = 9"),
+        ("update", "UPDATE subscriptions SET leads = '5' WHERE id = 9"),
+        (
+            "insert",
+            f"INSERT INTO subscriptions ({_WHAT}, leads, created) "
+            "VALUES ('discord:5', 'me', NULL, '', 'all', '', '5', 1)",
+        ),
+    ],
+    ids=["delete", "update", "insert"],
+)
+async def test_a_change_made_while_a_trigger_was_dropped_is_not_missed(
+    wco, store, database, event, change, logged_after
+):
+    # Someone drops a trigger (to import faster, say), changes rows, and creates it again as
+    # it was: the change drew no key and logged nothing.
+    path = _path(database)
+    await _loaded(wco, store)
+    connection = sqlite3.connect(path, isolation_level=None)
+    (trigger,) = connection.execute(
+        "SELECT sql FROM sqlite_master WHERE name = ?", (f"subscriptions_key_on_{event}",)
+    ).fetchone()
+    connection.execute(f"DROP TRIGGER subscriptions_key_on_{event}")
+    connection.execute(change)
+    connection.execute(trigger)
+    if logged_after:  # a change the log names: the file would be patched
+        connection.execute("DELETE FROM subscriptions WHERE id = 10")
+    connection.close()
+    _same_as_the_rows(await _loaded(wco, store), path)
+    _same_as_the_rows(await _loaded(wco, store), path)
+
+
 # -- any sequence of changes, by the bot and by hand, across restarts -----------------------
 
 OWNERS = ["console", "discord:7", "discord:01", "discord:100000000000000003", "discord:9"]
