@@ -36,6 +36,8 @@ def patch(held: list[memoryview], key: int, seq: int | None, history: ChangeLog)
     up to the rows read under `key` (at the log's entry `seq`); None if the log does not say
     how (the rows are read)."""
     content = held.pop()
+    if seq is None:
+        return None  # the log's last entry is not of the table's key: a change it lacks
     header, columns, every = sections(content)
     saved = header.get("seq")
     if not isinstance(saved, int) or isinstance(saved, bool):

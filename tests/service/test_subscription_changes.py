@@ -128,6 +128,22 @@ async def test_a_log_pruned_past_the_file_means_reading_the_rows(wco, store, dat
     _same_as_the_rows(held, path)
 
 
+async def test_a_log_without_its_newest_entries_means_reading_the_rows(
+    wco, store, database, patches
+):
+    # The log's last entry must carry the table's key: else some change since is not in it.
+    path = _path(database)
+    await _loaded(wco, store)
+    _sql(path, "UPDATE subscriptions SET leads = '5' WHERE id = 9")
+    _sql(
+        path,
+        "DELETE FROM subscription_changes WHERE seq = (SELECT max(seq) FROM subscription_changes)",
+    )
+    held = await _loaded(wco, store)
+    assert patches == [None]
+    _same_as_the_rows(held, path)
+
+
 async def test_more_changes_than_a_patch_is_worth_means_reading_the_rows(
     wco, store, database, patches, monkeypatch
 ):
