@@ -282,6 +282,8 @@ _steps = st.lists(
         st.tuples(st.just("leads"), st.integers(0, 40), st.sampled_from(LEADS)),
         st.tuples(st.just("unsubscribe"), st.sampled_from(OWNERS), st.sampled_from(DELIVERIES)),
         st.tuples(st.just("insert"), _rows),
+        st.tuples(st.just("replace"), _rows),
+        st.tuples(st.just("untriggered"), st.sampled_from(["insert", "update", "delete"])),
         st.tuples(st.just("update"), st.integers(0, 40), st.sampled_from(["leads", "scope", "id"])),
         st.tuples(st.just("delete"), st.integers(0, 40)),
         st.tuples(st.just("restart"), st.booleans()),
@@ -337,6 +339,36 @@ async def _step(store: Store, path: Path, step: tuple) -> None:
                 scope,
                 leads,
             )
+        case ("replace", (owner, delivery, (kind, scope), leads, channel)):
+            # Deletes a row of the same owner, delivery, channel and scope: no trigger fires.
+            _sql(
+                path,
+                "INSERT OR REPLACE INTO subscriptions (owner, delivery, guild_id, channel_id, "
+                "scope_kind, scope_id, leads, created) VALUES (?, ?, '9', ?, ?, ?, ?, 2)",
+                owner,
+                delivery,
+                channel,
+                kind,
+                scope,
+                leads,
+            )
+        case ("untriggered", event) if ids:
+            # A change while its trigger is dropped by hand, the trigger created again after.
+            change = {
+                "insert": f"INSERT INTO subscriptions ({_WHAT}, leads, created) "
+                "VALUES ('discord:5', 'me', NULL, '', 'topic', 'x' || random(), NULL, 3)",
+                "update": f"UPDATE subscriptions SET leads = '15' WHERE id = {ids[0]}",
+                "delete": f"DELETE FROM subscriptions WHERE id = {ids[-1]}",
+            }[event]
+            connection = sqlite3.connect(path, isolation_level=None)
+            name = f"subscriptions_key_on_{event}"
+            (trigger,) = connection.execute(
+                "SELECT sql FROM sqlite_master WHERE name = ?", (name,)
+            ).fetchone()
+            connection.execute(f"DROP TRIGGER {name}")
+            connection.execute(change)
+            connection.execute(trigger)
+            connection.close()
         case ("update", n, what) if nth(n) is not None:
             statement = {
                 "leads": "UPDATE OR IGNORE subscriptions SET leads = '120' WHERE id = ?",
