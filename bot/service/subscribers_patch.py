@@ -36,6 +36,8 @@ def patch(held: list[memoryview], key: int, seq: int | None, history: ChangeLog)
     up to the rows read under `key` (at the log's entry `seq`); None if the log does not say
     how (the rows are read)."""
     content = held.pop()
+    if seq is None:
+        return None  # the log's last entry is not of the table's key: a change it lacks
     header, columns, every = sections(content)
     saved = header.get("seq")
     if not isinstance(saved, int) or isinstance(saved, bool):
@@ -49,7 +51,7 @@ def patch(held: list[memoryview], key: int, seq: int | None, history: ChangeLog)
         raise ValueError("ids not ascending")
     patching = _Patch(header, columns, every)
     del header, columns, every, content, ids  # the file's content: read into the patch
-    return patching.apply(changes.ids, changes.rows, key, seq)
+    return patching.apply(changes.ids, changes.rows, changes.count, key, seq)
 
 
 class _Patch:
@@ -88,7 +90,12 @@ class _Patch:
             counted[minutes] += by
 
     def apply(
-        self, named: npt.NDArray[np.int64], rows: SubscriptionColumns, key: int, seq: int | None
+        self,
+        named: npt.NDArray[np.int64],
+        rows: SubscriptionColumns,
+        count: int,
+        key: int,
+        seq: int | None,
     ) -> bytes | None:
         ids = self.columns["ids"]
         at = np.searchsorted(ids, named)
@@ -108,6 +115,8 @@ class _Patch:
         merged_ids = merged_ids[order]
         if len(merged_ids) > 1 and not bool(np.all(merged_ids[1:] > merged_ids[:-1])):
             return None  # a row named twice: not as the log promises
+        if len(merged_ids) != count:
+            return None  # a row deleted without a trigger (REPLACE): the log does not name it
 
         def merged(old: npt.NDArray[Any], new: npt.NDArray[Any]) -> npt.NDArray[Any]:
             return np.concatenate((old[keep], new.astype(old.dtype)))[order]

@@ -35,16 +35,21 @@ _OWNERS = (
 
 @dataclass(frozen=True, slots=True)
 class Changes:
-    """The ids the log names after a point (ascending, each once), and the rows that hold one
-    of them now (those removed are absent)."""
+    """The ids the log names after a point (ascending, each once), the rows that hold one
+    of them now (those removed are absent), and how many rows the table holds now."""
 
     ids: npt.NDArray[np.int64]
     rows: SubscriptionColumns
+    # A row deleted to make room for another (INSERT or UPDATE OR REPLACE on a unique
+    # constraint) fires no DELETE trigger, so the log never names it: a patch that would hold
+    # more rows than the table is not used.
+    count: int
 
 
 class ChangeLog:
     """The log as a read transaction sees it; `crc` is the part of the table's key that is the
-    schema's revision (a log entry's key xored with it is the table's key it stood for)."""
+    schema's revision and version (a log entry's key xored with it is the table's key it stood
+    for)."""
 
     def __init__(self, connection: sqlite3.Connection, crc: int) -> None:
         self._connection = connection
@@ -86,6 +91,7 @@ class ChangeLog:
             }
             others = [(int(i), str(o)) for i, o in connection.execute(_OTHERS, (seq,))]
             row = list(connection.execute(_ROWS, (seq,)).fetchone())
+            (total,) = connection.execute("SELECT count(*) FROM subscriptions").fetchone()
         except sqlite3.OperationalError:  # a schema before the log
             return None
 
@@ -99,7 +105,7 @@ class ChangeLog:
         ids = np.array(sorted(named), dtype=np.int64)
         if not bool(np.all(np.isin(rows.ids, ids))):
             return None
-        return Changes(ids, rows)
+        return Changes(ids, rows, int(total))
 
 
 def prune(database: Path, seq: int) -> None:

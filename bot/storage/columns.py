@@ -79,7 +79,10 @@ _OTHER_OWNERS = (
 # batch mode: copy, drop, rename) would leave a key no change moves.
 KEY_TRIGGERS = tuple(f"subscriptions_key_on_{event}" for event in ("insert", "update", "delete"))
 # The schema's revision is part of the key: a migration may rebuild the table, change what
-# its rows hold and draw the triggers again, all without a change that draws a new key.
+# its rows hold and draw the triggers again, all without a change that draws a new key. So is
+# SQLite's count of changes to the schema (PRAGMA schema_version): a trigger dropped by hand,
+# rows changed meanwhile (no key drawn, nothing logged) and the trigger created again as it
+# was would otherwise leave the key, and the log, as if nothing had changed.
 _KEY = (
     "SELECT value, (SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
     "AND tbl_name = 'subscriptions' AND name IN (?, ?, ?)), "
@@ -173,22 +176,24 @@ def read_columns(
 
 def table_key(connection: sqlite3.Connection) -> int | None:
     """The subscriptions table's key, drawn anew at every change of its rows by triggers
-    (migration 0010), and different under another revision of the schema; None in a database
-    without it, without every one of its triggers, or without a revision."""
+    (migration 0010), and different under another revision of the schema or after any change
+    of it; None in a database without it, without every one of its triggers, or without a
+    revision."""
     parts = _key_parts(connection)
     return None if parts is None else parts[0] ^ parts[1]
 
 
 def _key_parts(connection: sqlite3.Connection) -> tuple[int, int] | None:
-    """The key the triggers drew last, and the CRC of the schema's revision (the table's key
-    is the two xored); None as for `table_key`."""
+    """The key the triggers drew last, and the CRC of the schema's revision and version (the
+    table's key is the two xored); None as for `table_key`."""
     try:
         found = connection.execute(_KEY, KEY_TRIGGERS).fetchone()
     except sqlite3.OperationalError:  # no counters or revision table: not a database of ours yet
         return None
     if found is None or found[1] != len(KEY_TRIGGERS) or found[2] is None:
         return None
-    return int(found[0]), zlib.crc32(str(found[2]).encode())
+    (schema,) = connection.execute("PRAGMA schema_version").fetchone()
+    return int(found[0]), zlib.crc32(f"{found[2]} {schema}".encode())
 
 
 def return_freed_memory() -> None:

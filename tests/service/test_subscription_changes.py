@@ -128,6 +128,22 @@ async def test_a_log_pruned_past_the_file_means_reading_the_rows(wco, store, dat
     _same_as_the_rows(held, path)
 
 
+async def test_a_log_without_its_newest_entries_means_reading_the_rows(
+    wco, store, database, patches
+):
+    # The log's last entry must carry the table's key: else some change since is not in it.
+    path = _path(database)
+    await _loaded(wco, store)
+    _sql(path, "UPDATE subscriptions SET leads = '5' WHERE id = 9")
+    _sql(
+        path,
+        "DELETE FROM subscription_changes WHERE seq = (SELECT max(seq) FROM subscription_changes)",
+    )
+    held = await _loaded(wco, store)
+    assert patches == [None]
+    _same_as_the_rows(held, path)
+
+
 async def test_more_changes_than_a_patch_is_worth_means_reading_the_rows(
     wco, store, database, patches, monkeypatch
 ):
@@ -185,6 +201,67 @@ async def test_a_file_saved_before_the_log_means_reading_the_rows(wco, store, da
     _same_as_the_rows(held, path)
 
 
+_WHAT = "owner, delivery, guild_id, channel_id, scope_kind, scope_id"
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        # A new row with the same owner, delivery, channel and scope: SQLite deletes the old
+        # one to make room, and no DELETE trigger fires for it (unless recursive_triggers).
+        f"INSERT OR REPLACE INTO subscriptions ({_WHAT}, leads, created) "
+        f"SELECT {_WHAT}, '5', 1 FROM subscriptions WHERE id = 7",
+        # Another row made the same as row 7: the same, through an UPDATE.
+        f"UPDATE OR REPLACE subscriptions SET ({_WHAT}) = "
+        f"(SELECT {_WHAT} FROM subscriptions WHERE id = 7) WHERE id = 8",
+    ],
+)
+async def test_a_row_deleted_by_a_replace_is_not_kept_by_the_patch(
+    wco, store, database, patches, statement
+):
+    path = _path(database)
+    await _loaded(wco, store)
+    _sql(path, statement)
+    held = await _loaded(wco, store)
+    _same_as_the_rows(held, path)
+    _same_as_the_rows(await _loaded(wco, store), path)
+
+
+@pytest.mark.parametrize("logged_after", [False, True])
+@pytest.mark.parametrize(
+    ("event", "change"),
+    [
+        ("delete", "DELETE FROM subscriptions WHERE id = 9"),
+        ("update", "UPDATE subscriptions SET leads = '5' WHERE id = 9"),
+        (
+            "insert",
+            f"INSERT INTO subscriptions ({_WHAT}, leads, created) "
+            "VALUES ('discord:5', 'me', NULL, '', 'all', '', '5', 1)",
+        ),
+    ],
+    ids=["delete", "update", "insert"],
+)
+async def test_a_change_made_while_a_trigger_was_dropped_is_not_missed(
+    wco, store, database, event, change, logged_after
+):
+    # Someone drops a trigger (to import faster, say), changes rows, and creates it again as
+    # it was: the change drew no key and logged nothing.
+    path = _path(database)
+    await _loaded(wco, store)
+    connection = sqlite3.connect(path, isolation_level=None)
+    (trigger,) = connection.execute(
+        "SELECT sql FROM sqlite_master WHERE name = ?", (f"subscriptions_key_on_{event}",)
+    ).fetchone()
+    connection.execute(f"DROP TRIGGER subscriptions_key_on_{event}")
+    connection.execute(change)
+    connection.execute(trigger)
+    if logged_after:  # a change the log names: the file would be patched
+        connection.execute("DELETE FROM subscriptions WHERE id = 10")
+    connection.close()
+    _same_as_the_rows(await _loaded(wco, store), path)
+    _same_as_the_rows(await _loaded(wco, store), path)
+
+
 # -- any sequence of changes, by the bot and by hand, across restarts -----------------------
 
 OWNERS = ["console", "discord:7", "discord:01", "discord:100000000000000003", "discord:9"]
@@ -205,6 +282,8 @@ _steps = st.lists(
         st.tuples(st.just("leads"), st.integers(0, 40), st.sampled_from(LEADS)),
         st.tuples(st.just("unsubscribe"), st.sampled_from(OWNERS), st.sampled_from(DELIVERIES)),
         st.tuples(st.just("insert"), _rows),
+        st.tuples(st.just("replace"), _rows),
+        st.tuples(st.just("untriggered"), st.sampled_from(["insert", "update", "delete"])),
         st.tuples(st.just("update"), st.integers(0, 40), st.sampled_from(["leads", "scope", "id"])),
         st.tuples(st.just("delete"), st.integers(0, 40)),
         st.tuples(st.just("restart"), st.booleans()),
@@ -260,6 +339,36 @@ async def _step(store: Store, path: Path, step: tuple) -> None:
                 scope,
                 leads,
             )
+        case ("replace", (owner, delivery, (kind, scope), leads, channel)):
+            # Deletes a row of the same owner, delivery, channel and scope: no trigger fires.
+            _sql(
+                path,
+                "INSERT OR REPLACE INTO subscriptions (owner, delivery, guild_id, channel_id, "
+                "scope_kind, scope_id, leads, created) VALUES (?, ?, '9', ?, ?, ?, ?, 2)",
+                owner,
+                delivery,
+                channel,
+                kind,
+                scope,
+                leads,
+            )
+        case ("untriggered", event) if ids:
+            # A change while its trigger is dropped by hand, the trigger created again after.
+            change = {
+                "insert": f"INSERT INTO subscriptions ({_WHAT}, leads, created) "
+                "VALUES ('discord:5', 'me', NULL, '', 'topic', 'x' || random(), NULL, 3)",
+                "update": f"UPDATE subscriptions SET leads = '15' WHERE id = {ids[0]}",
+                "delete": f"DELETE FROM subscriptions WHERE id = {ids[-1]}",
+            }[event]
+            connection = sqlite3.connect(path, isolation_level=None)
+            name = f"subscriptions_key_on_{event}"
+            (trigger,) = connection.execute(
+                "SELECT sql FROM sqlite_master WHERE name = ?", (name,)
+            ).fetchone()
+            connection.execute(f"DROP TRIGGER {name}")
+            connection.execute(change)
+            connection.execute(trigger)
+            connection.close()
         case ("update", n, what) if nth(n) is not None:
             statement = {
                 "leads": "UPDATE OR IGNORE subscriptions SET leads = '120' WHERE id = ?",
