@@ -189,6 +189,12 @@ def _loads(text: str) -> dict[str, Any]:
     tomllib, whose messages (and RecursionError) the problems are made of."""
     try:
         document = _in_pieces(text)
+    except rtoml.TomlParsingError:
+        # A piece alone may not be TOML where the whole file is (a meeting's sub-table after
+        # another array's entry, cut from the meeting): rtoml reads the file whole then, for
+        # tomllib refuses some of what rtoml takes (a byte order mark).
+        document = None
+    try:
         if document is None:
             document = rtoml.loads(text)
     except rtoml.TomlParsingError:

@@ -325,3 +325,37 @@ def test_hits_are_hits(search):
     assert hits and all(type(hit) is Hit for hit in hits)
     assert (hits[0].kind, hits[0].id) == ("topic", "rkc")
     assert hits[0].score == round(hits[0].score, 4)
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(st.sampled_from([0.0, -0.0, -1.0, 5e-324, 0.5, 1.0, 2.0, 1e300, float("inf")])),
+    st.one_of(st.none(), st.integers(-2, 40)),
+)
+def test_the_best_found_are_the_best_of_those_above_zero_for_any_scores(values, limit):
+    # The ranking before issue 16's query work, as the reference: those above zero, cut to
+    # the best `limit` by best_of. Ties, zeros of either sign, negatives, limits of none, 0,
+    # below 0 and above the count. (Scores are never NaN: weights are positive and finite.)
+    import numpy as np
+
+    from bot.core.ranking import best_found, best_of
+
+    scores = np.array(values, dtype=np.float64)
+    above = np.flatnonzero(scores > 0)
+    if limit is not None and len(above) > limit:
+        above = best_of(above, scores[above], limit)
+    assert best_found(scores, limit).tolist() == above.tolist()
+
+
+def test_hits_made_without_calling_hit_are_hits_made_by_calling_it(search):
+    import pickle
+
+    from bot.core.search import Hit
+
+    for query in ("revised kyoto convention", "council", "kyotto", "zzzzqq", ""):
+        hits = search.search(query).hits
+        called = tuple(Hit(kind, item, score) for kind, item, score in hits)
+        assert hits == called and hash(hits) == hash(called)
+        assert pickle.loads(pickle.dumps(hits)) == called
+        assert all(type(hit) is Hit and len(hit) == 3 for hit in hits)
+        assert [hit._asdict() for hit in hits] == [hit._asdict() for hit in called]

@@ -186,3 +186,28 @@ def test_a_generated_agenda_read_a_piece_at_a_time_is_the_one_read_whole(
     in_pieces = load_agenda(folder)
     monkeypatch.setattr(datafiles, "PIECES_FROM", 10**12)
     assert in_pieces == load_agenda(folder)
+
+
+def test_a_file_with_a_piece_that_does_not_parse_alone_is_read_whole_as_rtoml_reads_it(
+    data_dir, small_pieces, monkeypatch
+):
+    """Cut before its most frequent header (here `[[body]]`), a piece may hold a meeting's
+    `[[meeting.history]]` written after a body and then the next `[[meeting]]`: alone, that
+    piece is not TOML, though the file is. The file is then read whole by rtoml, as a small one
+    is, not by tomllib, which refuses what rtoml takes (a byte order mark, which Windows
+    editors write): the agenda read in pieces was 'is not valid TOML'."""
+    meeting = (
+        '[[meeting]]\nid = "c-{k}"\ntitle = "T {k}"\nbodies = ["board"]\nkind = "session"\n'
+        'timezone = "Europe/Brussels"\nstatus = "planned"\nstart = 2016-03-01\n'
+    )
+    history = (
+        "[[meeting.history]]\nknown = 2016-02-22\n[[body]]\nid = 'h{k}'\nname = 'H'\n"
+        "[[meeting.history]]\nknown = 2016-02-23\nvenue = 'W'\n[[body]]\nid = 'g{k}'\nname = 'G'\n"
+    )
+    text = "\ufeff" + "".join(meeting.format(k=k) + history.format(k=k) for k in range(12))
+    assert datafiles._cuts(text)[0] == "body"
+    directory = data_dir(zzz=text)
+    in_pieces = told(directory)
+    monkeypatch.setattr(datafiles, "PIECES_FROM", 10**12)
+    assert in_pieces == told(directory)
+    assert "problem" not in in_pieces
