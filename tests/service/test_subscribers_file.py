@@ -189,17 +189,7 @@ async def test_a_file_from_another_database_is_not_used(wco, store, database, tm
 async def test_a_restored_backup_does_not_use_the_file_saved_since(
     wco, store, database, tmp_path, rows_read
 ):
-    path = Path(database.partition(":///")[2])
-    await _loaded(wco, store)
-    await store.close()
-    shutil.copy(path, tmp_path / "backup.sqlite3")
-    store = await Store.open(database)
-    try:
-        await store.unsubscribe(Delivery.DM, None, None, owner="console")
-        await _loaded(wco, store)  # saved under the key after the change
-    finally:
-        await store.close()
-    shutil.copy(tmp_path / "backup.sqlite3", path)
+    await saved_after_a_change_then_restored(wco, store, database, tmp_path / "backup.sqlite3")
     store = await Store.open(database)
     try:
         rows_read.clear()
@@ -208,6 +198,23 @@ async def test_a_restored_backup_does_not_use_the_file_saved_since(
         assert len(held.audience) == len(await store.subscriptions()) == len(_rows(wco))
     finally:
         await store.close()
+
+
+async def saved_after_a_change_then_restored(wco, store, database, backup: Path) -> Path:
+    """The database saved (with its index) to `backup`, changed and its index saved again,
+    then the backup copied back over it; `store` is closed. The database's path."""
+    path = Path(database.partition(":///")[2])
+    await _loaded(wco, store)
+    await store.close()
+    shutil.copy(path, backup)
+    store = await Store.open(database)
+    try:
+        await store.unsubscribe(Delivery.DM, None, None, owner="console")
+        await _loaded(wco, store)  # saved under the key after the change
+    finally:
+        await store.close()
+    shutil.copy(backup, path)
+    return path
 
 
 def _cut(content: bytes) -> bytes:

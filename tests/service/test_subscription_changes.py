@@ -20,7 +20,11 @@ from bot.service.followers import Subscribers
 from bot.service.subscribers_file import snapshot_path
 from bot.storage import Delivery, ScopeKind, StorageError, Store
 from bot.storage.columns import read_columns
-from tests.service.test_subscribers_file import NEWS_DAY, _loaded
+from tests.service.test_subscribers_file import (
+    NEWS_DAY,
+    _loaded,
+    saved_after_a_change_then_restored,
+)
 from tests.storage.test_subscription_columns import _answers
 
 
@@ -96,17 +100,8 @@ async def test_the_log_keeps_only_what_the_file_saved_last_needs(wco, store, dat
 async def test_a_restored_backup_is_read_from_the_rows_not_patched(
     wco, store, database, tmp_path, patches
 ):
-    path = _path(database)
-    await _loaded(wco, store)
-    await store.close()
-    shutil.copy(path, tmp_path / "backup.sqlite3")
-    store = await Store.open(database)
-    try:
-        await store.unsubscribe(Delivery.DM, None, None, owner="console")
-        await _loaded(wco, store)  # saved (patched) after the change
-    finally:
-        await store.close()
-    shutil.copy(tmp_path / "backup.sqlite3", path)
+    backup = tmp_path / "backup.sqlite3"
+    path = await saved_after_a_change_then_restored(wco, store, database, backup)
     _sql(path, "DELETE FROM subscriptions WHERE id = 9")  # a change after the backup, too
     store = await Store.open(database)
     try:
@@ -327,30 +322,21 @@ async def _step(store: Store, path: Path, step: tuple) -> None:
                 _sql(path, "UPDATE subscriptions SET leads = ? WHERE id = ?", leads, nth(n))
         case ("unsubscribe", owner, delivery):
             await store.unsubscribe(Delivery(delivery), None, None, owner=owner)
-        case ("insert", (owner, delivery, (kind, scope), leads, channel)):
+        case (("insert" | "replace") as how, (owner, delivery, (kind, scope), leads, channel)):
+            # REPLACE deletes a row of the same owner, delivery, channel and scope, and no
+            # trigger fires for that deletion.
             _sql(
                 path,
-                "INSERT OR IGNORE INTO subscriptions (owner, delivery, guild_id, channel_id, "
-                "scope_kind, scope_id, leads, created) VALUES (?, ?, '9', ?, ?, ?, ?, 1)",
+                f"INSERT OR {how.upper() if how == 'replace' else 'IGNORE'} INTO subscriptions "
+                "(owner, delivery, guild_id, channel_id, scope_kind, scope_id, leads, created) "
+                "VALUES (?, ?, '9', ?, ?, ?, ?, ?)",
                 owner,
                 delivery,
                 channel,
                 kind,
                 scope,
                 leads,
-            )
-        case ("replace", (owner, delivery, (kind, scope), leads, channel)):
-            # Deletes a row of the same owner, delivery, channel and scope: no trigger fires.
-            _sql(
-                path,
-                "INSERT OR REPLACE INTO subscriptions (owner, delivery, guild_id, channel_id, "
-                "scope_kind, scope_id, leads, created) VALUES (?, ?, '9', ?, ?, ?, ?, 2)",
-                owner,
-                delivery,
-                channel,
-                kind,
-                scope,
-                leads,
+                1 if how == "insert" else 2,
             )
         case ("untriggered", event) if ids:
             # A change while its trigger is dropped by hand, the trigger created again after.

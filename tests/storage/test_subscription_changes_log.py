@@ -10,8 +10,9 @@ from sqlalchemy import create_engine
 
 from bot.storage import Delivery, ScopeKind, Store
 from bot.storage.changes import ChangeLog, prune
-from bot.storage.columns import _key_parts, table_key
+from bot.storage.columns import _key_parts
 from bot.storage.migrate import _config
+from tests.storage.test_subscriptions_key import _key
 
 NOW = datetime(2016, 2, 1, 12, tzinfo=UTC)
 _INSERT = (
@@ -24,14 +25,6 @@ def _log(path) -> list[tuple[int, int | None, int]]:
     connection = sqlite3.connect(path)
     try:
         return list(connection.execute("SELECT * FROM subscription_changes ORDER BY seq"))
-    finally:
-        connection.close()
-
-
-def _key(path) -> int | None:
-    connection = sqlite3.connect(path)
-    try:
-        return table_key(connection)
     finally:
         connection.close()
 
