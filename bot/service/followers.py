@@ -23,6 +23,8 @@ import numpy as np
 from bot.storage import Delivery, ScopeKind, SubscriptionColumns, SubscriptionRow
 from bot.storage.columns import SCOPE_SEPARATOR
 
+from .row_places import RowPlaces
+
 DELIVERIES = tuple(Delivery)
 DELIVERY_CODES: dict[str, int] = {d.value: n for n, d in enumerate(DELIVERIES)}
 DM = DELIVERY_CODES[Delivery.DM.value]
@@ -169,6 +171,7 @@ class Subscribers:
         self._scope_texts = ScopeTexts(self._scope_numbers)
         self._unsettled = array("i")
         self._holes = 0
+        self._lookup: RowPlaces | None = None
 
     def __len__(self) -> int:
         return len(self.ids) - self._holes
@@ -236,6 +239,7 @@ class Subscribers:
         numbers (numpy), then one slice of positions per scope."""
         if not self._unsettled:
             return
+        self._lookup = None
         first = len(self.ids) - len(self._unsettled)
         numbers = np.frombuffer(self._unsettled, dtype=np.int32)
         order = np.argsort(numbers, kind="stable")
@@ -308,6 +312,8 @@ class Subscribers:
         held = self.scopes.get(key)
         if held is None:
             held = self.scopes[key] = ScopeRows(row.scope_kind, row.scope_id)
+        if self._lookup is not None:
+            self._lookup.place(position, held, row.channel_id)
         insort(held.positions, position)
         held.lead_counts.update(row.leads)
         self.owner_codes[position] = self.owners.code(row.owner)
@@ -324,6 +330,8 @@ class Subscribers:
         if held is None or at < 0:
             return False
         position = held.positions.pop(at)
+        if self._lookup is not None:
+            self._lookup.remove(position)
         held.lead_counts.subtract(self.leads[position])
         self.deliveries[position] = self.HOLE
         self._holes += 1
@@ -373,15 +381,25 @@ class Subscribers:
         return any(codes[p] == code and deliveries[p] == DM for p in held.positions)
 
     def of(self, owner: str, channel_id: str = "") -> list[SubscriptionRow]:
-        """The subscriptions `owner` made, and (given a channel) those delivered there."""
+        """The subscriptions `owner` made, and (given a channel) those delivered there, in id
+        order. Found with numpy over the columns: walking every row took about 100 ms on the
+        event loop at a million subscriptions, for each /reminders."""
         self._settle()
+        if self._lookup is None:
+            self._lookup = RowPlaces(list(self.scopes.values()), len(self.ids))
+        lookup = self._lookup
+        wanted = np.zeros(lookup.size, dtype=bool)
         code = self.owners.known_code(owner)
-        codes, channels = self.owner_codes, self.channels
+        if code is not None:
+            wanted |= np.frombuffer(self.owner_codes, dtype=np.int64) == code
+        if channel_id:
+            wanted |= lookup.in_channel(self.channels, channel_id)
+        found = np.flatnonzero(wanted & (lookup.scope_of >= 0)).tolist()
         return [
             self.row_in(p, (held.kind, held.scope_id))
-            for held in self.scopes.values()
-            for p in held.positions
-            if codes[p] == code or (channel_id and channels[p] == channel_id)
+            for p, held in zip(
+                found, map(lookup.scopes.__getitem__, lookup.scope_of[found]), strict=True
+            )
         ]
 
     def deliveries_of(
