@@ -201,7 +201,9 @@ class AgendaBot(commands.Bot):
         return "global"
 
     def _remember(self, synced: list[app_commands.AppCommand]) -> None:
-        self.command_ids.update({command.name: command.id for command in synced})
+        # A new dict, not this one changed: embeds made with the ids are kept while it is the
+        # same one (`responses._message`).
+        self.command_ids = {**self.command_ids, **{command.name: command.id for command in synced}}
 
 
 _ANSWERING: set[asyncio.Task[None]] = set()

@@ -169,3 +169,23 @@ def test_command_links_skip_the_commands_a_text_does_not_name_with_the_same_resu
         link_commands("`/meeting ptc-211` or `/next`", ids)
         == "</meeting:12> `ptc-211` or </next:11>"
     )
+
+
+def test_a_reply_answered_again_has_its_embeds_made_once_for_the_same_command_ids():
+    from types import SimpleNamespace
+
+    from bot.discord.responses import _message
+
+    reply = Reply(title="Next: PTC", body="See `/meeting ptc-211`.")
+    synced = SimpleNamespace(client=SimpleNamespace(command_ids={"meeting": 11}))
+    first = _message(synced, reply)  # type: ignore[arg-type]
+    assert _message(synced, reply) is first  # type: ignore[arg-type]
+    assert first.embeds[0].description == "See </meeting:11> `ptc-211`."
+    # Synced again (the bot makes a new dict of ids): the mentions follow.
+    synced.client.command_ids = {"meeting": 12}
+    again = _message(synced, reply)  # type: ignore[arg-type]
+    assert again.embeds[0].description == "See </meeting:12> `ptc-211`."
+    # An equal reply made anew is not taken for the first: its embeds are made too.
+    twin = Reply(title="Next: PTC", body="See `/meeting ptc-211`.")
+    assert _message(synced, twin) is not again  # type: ignore[arg-type]
+    assert _message(synced, twin).embeds[0].to_dict() == again.embeds[0].to_dict()  # type: ignore[arg-type]
