@@ -9,7 +9,14 @@ from hypothesis import strategies as st
 
 from bot.core import Field, Paging, Reply, Tone
 from bot.discord import DISCORD_TIMES, to_message
-from bot.discord.embeds import SHORTENED, _split_lines, cut, link_commands, split_value
+from bot.discord.embeds import (
+    SHORTENED,
+    _split_each_line,
+    _split_lines,
+    cut,
+    link_commands,
+    split_value,
+)
 
 texts = st.text(min_size=0, max_size=3000)
 replies = st.builds(
@@ -92,6 +99,26 @@ def test_split_value_keeps_every_character(value, limit):
 def test_a_value_that_fits_is_split_as_line_by_line(value, limit):
     # Issue 16: a value within the limit skips the line-by-line pass; the same chunks.
     assert split_value(value, limit) == _split_lines(value, limit)
+
+
+@given(
+    st.lists(st.text(alphabet=st.sampled_from("ab \t\u200b"), max_size=12), max_size=30).map(
+        "\n".join
+    ),
+    st.integers(1, 40),
+)
+def test_lines_packed_by_their_breaks_are_the_chunks_packed_line_by_line(value, limit):
+    # Issue 16: a long value is cut at the last line break within the limit, rather than
+    # packed a line at a time; the same chunks, with empty lines and lines over the limit.
+    assert _split_lines(value, limit) == _split_each_line(value, limit)
+
+
+def test_a_list_of_meetings_over_the_limit_is_cut_between_its_lines():
+    lines = [f"Meeting {n}: Mon 2 Dec 2024 (`/meeting m-{n}`)" for n in range(60)]
+    chunks = _split_lines("\n".join(lines), 1024)
+    assert len(chunks) > 1 and all(len(chunk) <= 1024 for chunk in chunks)
+    assert "\n".join(chunks).split("\n") == lines
+    assert chunks == _split_each_line("\n".join(lines), 1024)
 
 
 def test_discord_timestamps():
