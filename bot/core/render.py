@@ -179,8 +179,10 @@ class Renderer:
         # Besides the agenda (never changed in place: it keeps what is rendered from it), the
         # answer depends only on the topic, how times are shown, and which of its meetings are
         # over: kept under those, it is rendered again only when one of them changes. Most of a
-        # /topic's time was spent writing its meetings' lines, the same at every asking.
-        key = ("topic", id(topic), self.times, tuple(m.id for m in held))
+        # /topic's time was spent writing its meetings' lines, the same at every asking. Which
+        # are over is told by how many: those over at one instant are over at any later one,
+        # so two instants with as many over have the same ones over.
+        key = ("topic", id(topic), self.times, len(held))
         renderings = self.agenda.renderings
         kept = renderings.get(key)
         if isinstance(kept, _Kept) and kept.source is topic:

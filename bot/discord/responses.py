@@ -85,9 +85,10 @@ async def send_private(
 
 # The embeds of the last replies answered with, each with the reply and command ids it was made
 # from (kept, their ids cannot be another's). A reply the service kept (`Renderer`: /next, a
-# topic asked again) is the same object at each asking, and its embeds are made once.
+# topic asked again) is the same object at each asking, and its embeds are made once. As many
+# as a thousand topics' answers, a few kB each, are kept: a few MB at most.
 _MADE: dict[int, tuple[Reply, object, Message]] = {}
-MADE_KEPT = 64
+MADE_KEPT = 1024
 
 
 def _message(interaction: discord.Interaction, reply: Reply) -> Message:
