@@ -369,7 +369,8 @@ def _examples(command: CommandSpec) -> tuple[str, ...]:
 
 
 def first_sentence(text: str, limit: int = 200) -> str:
-    sentence = text.split(". ")[0].strip()
+    # Up to the first ". " only: a summary is not split into every sentence to keep the first.
+    sentence = text.partition(". ")[0].strip()
     if len(sentence) > limit:
         sentence = sentence[: limit - 1].rsplit(" ", 1)[0] + "…"
     return sentence if sentence.endswith((".", "…")) else sentence + "."
