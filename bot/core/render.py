@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .commands import COMMANDS, CommandSpec
-from .formatting import TimeStyle, date_long, place, relative_text, when_text
+from .formatting import PlainTimes, TimeStyle, date_long, place, relative_text, when_text
 from .histories import latest_change_text
 from .lookup import Resolution
 from .model import Agenda, Meeting, Person, Topic
@@ -16,7 +16,16 @@ from .queries import AgendaFilter, NextMeetings, Page
 from .reply import Field, Paging, Reply, not_found, sources_text
 from .search import Hit, SearchResult
 
-RENDERINGS_KEPT = 4096  # answers kept per agenda; past that, all are let go and made again
+RENDERINGS_KEPT = 1024  # answers kept per agenda; past that, all are let go and made again
+
+
+def _times_key(times: TimeStyle) -> object:
+    """How times are shown, as answers are kept under it: plain times by what they hold (the
+    console changes its reader's zone in place; the web makes one for each page), any other
+    style (Discord's, which holds nothing) by itself."""
+    if isinstance(times, PlainTimes):
+        return (PlainTimes, times.reader_zone, times.reader_label)
+    return times
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +87,7 @@ class Renderer:
         first = found.first
         ended = first is not None and first.when.has_ended(now)
         relative = relative_text(first.when, now, self.times) if first is not None else ""
-        key = ("next", id(found), body, self.times, now.date(), ended, relative)
+        key = ("next", id(found), body, _times_key(self.times), now.date(), ended, relative)
         renderings = self.agenda.renderings
         kept = renderings.get(key)
         if isinstance(kept, _Kept) and kept.source is found:
@@ -182,7 +191,7 @@ class Renderer:
         # /topic's time was spent writing its meetings' lines, the same at every asking. Which
         # are over is told by how many: those over at one instant are over at any later one,
         # so two instants with as many over have the same ones over.
-        key = ("topic", id(topic), self.times, len(held))
+        key = ("topic", id(topic), _times_key(self.times), len(held))
         renderings = self.agenda.renderings
         kept = renderings.get(key)
         if isinstance(kept, _Kept) and kept.source is topic:

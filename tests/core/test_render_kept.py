@@ -4,6 +4,7 @@ the same answer, and never one that something since has changed."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -103,3 +104,29 @@ def test_next_in_plain_times_follows_the_minutes(mini):
     for minutes in (0, 1, 2, 61):
         now = MINI_DAY + timedelta(minutes=minutes)
         assert next_answer(mini, now, plain) == fresh_next(mini, now, plain)
+
+
+def test_a_reader_zone_changed_in_place_is_not_answered_with_the_old_zones_times(mini):
+    # Regression: answers were kept under the TimeStyle object; the console changes its
+    # reader's zone in place (/timezone), and got the times of the zone it had before.
+    times = PlainTimes(ZoneInfo("UTC"))
+    now = datetime(2016, 3, 4, 12, tzinfo=UTC)  # board-12 (13:00 in Brussels) to come
+    topic, upcoming = (
+        Renderer(mini, times).topic(mini.topics["drones"], now),
+        next_answer(mini, now, times),
+    )
+    times.reader_zone = ZoneInfo("Asia/Tokyo")
+    assert Renderer(mini, times).topic(mini.topics["drones"], now) != topic
+    assert Renderer(mini, times).topic(mini.topics["drones"], now) == fresh(
+        mini, "drones", now, times
+    )
+    assert next_answer(mini, now, times) != upcoming
+    assert next_answer(mini, now, times) == fresh_next(mini, now, times)
+
+
+def test_plain_times_alike_share_the_answers_kept(mini):
+    # The web makes plain times for each page: alike, they find the answer kept.
+    drones = mini.topics["drones"]
+    first = Renderer(mini, PlainTimes(ZoneInfo("Asia/Tokyo"))).topic(drones, MINI_DAY)
+    again = Renderer(mini, PlainTimes(ZoneInfo("Asia/Tokyo"))).topic(drones, MINI_DAY)
+    assert again is first
