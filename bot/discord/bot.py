@@ -142,7 +142,13 @@ class AgendaBot(commands.Bot):
         # (2% of the CPU time of a /search), where only a press on an earlier run's button
         # needs one.
         if event_name == "interaction":
-            self._notice(args[0])
+            try:
+                self._notice(args[0])
+            except Exception:
+                # Called by the gateway's parser: a failure here must not reach it (the
+                # listener's task logged it and the bot carried on), nor keep the event from
+                # the tree, the views and the listeners.
+                log.exception("could not look at an interaction as it arrived")
         super().dispatch(event_name, *args, **kwargs)
 
     def _notice(self, interaction: discord.Interaction) -> None:
@@ -212,8 +218,10 @@ _ANSWERING: set[asyncio.Task[None]] = set()
 async def _say_restarted(interaction: discord.Interaction) -> None:
     try:
         await interaction.response.send_message(RESTARTED, ephemeral=True)
-    except discord.HTTPException:
-        # As discord.py's listeners did: logged, the bot carries on.
+    except Exception:
+        # Any failure (an HTTP error, the interaction already answered, a dropped connection),
+        # as discord.py's listeners did: logged, the bot carries on. Left to the task, it was
+        # "Task exception was never retrieved" from asyncio, outside the bot's log.
         log.exception("could not tell the user the buttons are from an earlier run")
 
 
