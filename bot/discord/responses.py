@@ -97,6 +97,10 @@ def _message(interaction: discord.Interaction, reply: Reply) -> Message:
     if made is not None and made[0] is reply and made[1] is ids:
         return made[2]
     message = to_message(reply, ids)
+    if reply.attachment is not None:
+        # A calendar file (megabytes for a large agenda), written anew at each asking: never
+        # answered again as this object, so not kept (64 of them were kept alive here).
+        return message
     if len(_MADE) >= MADE_KEPT:
         _MADE.clear()
     _MADE[id(reply)] = (reply, ids, message)

@@ -216,3 +216,19 @@ def test_a_reply_answered_again_has_its_embeds_made_once_for_the_same_command_id
     twin = Reply(title="Next: PTC", body="See `/meeting ptc-211`.")
     assert _message(synced, twin) is not again  # type: ignore[arg-type]
     assert _message(synced, twin).embeds[0].to_dict() == again.embeds[0].to_dict()  # type: ignore[arg-type]
+
+
+def test_a_reply_with_a_calendar_file_is_not_kept_with_its_embeds():
+    # Regression: the embeds of the last 64 replies were kept with the replies, calendar files
+    # among them (written anew at each /calendar, megabytes each for a large agenda): up to 64
+    # files kept alive for nothing.
+    from types import SimpleNamespace
+
+    from bot.core import Attachment
+    from bot.discord.responses import _MADE, _message
+
+    content = b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n" * 1000
+    reply = Reply(title="Calendar", attachment=Attachment("agenda.ics", content, "text/calendar"))
+    synced = SimpleNamespace(client=SimpleNamespace(command_ids={}))
+    assert _message(synced, reply).embeds[0].title == "Calendar"  # type: ignore[arg-type]
+    assert all(made[0] is not reply for made in _MADE.values())
