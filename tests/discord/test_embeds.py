@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bot.core import Field, Paging, Reply, Tone
@@ -110,6 +110,47 @@ def test_a_value_that_fits_is_split_as_line_by_line(value, limit):
 def test_lines_packed_by_their_breaks_are_the_chunks_packed_line_by_line(value, limit):
     # Issue 16: a long value is cut at the last line break within the limit, rather than
     # packed a line at a time; the same chunks, with empty lines and lines over the limit.
+    assert _split_lines(value, limit) == _split_each_line(value, limit)
+
+
+# Lines of any length around the limit (a line at it, one over it), with what could pass for a
+# line break and is not one ("\r", "\u2028", "\x85", which str.split() and strip() know),
+# characters beyond one byte and beyond the BMP, blanks and the zero-width space.
+_CHARACTERS = st.sampled_from("ab \t\r\u200b\u2028\x85é🙂")
+
+
+@st.composite
+def _lines_around(draw: st.DrawFn) -> tuple[str, int]:
+    limit = draw(st.integers(1, 30))
+    lengths = st.sampled_from([0, 1, limit - 1, limit, limit + 1, 2 * limit, 2 * limit + 1])
+    lines = draw(
+        st.lists(
+            st.one_of(
+                lengths.flatmap(lambda n: st.text(_CHARACTERS, min_size=n, max_size=n)),
+                st.text(_CHARACTERS, max_size=limit),
+            ),
+            max_size=12,
+        )
+    )
+    return draw(st.sampled_from(["\n", "\r\n"])).join(lines), limit
+
+
+@given(_lines_around())
+@example(("a" * 10, 10))  # exactly at the limit
+@example(("a" * 11, 10))  # one over, without a break
+@example(("a" * 4 + "\n" + "b" * 5, 10))  # two lines, exactly at the limit
+@example(("a" * 4 + "\n" + "b" * 6, 10))  # two lines, one over
+@example(("a" * 10 + "\n" + "b" * 10, 10))  # two lines at the limit each
+@example(("a\r\nb\r\n" * 5, 6))  # Windows line ends: the "\r" stays with its line
+@example(("x" * 25 + "\ny", 10))  # a long line first, then a short one
+@example(("🙂" * 9 + "\n" + "é" * 9, 10))  # characters, not bytes
+@example((" \n \n" + "a" * 12, 5))  # blank lines, then a long one
+@example(("a\n\u2028\nb" * 3, 3))  # a chunk blank to strip(): the zero-width space
+def test_split_value_gives_the_chunks_of_the_line_by_line_pass(case):
+    # Issue 16: however a value is split (whole, cut at breaks, or line by line), the chunks
+    # are those of the line-by-line pass.
+    value, limit = case
+    assert split_value(value, limit) == _split_each_line(value, limit)
     assert _split_lines(value, limit) == _split_each_line(value, limit)
 
 
