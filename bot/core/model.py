@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -316,6 +316,12 @@ class Agenda:
     def roles_by_meeting(self) -> Mapping[str, tuple[tuple[Person, Role], ...]]:
         """Each meeting's (person, role) pairs, in the order of the people and of their roles."""
         return _roles_by(self.people, lambda role: role.meeting)
+
+    @cached_property
+    def renderings(self) -> dict[Hashable, object]:
+        """Answers rendered from this agenda, kept by whoever renders them (`render.Renderer`)
+        under keys that hold everything else the answer depends on."""
+        return {}
 
 
 def _roles_by(

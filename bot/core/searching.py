@@ -42,7 +42,9 @@ def search(asked: Asked, query: str = "", page: int = 1) -> Reply:
     elif coming is not None:
         result = _coming(asked, text, coming)
     else:
-        result = replace(asked.library.search.search(rest), query=text)
+        ranked = asked.library.search.search(rest)
+        # Made as it is rather than by dataclasses.replace, which looks up its fields each time.
+        result = SearchResult(text, ranked.terms, ranked.corrected, ranked.hits)
     if asks_who and result.terms:
         result = _people_first(asked, result, words if period is not None else rest)
     found = Page.of(result.hits, page)

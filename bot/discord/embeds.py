@@ -58,6 +58,25 @@ def split_value(value: str, limit: int = FIELD_VALUE_LIMIT) -> list[str]:
 
 
 def _split_lines(value: str, limit: int) -> list[str]:
+    """Lines packed into chunks of at most `limit`, as `_split_each_line` packs them. A list
+    of meetings (/topic's, often over the limit) has no empty line and none over the limit:
+    each chunk then ends at the last line break within the limit, found by `rfind` rather
+    than by adding the lines one at a time (a tenth of a /topic's time in the bot)."""
+    if "\n\n" in value or value.startswith("\n") or value.endswith("\n"):
+        return _split_each_line(value, limit)  # empty lines: dropped or kept, as it says
+    chunks: list[str] = []
+    rest = value
+    while len(rest) > limit:
+        end = rest.rfind("\n", 0, limit + 1)
+        if end <= 0:  # a line over the limit: cut into pieces
+            return _split_each_line(value, limit)
+        chunks.append(rest[:end])
+        rest = rest[end + 1 :]
+    chunks.append(rest)
+    return [chunk if chunk.strip() else "\u200b" for chunk in chunks]
+
+
+def _split_each_line(value: str, limit: int) -> list[str]:
     chunks: list[str] = []
     current = ""
     for line in value.split("\n"):

@@ -83,8 +83,28 @@ async def send_private(
         )
 
 
+# The embeds of the last replies answered with, each with the reply and command ids it was made
+# from (kept, their ids cannot be another's). A reply the service kept (`Renderer`: /next, a
+# topic asked again soon after) is the same object at each asking, and its embeds are made once.
+# Few are kept: a thousand (every topic of the bench asked again) cost 8 MB more resident.
+_MADE: dict[int, tuple[Reply, object, Message]] = {}
+MADE_KEPT = 64
+
+
 def _message(interaction: discord.Interaction, reply: Reply) -> Message:
-    return to_message(reply, getattr(interaction.client, "command_ids", None))
+    ids = getattr(interaction.client, "command_ids", None)
+    made = _MADE.get(id(reply))
+    if made is not None and made[0] is reply and made[1] is ids:
+        return made[2]
+    message = to_message(reply, ids)
+    if reply.attachment is not None:
+        # A calendar file (megabytes for a large agenda), written anew at each asking: never
+        # answered again as this object, so not kept (64 of them were kept alive here).
+        return message
+    if len(_MADE) >= MADE_KEPT:
+        _MADE.clear()
+    _MADE[id(reply)] = (reply, ids, message)
+    return message
 
 
 Page = Callable[[int], Awaitable[Reply]]

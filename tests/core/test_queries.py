@@ -1,4 +1,6 @@
-from datetime import UTC, datetime
+import random
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 
@@ -174,3 +176,23 @@ def test_find_topic_forgives_aliases_and_typos(wco_index, query, expected):
 @pytest.mark.parametrize("query", ["", "   ", "zzzzzz", "!!!"])
 def test_find_topic_without_a_match(wco_index, query):
     assert wco_index.find_topic(query).found is None
+
+
+@pytest.mark.parametrize("agenda", ["wco", "mini"])
+def test_next_kept_between_starts_and_ends_is_what_the_meetings_give_at_any_instant(
+    agenda, request
+):
+    # Issue 16: /next's answer is kept from one start or end of a meeting to the next. At
+    # those instants, just before and after them, and between them, in an order that goes
+    # back and forth, it is what walking the meetings around that instant finds.
+    index = AgendaIndex(request.getfixturevalue(agenda))
+    timelines = [index._timeline, *index._body_timelines.values()]
+    microsecond = timedelta(microseconds=1)
+    for timeline in timelines:
+        instants = timeline._instants()
+        asked = [at + step for at in instants for step in (-microsecond, timedelta(0), microsecond)]
+        asked += [a + (b - a) / 2 for a, b in pairwise(instants)]
+        random.Random(16).shuffle(asked)  # back and forth
+        for count in (3, 1):
+            for at in asked:
+                assert timeline.around(at, count) == timeline._around(at, count), (at, count)

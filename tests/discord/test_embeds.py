@@ -4,12 +4,19 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bot.core import Field, Paging, Reply, Tone
 from bot.discord import DISCORD_TIMES, to_message
-from bot.discord.embeds import SHORTENED, _split_lines, cut, link_commands, split_value
+from bot.discord.embeds import (
+    SHORTENED,
+    _split_each_line,
+    _split_lines,
+    cut,
+    link_commands,
+    split_value,
+)
 
 texts = st.text(min_size=0, max_size=3000)
 replies = st.builds(
@@ -94,6 +101,67 @@ def test_a_value_that_fits_is_split_as_line_by_line(value, limit):
     assert split_value(value, limit) == _split_lines(value, limit)
 
 
+@given(
+    st.lists(st.text(alphabet=st.sampled_from("ab \t\u200b"), max_size=12), max_size=30).map(
+        "\n".join
+    ),
+    st.integers(1, 40),
+)
+def test_lines_packed_by_their_breaks_are_the_chunks_packed_line_by_line(value, limit):
+    # Issue 16: a long value is cut at the last line break within the limit, rather than
+    # packed a line at a time; the same chunks, with empty lines and lines over the limit.
+    assert _split_lines(value, limit) == _split_each_line(value, limit)
+
+
+# Lines of any length around the limit (a line at it, one over it), with what could pass for a
+# line break and is not one ("\r", "\u2028", "\x85", which str.split() and strip() know),
+# characters beyond one byte and beyond the BMP, blanks and the zero-width space.
+_CHARACTERS = st.sampled_from("ab \t\r\u200b\u2028\x85é🙂")
+
+
+@st.composite
+def _lines_around(draw: st.DrawFn) -> tuple[str, int]:
+    limit = draw(st.integers(1, 30))
+    lengths = st.sampled_from([0, 1, limit - 1, limit, limit + 1, 2 * limit, 2 * limit + 1])
+    lines = draw(
+        st.lists(
+            st.one_of(
+                lengths.flatmap(lambda n: st.text(_CHARACTERS, min_size=n, max_size=n)),
+                st.text(_CHARACTERS, max_size=limit),
+            ),
+            max_size=12,
+        )
+    )
+    return draw(st.sampled_from(["\n", "\r\n"])).join(lines), limit
+
+
+@given(_lines_around())
+@example(("a" * 10, 10))  # exactly at the limit
+@example(("a" * 11, 10))  # one over, without a break
+@example(("a" * 4 + "\n" + "b" * 5, 10))  # two lines, exactly at the limit
+@example(("a" * 4 + "\n" + "b" * 6, 10))  # two lines, one over
+@example(("a" * 10 + "\n" + "b" * 10, 10))  # two lines at the limit each
+@example(("a\r\nb\r\n" * 5, 6))  # Windows line ends: the "\r" stays with its line
+@example(("x" * 25 + "\ny", 10))  # a long line first, then a short one
+@example(("🙂" * 9 + "\n" + "é" * 9, 10))  # characters, not bytes
+@example((" \n \n" + "a" * 12, 5))  # blank lines, then a long one
+@example(("a\n\u2028\nb" * 3, 3))  # a chunk blank to strip(): the zero-width space
+def test_split_value_gives_the_chunks_of_the_line_by_line_pass(case):
+    # Issue 16: however a value is split (whole, cut at breaks, or line by line), the chunks
+    # are those of the line-by-line pass.
+    value, limit = case
+    assert split_value(value, limit) == _split_each_line(value, limit)
+    assert _split_lines(value, limit) == _split_each_line(value, limit)
+
+
+def test_a_list_of_meetings_over_the_limit_is_cut_between_its_lines():
+    lines = [f"Meeting {n}: Mon 2 Dec 2024 (`/meeting m-{n}`)" for n in range(60)]
+    chunks = _split_lines("\n".join(lines), 1024)
+    assert len(chunks) > 1 and all(len(chunk) <= 1024 for chunk in chunks)
+    assert "\n".join(chunks).split("\n") == lines
+    assert chunks == _split_each_line("\n".join(lines), 1024)
+
+
 def test_discord_timestamps():
     start = datetime(2016, 3, 4, 13, 0, tzinfo=UTC)
     end = datetime(2016, 3, 4, 16, 30, tzinfo=UTC)
@@ -169,3 +237,39 @@ def test_command_links_skip_the_commands_a_text_does_not_name_with_the_same_resu
         link_commands("`/meeting ptc-211` or `/next`", ids)
         == "</meeting:12> `ptc-211` or </next:11>"
     )
+
+
+def test_a_reply_answered_again_has_its_embeds_made_once_for_the_same_command_ids():
+    from types import SimpleNamespace
+
+    from bot.discord.responses import _message
+
+    reply = Reply(title="Next: PTC", body="See `/meeting ptc-211`.")
+    synced = SimpleNamespace(client=SimpleNamespace(command_ids={"meeting": 11}))
+    first = _message(synced, reply)  # type: ignore[arg-type]
+    assert _message(synced, reply) is first  # type: ignore[arg-type]
+    assert first.embeds[0].description == "See </meeting:11> `ptc-211`."
+    # Synced again (the bot makes a new dict of ids): the mentions follow.
+    synced.client.command_ids = {"meeting": 12}
+    again = _message(synced, reply)  # type: ignore[arg-type]
+    assert again.embeds[0].description == "See </meeting:12> `ptc-211`."
+    # An equal reply made anew is not taken for the first: its embeds are made too.
+    twin = Reply(title="Next: PTC", body="See `/meeting ptc-211`.")
+    assert _message(synced, twin) is not again  # type: ignore[arg-type]
+    assert _message(synced, twin).embeds[0].to_dict() == again.embeds[0].to_dict()  # type: ignore[arg-type]
+
+
+def test_a_reply_with_a_calendar_file_is_not_kept_with_its_embeds():
+    # Regression: the embeds of the last 64 replies were kept with the replies, calendar files
+    # among them (written anew at each /calendar, megabytes each for a large agenda): up to 64
+    # files kept alive for nothing.
+    from types import SimpleNamespace
+
+    from bot.core import Attachment
+    from bot.discord.responses import _MADE, _message
+
+    content = b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n" * 1000
+    reply = Reply(title="Calendar", attachment=Attachment("agenda.ics", content, "text/calendar"))
+    synced = SimpleNamespace(client=SimpleNamespace(command_ids={}))
+    assert _message(synced, reply).embeds[0].title == "Calendar"  # type: ignore[arg-type]
+    assert all(made[0] is not reply for made in _MADE.values())
