@@ -266,6 +266,7 @@ class Watched:
         self.lane = lane
         self.results: list[bool] = []
         self.clean: list[bool] = []  # whether the lane may take the next bytes, after each read
+        self.handlers: list[GuardedHandler] = []
         self.asked = asyncio.Event()
 
     def wrap(self, real):
@@ -275,6 +276,7 @@ class Watched:
             if handler.lane is self.lane and data:
                 self.results.append(self.lane.taken != before)
                 self.clean.append(handler.clean)
+                self.handlers.append(handler)
                 self.asked.set()
 
         return data_received
@@ -448,8 +450,6 @@ async def test_the_lane_is_rate_limited_like_aiohttp(wco, tmp_path):
 
 
 async def test_a_connection_answered_by_the_lane_is_closed_when_idle(wco, tmp_path):
-    # Regression: the lane did not start aiohttp's keep-alive timer, so a connection that only
-    # the lane had answered stayed open for ever.
     quick = ConnectionLimits(header_timeout=0.5, idle_timeout=0.5)
     opened = await open_site(wco, tmp_path, connections=quick)
     try:
@@ -475,3 +475,27 @@ async def test_the_site_without_the_lane_answers_everything_through_aiohttp(site
     assert site.server.lane is not None  # on this aiohttp, the site has one
     behind = make_app(site.feeds, Pages(site.runtime.agenda, site.feeds), Limits(behind_proxy=True))
     assert express_module.ExpressLane not in {type(v) for v in behind.values()}
+
+
+async def test_a_lane_answer_restarts_the_idle_timer_as_an_answer_from_aiohttp_does(
+    pair, monkeypatch
+):
+    # Regression: the lane left aiohttp's keep-alive deadline where the connection's start set
+    # it, so a connection in use, answered only by the lane, was closed as idle that long after
+    # it was opened. (The deadline is read rather than waited for.)
+    watched = watch(pair, monkeypatch)
+    loop = asyncio.get_running_loop()
+    reader, writer = await asyncio.open_connection("127.0.0.1", pair.site.server.port)
+    try:
+        writer.write(request("Host: x"))
+        await read_answer(reader, False)
+        answered = loop.time()
+        writer.write(request("Host: x"))
+        await read_answer(reader, False)
+    finally:
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+    handler = watched.handlers[-1]
+    assert watched.results == [True, True]
+    assert handler._next_keepalive_close_time >= answered + handler.keepalive_timeout
