@@ -68,9 +68,10 @@ FIELDS = frozenset(
     }
 )
 VALUE = re.compile(rb"[\x20-\x7e\t]*")
-HOST = re.compile(rb"[A-Za-z0-9.:\[\]-]+")  # a name or address, and port: aiohttp needs one
+HOST = re.compile(r"[A-Za-z0-9.:\[\]-]+")  # a name or address, and port: aiohttp needs one
 LONGEST = 2048  # bytes of a request head it takes: far under aiohttp's line and field limits
 SENDFILE_OVER = 16 * 1024  # smaller answers are one write()
+HEADS_KEPT = 1024  # request heads read (at most LONGEST bytes each), forgotten all at once
 _HANDLER_PARTS = (
     "_messages",
     "_waiter",
@@ -112,35 +113,21 @@ class ExpressLane:
         self.memory_files = hasattr(os, "memfd_create") and hasattr(os, "sendfile")
         self._date = ""
         self._made: dict[tuple[str, str, bool, bool, bool], _Made] = {}
+        self._heads: dict[bytes, _Head | None] = {}
 
     def take(self, handler: GuardedHandler, data: bytes) -> bool:
         """Answer `data` if it is a request the lane takes (see the module); False: it has done
         nothing, and aiohttp is to read `data`."""
         if len(data) > LONGEST or data[-4:] != b"\r\n\r\n":
             return False
-        head = data[:-4]
-        if b"\r\n\r\n" in head:
-            return False
-        line, _, rest = head.partition(b"\r\n")
-        found = REQUEST.fullmatch(line)
-        if found is None:
-            return False
-        fields: dict[bytes, bytes] = {}
-        if rest:
-            for field in rest.split(b"\r\n"):
-                name, colon, value = field.partition(b":")
-                name = name.lower()
-                if not colon or name not in FIELDS or name in fields:
-                    return False
-                value = value.strip(b" \t")
-                if VALUE.fullmatch(value) is None:
-                    return False
-                fields[name] = value
-        host = fields.get(b"host")
-        if host is None or HOST.fullmatch(host) is None:
-            return False
-        connection = fields.get(b"connection")
-        if connection is not None and connection.lower() != b"keep-alive":
+        heads = self._heads
+        if data in heads:  # a client asks in the same bytes each time: read them once
+            head = heads[data]
+        else:
+            if len(heads) >= HEADS_KEPT:
+                heads.clear()
+            head = heads[data] = _read(data)
+        if head is None:
             return False
         transport = handler.transport
         waiter = handler._waiter
@@ -157,27 +144,14 @@ class ExpressLane:
             or transport.get_write_buffer_size()
         ):
             return False
-        kind, ident = found[2], found[3]
-        if kind is None:
-            feed, filename = self.feeds.ready("all"), "agenda.ics"
-        else:
-            scope, name_ = kind.decode(), ident.decode()
-            feed, filename = self.feeds.ready(scope, name_), f"{scope}-{name_}.ics"
+        feed = self.feeds.ready(head.kind, head.ident)
         client = handler.client
         if feed is None or client is None or self.allow(client):
             return False
-        tags = fields.get(b"if-none-match")
-        since = fields.get(b"if-modified-since")
         answers, zipped, current = decide(
-            feed,
-            fields.get(b"accept-encoding", b"").decode(),
-            None if tags is None else tags.decode(),
-            None if since is None else since.decode(),
-            False,
-            False,
-            filename,
+            feed, head.encodings, head.tags, head.since, False, False, head.filename
         )
-        made = self._answer(feed, answers, filename, zipped, current, found[1] == b"HEAD")
+        made = self._answer(feed, answers, head.filename, zipped, current, head.head_only)
         self._send(transport, made)
         self.taken += 1
         _answered(handler)
@@ -219,6 +193,58 @@ class ExpressLane:
                 with contextlib.suppress(OSError):
                     os.close(made.file)
         self._made = {}
+
+
+@dataclass(frozen=True, slots=True)
+class _Head:
+    """What the lane reads of a request it takes: the feed, and the three headers that matter."""
+
+    kind: str
+    ident: str
+    filename: str
+    head_only: bool
+    encodings: str
+    tags: str | None
+    since: str | None
+
+
+def _read(data: bytes) -> _Head | None:
+    """The request in `data` (one whole head), if the lane takes its kind (see the module)."""
+    head = data[:-4]
+    if b"\r\n\r\n" in head:
+        return None
+    line, _, rest = head.partition(b"\r\n")
+    found = REQUEST.fullmatch(line)
+    if found is None:
+        return None
+    fields: dict[bytes, str] = {}
+    if rest:
+        for field in rest.split(b"\r\n"):
+            name, colon, value = field.partition(b":")
+            name = name.lower()
+            if not colon or name not in FIELDS or name in fields:
+                return None
+            value = value.strip(b" \t")
+            if VALUE.fullmatch(value) is None:
+                return None
+            fields[name] = value.decode()
+    host = fields.get(b"host")
+    if host is None or HOST.fullmatch(host) is None:
+        return None
+    connection = fields.get(b"connection")
+    if connection is not None and connection.lower() != "keep-alive":
+        return None
+    kind, ident = found[2], found[3]
+    scope, name_ = ("all", "") if kind is None else (kind.decode(), ident.decode())
+    return _Head(
+        scope,
+        name_,
+        "agenda.ics" if kind is None else f"{scope}-{name_}.ics",
+        found[1] == b"HEAD",
+        fields.get(b"accept-encoding", ""),
+        fields.get(b"if-none-match"),
+        fields.get(b"if-modified-since"),
+    )
 
 
 def _serialized(
