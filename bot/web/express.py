@@ -71,6 +71,7 @@ VALUE = re.compile(rb"[\x20-\x7e\t]*")
 HOST = re.compile(r"[A-Za-z0-9.:\[\]-]+")  # a name or address, and port: aiohttp needs one
 LONGEST = 2048  # bytes of a request head it takes: far under aiohttp's line and field limits
 SENDFILE_OVER = 16 * 1024  # smaller answers are one write()
+UNFILED = -2
 HEADS_KEPT = 1024  # request heads read (at most LONGEST bytes each), forgotten all at once
 _HANDLER_PARTS = (
     "_messages",
@@ -100,9 +101,15 @@ def lane_fits() -> bool:
 class _Made:
     """One answer's bytes for one second (its Date), and its memory file once sent by one."""
 
-    source: bytes  # the feed's content it was made from
+    feed: Feed  # the version it was made from (a new one may keep the bytes, with a new date)
     whole: bytes
-    file: int = -1
+    file: int = -1  # none made yet; UNFILED: none could be
+
+    def forget(self) -> None:
+        if self.file >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self.file)
+        self.file = UNFILED
 
 
 class ExpressLane:
@@ -166,8 +173,10 @@ class ExpressLane:
             self._date = date
         key = (answers.etag, filename, zipped, current, head)
         made = self._made.get(key)
-        if made is None or made.source is not feed.content:
-            made = _Made(feed.content, _serialized(feed, answers, zipped, current, head, date))
+        if made is None or made.feed is not feed:
+            if made is not None:
+                made.forget()
+            made = _Made(feed, _serialized(feed, answers, zipped, current, head, date))
             self._made[key] = made
         return made
 
@@ -175,24 +184,39 @@ class ExpressLane:
         whole = made.whole
         sent = 0
         if self.memory_files and len(whole) > SENDFILE_OVER:
-            if made.file < 0:
-                made.file = os.memfd_create("feed")
-                os.write(made.file, whole)
-            socket = transport.get_extra_info("socket")
-            try:
-                sent = os.sendfile(socket.fileno(), made.file, 0, len(whole))
-            except OSError:
-                sent = 0  # full, or the client left: the transport sees to it as to any write
+            if made.file == -1:
+                made.file = _memory_file(whole)
+            if made.file >= 0:
+                socket = transport.get_extra_info("socket")
+                try:
+                    sent = os.sendfile(socket.fileno(), made.file, 0, len(whole))
+                except OSError:
+                    sent = 0  # full, or the client left: the transport sees to it as to a write
         if sent < len(whole):
             transport.write(memoryview(whole)[sent:])
 
     def close(self) -> None:
         """Forget the answers made (and close their memory files): a new second, or the end."""
         for made in self._made.values():
-            if made.file >= 0:
-                with contextlib.suppress(OSError):
-                    os.close(made.file)
+            made.forget()
         self._made = {}
+
+
+def _memory_file(data: bytes) -> int:
+    """A memory file holding `data`, or UNFILED when none can be made (no file left: the
+    answer is written instead)."""
+    try:
+        file = os.memfd_create("feed")
+    except OSError:
+        return UNFILED
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(file, view) :]
+    except OSError:
+        os.close(file)
+        return UNFILED
+    return file
 
 
 @dataclass(frozen=True, slots=True)

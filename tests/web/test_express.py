@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 
 import pytest
@@ -499,3 +500,36 @@ async def test_a_lane_answer_restarts_the_idle_timer_as_an_answer_from_aiohttp_d
     handler = watched.handlers[-1]
     assert watched.results == [True, True]
     assert handler._next_keepalive_close_time >= answered + handler.keepalive_timeout
+
+
+async def test_a_new_date_for_the_same_bytes_is_answered_within_the_same_second(
+    site, pair, monkeypatch
+):
+    # Regression: an answer made this second was kept while the feed's bytes were the same
+    # object, but the feeds give a new version a new date with the same bytes (`_agreed`): the
+    # lane answered the old Last-Modified until the second was over, and kept the old memory
+    # file open.
+    monkeypatch.setattr(express_module, "rfc822_formatted_time", lambda: "one second")
+    raw = request("Host: x")
+    _, taken = await pair.both([raw], [False])
+    assert taken == 1
+    old = next(made for made in pair.lane._made.values() if made.file >= 0)
+    feed = site.feeds.ready("all")
+    moved = dataclasses.replace(feed, http_date="Fri, 01 Jan 2100 00:00:00 GMT")
+    real = site.feeds.ready
+    monkeypatch.setattr(site.feeds, "ready", lambda k, i="": moved if k == "all" else real(k, i))
+    second, taken = await pair.both([raw], [False])
+    assert taken == 1 and b"Last-Modified: Fri, 01 Jan 2100 00:00:00 GMT" in second[0]
+    assert old.file == express_module.UNFILED
+
+
+async def test_an_answer_is_written_when_no_memory_file_can_be_made(pair, monkeypatch):
+    # Regression: memfd_create failing (the process out of files) raised out of data_received,
+    # and asyncio closed the connection unanswered.
+    def out_of_files(name: str, flags: int = 0) -> int:
+        raise OSError(24, "Too many open files")
+
+    monkeypatch.setattr(os, "memfd_create", out_of_files)
+    pair.lane.close()
+    answers, taken = await pair.both([request("Host: x")], [False])
+    assert taken == 1 and answers[0].startswith(b"HTTP/1.1 200 OK\r\n")
