@@ -340,18 +340,19 @@ async def _run_in(folder: Path, args: argparse.Namespace) -> None:
                 if not (o.cpu_us and o.p99):
                     print(f"  ours / {other.name}: no figures from {other.name}")
                     continue
-                paired = [
-                    a.cpu_us / b.cpu_us
-                    for a, b in zip(
-                        results[(kind, "ours")], results[(kind, other.name)], strict=True
-                    )
-                    if b.cpu_us
-                ]
+                rounds = list(
+                    zip(results[(kind, "ours")], results[(kind, other.name)], strict=True)
+                )
+                paired = [a.cpu_us / b.cpu_us for a, b in rounds if b.cpu_us]
+                # p99 as well: on a shared machine, a round's neighbours in time share its noise
+                tails = [a.p99 / b.p99 for a, b in rounds if b.p99]
                 print(
                     f"  ours / {other.name}: CPU {m.cpu_us / o.cpu_us:.2f}x   "
                     f"p99 {m.p99 / o.p99:.2f}x   (CPU round by round: "
                     + ", ".join(f"{r:.2f}" for r in paired)
-                    + f"; median {statistics.median(paired):.2f}x)"
+                    + f"; median {statistics.median(paired):.2f}x; p99 round by round: "
+                    + ", ".join(f"{r:.2f}" for r in tails)
+                    + f"; median {statistics.median(tails):.2f}x)"
                 )
     finally:
         for server in servers:
