@@ -110,10 +110,11 @@ def _offered(tags: str) -> frozenset[str]:
 
 
 def _unmodified_since(since: str, feed: Feed) -> bool:
-    """Whether an If-Modified-Since date is no earlier than the feed's Last-Modified."""
+    """Whether an If-Modified-Since date is no earlier than the feed's Last-Modified (not when
+    it is no date: a number too large for one, too)."""
     try:
         moment = parsedate_to_datetime(since)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return False
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)

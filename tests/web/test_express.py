@@ -533,3 +533,19 @@ async def test_an_answer_is_written_when_no_memory_file_can_be_made(pair, monkey
     pair.lane.close()
     answers, taken = await pair.both([request("Host: x")], [False])
     assert taken == 1 and answers[0].startswith(b"HTTP/1.1 200 OK\r\n")
+
+
+async def test_an_if_modified_since_with_a_number_too_large_is_no_date_on_either_path(pair):
+    # Regression: parsedate_to_datetime raises OverflowError for a field too large for the C
+    # integer it is made of; the check caught only ValueError and its kin. Through aiohttp, the
+    # feed was a 500 (and a traceback logged); through the lane, the error left data_received,
+    # and asyncio dropped the connection unanswered.
+    for since in (
+        "Thu, 01 Jan 1970 99999999999999999999:00:00 GMT",
+        "Thu, 01 Jan 99999999999999999999 00:00:00 GMT",
+        "Thu, 01 Jan 1970 00:00:00 +99999999999999999999",
+    ):
+        answers, taken = await pair.both(
+            [request("Host: x", f"If-Modified-Since: {since}")], [False]
+        )
+        assert taken == 1 and answers[0].startswith(b"HTTP/1.1 200 OK\r\n"), since
