@@ -80,6 +80,10 @@ LONGEST = 2048  # bytes of a request head it takes: far under aiohttp's line and
 SENDFILE_OVER = 16 * 1024
 SENDFILE_UNDER = 256 * 1024
 UNFILED = -2
+# Memory files open at once (one per answer sent by one, kept for its second): each is a file
+# descriptor the connection cap (`open_file_ceiling`) does not count, so a client asking for
+# every feed in one second must not take them all. Answers beyond are written.
+MEMORY_FILES = 16
 HEADS_KEPT = 1024  # request heads read (at most LONGEST bytes each), forgotten all at once
 _HANDLER_PARTS = (
     "_messages",
@@ -113,11 +117,15 @@ class _Made:
     whole: bytes
     file: int = -1  # none made yet; UNFILED: none could be
 
-    def forget(self) -> None:
+    def forget(self) -> int:
+        """Close its memory file: how many it closed (0 or 1)."""
+        closed = 0
         if self.file >= 0:
+            closed = 1
             with contextlib.suppress(OSError):
                 os.close(self.file)
         self.file = UNFILED
+        return closed
 
 
 class ExpressLane:
@@ -127,6 +135,7 @@ class ExpressLane:
         self.taken = 0  # requests answered here (for tests and a curious operator)
         self.memory_files = hasattr(os, "memfd_create") and hasattr(os, "sendfile")
         self._date = ""
+        self._files = 0  # memory files open (at most MEMORY_FILES)
         self._made: dict[tuple[str, str, bool, bool, bool], _Made] = {}
         self._heads: dict[bytes, _Head | None] = {}
 
@@ -183,7 +192,7 @@ class ExpressLane:
         made = self._made.get(key)
         if made is None or made.feed is not feed:
             if made is not None:
-                made.forget()
+                self._files -= made.forget()
             made = _Made(feed, _serialized(feed, answers, zipped, current, head, date))
             self._made[key] = made
         return made
@@ -192,8 +201,9 @@ class ExpressLane:
         whole = made.whole
         sent = 0
         if self.memory_files and SENDFILE_OVER < len(whole) <= SENDFILE_UNDER:
-            if made.file == -1:
+            if made.file == -1 and self._files < MEMORY_FILES:
                 made.file = _memory_file(whole)
+                self._files += made.file >= 0
             if made.file >= 0:
                 socket = transport.get_extra_info("socket")
                 try:
@@ -208,6 +218,7 @@ class ExpressLane:
         for made in self._made.values():
             made.forget()
         self._made = {}
+        self._files = 0
 
 
 def _memory_file(data: bytes) -> int:

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import dataclasses
 import os
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -549,3 +550,36 @@ async def test_an_if_modified_since_with_a_number_too_large_is_no_date_on_either
             [request("Host: x", f"If-Modified-Since: {since}")], [False]
         )
         assert taken == 1 and answers[0].startswith(b"HTTP/1.1 200 OK\r\n"), since
+
+
+FDS = Path("/proc/self/fd")
+
+
+def memory_files_open() -> int:
+    count = 0
+    for fd in FDS.iterdir():
+        with contextlib.suppress(OSError):  # the listing's own descriptor, closed since
+            count += str(fd.readlink()).startswith("/memfd:feed")
+    return count
+
+
+@pytest.mark.skipif(not FDS.is_dir(), reason="counts files in /proc")
+async def test_the_memory_files_open_at_once_are_capped(site, pair, monkeypatch):
+    # Regression: each answer sent by sendfile kept a memory file open for its second, one per
+    # feed and representation, none counted by the connection cap (`open_file_ceiling`): a
+    # client asking for every feed in one second took as many file descriptors as there are
+    # feeds, twice. Answers beyond the cap are written.
+    monkeypatch.setattr(express_module, "rfc822_formatted_time", lambda: "one second")
+    monkeypatch.setattr(express_module, "SENDFILE_OVER", 0)
+    monkeypatch.setattr(express_module, "MEMORY_FILES", 2, raising=False)
+    pair.lane.close()
+    before = memory_files_open()
+    paths = ["/feeds/agenda.ics", "/feeds/body/ptc.ics", "/feeds/topic/3d-printing.ics"]
+    for path in paths:
+        for fields in (["Host: x"], ["Host: x", "Accept-Encoding: gzip"]):
+            line = f"GET {path} HTTP/1.1".encode()
+            answers, taken = await pair.both([request(*fields, line=line)], [False])
+            assert taken == 1 and answers[0].startswith(b"HTTP/1.1 200 OK\r\n"), path
+    assert memory_files_open() - before == 2
+    pair.lane.close()
+    assert memory_files_open() == before
