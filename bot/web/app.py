@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import functools
-import gzip
 import logging
 import socket
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC
-from email.utils import parsedate_to_datetime
 
 from aiohttp import __version__ as aiohttp_version
 from aiohttp import hdrs, web
-from multidict import CIMultiDict, CIMultiDictProxy
 
 from bot.service import Feed, Feeds
 
+from .answers import decide, gzipped
+from .express import ExpressLane, lane_fits
 from .guard import (
     ConnectionGuard,
     ConnectionLimits,
@@ -29,7 +26,7 @@ from .secured import requests_can_be_secured, secure, secured_factory
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-ICS = "text/calendar; charset=utf-8"
+EXPRESS = web.AppKey("express", ExpressLane)  # the site's express lane, when it can have one
 HANDLER_OPTIONS: dict[str, object] = {
     "access_log": None,
     "max_line_size": 4096,
@@ -137,6 +134,8 @@ def make_app(feeds: Feeds, pages: Pages, limits: Limits = Limits()) -> web.Appli
         return guard
 
     app = web.Application(client_max_size=limits.max_request)
+    if not behind_proxy:  # the lane does not read X-Forwarded-For: aiohttp answers all then
+        app[EXPRESS] = ExpressLane(feeds, allow)
 
     # The feeds' routes guard themselves, and take a feed that is built and agreed without a
     # coroutine (`Feeds.ready`); an unknown feed gets the same "not found" page as any address.
@@ -152,16 +151,18 @@ def make_app(feeds: Feeds, pages: Pages, limits: Limits = Limits()) -> web.Appli
         if feed is None:
             return pages.not_found()
         headers = request.headers
-        zipped = accepts_gzip(headers.get(hdrs.ACCEPT_ENCODING, ""))
-        answers = _answers(feed.etag, feed.http_date, zipped, private, download, filename)
-        tags = headers.get(hdrs.IF_NONE_MATCH)
-        if tags is not None:
-            offered = _offered(tags)
-            if "*" in offered or answers.etag in offered:
-                return web.Response(status=304, headers=answers.not_modified)
-        elif (since := headers.get(hdrs.IF_MODIFIED_SINCE)) and _unmodified_since(since, feed):
+        answers, zipped, current = decide(
+            feed,
+            headers.get(hdrs.ACCEPT_ENCODING, ""),
+            headers.get(hdrs.IF_NONE_MATCH),
+            headers.get(hdrs.IF_MODIFIED_SINCE),
+            private,
+            download,
+            filename,
+        )
+        if current:
             return web.Response(status=304, headers=answers.not_modified)
-        body = _gzipped(feed.content) if zipped else feed.content
+        body = gzipped(feed.content) if zipped else feed.content
         return web.Response(body=body, headers=answers.full)
 
     async def agenda_feed(request: web.Request) -> web.StreamResponse:
@@ -222,95 +223,22 @@ def make_app(feeds: Feeds, pages: Pages, limits: Limits = Limits()) -> web.Appli
     return app
 
 
-@dataclass(frozen=True, slots=True)
-class _Answers:
-    """A representation's headers, for a 304 and for the whole answer. Read-only: each response
-    copies them (from a multidict, the cheapest copy aiohttp makes: a quarter of a dict's)."""
-
-    etag: str  # of this representation (gzip or not)
-    not_modified: CIMultiDictProxy[str]
-    full: CIMultiDictProxy[str]
-
-
-@functools.lru_cache(maxsize=1024)
-def _answers(
-    etag: str, http_date: str, zipped: bool, private: bool, download: bool, filename: str
-) -> _Answers:
-    """A feed's caching headers, the same for every request of one version: built once."""
-    if zipped:
-        etag = etag[:-1] + '-gzip"'
-    caching: CIMultiDict[str] = CIMultiDict(
-        {
-            "ETag": etag,
-            "Last-Modified": http_date,
-            "Cache-Control": f"{'private' if private else 'public'}, max-age=300",
-            "Content-Disposition": (
-                f'{"attachment" if download else "inline"}; filename="{filename}"'
-            ),
-            "Vary": "Accept-Encoding",
-        }
-    )
-    full = caching.copy()
-    if zipped:
-        full["Content-Encoding"] = "gzip"
-    full["Content-Type"] = ICS
-    return _Answers(etag, CIMultiDictProxy(caching), CIMultiDictProxy(full))
-
-
-@functools.lru_cache(maxsize=256)
-def accepts_gzip(header: str) -> bool:
-    """Whether an Accept-Encoding header takes gzip: named (`gzip;q=0` refuses it), else by
-    `*`."""
-    qualities: dict[str, float] = {}
-    for part in header.split(","):
-        name, _, params = part.strip().partition(";")
-        quality = params.strip().lower().removeprefix("q=")
-        qualities[name.strip().lower()] = _quality(quality) if params.strip() else 1.0
-    for name in ("gzip", "x-gzip", "*"):
-        if name in qualities:
-            return qualities[name] > 0
-    return False
-
-
-def _quality(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        return 1.0
-
-
-@functools.lru_cache(maxsize=32)
-def _gzipped(content: bytes) -> bytes:
-    """The same bytes give the same compressed bytes (mtime 0), built once per feed version."""
-    return gzip.compress(content, compresslevel=6, mtime=0)
-
-
-@functools.lru_cache(maxsize=1024)
-def _offered(tags: str) -> frozenset[str]:
-    """The entity tags of an If-None-Match header: a feed's clients send the same few again."""
-    return frozenset(tag.strip().removeprefix("W/") for tag in tags.split(","))
-
-
-def _unmodified_since(since: str, feed: Feed) -> bool:
-    """Whether an If-Modified-Since date (heeded only without If-None-Match) is no earlier than
-    the feed's Last-Modified."""
-    try:
-        moment = parsedate_to_datetime(since)
-    except (TypeError, ValueError, IndexError):
-        return False
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return feed.last_modified.replace(microsecond=0) <= moment
-
-
 class WebServer:
     """Starts and stops the site on a host and port (0: any free port, for tests). Its requests
     are `SecuredRequest`s (on an aiohttp without what they rely on, a signal sends the same
-    headers)."""
+    headers). The app's express lane answers the requests it takes (`express`: False, aiohttp
+    answers all; so it does on an aiohttp whose insides the lane does not know)."""
 
-    def __init__(self, app: web.Application, connections: ConnectionLimits | None = None) -> None:
+    def __init__(
+        self,
+        app: web.Application,
+        connections: ConnectionLimits | None = None,
+        express: bool = True,
+    ) -> None:
         self.app = app
         self.connections = connections or ConnectionLimits()
+        self.express = express
+        self.lane: ExpressLane | None = None
         self.guard: ConnectionGuard | None = None
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -333,7 +261,9 @@ class WebServer:
         if secured:
             runner.server.request_factory = secured_factory(self.app)
         self.guard = ConnectionGuard(self.connections)
-        site = GuardedSite(runner, host, port, self.guard, HANDLER_OPTIONS, sock)
+        if self.express and secured and lane_fits():
+            self.lane = self.app.get(EXPRESS)
+        site = GuardedSite(runner, host, port, self.guard, HANDLER_OPTIONS, sock, self.lane)
         try:
             await site.start()
         except BaseException:
@@ -347,3 +277,5 @@ class WebServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self.lane is not None:
+            self.lane.close()

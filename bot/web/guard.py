@@ -29,12 +29,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.streams import EMPTY_PAYLOAD
 from aiohttp.web_protocol import RequestHandler
 from aiohttp.web_request import BaseRequest
+
+if TYPE_CHECKING:
+    from .express import ExpressLane
 
 log = logging.getLogger("bot.web")
 SECURITY_HEADERS = {
@@ -182,11 +186,22 @@ class ConnectionGuard:
 
 
 class GuardedHandler(RequestHandler):
-    """aiohttp's request handler, with the caps, the header deadline and quiet client errors."""
+    """aiohttp's request handler, with the caps, the header deadline and quiet client errors,
+    and the express lane (`express.py`) in front of aiohttp's parser when the site has one."""
 
-    def __init__(self, manager: web.Server, guard: ConnectionGuard, **options: Any) -> None:
+    def __init__(
+        self,
+        manager: web.Server,
+        guard: ConnectionGuard,
+        lane: ExpressLane | None = None,
+        **options: Any,
+    ) -> None:
         super().__init__(manager, keepalive_timeout=guard.limits.idle_timeout, **options)
         self.guard = guard
+        self.lane = lane
+        # Whether aiohttp's parser holds no part of a request (the lane may take the next bytes):
+        # it read only whole heads of requests without a body (see `data_received`).
+        self.clean = True
         self.client: str | None = None
         self.refused = False
         self.header_timer: asyncio.TimerHandle | None = None
@@ -217,16 +232,28 @@ class GuardedHandler(RequestHandler):
     def data_received(self, data: bytes) -> None:
         if self.refused:
             return
+        lane = self.lane
+        if lane is not None and self.clean and lane.take(self, data):
+            timer = self.header_timer  # a whole request head arrived, and is answered
+            if timer is not None:
+                timer.cancel()
+                self.header_timer = None
+            return
         before = self._request_count
         RequestHandler.data_received(self, data)  # not super(): an object fewer per request
-        if self._request_count != before:
+        count = self._request_count
+        if count != before:
             # A whole request head arrived (inline `_disarm`: this runs for every request).
             timer = self.header_timer
             if timer is not None:
                 timer.cancel()
                 self.header_timer = None
-        elif data and self.header_timer is None:
-            self._arm()  # the first bytes of the next request on a kept-alive connection
+            if lane is not None:
+                self.clean = data[-4:] == b"\r\n\r\n" and _bodiless(self, count - before)
+        elif data:
+            self.clean = False  # part of a request head, or of a body
+            if self.header_timer is None:
+                self._arm()  # the first bytes of the next request on a kept-alive connection
 
     def _arm(self) -> None:
         self.header_timer = self._loop.call_later(
@@ -285,6 +312,15 @@ class GuardedHandler(RequestHandler):
         return response
 
 
+def _bodiless(handler: RequestHandler, new: int) -> bool:
+    """Whether the `new` requests just read (the last queued) have no body: the parser, having
+    read bytes that end with a whole head, then holds nothing."""
+    queued = handler._messages
+    return len(queued) >= new and all(
+        queued[-number][1] is EMPTY_PAYLOAD for number in range(1, new + 1)
+    )
+
+
 class GuardedSite(web.BaseSite):
     """Listens like aiohttp's TCPSite (a host and port) or SockSite (a socket opened before),
     with `GuardedHandler` connections."""
@@ -297,6 +333,7 @@ class GuardedSite(web.BaseSite):
         guard: ConnectionGuard,
         options: dict[str, Any],
         sock: socket.socket | None = None,
+        lane: ExpressLane | None = None,
     ) -> None:
         super().__init__(runner, backlog=BACKLOG)
         self.host = host
@@ -304,6 +341,7 @@ class GuardedSite(web.BaseSite):
         self.sock = sock
         self.guard = guard
         self.options = options
+        self.lane = lane
 
     @property
     def name(self) -> str:
@@ -317,10 +355,10 @@ class GuardedSite(web.BaseSite):
         loop = asyncio.get_running_loop()
         server = self._runner.server
         assert server is not None
-        guard, options = self.guard, self.options
+        guard, options, lane = self.guard, self.options, self.lane
 
         def connection() -> GuardedHandler:
-            return GuardedHandler(server, guard, loop=loop, **options)
+            return GuardedHandler(server, guard, lane, loop=loop, **options)
 
         if self.sock is not None:
             self._server = await loop.create_server(connection, sock=self.sock, backlog=BACKLOG)

@@ -345,7 +345,7 @@ async def test_feeds_are_gzipped_for_clients_that_take_it_with_their_own_etag(si
      ("*", True), ("", False), ("gzip;q=abc", True)],
 )  # fmt: skip
 def test_accept_encoding(header, expected):
-    from bot.web.app import accepts_gzip
+    from bot.web.answers import accepts_gzip
 
     assert accepts_gzip(header) is expected
 
@@ -389,7 +389,7 @@ async def test_two_processes_give_the_same_bytes_the_same_date(wco, tmp_path):
 async def test_a_304_is_only_for_the_representation_the_client_holds(site):
     # Regression (review): the gzip tag matched an uncompressed request, and an explicit gzip
     # lost to an earlier `*;q=0`.
-    from bot.web.app import accepts_gzip
+    from bot.web.answers import accepts_gzip
 
     _, plain, _ = await site.get("/feeds/body/ptc.ics")
     zipped_tag = plain["ETag"][:-1] + '-gzip"'
