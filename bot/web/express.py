@@ -137,7 +137,7 @@ class ExpressLane:
         self._date = ""
         self._files = 0  # memory files open (at most MEMORY_FILES)
         self._made: dict[tuple[str, str, bool, bool, bool], _Made] = {}
-        self._heads: dict[bytes, _Head | None] = {}
+        self._heads: dict[bytes, _Head] = {}
 
     def take(self, handler: GuardedHandler, data: bytes) -> bool:
         """Answer `data` if it is a request the lane takes (see the module); False: it has done
@@ -145,14 +145,14 @@ class ExpressLane:
         if len(data) > LONGEST or data[-4:] != b"\r\n\r\n":
             return False
         heads = self._heads
-        if data in heads:  # a client asks in the same bytes each time: read them once
-            head = heads[data]
-        else:
+        head = heads.get(data)  # a client asks in the same bytes each time: read them once
+        if head is None:
+            head = _read(data)
+            if head is None:  # not kept: no page request or personal feed's token held here
+                return False
             if len(heads) >= HEADS_KEPT:
                 heads.clear()
-            head = heads[data] = _read(data)
-        if head is None:
-            return False
+            heads[data] = head
         transport = handler.transport
         waiter = handler._waiter
         if (

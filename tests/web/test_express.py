@@ -583,3 +583,20 @@ async def test_the_memory_files_open_at_once_are_capped(site, pair, monkeypatch)
     assert memory_files_open() - before == 2
     pair.lane.close()
     assert memory_files_open() == before
+
+
+def test_only_the_heads_the_lane_takes_are_kept():
+    """Every request head of up to 2 kB was kept, a personal feed's token with it, and pages
+    asked for pushed the feeds' polls out of the kept heads."""
+
+    class NotConnected:  # the lane looks no further than the connection
+        transport = None
+        _waiter = None
+
+    lane = express_module.ExpressLane(None, lambda client: 0.0)  # type: ignore[arg-type]
+    personal = b"GET /feeds/me/secret-token.ics HTTP/1.1\r\nHost: x\r\n\r\n"
+    page = b"GET /meetings HTTP/1.1\r\nHost: x\r\n\r\n"
+    feed = b"GET /feeds/agenda.ics HTTP/1.1\r\nHost: x\r\n\r\n"
+    for data in (personal, page, feed):
+        lane.take(NotConnected(), data)  # type: ignore[arg-type]
+    assert list(lane._heads) == [feed]
