@@ -24,6 +24,7 @@ _B = 0.75
 MAX_RESULTS = 50
 IntArray = npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float64]
+SmallArray = npt.NDArray[np.uint16 | np.int32]
 Kind = Literal["meeting", "topic", "person"]
 _new_tuple = tuple.__new__
 
@@ -202,7 +203,6 @@ def _deletions(word: str) -> set[str]:
 WEIGHTS = (3, 2, 1)  # a title's words count three times, an alias's twice, the rest once
 _SLOT = {weight: slot for slot, weight in enumerate(WEIGHTS)}
 _BATCH = 2048
-_BLOCK = 1 << 20  # postings weighed at a time: the float arrays made on the way stay small
 
 
 class _Postings:
@@ -221,7 +221,10 @@ class _Postings:
         for stopword in sorted(STOPWORDS):
             self.term_ids[stopword]  # numbered by the default factory
         self.reserved = len(self.term_ids)
-        self.chunks: list[tuple[IntArray, IntArray, IntArray]] = []
+        # Each batch's first document, then its postings' terms, documents (counted from its
+        # first: a batch is at most _BATCH, so two bytes each) and counts (two bytes each but
+        # where one is larger): 8 bytes a posting, not 12, while all of them are kept.
+        self.chunks: list[tuple[int, IntArray, SmallArray, SmallArray]] = []
         self.batch: list[list[str]] = [[] for _ in WEIGHTS]
         self.size = 0
 
@@ -266,14 +269,15 @@ class _Postings:
             times.append(np.full(int(kept.sum()), weight, dtype=np.int32))
         # One key per (term, document), its count the sum of its tokens' weights.
         unique, where = np.unique(np.concatenate(keys), return_inverse=True)
-        counts = np.bincount(where, weights=np.concatenate(times)).astype(np.int32)
+        sums = np.bincount(where, weights=np.concatenate(times))
+        counts: SmallArray = sums.astype(np.uint16 if sums.max(initial=0) < 1 << 16 else np.int32)
         terms, docs = np.divmod(unique, count)
-        self.chunks.append((terms.astype(np.int32), (docs + first).astype(np.int32), counts))
+        self.chunks.append((first, terms.astype(np.int32), docs.astype(np.uint16), counts))
         self.batch = [[] for _ in WEIGHTS]
 
     def weights(self) -> _PostingLists:
         self._count()
-        if not sum(len(chunk[0]) for chunk in self.chunks):  # not a word in any document
+        if not sum(len(chunk[1]) for chunk in self.chunks):  # not a word in any document
             return _PostingLists({}, np.zeros(0, np.int32), np.zeros(0), np.zeros(1, np.intp))
         # Each chunk holds its postings grouped by term (np.unique ordered them by term, then
         # document), and the chunks follow the documents: each is put straight where its
@@ -284,39 +288,38 @@ class _Postings:
         counts = np.zeros(size, np.intp)
         # Whole numbers summed as floats: the same sums, chunk by chunk.
         lengths = np.zeros(self.size)
-        for terms, docs, tfs in self.chunks:
+        for first, terms, docs, tfs in self.chunks:
             counts += np.bincount(terms, minlength=size)
-            lengths += np.bincount(docs, weights=tfs, minlength=self.size)
+            found = np.bincount(docs, weights=tfs)
+            lengths[first : first + len(found)] += found
         norm = _K1 * (1 - _B + _B * lengths / lengths.mean())
         df = counts.astype(np.float64)
         idf = np.log(1 + (self.size - df + 0.5) / (df + 0.5))
         bounds = np.zeros(size + 1, np.intp)
         np.cumsum(counts, out=bounds[1:])
         doc_of = np.empty(bounds[-1], np.int32)
-        tf_of = np.empty(bounds[-1], np.int32)
+        weight = np.empty(bounds[-1])
         free = bounds[:-1].copy()  # where each term's next posting goes
         chunks, self.chunks = self.chunks, []
         chunks.reverse()
         while chunks:
-            terms, docs, tfs = chunks.pop()
+            first, terms, docs, tfs = chunks.pop()
             here = np.bincount(terms, minlength=size)
-            first = np.cumsum(here) - here  # where each term's postings start in the chunk
-            at = free[terms] + (np.arange(len(terms)) - first[terms])
-            doc_of[at] = docs
-            tf_of[at] = tfs
+            start = np.cumsum(here) - here  # where each term's postings start in the chunk
+            at = free[terms] + (np.arange(len(terms)) - start[terms])
+            doc = docs + np.int32(first)
+            doc_of[at] = doc
+            # Weighed a chunk at a time, step by step as the formula idf * tf * (K1 + 1) /
+            # (tf + norm) reads: the same value to the last bit as weighing all at once, which
+            # made an array of every posting's count beside the weights (issue 16).
+            part = idf[terms]
+            part *= tfs
+            part *= _K1 + 1
+            divisor = norm[doc]
+            divisor += tfs
+            part /= divisor
+            weight[at] = part
             free += here
-        # Weighed in place, step by step as the formula idf * tf * (K1 + 1) / (tf + norm)
-        # reads (the same value to the last bit); each posting's idf is its term's, repeated
-        # as often as the term counts.
-        weight = np.repeat(idf, counts)
-        weight *= tf_of
-        weight *= _K1 + 1
-        for start in range(0, len(weight), _BLOCK):
-            part = slice(start, start + _BLOCK)
-            divisor = norm[doc_of[part]]
-            divisor += tf_of[part]
-            weight[part] /= divisor
-        del tf_of
         numbers = {name: i for i, name in enumerate(self.term_ids) if i >= self.reserved}
         # The factory is the dict's own method: a cycle that would keep the dict, as large as
         # the vocabulary, until the next full collection (loading runs with the collector off).
