@@ -74,12 +74,19 @@ class SearchIndex:
         # Built with the index, where the agenda is loaded (a worker thread, then the cache):
         # built at the first misspelled search, it held up every command on the event loop.
         self._speller = _Speller(self._vocabulary)
-        # A query that is exactly a document's name or alias ("kyoto convention") means it.
-        found: dict[str, list[int]] = {}
+        # A query that is exactly a document's name or alias ("kyoto convention") means it:
+        # the document, or the documents (a tuple) when several have that name, or one has it
+        # twice. A tuple for every name, or a list while they were gathered, cost a large
+        # agenda megabytes; most names are one document's.
+        self._names: dict[str, int | tuple[int, ...]] = {}
+        more: dict[str, list[int]] = {}  # the names of more than one document, and theirs
         for doc, name in zip(owners, names_each(names), strict=True):
-            found.setdefault(name, []).append(doc)
-        # Kept as tuples: a list each, with room to grow, cost a large agenda megabytes.
-        self._names = {name: tuple(docs) for name, docs in found.items()}
+            if name in self._names:
+                more.setdefault(name, [self._names[name]]).append(doc)  # type: ignore[list-item]
+            else:
+                self._names[name] = doc
+        for name, docs in more.items():
+            self._names[name] = tuple(docs)
 
     def _add(
         self,
@@ -119,7 +126,7 @@ class SearchIndex:
             [self._postings[o] for o in options] for options in expansions
         ]
         phrases = {" ".join(words), " ".join(terms)}
-        named = [doc for phrase in phrases for doc in self._names.get(phrase, ())]
+        named = [doc for phrase in phrases for doc in self._named(phrase)]
         docs, lists, named = universe(lists, named, len(self._docs))
         count = len(self._docs) if docs is None else len(docs)
         scores, matched = scored(lists, count)
@@ -152,6 +159,11 @@ class SearchIndex:
         rounded = zip(map(round, values[order].tolist(), repeat(4)))
         hits = tuple(map(_new_tuple, repeat(Hit), map(tuple.__add__, found, rounded)))
         return SearchResult(query, tuple(terms), corrected, hits)
+
+    def _named(self, phrase: str) -> tuple[int, ...]:
+        """The documents that have `phrase` as their name or an alias, each as often as it does."""
+        found = self._names.get(phrase, ())
+        return (found,) if type(found) is int else found  # type: ignore[return-value]
 
     def _expand(self, word: str) -> tuple[str, ...]:
         """The indexed words a query word stands for: itself, then its completions, then the

@@ -1,0 +1,87 @@
+"""Issue 16, the cold load's peak memory: what a large agenda's load no longer keeps, or makes
+all at once, and that it gives the same agenda, index and messages as before."""
+
+import tracemalloc
+from datetime import date
+
+from bot.core import SearchIndex, build_agenda
+from bot.core.text import END, names_each, normalize
+from bot.service import BUNDLED_DATA, load_agenda
+
+DATASET = {
+    "name": "X",
+    "organisation": "X org",
+    "updated": "2016-01-01T00:00:00Z",
+    "uid_domain": "x.invalid",
+}
+BODY = {"id": "ptc", "name": "Permanent Technical Committee", "acronym": "PTC"}
+TOPIC = {"id": "tfa", "name": "TFA", "summary": "The agreement."}
+
+
+def meeting(number: int, **changes: object) -> dict[str, object]:
+    entry: dict[str, object] = {
+        "id": f"ptc-{number}",
+        "title": f"PTC {number}",
+        "bodies": ["ptc"],
+        "kind": "session",
+        "start": date(2016, 3, 2),
+        "timezone": "Europe/Brussels",
+        "status": "confirmed",
+    }
+    entry.update(changes)
+    return entry
+
+
+def test_the_names_of_many_texts_are_not_all_split_into_words_at_once():
+    """Every name's words at once, a string each, were the peak of building the search index."""
+
+    def made_beside(count: int) -> int:
+        texts = [
+            f"Integrity Cargo Number {n}, {n}th Session of the Committee" for n in range(count)
+        ]
+        tracemalloc.start()
+        try:
+            names = names_each(texts)
+            held, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert len(names) == count
+        return peak - held
+
+    assert made_beside(40_000) < 1.5 * made_beside(10_000)
+
+
+def test_the_names_of_many_texts_are_each_text_s_name():
+    texts = [f"The {n}th Meeting: Part {n % 3}" for n in range(9000)]
+    texts[5000] = f"holds the end {END} mark, 2nd"  # read on its own, in its batch
+    assert names_each(texts) == [normalize(text) for text in texts]
+
+
+def test_a_name_of_one_document_is_kept_without_a_tuple_of_its_own():
+    index = SearchIndex(load_agenda(BUNDLED_DATA))
+    single = [docs for docs in index._names.values() if type(docs) is int]
+    assert len(single) > len(index._names) / 2
+    for name in index._names:
+        assert all(type(doc) is int for doc in index._named(name))
+
+
+def test_a_name_several_documents_have_or_one_has_twice_names_each_as_often():
+    documents = {
+        "agenda.toml": {"dataset": DATASET},
+        "bodies.toml": {"body": [BODY]},
+        "meetings.toml": {
+            "meeting": [
+                meeting(1, title="Same Name"),
+                meeting(2, title="Same name", aliases=["Other"]),
+                meeting(3, title="Twice", aliases=["twice", "Same NAME"]),
+            ]
+        },
+    }
+    agenda = build_agenda(documents)
+    index = SearchIndex(agenda)
+    ids = [doc_id for _, doc_id in index._docs]
+    named = {name: [ids[doc] for doc in index._named(name)] for name in index._names}
+    assert named["same name"] == ["ptc-1", "ptc-2", "ptc-3"]
+    assert named["twice"] == ["ptc-3", "ptc-3"]
+    assert named["other"] == ["ptc-2"]
+    assert index._named("nothing") == ()
