@@ -122,6 +122,35 @@ def read_meeting(
     return record if ok else None
 
 
+@dataclass(frozen=True, slots=True)
+class ReadMeeting:
+    """A meeting entry read into its record (None if it has problems), with what checking its
+    references needs (they may name bodies and topics of files read later) and the problems
+    reading it found, told when the meetings are built. Read as soon as it is validated where
+    the data set is known, so that the entry is let go at once: 100,000 of them, all kept until
+    the meetings were built, were the peak of a large agenda's load (issue 16)."""
+
+    id: str
+    record: MeetingRecord | None
+    bodies: tuple[str, ...]
+    topics: tuple[str, ...]
+    later_topics: tuple[tuple[int, list[str]], ...]  # (number, topics) of the history entries
+    problems: tuple[tuple[str, str], ...]  # (field, message)
+
+
+def read_meeting_now(entry: MeetingEntry, default_known: datetime | None) -> ReadMeeting:
+    """read_meeting, the problems kept to be told later."""
+    problems: list[tuple[str, str]] = []
+    record = read_meeting(entry, default_known, lambda *found: problems.append(found))
+    if record is not None:  # the ids as the record holds them: no tuples of their own
+        sets: Mapping[str, Any] = record.revisions[0].sets
+        bodies, topics = sets["bodies"], sets["topics"]
+    else:
+        bodies, topics = tuple(entry.bodies), tuple(entry.topics)
+    later = tuple((n, h.topics) for n, h in enumerate(entry.history, start=1) if h.topics)
+    return ReadMeeting(entry.id, record, bodies, topics, later, tuple(problems))
+
+
 class _OwnSets:
     """Holds nothing itself: its `__dict__` is what a meeting entry's own revision sets."""
 

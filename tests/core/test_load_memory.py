@@ -1,13 +1,18 @@
 """Issue 16, the cold load's peak memory: what a large agenda's load no longer keeps, or makes
 all at once, and that it gives the same agenda, index and messages as before."""
 
+import gc
 import pickle
 import sys
 import tracemalloc
 from datetime import date
 
-from bot.core import SearchIndex, build_agenda
+import pytest
+
+from bot.core import DataSetError, SearchIndex, build_agenda
+from bot.core.entries import MeetingEntry
 from bot.core.model import REVISED
+from bot.core.schema import AgendaReader
 from bot.core.text import END, names_each, normalize
 from bot.service import BUNDLED_DATA, load_agenda
 
@@ -33,6 +38,58 @@ def meeting(number: int, **changes: object) -> dict[str, object]:
     }
     entry.update(changes)
     return entry
+
+
+def test_a_meeting_entry_is_let_go_as_soon_as_it_is_read():
+    """Every entry was kept until the meetings were built: 100,000 of them were the peak."""
+    reader = AgendaReader()
+    reader.read("agenda.toml", {"dataset": DATASET})
+    reader.read("meetings.toml", {"meeting": [meeting(n) for n in range(20)]})
+    gc.collect()
+    assert not [o for o in gc.get_objects() if isinstance(o, MeetingEntry)]
+    reader.read("bodies.toml", {"body": [BODY]})
+    assert len(reader.agenda().meetings) == 20
+
+
+def _with_dataset_in(name: str, meetings: list[dict[str, object]]) -> dict[str, dict]:
+    """Meetings read before the data set (its file named after theirs) wait for it, as all of
+    them did; read after it, each is read at once."""
+    return {
+        name: {"dataset": DATASET},
+        "bodies.toml": {"body": [BODY]},
+        "meetings.toml": {"meeting": meetings},
+        "topics.toml": {"topic": [TOPIC]},
+    }
+
+
+def test_meetings_read_before_or_after_the_data_set_get_the_same_messages():
+    meetings = [
+        meeting(1, bodies=["ptc", "nope"], topics=["tfa", "tfx"]),
+        meeting(2, timezone="Europe/Brusels"),
+        meeting(3, history=[{"known": date(2016, 1, 2), "topics": ["zzz"]}]),
+        meeting(4, outcome="Adopted."),  # known before it ended
+        meeting(5, status="held", start="TBA"),
+        meeting(6, history=[{"known": date(2015, 1, 1), "title": "Earlier"}]),
+        meeting(7, topics=["tfa"], start=date(2016, 3, 5), end=date(2016, 3, 4)),
+    ]
+    messages = []
+    for name in ("agenda.toml", "zz.toml"):
+        with pytest.raises(DataSetError) as raised:
+            build_agenda(_with_dataset_in(name, [dict(m) for m in meetings]))
+        messages.append([str(p) for p in raised.value.problems if p.file == "meetings.toml"])
+    assert messages[0] == messages[1]
+    assert len(messages[0]) >= len(meetings)
+
+
+def test_meetings_read_before_or_after_the_data_set_make_the_same_agenda():
+    meetings = [
+        meeting(n, history=[{"known": date(2016, 4, 1), "topics": ["tfa"]}]) for n in (1, 2)
+    ]
+    meetings.append(meeting(3, announced=date(2015, 12, 1)))
+    early = build_agenda(_with_dataset_in("agenda.toml", [dict(m) for m in meetings]))
+    late = build_agenda(_with_dataset_in("zz.toml", [dict(m) for m in meetings]))
+    assert early.records == late.records
+    assert early.meetings == late.meetings
 
 
 def test_a_meeting_s_own_revision_keeps_its_field_names_once_for_all(wco):
