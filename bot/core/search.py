@@ -235,7 +235,7 @@ class _Postings:
             self.term_ids[stopword]  # numbered by the default factory
         self.reserved = len(self.term_ids)
         # Each batch's first document, then its postings' terms, documents (counted from its
-        # first: a batch is at most _BATCH, so two bytes each) and counts (two bytes each but
+        # first, in two bytes each where a batch's fit) and counts (two bytes each but
         # where one is larger): 8 bytes a posting, not 12, while all of them are kept.
         self.chunks: list[tuple[int, IntArray, SmallArray, SmallArray]] = []
         self.batch: list[list[str]] = [[] for _ in WEIGHTS]
@@ -283,13 +283,16 @@ class _Postings:
         # One key per (term, document), its count the sum of its tokens' weights.
         unique, where = np.unique(np.concatenate(keys), return_inverse=True)
         sums = np.bincount(where, weights=np.concatenate(times))
-        counts: SmallArray = sums.astype(np.uint16 if sums.max(initial=0) < 1 << 16 else np.int32)
         terms, docs = np.divmod(unique, count)
         # In memory mapped for them alone, not taken from the heap: let go once weighed, it is
         # given back to the system at once, where the heap's freed blocks (36 MB at 100,000
         # meetings) stayed with the process: 18 MB less at the peak (issue 16).
-        mapped = _mapped(terms.astype(np.int32), counts, docs.astype(np.uint16))
-        self.chunks.append((first, mapped[0], mapped[2], mapped[1]))
+        term_of, doc_of, tf_of = _mapped(
+            terms.astype(np.int32),
+            docs.astype(_small(count - 1)),
+            sums.astype(_small(sums.max(initial=0))),
+        )
+        self.chunks.append((first, term_of, doc_of, tf_of))
         self.batch = [[] for _ in WEIGHTS]
 
     def weights(self) -> _PostingLists:
@@ -344,19 +347,25 @@ class _Postings:
         return _PostingLists(numbers, doc_of, weight, bounds)
 
 
+def _small(largest: float) -> type[np.uint16 | np.int32]:
+    """The type of an array of whole numbers from 0 to `largest`: two bytes each where they fit."""
+    return np.uint16 if largest < 1 << 16 else np.int32
+
+
 def _mapped(*arrays: npt.NDArray[Any]) -> list[npt.NDArray[Any]]:
-    """Copies of `arrays` (given widest items first, so that each is aligned) in one block of
-    memory mapped for them alone: unmapped, and so given back to the system, once none of them
-    is held."""
-    block = mmap.mmap(-1, max(1, sum(array.nbytes for array in arrays)))
-    copies = []
+    """Copies of `arrays`, in the order given, in one block of memory mapped for them alone
+    (laid out widest items first, so that each is aligned): unmapped, and so given back to the
+    system, once none of them is held."""
+    total = max(1, sum(array.nbytes for array in arrays))
+    block = mmap.mmap(-1, total)
+    copies: dict[int, npt.NDArray[Any]] = {}
     at = 0
-    for array in arrays:
-        copy = np.frombuffer(block, array.dtype, len(array), at)
-        copy[:] = array
-        copies.append(copy)
+    for number in sorted(range(len(arrays)), key=lambda n: -arrays[n].itemsize):
+        array = arrays[number]
+        copies[number] = np.frombuffer(block, array.dtype, len(array), at)
+        copies[number][:] = array
         at += array.nbytes
-    return copies
+    return [copies[number] for number in range(len(arrays))]
 
 
 class _PostingLists(Mapping[str, tuple[IntArray, FloatArray]]):

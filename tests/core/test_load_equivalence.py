@@ -182,6 +182,15 @@ def test_postings_waiting_to_be_weighed_are_in_memory_of_their_own():
     same_postings([[(f"title {number}", 3)] for number in range(5000)])
 
 
+def test_a_batch_of_more_documents_than_two_bytes_count_keeps_each_its_own_postings():
+    """A batch's documents wait counted from its first, in two bytes each where they fit: a
+    batch larger than that (_BATCH raised) wrapped round, its later documents taken for its
+    first ones."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search, "_BATCH", 70_000)
+        same_postings([[(f"doc {n % 7}", 1)] for n in range(66_000)] + [[("last one", 3)]])
+
+
 def test_a_text_holding_the_end_mark_is_read_on_its_own():
     same_postings([[("a\x00b 2nd", 3), ("c", 1)], [("b", 1)], [("\x00", 2)]])
 
