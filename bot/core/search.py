@@ -353,11 +353,12 @@ def _small(largest: float) -> type[np.uint16 | np.int32]:
 
 
 def _mapped(*arrays: npt.NDArray[Any]) -> list[npt.NDArray[Any]]:
-    """Copies of `arrays`, in the order given, in one block of memory mapped for them alone
-    (laid out widest items first, so that each is aligned): unmapped, and so given back to the
-    system, once none of them is held."""
+    """Copies of `arrays`, in the order given, in one block of memory mapped privately for them
+    alone (laid out widest items first, so that each is aligned): unmapped, and so given back
+    to the system, once none of them is held. Private: a process forked meanwhile does not
+    share it, nor keep it once this one lets it go."""
     total = max(1, sum(array.nbytes for array in arrays))
-    block = mmap.mmap(-1, total)
+    block = mmap.mmap(-1, total, flags=mmap.MAP_PRIVATE)  # anonymous: no file behind it
     copies: dict[int, npt.NDArray[Any]] = {}
     at = 0
     for number in sorted(range(len(arrays)), key=lambda n: -arrays[n].itemsize):

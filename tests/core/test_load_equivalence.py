@@ -6,6 +6,7 @@ import mmap
 import re
 from collections import Counter
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -189,6 +190,33 @@ def test_a_batch_of_more_documents_than_two_bytes_count_keeps_each_its_own_posti
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(search, "_BATCH", 70_000)
         same_postings([[(f"doc {n % 7}", 1)] for n in range(66_000)] + [[("last one", 3)]])
+
+
+_MAPS = Path("/proc/self/maps")
+
+
+def _mapping_of(array: np.ndarray) -> str:
+    """The permissions of the mapping (in /proc/self/maps) that holds `array`'s data."""
+    address = array.__array_interface__["data"][0]
+    with _MAPS.open() as maps:
+        for line in maps:
+            span, permissions = line.split()[:2]
+            start, end = (int(bound, 16) for bound in span.split("-"))
+            if start <= address < end:
+                return permissions
+    raise AssertionError("not mapped")
+
+
+@pytest.mark.skipif(not _MAPS.exists(), reason="Linux's /proc only")
+def test_postings_waiting_to_be_weighed_are_in_private_memory():
+    """Mapped shared (mmap's default), a process forked while the index was built shared the
+    postings' memory, and kept it after this one let it go."""
+    postings = _Postings()
+    for number in range(3000):
+        postings.add([(f"title {number}", 3)])
+    postings._count()
+    for _, *arrays in postings.chunks:
+        assert all(_mapping_of(array)[3] == "p" for array in arrays)
 
 
 def test_a_text_holding_the_end_mark_is_read_on_its_own():
