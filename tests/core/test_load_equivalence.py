@@ -16,17 +16,12 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bench.generate import generate
-from bot.core import DataSetError, build_agenda, search
+from bot.core import DataSetError, build_agenda
+from bot.core import postings as postings_module
 from bot.core.entries import _PLAIN_WEB_ADDRESS
 from bot.core.lookup import NameIndex
-from bot.core.search import (
-    WEIGHTS,
-    SearchIndex,
-    _meeting_fields,
-    _person_fields,
-    _Postings,
-    _topic_fields,
-)
+from bot.core.postings import WEIGHTS, Postings
+from bot.core.search import SearchIndex, _meeting_fields, _person_fields, _topic_fields
 from bot.core.text import (
     END,
     STOPWORDS,
@@ -117,7 +112,7 @@ class ReferencePostings:
 
 
 def same_postings(documents: list[list[tuple[str, int]]], index: SearchIndex | None = None) -> None:
-    reference, ours = ReferencePostings(), _Postings()
+    reference, ours = ReferencePostings(), Postings()
     for fields in documents:
         reference.add(fields)
         ours.add(fields)
@@ -135,7 +130,7 @@ fields = st.lists(st.tuples(texty, st.sampled_from(WEIGHTS)), max_size=6)
 @given(st.lists(fields, min_size=1, max_size=12), st.integers(1, 5))
 def test_postings_are_what_they_were(documents, batch):
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(search, "_BATCH", batch)
+        patch.setattr(postings_module, "_BATCH", batch)
         same_postings(documents)
 
 
@@ -159,7 +154,7 @@ def test_a_word_counted_more_often_than_two_bytes_hold_is_weighed_as_before():
 
 def test_postings_waiting_to_be_weighed_take_eight_bytes_each():
     """Term, document and count: 12 bytes a posting were a tenth of a large agenda's peak."""
-    postings = _Postings()
+    postings = Postings()
     for number in range(3000):
         postings.add([(f"title {number} of meeting", 3), (f"summary words {number % 7}", 1)])
     postings._count()
@@ -172,7 +167,7 @@ def test_postings_waiting_to_be_weighed_take_eight_bytes_each():
 def test_postings_waiting_to_be_weighed_are_in_memory_of_their_own():
     """Taken from the heap, the memory they held stayed with the process once they were let
     go: a tenth of a large agenda's peak. Mapped for them, it is given back."""
-    postings = _Postings()
+    postings = Postings()
     for number in range(5000):
         postings.add([(f"title {number}", 3), ("" if number % 9 else "summary", 1)])
     postings._count()
@@ -188,7 +183,7 @@ def test_a_batch_of_more_documents_than_two_bytes_count_keeps_each_its_own_posti
     batch larger than that (_BATCH raised) wrapped round, its later documents taken for its
     first ones."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(search, "_BATCH", 70_000)
+        patch.setattr(postings_module, "_BATCH", 70_000)
         same_postings([[(f"doc {n % 7}", 1)] for n in range(66_000)] + [[("last one", 3)]])
 
 
@@ -211,7 +206,7 @@ def _mapping_of(array: np.ndarray) -> str:
 def test_postings_waiting_to_be_weighed_are_in_private_memory():
     """Mapped shared (mmap's default), a process forked while the index was built shared the
     postings' memory, and kept it after this one let it go."""
-    postings = _Postings()
+    postings = Postings()
     for number in range(3000):
         postings.add([(f"title {number}", 3)])
     postings._count()
