@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .chronicle import read_meeting, read_person, sources_of
+from .chronicle import ReadMeeting, read_meeting_now, read_person, sources_of
 from .entries import (
     BodyEntry,
     DatasetEntry,
@@ -154,7 +154,13 @@ class _Builder:
                 field, message = explain(detail, model)
                 self.problem(file, label, field, message)
             return
-        self.entries[table].append((file, entry))
+        if isinstance(entry, MeetingEntry) and self.entries["dataset"]:
+            # Read now, and the entry let go: the data set that gives a meeting its default
+            # `known` is the first one read, whatever is read later.
+            read = read_meeting_now(entry, self.entries["dataset"][0][1].updated)
+            self.entries[table].append((file, read))
+        else:
+            self.entries[table].append((file, entry))
 
     # -- meaning ---------------------------------------------------------------------------------
 
@@ -230,20 +236,19 @@ class _Builder:
         entries.reverse()
         while entries:
             file, entry = entries.pop()
+            if not isinstance(entry, ReadMeeting):  # read before the data set
+                entry = read_meeting_now(entry, dataset.updated if dataset else None)
+            # Its references checked (to bodies and topics perhaps read after it), then the
+            # problems reading it found.
             label = _entry_label("meeting", 0, entry.id)
             self.reference(file, label, "bodies", "body", entry.bodies)
             self.reference(file, label, "topics", "topic", entry.topics)
-            for number, later in enumerate(entry.history, start=1):
-                if later.topics:
-                    self.reference(file, label, f"history[{number}].topics", "topic", later.topics)
-
-            def report(field: str, message: str, file: str = file, label: str = label) -> None:
+            for number, topics in entry.later_topics:
+                self.reference(file, label, f"history[{number}].topics", "topic", topics)
+            for field, message in entry.problems:
                 self.problem(file, label, field, message)
-
-            default_known = dataset.updated if dataset else None
-            record = read_meeting(entry, default_known, report)
-            if record is not None:
-                records[entry.id] = record
+            if entry.record is not None:
+                records[entry.id] = entry.record
         return records
 
     def build_topics(self, dataset: Dataset | None) -> dict[str, Topic]:

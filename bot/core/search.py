@@ -4,26 +4,21 @@ weights)."""
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from itertools import repeat
 from typing import Literal, NamedTuple
 
 import numpy as np
-import numpy.typing as npt
 from rapidfuzz import fuzz
 
 from .model import Agenda, Meeting, Person, Topic
 from .model import Kind as MeetingKind
+from .postings import Fields, Postings
 from .ranking import Posting, best_found, best_of, scored, universe
-from .text import END, STOPWORDS, names_each, tokens, tokens_of_each
+from .text import STOPWORDS, names_each, tokens
 
-_K1 = 1.2
-_B = 0.75
 MAX_RESULTS = 50
-IntArray = npt.NDArray[np.int32]
-FloatArray = npt.NDArray[np.float64]
 Kind = Literal["meeting", "topic", "person"]
 _new_tuple = tuple.__new__
 
@@ -48,7 +43,7 @@ class SearchResult:
 class SearchIndex:
     def __init__(self, agenda: Agenda) -> None:
         self._docs: list[tuple[Kind, str]] = []
-        postings = _Postings()
+        postings = Postings()
         # Each document's names and aliases, gathered as its words are: a second walk over a
         # large agenda's meetings, in their order and not in memory's, cost a tenth as much.
         names: list[str] = []
@@ -73,16 +68,23 @@ class SearchIndex:
         # Built with the index, where the agenda is loaded (a worker thread, then the cache):
         # built at the first misspelled search, it held up every command on the event loop.
         self._speller = _Speller(self._vocabulary)
-        # A query that is exactly a document's name or alias ("kyoto convention") means it.
-        found: dict[str, list[int]] = {}
+        # A query that is exactly a document's name or alias ("kyoto convention") means it:
+        # the document, or the documents (a tuple) when several have that name, or one has it
+        # twice. A tuple for every name, or a list while they were gathered, cost a large
+        # agenda megabytes; most names are one document's.
+        self._names: dict[str, int | tuple[int, ...]] = {}
+        more: dict[str, list[int]] = {}  # the names of more than one document, and theirs
         for doc, name in zip(owners, names_each(names), strict=True):
-            found.setdefault(name, []).append(doc)
-        # Kept as tuples: a list each, with room to grow, cost a large agenda megabytes.
-        self._names = {name: tuple(docs) for name, docs in found.items()}
+            if name in self._names:
+                more.setdefault(name, [self._names[name]]).append(doc)  # type: ignore[list-item]
+            else:
+                self._names[name] = doc
+        for name, docs in more.items():
+            self._names[name] = tuple(docs)
 
     def _add(
         self,
-        postings: _Postings,
+        postings: Postings,
         kind: Kind,
         item: Topic | Person,
         fields: Fields,
@@ -118,7 +120,7 @@ class SearchIndex:
             [self._postings[o] for o in options] for options in expansions
         ]
         phrases = {" ".join(words), " ".join(terms)}
-        named = [doc for phrase in phrases for doc in self._names.get(phrase, ())]
+        named = [doc for phrase in phrases for doc in self._named(phrase)]
         docs, lists, named = universe(lists, named, len(self._docs))
         count = len(self._docs) if docs is None else len(docs)
         scores, matched = scored(lists, count)
@@ -151,6 +153,11 @@ class SearchIndex:
         rounded = zip(map(round, values[order].tolist(), repeat(4)))
         hits = tuple(map(_new_tuple, repeat(Hit), map(tuple.__add__, found, rounded)))
         return SearchResult(query, tuple(terms), corrected, hits)
+
+    def _named(self, phrase: str) -> tuple[int, ...]:
+        """The documents that have `phrase` as their name or an alias, each as often as it does."""
+        found = self._names.get(phrase, ())
+        return (found,) if type(found) is int else found  # type: ignore[return-value]
 
     def _expand(self, word: str) -> tuple[str, ...]:
         """The indexed words a query word stands for: itself, then its completions, then the
@@ -197,165 +204,6 @@ class _Speller:
 
 def _deletions(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
-
-
-WEIGHTS = (3, 2, 1)  # a title's words count three times, an alias's twice, the rest once
-_SLOT = {weight: slot for slot, weight in enumerate(WEIGHTS)}
-_BATCH = 2048
-_BLOCK = 1 << 20  # postings weighed at a time: the float arrays made on the way stay small
-
-
-class _Postings:
-    """(term, document, count) triples in compact arrays, then BM25 weights grouped by term.
-
-    Documents are added a batch at a time: each batch's texts of one weight are read in one
-    pass (text.tokens_of_each) and counted by numpy, and only the triples are kept, so that
-    building the index of a large agenda stays small and costs little per document.
-    """
-
-    def __init__(self) -> None:
-        self.term_ids: defaultdict[str, int] = defaultdict()
-        self.term_ids.default_factory = self.term_ids.__len__  # a new term: the next number
-        # Numbered first, and left out: the end of a text's tokens, then the stop words.
-        self.term_ids[END] = 0
-        for stopword in sorted(STOPWORDS):
-            self.term_ids[stopword]  # numbered by the default factory
-        self.reserved = len(self.term_ids)
-        self.chunks: list[tuple[IntArray, IntArray, IntArray]] = []
-        self.batch: list[list[str]] = [[] for _ in WEIGHTS]
-        self.size = 0
-
-    def add(self, fields: Fields) -> None:
-        """A document's fields: their texts joined by weight, so that each weight's words
-        are counted as often as it says."""
-        # A list per weight, in the order of WEIGHTS (a dict made per document cost more).
-        grouped: tuple[list[str], ...] = ([], [], [])
-        for text, weight in fields:
-            grouped[_SLOT[weight]].append(text)
-        for texts, group in zip(self.batch, grouped, strict=True):
-            texts.append(" ".join(group))
-        self.size += 1
-        if len(self.batch[0]) == _BATCH:
-            self._count()
-
-    def add_texts(self, heaviest: str, middle: str, lightest: str) -> None:
-        """A document's texts already joined by weight (3, 2, 1), as `add` joins them."""
-        title, alias, rest = self.batch
-        title.append(heaviest)
-        alias.append(middle)
-        rest.append(lightest)
-        self.size += 1
-        if len(title) == _BATCH:
-            self._count()
-
-    def _count(self) -> None:
-        count = len(self.batch[0])
-        if not count:
-            return
-        first = self.size - count
-        keys: list[npt.NDArray[np.int64]] = []
-        times: list[IntArray] = []
-        for texts, weight in zip(self.batch, WEIGHTS, strict=True):
-            found = tokens_of_each(texts)
-            if found is None:  # a text holds END: each read on its own
-                found = [token for text in texts for token in (*tokens(text), END)]
-            ids = np.fromiter(map(self.term_ids.__getitem__, found), np.int64, len(found))
-            doc = np.cumsum(ids == 0)  # a token's document: the ENDs before it
-            kept = ids >= self.reserved
-            keys.append(ids[kept] * count + doc[kept])
-            times.append(np.full(int(kept.sum()), weight, dtype=np.int32))
-        # One key per (term, document), its count the sum of its tokens' weights.
-        unique, where = np.unique(np.concatenate(keys), return_inverse=True)
-        counts = np.bincount(where, weights=np.concatenate(times)).astype(np.int32)
-        terms, docs = np.divmod(unique, count)
-        self.chunks.append((terms.astype(np.int32), (docs + first).astype(np.int32), counts))
-        self.batch = [[] for _ in WEIGHTS]
-
-    def weights(self) -> _PostingLists:
-        self._count()
-        if not sum(len(chunk[0]) for chunk in self.chunks):  # not a word in any document
-            return _PostingLists({}, np.zeros(0, np.int32), np.zeros(0), np.zeros(1, np.intp))
-        # Each chunk holds its postings grouped by term (np.unique ordered them by term, then
-        # document), and the chunks follow the documents: each is put straight where its
-        # postings go among all of them grouped by term, in the order a stable sort of all of
-        # them by term gave, then let go. No array of every posting's term or position is made
-        # (those, and a sort, were the peak of a large agenda's load).
-        size = len(self.term_ids)
-        counts = np.zeros(size, np.intp)
-        # Whole numbers summed as floats: the same sums, chunk by chunk.
-        lengths = np.zeros(self.size)
-        for terms, docs, tfs in self.chunks:
-            counts += np.bincount(terms, minlength=size)
-            lengths += np.bincount(docs, weights=tfs, minlength=self.size)
-        norm = _K1 * (1 - _B + _B * lengths / lengths.mean())
-        df = counts.astype(np.float64)
-        idf = np.log(1 + (self.size - df + 0.5) / (df + 0.5))
-        bounds = np.zeros(size + 1, np.intp)
-        np.cumsum(counts, out=bounds[1:])
-        doc_of = np.empty(bounds[-1], np.int32)
-        tf_of = np.empty(bounds[-1], np.int32)
-        free = bounds[:-1].copy()  # where each term's next posting goes
-        chunks, self.chunks = self.chunks, []
-        chunks.reverse()
-        while chunks:
-            terms, docs, tfs = chunks.pop()
-            here = np.bincount(terms, minlength=size)
-            first = np.cumsum(here) - here  # where each term's postings start in the chunk
-            at = free[terms] + (np.arange(len(terms)) - first[terms])
-            doc_of[at] = docs
-            tf_of[at] = tfs
-            free += here
-        # Weighed in place, step by step as the formula idf * tf * (K1 + 1) / (tf + norm)
-        # reads (the same value to the last bit); each posting's idf is its term's, repeated
-        # as often as the term counts.
-        weight = np.repeat(idf, counts)
-        weight *= tf_of
-        weight *= _K1 + 1
-        for start in range(0, len(weight), _BLOCK):
-            part = slice(start, start + _BLOCK)
-            divisor = norm[doc_of[part]]
-            divisor += tf_of[part]
-            weight[part] /= divisor
-        del tf_of
-        numbers = {name: i for i, name in enumerate(self.term_ids) if i >= self.reserved}
-        # The factory is the dict's own method: a cycle that would keep the dict, as large as
-        # the vocabulary, until the next full collection (loading runs with the collector off).
-        self.term_ids.default_factory = None
-        return _PostingLists(numbers, doc_of, weight, bounds)
-
-
-class _PostingLists(Mapping[str, tuple[IntArray, FloatArray]]):
-    """Each term's documents and weights, as slices of two arrays made when asked (a pair of
-    arrays per term, for every term of a large agenda, cost more to make and to hold)."""
-
-    def __init__(
-        self,
-        numbers: dict[str, int],
-        docs: IntArray,
-        weights: FloatArray,
-        bounds: npt.NDArray[np.intp],
-    ) -> None:
-        self._numbers = numbers
-        self._docs = docs
-        self._weights = weights
-        self._bounds = bounds
-
-    def __getitem__(self, term: str) -> tuple[IntArray, FloatArray]:
-        number = self._numbers[term]
-        start, end = self._bounds[number], self._bounds[number + 1]
-        return self._docs[start:end], self._weights[start:end]
-
-    def __contains__(self, term: object) -> bool:
-        return term in self._numbers
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._numbers)
-
-    def __len__(self) -> int:
-        return len(self._numbers)
-
-
-Fields = list[tuple[str, int]]  # (text, weight: one of WEIGHTS)
 
 
 def _meeting_fields(agenda: Agenda, meeting: Meeting) -> Fields:

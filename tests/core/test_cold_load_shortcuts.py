@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 from bench.generate import generate
 from bot.core import build_agenda
 from bot.core.model import Revision, Topic
+from bot.core.postings import WEIGHTS
 from bot.core.queries import AgendaFilter, AgendaIndex
 from bot.core.revisions import MeetingRecord, apply, topics_of
-from bot.core.search import WEIGHTS, _meeting_fields, _meeting_texts
+from bot.core.search import _meeting_fields, _meeting_texts
 from bot.service import BUNDLED_DATA, load_agenda
 from bot.service.datafiles import _loads
 

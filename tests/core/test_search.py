@@ -185,7 +185,7 @@ def _ranked_as_before(index, query, limit, every_word):
     wanted = max(1, len(expansions))
     top = float(scores.max()) if count else 0.0
     for phrase in {" ".join(tokens(query)), " ".join(terms)}:
-        for doc in index._names.get(phrase, ()):
+        for doc in index._named(phrase):
             scores[doc] += top
             matched[doc] = max(matched[doc], wanted)
     final = scores * matched / wanted
