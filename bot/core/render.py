@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -88,14 +88,18 @@ class Renderer:
         ended = first is not None and first.when.has_ended(now)
         relative = relative_text(first.when, now, self.times) if first is not None else ""
         key = ("next", id(found), body, _times_key(self.times), now.date(), ended, relative)
+        return self._kept(key, found, lambda: self._next_meeting(found, body, now))
+
+    def _kept(self, key: tuple[object, ...], source: object, make: Callable[[], Reply]) -> Reply:
+        """The answer kept under `key` for this very `source`, else `make`'s, kept."""
         renderings = self.agenda.renderings
         kept = renderings.get(key)
-        if isinstance(kept, _Kept) and kept.source is found:
+        if isinstance(kept, _Kept) and kept.source is source:
             return kept.reply
-        reply = self._next_meeting(found, body, now)
+        reply = make()
         if len(renderings) >= RENDERINGS_KEPT:
             renderings.clear()
-        renderings[key] = _Kept(found, reply)
+        renderings[key] = _Kept(source, reply)
         return reply
 
     def _next_meeting(self, found: NextMeetings, body: str | None, now: datetime) -> Reply:
@@ -192,15 +196,7 @@ class Renderer:
         # are over is told by how many: those over at one instant are over at any later one,
         # so two instants with as many over have the same ones over.
         key = ("topic", id(topic), _times_key(self.times), len(held))
-        renderings = self.agenda.renderings
-        kept = renderings.get(key)
-        if isinstance(kept, _Kept) and kept.source is topic:
-            return kept.reply
-        reply = self._topic(topic, coming, held)
-        if len(renderings) >= RENDERINGS_KEPT:
-            renderings.clear()
-        renderings[key] = _Kept(topic, reply)
-        return reply
+        return self._kept(key, topic, lambda: self._topic(topic, coming, held))
 
     def _topic(self, topic: Topic, coming: list[Meeting], held: list[Meeting]) -> Reply:
         fields = []

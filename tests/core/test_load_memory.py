@@ -15,29 +15,12 @@ from bot.core.model import REVISED
 from bot.core.schema import AgendaReader
 from bot.core.text import END, names_each, normalize
 from bot.service import BUNDLED_DATA, load_agenda
-
-DATASET = {
-    "name": "X",
-    "organisation": "X org",
-    "updated": "2016-01-01T00:00:00Z",
-    "uid_domain": "x.invalid",
-}
-BODY = {"id": "ptc", "name": "Permanent Technical Committee", "acronym": "PTC"}
-TOPIC = {"id": "tfa", "name": "TFA", "summary": "The agreement."}
+from tests.core.test_schema import BODY, DATASET, TOPIC
+from tests.core.test_schema import meeting as one_meeting
 
 
 def meeting(number: int, **changes: object) -> dict[str, object]:
-    entry: dict[str, object] = {
-        "id": f"ptc-{number}",
-        "title": f"PTC {number}",
-        "bodies": ["ptc"],
-        "kind": "session",
-        "start": date(2016, 3, 2),
-        "timezone": "Europe/Brussels",
-        "status": "confirmed",
-    }
-    entry.update(changes)
-    return entry
+    return one_meeting(**{"id": f"ptc-{number}", "title": f"PTC {number}", **changes})
 
 
 def test_a_meeting_entry_is_let_go_as_soon_as_it_is_read():
