@@ -1,5 +1,8 @@
 """The benches measure what they say: their set-ups hold what they time."""
 
+import argparse
+
+from bench import discord_bench, shaped_bot
 from bench.fanout import AS_OF, DUE, LEAD, MEETING
 from bot.core import FixedClock
 from bot.service import BUNDLED_DATA, AgendaService, load_agenda
@@ -12,3 +15,36 @@ def test_the_fan_out_bench_fans_out_a_meeting_on_the_agenda_at_its_date():
     meeting = service.agenda.meetings[MEETING]
     assert meeting.when.start_utc - LEAD == DUE > AS_OF
     assert LEAD in service.agenda.ladders.for_kind(meeting.kind)
+
+
+async def test_the_discord_bench_asks_a_third_side_answering_with_our_answers_shape(capsys):
+    # Cheap: a small agenda, two commands of each per round, no figure checked (they are noise
+    # here). At its warm-up the bench checks that the same-shaped bot sent, for each command,
+    # the embeds, flags and buttons ours did; at the end, that no side called an unknown route.
+    options = {"meetings": 100, "topics": 20, "rounds": 1, "commands": 2, "shaped": True}
+    await discord_bench.run(argparse.Namespace(**options))
+    printed = capsys.readouterr().out
+    assert "/search 20 (" in printed and "20 with page buttons" in printed
+    assert "asked of the three bots in turn" in printed
+    for line in ("same-shaped /next", "ours/same-shaped", "same-shaped/minimal", "same-shaped bot"):
+        assert line in printed
+
+
+def test_the_same_shaped_bot_answers_with_the_buttons_ours_sent():
+    button = {"type": 2, "style": 2, "label": "Previous", "custom_id": "previous"}
+    sent = {
+        "embeds": [{"title": "Search", "description": "1 of 3", "type": "rich", "flags": 0}],
+        "components": [
+            {
+                "type": 1,
+                "components": [
+                    dict(button, disabled=True),
+                    dict(button, style=1, label="Next", custom_id="next", disabled=False),
+                ],
+            }
+        ],
+    }
+    answer = shaped_bot.answer_of(sent)
+    assert answer.pages == (True, False) and not answer.ephemeral
+    assert [embed.to_dict() for embed in answer.embeds] == sent["embeds"]
+    assert shaped_bot.answer_of({"embeds": [], "flags": 64}) == shaped_bot.Answer([], True, None)
