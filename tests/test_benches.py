@@ -1,6 +1,10 @@
 """The benches measure what they say: their set-ups hold what they time."""
 
 import argparse
+import gc
+
+import discord
+from discord import app_commands
 
 from bench import discord_bench, shaped_bot
 from bench.fanout import AS_OF, DUE, LEAD, MEETING
@@ -48,3 +52,23 @@ def test_the_same_shaped_bot_answers_with_the_buttons_ours_sent():
     assert answer.pages == (True, False) and not answer.ephemeral
     assert [embed.to_dict() for embed in answer.embeds] == sent["embeds"]
     assert shaped_bot.answer_of({"embeds": [], "flags": 64}) == shaped_bot.Answer([], True, None)
+
+
+async def test_the_same_shaped_bot_keeps_its_start_up_out_of_the_collector_as_ours(monkeypatch):
+    # Ours freezes start-up (`AgendaBot.setup_hook`); unfrozen, one full collection of
+    # discord.py's start-up objects made the same-shaped side's p99, and ours/same-shaped < 1.
+    synced = []
+
+    async def sync(tree, *, guild=None):
+        synced.append(guild)
+        return []
+
+    monkeypatch.setattr(app_commands.CommandTree, "sync", sync)
+    client = shaped_bot.build({name: [] for name in shaped_bot.COMMANDS}, discord.Object(id=7))
+    gc.unfreeze()
+    try:
+        await client.setup_hook()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+    assert [guild.id for guild in synced] == [7]
