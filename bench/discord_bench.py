@@ -40,7 +40,6 @@ from typing import Any
 
 from bench.figures import latency
 from bench.generate import generate
-from bench.shaped_bot import ANSWERS_VARIABLE
 from tests.fake_discord import FakeDiscord, Reply
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -305,8 +304,10 @@ async def start_shaped(
     commands; it must answer each with the embeds and buttons ours did."""
     answers = folder / "shaped_answers.json"
     answers.write_text(json.dumps({label[1:]: captured[label] for label in COMMANDS}))
-    environment = environment_for(shaped.fake, {ANSWERS_VARIABLE: str(answers)})
-    await shaped.start(["-m", "bench.shaped_bot"], environment, folder)
+    # The path as an argument, not a name imported from the bot: this process, whose garbage
+    # collections every side's latencies go through, stays without discord.py.
+    environment = environment_for(shaped.fake, {})
+    await shaped.start(["-m", "bench.shaped_bot", str(answers)], environment, folder)
     print(
         f"the minimal bot answering with the shape of ours (embeds, buttons) ready in "
         f"{shaped.ready:.2f} s, {rss_mb(shaped.pid):.0f} MB resident"

@@ -1,8 +1,7 @@
 """The minimal bot answering with our answers' shape: what sending our answers costs discord.py
 alone, without our service, rendering or embed-making.
 
-    SHAPED_BOT_ANSWERS=answers.json DISCORD_TOKEN=... (as `bench/minimal_bot.py`)
-    python -m bench.shaped_bot
+    DISCORD_TOKEN=... (as `bench/minimal_bot.py`) python -m bench.shaped_bot answers.json
 
 The same client and commands as `bench/minimal_bot.py`, but each command is answered with one of
 the answers our bot sent for it (captured at the fake by `bench/discord_bench.py`), in turn: the
@@ -21,6 +20,7 @@ import gc
 import itertools
 import json
 import os
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +31,6 @@ from discord import app_commands
 
 from bench.minimal_bot import point_at_environment, syncing_client
 
-ANSWERS_VARIABLE = "SHAPED_BOT_ANSWERS"
 COMMANDS = ("next", "topic", "search")
 PAGE_TIMEOUT = 180.0  # as ours: its views leave the view store after this (`Pager._expire`)
 NO_MENTIONS = discord.AllowedMentions.none()
@@ -136,7 +135,7 @@ def build(
 
 def main() -> None:
     guild = point_at_environment()
-    client = build(load(Path(os.environ[ANSWERS_VARIABLE])), guild)
+    client = build(load(Path(sys.argv[1])), guild)
     client.run(os.environ["DISCORD_TOKEN"], log_handler=None)
 
 
