@@ -85,3 +85,10 @@ def test_the_discord_bench_leaves_discord_py_out_of_the_process_that_times_the_b
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert imported.stdout.strip() == "False"
+
+
+def test_the_same_shaped_bot_must_send_ours_allowed_mentions_and_content_too():
+    ours = {"tts": False, "embeds": [], "allowed_mentions": {"parse": []}, "content": None}
+    assert discord_bench.same_shape(dict(ours), ours)
+    assert not discord_bench.same_shape(dict(ours, allowed_mentions={"parse": ["users"]}), ours)
+    assert not discord_bench.same_shape(dict(ours, content="hello"), ours)
