@@ -4,6 +4,7 @@ import argparse
 import gc
 import subprocess
 import sys
+from collections import Counter
 
 import discord
 from discord import app_commands
@@ -92,3 +93,14 @@ def test_the_same_shaped_bot_must_send_ours_allowed_mentions_and_content_too():
     assert discord_bench.same_shape(dict(ours), ours)
     assert not discord_bench.same_shape(dict(ours, allowed_mentions={"parse": ["users"]}), ours)
     assert not discord_bench.same_shape(dict(ours, content="hello"), ours)
+
+
+def test_the_discord_bench_asks_each_side_first_and_last_as_often_across_commands():
+    # Three commands of 100 in a round: the order carries on from one command to the next.
+    orders = discord_bench.in_turn(["ours", "minimal", "shaped"])
+    asked = [next(orders) for _ in range(3 * 100)]
+    for place in (0, 1, 2):
+        assert Counter(order[place] for order in asked) == dict.fromkeys(asked[0], 100)
+    assert asked[:2] == [("ours", "minimal", "shaped"), ("ours", "shaped", "minimal")]
+    two = discord_bench.in_turn(["ours", "minimal"])  # as before the third side
+    assert [next(two) for _ in range(4)] == [("ours", "minimal"), ("minimal", "ours")] * 2
