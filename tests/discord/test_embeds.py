@@ -272,4 +272,22 @@ def test_a_reply_with_a_calendar_file_is_not_kept_with_its_embeds():
     reply = Reply(title="Calendar", attachment=Attachment("agenda.ics", content, "text/calendar"))
     synced = SimpleNamespace(client=SimpleNamespace(command_ids={}))
     assert _message(synced, reply).embeds[0].title == "Calendar"  # type: ignore[arg-type]
-    assert all(made[0] is not reply for made in _MADE.values())
+    assert all(made() is not reply for made in _MADE.values())
+
+
+def test_a_kept_reply_asked_again_after_many_others_has_its_embeds_made_once():
+    # Regression: the embeds of only the last 64 replies were kept, apart from the replies: a
+    # topic asked again after 64 other answers (the service still keeping its reply) had its
+    # embeds made again at every asking.
+    from types import SimpleNamespace
+
+    from bot.discord.responses import _MADE, _message
+
+    synced = SimpleNamespace(client=SimpleNamespace(command_ids={"meeting": 11}))
+    kept = [Reply(title=f"Topic {n}", body=f"`/meeting m-{n}`") for n in range(200)]
+    first = [_message(synced, reply) for reply in kept]  # type: ignore[arg-type]
+    assert all(_message(synced, r) is m for r, m in zip(kept, first, strict=True))  # type: ignore[arg-type]
+    # Let go by the service, a reply takes its embeds with it (its id may be another's).
+    gone = id(kept[0])
+    del kept[0], first[0]
+    assert gone not in _MADE
