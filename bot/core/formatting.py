@@ -109,20 +109,17 @@ def span_text(first: date, last: date) -> str:
 def when_text(when: When, times: TimeStyle, now: datetime | None = None) -> str:
     """The date of a meeting at its own precision; never a day that is not known. Given `now`,
     a month or year that is over is just that ("May 2015"): its days will never be known."""
-    if when.precision is Precision.TBA or when.first_day is None or when.last_day is None:
+    precision, first, last = when.precision, when.first_day, when.last_day
+    if first is None or last is None or precision is Precision.TBA:
         return "date TBA"
+    if precision is Precision.DAY:  # most meetings: asked first (a list writes dozens)
+        return span_text(first, last)
     over = now is not None and when.has_ended(now)
-    if when.precision is Precision.YEAR:
-        return (
-            str(when.first_day.year)
-            if over
-            else f"{when.first_day.year} (month and day not yet known)"
-        )
-    if when.precision is Precision.MONTH:
-        month = f"{MONTH_NAMES[when.first_day.month - 1]} {when.first_day.year}"
+    if precision is Precision.YEAR:
+        return str(first.year) if over else f"{first.year} (month and day not yet known)"
+    if precision is Precision.MONTH:
+        month = f"{MONTH_NAMES[first.month - 1]} {first.year}"
         return month if over else f"{month} (days not yet known)"
-    if when.precision is Precision.DAY:
-        return span_text(when.first_day, when.last_day)
     assert when.start_utc is not None
     end = when.end_utc if when.end_time is not None else None
     return times.moment(when.start_utc, end, when.zone)
