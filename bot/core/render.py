@@ -28,28 +28,20 @@ def _times_key(times: TimeStyle) -> object:
     return times
 
 
-@dataclass(frozen=True, slots=True)
-class _Kept:
-    """A rendered answer and what it was rendered from: the key holds its id, which another
-    object can have once this one is gone (the answer is kept only for this very one)."""
-
-    source: object
-    reply: Reply
-
-
-@dataclass(frozen=True, slots=True)
-class _KeptWhile:
-    """A rendered answer, the object it was rendered from, and the span of time within which it
-    holds: from `since` (included) to `until` (excluded)."""
-
-    source: object
-    reply: Reply
-    since: datetime
-    until: datetime
-
-
 _EVER_SINCE = datetime.min.replace(tzinfo=UTC)
 _FOR_EVER = datetime.max.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    """A rendered answer, what it was rendered from, and the span of time within which it
+    holds, from `since` (included) to `until` (excluded): the key holds the source's id, which
+    another object can have once this one is gone (the answer is kept only for this very one)."""
+
+    source: object
+    reply: Reply
+    since: datetime = _EVER_SINCE
+    until: datetime = _FOR_EVER
 
 
 class Renderer:
@@ -111,11 +103,14 @@ class Renderer:
         kept = renderings.get(key)
         if isinstance(kept, _Kept) and kept.source is source:
             return kept.reply
-        reply = make()
+        return self._keep(key, _Kept(source, make()))
+
+    def _keep(self, key: tuple[object, ...], kept: _Kept) -> Reply:
+        renderings = self.agenda.renderings
         if len(renderings) >= RENDERINGS_KEPT:
             renderings.clear()
-        renderings[key] = _Kept(source, reply)
-        return reply
+        renderings[key] = kept
+        return kept.reply
 
     def _next_meeting(self, found: NextMeetings, body: str | None, now: datetime) -> Reply:
         scope = f" of the {self.agenda.bodies[body].label}" if body else ""
@@ -204,9 +199,8 @@ class Renderer:
         # end: kept with that span, asked again within it, the answer is taken without looking
         # at each meeting (a kept answer took 27 us, 6 us now, measured alone).
         key = ("topic", id(topic), _times_key(self.times))
-        renderings = self.agenda.renderings
-        kept = renderings.get(key)
-        if isinstance(kept, _KeptWhile) and kept.source is topic and kept.since <= now < kept.until:
+        kept = self.agenda.renderings.get(key)
+        if isinstance(kept, _Kept) and kept.source is topic and kept.since <= now < kept.until:
             return kept.reply
         # Told apart in one pass, each meeting looked at once: `When.has_ended`, with the ends
         # that bound the span.
@@ -225,11 +219,7 @@ class Renderer:
                 coming.append(meeting)
                 if end is not None and end < until:
                     until = end
-        reply = self._topic(topic, coming, held)
-        if len(renderings) >= RENDERINGS_KEPT:
-            renderings.clear()
-        renderings[key] = _KeptWhile(topic, reply, since, until)
-        return reply
+        return self._keep(key, _Kept(topic, self._topic(topic, coming, held), since, until))
 
     def _topic(self, topic: Topic, coming: list[Meeting], held: list[Meeting]) -> Reply:
         fields = []
