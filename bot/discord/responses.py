@@ -91,7 +91,9 @@ class _Made(weakref.ref[Reply]):
     each asking, and its embeds are made once; they go when the service lets the reply go,
     not before. (The last 64 kept apart from the replies were pushed out by the next 64
     answers: a topic asked again had its embeds made again.) It does not keep the reply alive.
-    The service keeps 1,024 replies at most: a thousand topics' embeds take 6 MB."""
+    An agenda keeps 1,024 answers at most (`render.RENDERINGS_KEPT`), and the service nine
+    agendas at most (the one with every revision, and `AgendaService.VIEWS_KEPT` views at past
+    instants, whose answers live until the view goes): a thousand topics' embeds take 6 MB."""
 
     __slots__ = ("ids", "key", "message")
     key: int
