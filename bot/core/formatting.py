@@ -68,38 +68,58 @@ def place(zone: ZoneInfo) -> str:
     return zone.key.rsplit("/", 1)[-1].replace("_", " ")
 
 
-@lru_cache(maxsize=8192)  # pure, and strftime is most of what a long list costs
+# Names as strftime's %a, %b and %B write them in the C locale, which Python keeps for dates
+# (the bot never sets LC_TIME): looked up rather than formatted, as each strftime costs more
+# than the rest of a meeting's line (a tenth of a /topic rendered anew, its dates not cached).
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+@lru_cache(maxsize=8192)  # pure, and a long list asks for the same days again
 def day_text(day: date) -> str:
-    return f"{day:%a} {day.day} {day:%b %Y}"
+    return f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 @lru_cache(maxsize=8192)
 def span_text(first: date, last: date) -> str:
     if first == last:
         return day_text(first)
-    if (first.year, first.month) == (last.year, last.month):
-        return f"{first:%a} {first.day} – {last:%a} {last.day} {last:%b %Y}"
-    if first.year == last.year:
-        return f"{first:%a} {first.day} {first:%b} – {last:%a} {last.day} {last:%b %Y}"
-    return f"{day_text(first)} – {day_text(last)}"
+    if first.year != last.year:
+        return f"{day_text(first)} – {day_text(last)}"
+    start = f"{WEEKDAYS[first.weekday()]} {first.day}"
+    if first.month != last.month:
+        start += f" {MONTHS[first.month - 1]}"
+    return f"{start} – {day_text(last)}"
 
 
 def when_text(when: When, times: TimeStyle, now: datetime | None = None) -> str:
     """The date of a meeting at its own precision; never a day that is not known. Given `now`,
     a month or year that is over is just that ("May 2015"): its days will never be known."""
-    if when.precision is Precision.TBA or when.first_day is None or when.last_day is None:
+    precision, first, last = when.precision, when.first_day, when.last_day
+    if first is None or last is None or precision is Precision.TBA:
         return "date TBA"
+    if precision is Precision.DAY:  # most meetings: asked first (a list writes dozens)
+        return span_text(first, last)
     over = now is not None and when.has_ended(now)
-    if when.precision is Precision.YEAR:
-        return (
-            str(when.first_day.year)
-            if over
-            else f"{when.first_day.year} (month and day not yet known)"
-        )
-    if when.precision is Precision.MONTH:
-        return f"{when.first_day:%B %Y}" if over else f"{when.first_day:%B %Y} (days not yet known)"
-    if when.precision is Precision.DAY:
-        return span_text(when.first_day, when.last_day)
+    if precision is Precision.YEAR:
+        return str(first.year) if over else f"{first.year} (month and day not yet known)"
+    if precision is Precision.MONTH:
+        month = f"{MONTH_NAMES[first.month - 1]} {first.year}"
+        return month if over else f"{month} (days not yet known)"
     assert when.start_utc is not None
     end = when.end_utc if when.end_time is not None else None
     return times.moment(when.start_utc, end, when.zone)
@@ -143,4 +163,4 @@ def humanize(delta: timedelta) -> str:
 
 
 def date_long(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
+    return f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"

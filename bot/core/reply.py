@@ -40,7 +40,7 @@ class Paging:
         return f"{self.command} page:{number}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class Reply:
     """What the bot says, adapter-neutral: a title, Markdown body and fields, a tone (errors and
     "nothing found" are shown only to the asker), paging, an attachment; and for the preview of

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import weakref
 from collections.abc import Awaitable, Callable
 
 import discord
@@ -83,27 +84,46 @@ async def send_private(
         )
 
 
-# The embeds of the last replies answered with, each with the reply and command ids it was made
-# from (kept, their ids cannot be another's). A reply the service kept (`Renderer`: /next, a
-# topic asked again soon after) is the same object at each asking, and its embeds are made once.
-# Few are kept: a thousand (every topic of the bench asked again) cost 8 MB more resident.
-_MADE: dict[int, tuple[Reply, object, Message]] = {}
-MADE_KEPT = 64
+class _Made(weakref.ref[Reply]):
+    """A reply's embeds, made with these command ids, kept for as long as the reply lives.
+
+    A reply the service keeps (`Renderer`: /next, a topic asked again) is the same object at
+    each asking, and its embeds are made once; they go when the service lets the reply go,
+    not before. (The last 64 kept apart from the replies were pushed out by the next 64
+    answers: a topic asked again had its embeds made again.) It does not keep the reply alive.
+    An agenda keeps 1,024 answers at most (`render.RENDERINGS_KEPT`), and the service nine
+    agendas at most (the one with every revision, and `AgendaService.VIEWS_KEPT` views at past
+    instants, whose answers live until the view goes): a thousand topics' embeds take 6 MB."""
+
+    __slots__ = ("ids", "key", "message")
+    key: int
+    ids: object
+    message: Message
+
+
+def _forget(made: weakref.ref[Reply]) -> None:
+    """The reply is gone, and its id may become another's: its embeds go with it."""
+    assert isinstance(made, _Made)
+    if _MADE.get(made.key) is made:
+        del _MADE[made.key]
+
+
+_MADE: dict[int, _Made] = {}
 
 
 def _message(interaction: discord.Interaction, reply: Reply) -> Message:
     ids = getattr(interaction.client, "command_ids", None)
     made = _MADE.get(id(reply))
-    if made is not None and made[0] is reply and made[1] is ids:
-        return made[2]
+    if made is not None and made.ids is ids and made() is reply:
+        return made.message
     message = to_message(reply, ids)
     if reply.attachment is not None:
         # A calendar file (megabytes for a large agenda), written anew at each asking: never
-        # answered again as this object, so not kept (64 of them were kept alive here).
+        # answered again as this object, so not kept.
         return message
-    if len(_MADE) >= MADE_KEPT:
-        _MADE.clear()
-    _MADE[id(reply)] = (reply, ids, message)
+    made = _Made(reply, _forget)
+    made.key, made.ids, made.message = id(reply), ids, message
+    _MADE[made.key] = made
     return message
 
 

@@ -3,12 +3,13 @@ the same answer, and never one that something since has changed."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core import Agenda, AgendaIndex, PlainTimes, Renderer, Reply, TimeStyle
+from bot.core import Agenda, AgendaIndex, PlainTimes, Precision, Renderer, Reply, TimeStyle, Topic
 from bot.discord.times import DISCORD_TIMES
 from tests.conftest import MINI_DAY, revised
 
@@ -130,3 +131,32 @@ def test_plain_times_alike_share_the_answers_kept(mini):
     first = Renderer(mini, PlainTimes(ZoneInfo("Asia/Tokyo"))).topic(drones, MINI_DAY)
     again = Renderer(mini, PlainTimes(ZoneInfo("Asia/Tokyo"))).topic(drones, MINI_DAY)
     assert again is first
+
+
+def every_precision(agenda: Agenda) -> Agenda:
+    """`agenda` with one more topic, on every meeting: exact times, days, a month, a year, and
+    one without a date (the small agenda's topics have only times and days)."""
+    everything = Topic(
+        id="everything", name="Everything", summary="All.", meetings=(*agenda.meetings,)
+    )
+    fields = {name: getattr(agenda, name) for name in agenda.__dataclass_fields__}
+    return Agenda(**{**fields, "topics": {**agenda.topics, "everything": everything}})
+
+
+def test_a_kept_topic_answer_holds_to_the_instant_a_meeting_ends_and_not_past_it(mini):
+    agenda = every_precision(mini)
+    topic = agenda.topics["everything"]
+    ends = sorted({m.when.end_utc for m in agenda.meetings.values() if m.when.end_utc is not None})
+    assert {m.when.precision for m in agenda.meetings.values()} == set(Precision)
+    tick = timedelta(microseconds=1)
+    around = [at + step for at in ends for step in (-tick, timedelta(0), tick)]
+    # Forwards, backwards (a clock set back), and back and forth across each end.
+    back_and_forth = [at for pair in zip(around, reversed(around), strict=True) for at in pair]
+    for now in [*around, *reversed(around), *back_and_forth]:
+        answer = Renderer(agenda, DISCORD_TIMES).topic(topic, now)
+        assert answer == fresh(agenda, "everything", now), now
+    # Within the span of two ends, the answer kept; at the next end, a new one.
+    for start, end in itertools.pairwise(ends):
+        kept = Renderer(agenda, DISCORD_TIMES).topic(topic, start)
+        assert Renderer(agenda, DISCORD_TIMES).topic(topic, end - tick) is kept
+        assert Renderer(agenda, DISCORD_TIMES).topic(topic, end) is not kept

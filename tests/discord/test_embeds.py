@@ -272,4 +272,60 @@ def test_a_reply_with_a_calendar_file_is_not_kept_with_its_embeds():
     reply = Reply(title="Calendar", attachment=Attachment("agenda.ics", content, "text/calendar"))
     synced = SimpleNamespace(client=SimpleNamespace(command_ids={}))
     assert _message(synced, reply).embeds[0].title == "Calendar"  # type: ignore[arg-type]
-    assert all(made[0] is not reply for made in _MADE.values())
+    assert all(made() is not reply for made in _MADE.values())
+
+
+def test_a_kept_reply_asked_again_after_many_others_has_its_embeds_made_once():
+    # Regression: the embeds of only the last 64 replies were kept, apart from the replies: a
+    # topic asked again after 64 other answers (the service still keeping its reply) had its
+    # embeds made again at every asking.
+    from types import SimpleNamespace
+
+    from bot.discord.responses import _MADE, _message
+
+    synced = SimpleNamespace(client=SimpleNamespace(command_ids={"meeting": 11}))
+    kept = [Reply(title=f"Topic {n}", body=f"`/meeting m-{n}`") for n in range(200)]
+    first = [_message(synced, reply) for reply in kept]  # type: ignore[arg-type]
+    assert all(_message(synced, r) is m for r, m in zip(kept, first, strict=True))  # type: ignore[arg-type]
+    # Let go by the service, a reply takes its embeds with it (its id may be another's).
+    gone = id(kept[0])
+    del kept[0], first[0]
+    assert gone not in _MADE
+
+
+def test_the_embeds_kept_are_no_more_than_the_answers_the_renderer_keeps(mini, monkeypatch):
+    # The embeds live as long as their reply; the replies that live on are those the agenda
+    # keeps (`Renderer`, at most RENDERINGS_KEPT): past that, the embeds go with them.
+    from types import SimpleNamespace
+
+    from bot.core import PlainTimes, Renderer
+    from bot.core import render as rendering
+    from bot.discord.responses import _MADE, _message
+    from tests.conftest import MINI_DAY
+
+    monkeypatch.setattr(rendering, "RENDERINGS_KEPT", 4)
+    synced = SimpleNamespace(client=SimpleNamespace(command_ids={"meeting": 11}))
+    made = set()
+    for zone in ("UTC", "Asia/Tokyo", "America/Cancun", "Europe/Brussels", "Africa/Lome") * 4:
+        for topic in mini.topics.values():
+            reply = Renderer(mini, PlainTimes(ZoneInfo(zone))).topic(topic, MINI_DAY)
+            _message(synced, reply)  # type: ignore[arg-type]
+            made.add(id(reply))
+    del reply
+    assert len(mini.renderings) <= 4
+    assert len(made & _MADE.keys()) <= 4
+
+
+def test_embeds_kept_under_an_id_are_not_those_of_another_reply_with_it():
+    # An id is another object's once its reply is gone: were the embeds kept under it still
+    # there, the reply now with that id is not answered with them.
+    from types import SimpleNamespace
+
+    from bot.discord.responses import _MADE, _message
+
+    synced = SimpleNamespace(client=SimpleNamespace(command_ids={}))
+    old, new = Reply(title="Old"), Reply(title="New")
+    _message(synced, old)  # type: ignore[arg-type]
+    _MADE[id(new)] = _MADE.pop(id(old))  # as if `new` had `old`'s id, `old`'s embeds not let go
+    assert _message(synced, new).embeds[0].title == "New"  # type: ignore[arg-type]
+    assert _MADE[id(new)]() is new
