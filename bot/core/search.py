@@ -15,7 +15,7 @@ from rapidfuzz import fuzz
 from .model import Agenda, Meeting, Person, Topic
 from .model import Kind as MeetingKind
 from .postings import Fields, Postings
-from .ranking import Posting, best_found, best_of, scored, universe
+from .ranking import Posting, best_of, final_scores, ranked, scored, universe
 from .text import STOPWORDS, names_each, tokens
 
 MAX_RESULTS = 50
@@ -130,27 +130,24 @@ class SearchIndex:
             for doc in named:
                 scores[doc] += top
                 matched[doc] = max(matched[doc], wanted)
-        # Documents that contain every word rank above those that contain some. Divided in
-        # place, and not by one: the same values, one whole-length array fewer.
-        final = scores * matched
-        if wanted > 1:
-            final /= wanted
         if every_word:
+            # Documents that contain every word rank above those that contain some.
+            final = final_scores(scores, matched, wanted)
             candidates = np.flatnonzero(matched >= wanted)
             if limit is not None and len(candidates) > limit:
                 candidates = best_of(candidates, final[candidates], limit)
+            # Best first, then in document order, as `ranked` gives them.
+            values = final[candidates]
+            order = np.lexsort((candidates, -values))
+            best, values = candidates[order], values[order]
         else:
-            candidates = best_found(final, limit)
-        # Best first, then in document order: no two candidates are equal on both keys, so any
-        # sort gives this order; numpy's, on the two arrays, costs less than a key per item.
-        values = final[candidates]
-        order = np.lexsort((candidates, -values))
-        chosen = candidates[order] if docs is None else docs[candidates[order]]
+            best, values = ranked(scores, matched, wanted, limit)
+        chosen = best if docs is None else docs[best]
         # As Python floats: reading numpy scalars one by one costs more than the ranking.
         # Each hit is a document's (kind, id) with its score added, made as a tuple of the
         # class: a call of Hit per hit, with its keywords, cost a quarter more.
         found = map(self._docs.__getitem__, chosen.tolist())
-        rounded = zip(map(round, values[order].tolist(), repeat(4)))
+        rounded = zip(map(round, values.tolist(), repeat(4)))
         hits = tuple(map(_new_tuple, repeat(Hit), map(tuple.__add__, found, rounded)))
         return SearchResult(query, tuple(terms), corrected, hits)
 
