@@ -1,5 +1,6 @@
 """The ranking of scored documents: the best found near the top are those of the whole ranking."""
 
+import math
 import random
 
 import numpy as np
@@ -94,3 +95,39 @@ def test_searches_rank_the_same_near_the_top_as_in_the_whole_ranking(wco, sample
             hits = search.search(query, limit=limit).hits
             expected = reference._ranked_as_before(search, query, limit, False)
             assert [tuple(h) for h in hits] == expected
+
+
+def _halfway(k: int) -> float:
+    return (2 * k + 1) / 20_000  # as near as a double gets to halfway between 4-place decimals
+
+
+_score = (
+    st.floats(allow_nan=True, allow_infinity=True)
+    | st.floats(0, 100)
+    | st.integers(0, 10**9).map(_halfway)
+    | st.integers(0, 10**9).map(_halfway).map(lambda x: math.nextafter(x, math.inf))
+    | st.integers(0, 10**9).map(_halfway).map(lambda x: math.nextafter(x, -math.inf))
+    | st.integers(-(10**9), 10**9).map(lambda k: k / 10_000)
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_score, max_size=60))
+def test_scores_are_rounded_as_python_rounds_them(values):
+    # Issue 16: the hits' scores are rounded by numpy where that is sure, else by Python; the
+    # same doubles as round(x, 4) (numpy's own round differs: 0.00025 is 0.0002 by it, 0.0003
+    # by Python), NaN and infinities and zeros' signs included.
+    from bot.core.search import rounded_scores
+
+    got = rounded_scores(np.array(values, dtype=np.float64))
+    assert [x.hex() for x in got] == [round(x, 4).hex() for x in values]
+
+
+def test_halfway_scores_are_rounded_as_python_rounds_them():
+    from bot.core.search import rounded_scores
+
+    values = [0.00025, 0.00035, 0.00095, 0.00115, 2.6594, 1.25]
+    assert np.round(np.array(values), 4).tolist() != [round(x, 4) for x in values]
+    assert rounded_scores(np.array(values)) == [0.0003, 0.0003, 0.0009, 0.0011, 2.6594, 1.25]
+    common = np.array([2.65943217, 1.5, 0.12345678])
+    assert rounded_scores(common) == [2.6594, 1.5, 0.1235]
