@@ -168,7 +168,7 @@ def _near_top(
     if len(near) > _NEAR_MOST * limit:
         return None
     values = final_scores(scores[near], matched[near], wanted)
-    if np.count_nonzero(values >= line) < limit:
-        return None
     order = np.lexsort((near, -values))[:limit]
+    if len(order) < limit or values[order[-1]] < line:  # fewer than `limit` reach the line
+        return None
     return near[order], values[order]
