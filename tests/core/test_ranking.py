@@ -131,3 +131,18 @@ def test_halfway_scores_are_rounded_as_python_rounds_them():
     assert rounded_scores(np.array(values)) == [0.0003, 0.0003, 0.0009, 0.0011, 2.6594, 1.25]
     common = np.array([2.65943217, 1.5, 0.12345678])
     assert rounded_scores(common) == [2.6594, 1.5, 0.1235]
+
+
+def test_a_search_index_read_back_from_the_cache_finds_the_same_hits(wco):
+    # The agenda cache pickles the index: the kinds and ids the hits are taken from come back
+    # in step with the documents, as the documents' own strings (no second copy of each id).
+    import pickle
+
+    index = SearchIndex(wco)
+    back = pickle.loads(pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL))
+    assert back._kinds.tolist() == [kind for kind, _ in back._docs]
+    assert all(a is b for a, (_, b) in zip(back._ids.tolist(), back._docs, strict=True))
+    for query in ("revised kyoto convention", "council", "kyotto", "print", "zzzzqq", ""):
+        for limit, every_word in ((None, False), (3, False), (50, True)):
+            hits = back.search(query, limit=limit, every_word=every_word).hits
+            assert hits == index.search(query, limit=limit, every_word=every_word).hits
