@@ -104,9 +104,9 @@ def _halfway(k: int) -> float:
 _score = (
     st.floats(allow_nan=True, allow_infinity=True)
     | st.floats(0, 100)
-    | st.integers(0, 10**9).map(_halfway)
-    | st.integers(0, 10**9).map(_halfway).map(lambda x: math.nextafter(x, math.inf))
-    | st.integers(0, 10**9).map(_halfway).map(lambda x: math.nextafter(x, -math.inf))
+    | st.integers(-(10**9), 10**9).map(_halfway)
+    | st.integers(-(10**9), 10**9).map(_halfway).map(lambda x: math.nextafter(x, math.inf))
+    | st.integers(-(10**9), 10**9).map(_halfway).map(lambda x: math.nextafter(x, -math.inf))
     | st.integers(-(10**9), 10**9).map(lambda k: k / 10_000)
 )
 
