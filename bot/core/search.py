@@ -43,7 +43,7 @@ class SearchResult:
 
 class SearchIndex:
     def __init__(self, agenda: Agenda) -> None:
-        self._docs: list[tuple[Kind, str]] = []
+        ids: list[str] = []  # each document's id, in the order numbered: meetings, topics, people
         postings = Postings()
         # Each document's names and aliases, gathered as its words are: a second walk over a
         # large agenda's meetings, in their order and not in memory's, cost a tenth as much.
@@ -52,8 +52,8 @@ class SearchIndex:
         # A body's names, as a meeting's fields join them: made once, not once per meeting.
         named = {body_id: " ".join(body.names) for body_id, body in agenda.bodies.items()}
         for meeting in agenda.meetings.values():
-            doc = len(self._docs)
-            self._docs.append(("meeting", meeting.id))
+            doc = len(ids)
+            ids.append(meeting.id)
             postings.add_texts(*_meeting_texts(agenda, meeting, named))
             names.append(meeting.title)
             owners.append(doc)
@@ -61,15 +61,18 @@ class SearchIndex:
                 names.append(alias)
                 owners.append(doc)
         for topic in agenda.topics.values():
-            self._add(postings, "topic", topic, _topic_fields(agenda, topic), names, owners)
+            _add(postings, topic, _topic_fields(agenda, topic), ids, names, owners)
         for person in agenda.people.values():
-            self._add(postings, "person", person, _person_fields(agenda, person), names, owners)
+            _add(postings, person, _person_fields(agenda, person), ids, names, owners)
         self._postings = postings.weights()
-        # Each document's kind and id again, as arrays of the same objects: a search takes its
-        # hits' from them at once. Read from each document's pair, one place in memory apiece,
-        # they were a third of a search in the bot, whose searches find them out of the cache.
-        self._kinds = np.array([kind for kind, _ in self._docs], dtype=object)
-        self._ids = np.array([item for _, item in self._docs], dtype=object)
+        # Each document's kind and id, in arrays: a search takes its hits' from them at once.
+        # Read from a pair per document, one place in memory apiece, they were a third of a
+        # search in the bot, whose searches find them out of the cache; and the pairs, kept
+        # beside the arrays, cost a large agenda 64 bytes a document more (6 MB at 100,000).
+        kinds: list[Kind] = ["meeting", "topic", "person"]
+        counts = [len(agenda.meetings), len(agenda.topics), len(agenda.people)]
+        self._kinds = np.repeat(np.array(kinds, dtype=object), counts)
+        self._ids = np.array(ids, dtype=object)
         self._vocabulary = sorted(self._postings)
         # Built with the index, where the agenda is loaded (a worker thread, then the cache):
         # built at the first misspelled search, it held up every command on the event loop.
@@ -87,22 +90,6 @@ class SearchIndex:
                 self._names[name] = doc
         for name, docs in more.items():
             self._names[name] = tuple(docs)
-
-    def _add(
-        self,
-        postings: Postings,
-        kind: Kind,
-        item: Topic | Person,
-        fields: Fields,
-        names: list[str],
-        owners: list[int],
-    ) -> None:
-        doc = len(self._docs)
-        self._docs.append((kind, item.id))
-        postings.add(fields)
-        for name in item.names:
-            names.append(name)
-            owners.append(doc)
 
     def search(
         self, query: str, limit: int | None = MAX_RESULTS, every_word: bool = False
@@ -127,8 +114,8 @@ class SearchIndex:
         ]
         phrases = {" ".join(words), " ".join(terms)}
         named = [doc for phrase in phrases for doc in self._named(phrase)]
-        docs, lists, named = universe(lists, named, len(self._docs))
-        count = len(self._docs) if docs is None else len(docs)
+        docs, lists, named = universe(lists, named, len(self._ids))
+        count = len(self._ids) if docs is None else len(docs)
         scores, matched = scored(lists, count)
         wanted = max(1, len(expansions))
         if named:
@@ -178,6 +165,23 @@ class SearchIndex:
             if close:
                 found.append(close)
         return tuple(found)
+
+
+def _add(
+    postings: Postings,
+    item: Topic | Person,
+    fields: Fields,
+    ids: list[str],
+    names: list[str],
+    owners: list[int],
+) -> None:
+    """A topic's or a person's document: numbered next, its words and its names added."""
+    doc = len(ids)
+    ids.append(item.id)
+    postings.add(fields)
+    for name in item.names:
+        names.append(name)
+        owners.append(doc)
 
 
 def rounded_scores(values: npt.NDArray[np.float64]) -> list[float]:

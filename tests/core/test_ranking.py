@@ -134,15 +134,20 @@ def test_halfway_scores_are_rounded_as_python_rounds_them():
 
 
 def test_a_search_index_read_back_from_the_cache_finds_the_same_hits(wco):
-    # The agenda cache pickles the index: the kinds and ids the hits are taken from come back
-    # in step with the documents, as the documents' own strings (no second copy of each id).
+    # The agenda cache pickles the library: the kinds and ids the hits are taken from come
+    # back in step with the documents, the ids as the agenda's own strings (no second copy).
     import pickle
 
-    index = SearchIndex(wco)
-    back = pickle.loads(pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL))
-    assert back._kinds.tolist() == [kind for kind, _ in back._docs]
-    assert all(a is b for a, (_, b) in zip(back._ids.tolist(), back._docs, strict=True))
+    from bot.core import Library
+
+    library = Library.build(wco)
+    back = pickle.loads(pickle.dumps(library, protocol=pickle.HIGHEST_PROTOCOL))
+    agenda, index = back.agenda, back.search
+    items = [*agenda.meetings.values(), *agenda.topics.values(), *agenda.people.values()]
+    kinds = ["meeting"] * len(agenda.meetings) + ["topic"] * len(agenda.topics)
+    assert index._kinds.tolist() == kinds + ["person"] * len(agenda.people)
+    assert all(a is b.id for a, b in zip(index._ids.tolist(), items, strict=True))
     for query in ("revised kyoto convention", "council", "kyotto", "print", "zzzzqq", ""):
         for limit, every_word in ((None, False), (3, False), (50, True)):
-            hits = back.search(query, limit=limit, every_word=every_word).hits
-            assert hits == index.search(query, limit=limit, every_word=every_word).hits
+            hits = index.search(query, limit=limit, every_word=every_word).hits
+            assert hits == library.search.search(query, limit=limit, every_word=every_word).hits
