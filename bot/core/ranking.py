@@ -14,6 +14,17 @@ Posting = tuple[npt.NDArray[np.signedinteger[Any]], FloatArray]  # a word's docu
 # Scored among the documents that have a word rather than all, when all the words' postings
 # together are fewer than 1/_SPARSE of the documents.
 _SPARSE = 8
+# The best of many documents are looked for among those near the top: those whose sums reach a
+# line drawn from every _STRIDE-th document's final score, about twice the limit's documents;
+# only when there are _SAMPLED times as many documents as the limit, and no more than
+# _NEAR_MOST times as many near the top (past that, sorting them costs more than the rest).
+_STRIDE = 8
+_SAMPLED = 32
+_NEAR_MOST = 16
+# A final score is at most its sum of weights times (1 + 2**-53)**2 (times matched <= wanted,
+# divided by wanted, each rounded once): a document whose sum is below the line by this much
+# cannot reach it.
+_BELOW = 1 - 2.0**-40
 
 
 def universe(
@@ -108,3 +119,56 @@ def best_found(scores: FloatArray, limit: int | None) -> npt.NDArray[np.intp]:
             keep[tied] = True
             return np.flatnonzero(keep)
     return np.flatnonzero(scores > 0)
+
+
+def final_scores(scores: FloatArray, matched: npt.NDArray[np.intp], wanted: int) -> FloatArray:
+    """Each document's score as ranked: those with every word (`wanted`) above those with
+    some. Divided in place, and not by one: the same values, one array fewer."""
+    final: FloatArray = scores * matched
+    if wanted > 1:
+        final /= wanted
+    return final
+
+
+def ranked(
+    scores: FloatArray, matched: npt.NDArray[np.intp], wanted: int, limit: int | None
+) -> tuple[npt.NDArray[np.intp], FloatArray]:
+    """The documents found (final score above zero), or the best `limit` of them as
+    `best_found` takes them, best first then in document order, with their final scores."""
+    near = _near_top(scores, matched, wanted, limit)
+    if near is not None:
+        return near
+    final = final_scores(scores, matched, wanted)
+    candidates = best_found(final, limit)
+    # Best first, then in document order: no two candidates are equal on both keys, so any
+    # sort gives this order; numpy's, on the two arrays, costs less than a key per item.
+    values = final[candidates]
+    order = np.lexsort((candidates, -values))
+    return candidates[order], values[order]
+
+
+def _near_top(
+    scores: FloatArray, matched: npt.NDArray[np.intp], wanted: int, limit: int | None
+) -> tuple[npt.NDArray[np.intp], FloatArray] | None:
+    """`ranked`'s answer found among the documents near the top, or None where that does not
+    hold it for sure. When at least `limit` final scores reach a line above zero, the
+    `limit`-th best does, and so does every document `best_found` keeps: all are among those
+    whose sums reach the line (less _BELOW's margin), and the first `limit` of those, sorted
+    as the ranking sorts, are its first. A common word is in half the documents: the final
+    scores of all of them, and the partition of those, cost a fifth of a search."""
+    if limit is None or limit <= 0 or len(scores) < _SAMPLED * limit:
+        return None
+    # The same values as the whole-length final scores have there: each is computed alone.
+    sample = final_scores(scores[::_STRIDE], matched[::_STRIDE], wanted)
+    place = max(0, len(sample) - 1 - 2 * limit // _STRIDE)
+    line = float(np.partition(sample, place)[place])
+    if not line > 0:
+        return None
+    near = np.flatnonzero(scores >= line * _BELOW)
+    if len(near) > _NEAR_MOST * limit:
+        return None
+    values = final_scores(scores[near], matched[near], wanted)
+    order = np.lexsort((near, -values))[:limit]
+    if len(order) < limit or values[order[-1]] < line:  # fewer than `limit` reach the line
+        return None
+    return near[order], values[order]

@@ -10,12 +10,13 @@ from itertools import repeat
 from typing import Literal, NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 from rapidfuzz import fuzz
 
 from .model import Agenda, Meeting, Person, Topic
 from .model import Kind as MeetingKind
 from .postings import Fields, Postings
-from .ranking import Posting, best_found, best_of, scored, universe
+from .ranking import Posting, best_of, final_scores, ranked, scored, universe
 from .text import STOPWORDS, names_each, tokens
 
 MAX_RESULTS = 50
@@ -42,7 +43,7 @@ class SearchResult:
 
 class SearchIndex:
     def __init__(self, agenda: Agenda) -> None:
-        self._docs: list[tuple[Kind, str]] = []
+        ids: list[str] = []  # each document's id, in the order numbered: meetings, topics, people
         postings = Postings()
         # Each document's names and aliases, gathered as its words are: a second walk over a
         # large agenda's meetings, in their order and not in memory's, cost a tenth as much.
@@ -51,8 +52,8 @@ class SearchIndex:
         # A body's names, as a meeting's fields join them: made once, not once per meeting.
         named = {body_id: " ".join(body.names) for body_id, body in agenda.bodies.items()}
         for meeting in agenda.meetings.values():
-            doc = len(self._docs)
-            self._docs.append(("meeting", meeting.id))
+            doc = len(ids)
+            ids.append(meeting.id)
             postings.add_texts(*_meeting_texts(agenda, meeting, named))
             names.append(meeting.title)
             owners.append(doc)
@@ -60,10 +61,18 @@ class SearchIndex:
                 names.append(alias)
                 owners.append(doc)
         for topic in agenda.topics.values():
-            self._add(postings, "topic", topic, _topic_fields(agenda, topic), names, owners)
+            _add(postings, topic, _topic_fields(agenda, topic), ids, names, owners)
         for person in agenda.people.values():
-            self._add(postings, "person", person, _person_fields(agenda, person), names, owners)
+            _add(postings, person, _person_fields(agenda, person), ids, names, owners)
         self._postings = postings.weights()
+        # Each document's kind and id, in arrays: a search takes its hits' from them at once.
+        # Read from a pair per document, one place in memory apiece, they were a third of a
+        # search in the bot, whose searches find them out of the cache; and the pairs, kept
+        # beside the arrays, cost a large agenda 64 bytes a document more (6 MB at 100,000).
+        kinds: list[Kind] = ["meeting", "topic", "person"]
+        counts = [len(agenda.meetings), len(agenda.topics), len(agenda.people)]
+        self._kinds = np.repeat(np.array(kinds, dtype=object), counts)
+        self._ids = np.array(ids, dtype=object)
         self._vocabulary = sorted(self._postings)
         # Built with the index, where the agenda is loaded (a worker thread, then the cache):
         # built at the first misspelled search, it held up every command on the event loop.
@@ -81,22 +90,6 @@ class SearchIndex:
                 self._names[name] = doc
         for name, docs in more.items():
             self._names[name] = tuple(docs)
-
-    def _add(
-        self,
-        postings: Postings,
-        kind: Kind,
-        item: Topic | Person,
-        fields: Fields,
-        names: list[str],
-        owners: list[int],
-    ) -> None:
-        doc = len(self._docs)
-        self._docs.append((kind, item.id))
-        postings.add(fields)
-        for name in item.names:
-            names.append(name)
-            owners.append(doc)
 
     def search(
         self, query: str, limit: int | None = MAX_RESULTS, every_word: bool = False
@@ -121,8 +114,8 @@ class SearchIndex:
         ]
         phrases = {" ".join(words), " ".join(terms)}
         named = [doc for phrase in phrases for doc in self._named(phrase)]
-        docs, lists, named = universe(lists, named, len(self._docs))
-        count = len(self._docs) if docs is None else len(docs)
+        docs, lists, named = universe(lists, named, len(self._ids))
+        count = len(self._ids) if docs is None else len(docs)
         scores, matched = scored(lists, count)
         wanted = max(1, len(expansions))
         if named:
@@ -130,28 +123,25 @@ class SearchIndex:
             for doc in named:
                 scores[doc] += top
                 matched[doc] = max(matched[doc], wanted)
-        # Documents that contain every word rank above those that contain some. Divided in
-        # place, and not by one: the same values, one whole-length array fewer.
-        final = scores * matched
-        if wanted > 1:
-            final /= wanted
         if every_word:
+            # Documents that contain every word rank above those that contain some.
+            final = final_scores(scores, matched, wanted)
             candidates = np.flatnonzero(matched >= wanted)
             if limit is not None and len(candidates) > limit:
                 candidates = best_of(candidates, final[candidates], limit)
+            # Best first, then in document order, as `ranked` gives them.
+            values = final[candidates]
+            order = np.lexsort((candidates, -values))
+            best, values = candidates[order], values[order]
         else:
-            candidates = best_found(final, limit)
-        # Best first, then in document order: no two candidates are equal on both keys, so any
-        # sort gives this order; numpy's, on the two arrays, costs less than a key per item.
-        values = final[candidates]
-        order = np.lexsort((candidates, -values))
-        chosen = candidates[order] if docs is None else docs[candidates[order]]
+            best, values = ranked(scores, matched, wanted, limit)
+        chosen = best if docs is None else docs[best]
         # As Python floats: reading numpy scalars one by one costs more than the ranking.
-        # Each hit is a document's (kind, id) with its score added, made as a tuple of the
-        # class: a call of Hit per hit, with its keywords, cost a quarter more.
-        found = map(self._docs.__getitem__, chosen.tolist())
-        rounded = zip(map(round, values[order].tolist(), repeat(4)))
-        hits = tuple(map(_new_tuple, repeat(Hit), map(tuple.__add__, found, rounded)))
+        # Each hit is a document's kind, id and score, made as a tuple of the class: a call
+        # of Hit per hit, with its keywords, cost a quarter more.
+        kinds, ids = self._kinds[chosen].tolist(), self._ids[chosen].tolist()
+        made = zip(kinds, ids, rounded_scores(values), strict=True)
+        hits = tuple(map(_new_tuple, repeat(Hit), made))
         return SearchResult(query, tuple(terms), corrected, hits)
 
     def _named(self, phrase: str) -> tuple[int, ...]:
@@ -175,6 +165,46 @@ class SearchIndex:
             if close:
                 found.append(close)
         return tuple(found)
+
+
+def _add(
+    postings: Postings,
+    item: Topic | Person,
+    fields: Fields,
+    ids: list[str],
+    names: list[str],
+    owners: list[int],
+) -> None:
+    """A topic's or a person's document: numbered next, its words and its names added."""
+    doc = len(ids)
+    ids.append(item.id)
+    postings.add(fields)
+    for name in item.names:
+        names.append(name)
+        owners.append(doc)
+
+
+def rounded_scores(values: npt.NDArray[np.float64]) -> list[float]:
+    """round(x, 4) of each value, to the last bit, made by numpy where that is sure (a round
+    each cost a tenth of a search). Python's is the double nearest n / 10**4, n the integer
+    nearest to x * 10**4 exactly (half to even). Below 2**52 every point halfway between two
+    integers is a double, and rounding keeps order: x * 1e4 as numpy multiplies it is on the
+    same side of each as the exact product, or on it. Where it is not on one (nor within
+    _HALFWAY, a margin besides), its nearest integer (rint) is n, and n / 1e4, one division
+    of exact numbers rounded once, is that double. Elsewhere each is rounded by Python."""
+    if len(values) and np.abs(values).max() < 1e5:  # and not NaN: 1e9 once scaled
+        scaled = values * 1e4
+        near = np.rint(scaled)
+        off = scaled - near
+        np.abs(off, out=off)
+        if off.max() < 0.5 - _HALFWAY:
+            near /= 1e4
+            exact: list[float] = near.tolist()
+            return exact
+    return list(map(round, values.tolist(), repeat(4)))
+
+
+_HALFWAY = 1e-6
 
 
 class _Speller:

@@ -168,7 +168,7 @@ def _ranked_as_before(index, query, limit, every_word):
     typed = [t for t in dict.fromkeys(tokens(query)) if t not in STOPWORDS] or tokens(query)
     expansions = [o for o in map(index._expand, typed[:12]) if o]
     terms = [options[0] for options in expansions]
-    count = len(index._docs)
+    count = len(index._ids)
     scores, matched = np.zeros(count), np.zeros(count)
     for options in expansions:
         if len(options) == 1:
@@ -194,7 +194,7 @@ def _ranked_as_before(index, query, limit, every_word):
         zip(final[candidates].tolist(), candidates.tolist(), strict=True),
         key=lambda i: (-i[0], i[1]),
     )[:limit]
-    return [(*index._docs[doc], round(score, 4)) for score, doc in ranked]
+    return [(index._kinds[doc], index._ids[doc], round(score, 4)) for score, doc in ranked]
 
 
 @settings(max_examples=300, deadline=None)
